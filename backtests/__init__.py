@@ -1,0 +1,20 @@
+"""Backtests: price data, the vectorbt adapter, runs and reports.
+
+vectorbt is imported only when a simulation runs, never on ``import backtests``.
+"""
+
+from ._prices import FIELDS, load_price_dir, load_prices, validate_prices
+from ._run import BacktestResult, default_tickers, run_backtest
+from ._vbt import METRICS, Costs
+
+__all__ = [
+    "FIELDS",
+    "METRICS",
+    "BacktestResult",
+    "Costs",
+    "default_tickers",
+    "load_price_dir",
+    "load_prices",
+    "run_backtest",
+    "validate_prices",
+]

@@ -1,0 +1,212 @@
+"""Spec -> run -> result: events, signals, a template and the vectorbt backtest in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import strategies
+from signals import Alignment, EventCalendar, align_events, load_events, load_universe, select_tickers
+from strategies import StrategySignals
+
+from ._prices import load_prices
+from ._vbt import METRICS, Costs, buy_and_hold, performance, periods_per_year, simulate
+
+__all__ = ["BacktestResult", "default_tickers", "run_backtest"]
+
+PORTFOLIO = "portfolio"
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """What a backtest produced, as plain data.
+
+    Attributes
+    ----------
+    stats : DataFrame
+        One row per (scope, series): scope is an asset or ``portfolio``, series is ``strategy``
+        or ``benchmark`` (buy-and-hold); columns are :data:`METRICS`.
+    trades : DataFrame
+        One row per executed trade with its events, entry/exit sessions, return and exit reason.
+    equity : DataFrame
+        Portfolio value of the strategy and of the benchmark per session.
+    asset_equity : DataFrame
+        Strategy value per asset (each starts with ``init_cash``).
+    """
+
+    template: str
+    params: Any
+    costs: Costs
+    stats: pd.DataFrame
+    trades: pd.DataFrame
+    equity: pd.DataFrame
+    asset_equity: pd.DataFrame
+    close: pd.DataFrame
+    alignment: Alignment
+    signals: StrategySignals
+    calendar: EventCalendar = field(repr=False)
+
+    def summary(self) -> pd.DataFrame:
+        """Strategy against benchmark for the portfolio and each asset, rounded for reading."""
+        table = self.stats.unstack("series")
+        table.columns = [f"{metric}:{series}" for metric, series in table.columns]
+        keep = []
+        for metric in ("total_return", "cagr", "sharpe", "max_drawdown"):
+            keep += [f"{metric}:strategy", f"{metric}:benchmark"]
+        keep += ["trades:strategy", "win_rate:strategy", "exposure:strategy"]
+        order = [PORTFOLIO] + [scope for scope in table.index if scope != PORTFOLIO]
+        return table.loc[order, keep]
+
+
+def default_tickers(universe: pd.DataFrame, params: Any) -> list[str]:
+    """Assets a template would trade: those with a non-zero exposure sign."""
+    exposure = getattr(params, "exposure", None)
+    if exposure is None:
+        return [ticker for ticker in universe.index if universe.at[ticker, "china_exposure"] != "benchmark"]
+    return [ticker for ticker in universe.index if exposure.get(universe.at[ticker, "china_exposure"], 0) != 0]
+
+
+def _exit_reasons(trades: pd.DataFrame, planned: pd.DataFrame) -> pd.Series:
+    planned_exit = trades.merge(
+        planned[["asset", "entry_session", "time_exit_session"]], on=["asset", "entry_session"], how="left"
+    )["time_exit_session"]
+    reason = np.where(
+        trades["status"].eq("Open"),
+        "open",
+        np.where(
+            trades["exit_session"].to_numpy() == planned_exit.to_numpy(),
+            "time",
+            np.where(trades["return"] < 0, "stop_loss", "take_profit"),
+        ),
+    )
+    return pd.Series(reason, index=trades.index)
+
+
+def _trade_table(portfolio, planned: pd.DataFrame) -> pd.DataFrame:
+    records = portfolio.trades.records_readable
+    trades = pd.DataFrame(
+        {
+            "asset": records["Column"].astype(str),
+            "side": records["Direction"].str.lower(),
+            "entry_session": pd.to_datetime(records["Entry Timestamp"]),
+            "exit_session": pd.to_datetime(records["Exit Timestamp"]),
+            "entry_price": records["Avg Entry Price"],
+            "exit_price": records["Avg Exit Price"],
+            "size": records["Size"],
+            "pnl": records["PnL"],
+            "return": records["Return"],
+            "status": records["Status"],
+        }
+    )
+    trades = trades.merge(
+        planned[["asset", "entry_session", "event_ids", "event_session"]], on=["asset", "entry_session"], how="left"
+    )
+    trades["exit_reason"] = _exit_reasons(trades, planned)
+    trades.loc[trades["status"].eq("Open"), "exit_session"] = pd.NaT
+    return trades.sort_values(["entry_session", "asset"], ignore_index=True)
+
+
+def _stats(
+    close: pd.DataFrame, strategy, benchmark, strategy_total, benchmark_total, trades: pd.DataFrame, per_year: float
+) -> pd.DataFrame:
+    observed = close.notna()
+    positions = strategy.assets()
+    strategy_value, benchmark_value = strategy.value(), benchmark.value()
+    rows = {}
+    for asset in close.columns:
+        life = observed.index[observed[asset].to_numpy()]
+        span = slice(life[0], life[-1])
+        own = trades[trades["asset"] == asset]
+        closed = own[own["status"] == "Closed"]
+        activity = {
+            "trades": float(len(own)),
+            "win_rate": float((closed["pnl"] > 0).mean()) if len(closed) else np.nan,
+            "exposure": float((positions.loc[life, asset] != 0).mean()),
+        }
+        rows[(asset, "strategy")] = performance(strategy_value.loc[span, asset], per_year) | activity
+        rows[(asset, "benchmark")] = performance(benchmark_value.loc[span, asset], per_year) | {
+            "trades": 1.0, "win_rate": np.nan, "exposure": 1.0,
+        }  # fmt: skip
+    closed = trades[trades["status"] == "Closed"]
+    invested = (positions != 0).any(axis=1)
+    rows[(PORTFOLIO, "strategy")] = performance(strategy_total, per_year) | {
+        "trades": float(len(trades)),
+        "win_rate": float((closed["pnl"] > 0).mean()) if len(closed) else np.nan,
+        "exposure": float(invested.mean()),
+    }
+    rows[(PORTFOLIO, "benchmark")] = performance(benchmark_total, per_year) | {
+        "trades": float(close.shape[1]), "win_rate": np.nan, "exposure": 1.0,
+    }  # fmt: skip
+    stats = pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)]
+    stats.index = pd.MultiIndex.from_tuples(stats.index, names=["scope", "series"])
+    return stats
+
+
+def run_backtest(
+    template: str = "event_drift",
+    params: Mapping[str, Any] | Any | None = None,
+    tickers: Iterable[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    costs: Costs | None = None,
+    calendar: EventCalendar | None = None,
+    universe: pd.DataFrame | None = None,
+    close: pd.DataFrame | None = None,
+) -> BacktestResult:
+    """Events -> aligned sessions -> template signals -> vectorbt backtest, on the bundled data.
+
+    Parameters
+    ----------
+    template : str
+        A registered template name (see :func:`strategies.available`).
+    params : mapping or params object, optional
+        The template's parameters (validated); defaults are short-horizon.
+    tickers : iterable of str, optional
+        Assets to trade; default: every asset the template has a non-zero exposure to.
+    start, end : date-like, optional
+        Backtest window (inclusive).
+    costs : Costs, optional
+        Fees, slippage and starting cash per asset.
+    calendar, universe, close : optional
+        Override the shipped events, universe, or prices (sessions x tickers, adjusted closes).
+
+    Examples
+    --------
+    >>> from backtests import run_backtest
+    >>> result = run_backtest(params={"horizon": 5}, tickers=["MP", "LYC"])  # doctest: +SKIP
+    >>> result.summary()  # doctest: +SKIP
+    """
+    spec = strategies.get(template)
+    params = spec.params(**dict(params or {})) if params is None or isinstance(params, Mapping) else params
+    costs = costs or Costs()
+    universe = universe if universe is not None else load_universe()
+    calendar = calendar if calendar is not None else load_events()
+    chosen = select_tickers(universe, tickers) if tickers is not None else default_tickers(universe, params)
+    if close is None:
+        close = load_prices(chosen, start=start, end=end, field="adj_close")
+    else:
+        close = close.loc[start:end, chosen]
+    close = close.dropna(how="all", axis=1).dropna(how="all", axis=0)
+    if close.empty:
+        from signals.errors import PriceDataError
+
+        raise PriceDataError(f"no prices for {chosen} between {start} and {end}")
+    data_sessions = {asset: close.index[close[asset].notna().to_numpy()] for asset in close.columns}
+    alignment = align_events(calendar, universe, close.columns, data_sessions=data_sessions)
+    signals = spec.build(alignment, close, params, universe)
+
+    strategy = simulate(close, signals, costs)
+    benchmark = buy_and_hold(close, costs)
+    strategy_total = strategy.value().sum(axis=1)  # equal capital per asset, not rebalanced
+    benchmark_total = benchmark.value().sum(axis=1)
+    trades = _trade_table(strategy, signals.trades)
+    per_year = periods_per_year(close.index)
+    stats = _stats(close, strategy, benchmark, strategy_total, benchmark_total, trades, per_year)
+    equity = pd.DataFrame({"strategy": strategy_total, "benchmark": benchmark_total})
+    return BacktestResult(
+        template, params, costs, stats, trades, equity, strategy.value(), close, alignment, signals, calendar
+    )

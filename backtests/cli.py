@@ -1,0 +1,179 @@
+"""The ``reelab`` command line: the outermost layer of the project.
+
+Exit codes: 0 ok, 2 bad input (one line on stderr), 1 unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from signals.errors import ReelabError
+
+__all__ = ["main"]
+
+DESCRIPTION = """reelab: trade China rare-earth export-control policy shocks, point-in-time.
+
+Runs events -> per-exchange signals -> strategy template -> vectorbt backtest on the bundled,
+real price snapshot, and writes stats, trades and an offline HTML report."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument as one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"reelab: error: {message} (see '{self.prog} --help')\n")
+
+
+def _comma_list(text: str) -> list[str]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+    return items
+
+
+def _date(text: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(datetime.strptime(text, "%Y-%m-%d"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad date {text!r}; expected YYYY-MM-DD") from None
+
+
+def _fraction(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number like 0.05, got {text!r}") from None
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="reelab", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    run = commands.add_parser(
+        "run",
+        help="backtest a strategy template on the bundled universe and write a report",
+        description="Run events -> signals -> template -> vectorbt backtest and write stats.csv, trades.csv, "
+        "equity.csv, config.json and report.html to --out.",
+    )
+    run.add_argument("--template", default="event_drift", help="strategy template (default: event_drift)")
+    run.add_argument("--tickers", type=_comma_list, help="comma-separated tickers (default: all traded assets)")
+    run.add_argument("--start", type=_date, help="first session, YYYY-MM-DD (default: start of the data)")
+    run.add_argument("--end", type=_date, help="last session, YYYY-MM-DD (default: end of the data)")
+    run.add_argument("--events", type=Path, help="event CSV to use instead of the shipped calendar")
+    run.add_argument("--event-types", type=_comma_list, help="event types that trade (comma-separated)")
+    run.add_argument("--horizon", type=int, help="sessions to hold a position (default 10)")
+    run.add_argument("--min-severity", type=int, help="only events at least this severe, 1-3 (default 2)")
+    run.add_argument("--stop-loss", type=_fraction, help="stop-loss as a fraction, e.g. 0.08")
+    run.add_argument("--take-profit", type=_fraction, help="take-profit as a fraction, e.g. 0.15")
+    run.add_argument("--allow-short", action="store_true", help="open shorts on negative signals")
+    run.add_argument("--fees", type=_fraction, default=0.001, help="fees per order, fraction (default 0.001)")
+    run.add_argument("--slippage", type=_fraction, default=0.001, help="slippage per order, fraction (default 0.001)")
+    run.add_argument("--out", type=Path, help="output folder (default: ./reelab-out/<run-id>)")
+    return parser
+
+
+def _format_summary(result) -> str:
+    table = result.summary()
+    shown = pd.DataFrame(index=table.index)
+    for metric, label in (("total_return", "return"), ("cagr", "CAGR"), ("max_drawdown", "maxDD")):
+        shown[label] = table[f"{metric}:strategy"].map("{:+.1%}".format)
+        shown[f"B&H {label}"] = table[f"{metric}:benchmark"].map("{:+.1%}".format)
+    shown["Sharpe"] = table["sharpe:strategy"].map("{:.2f}".format)
+    shown["B&H Sharpe"] = table["sharpe:benchmark"].map("{:.2f}".format)
+    shown["trades"] = table["trades:strategy"].map("{:.0f}".format)
+    shown["win"] = table["win_rate:strategy"].map(lambda v: "-" if pd.isna(v) else f"{v:.0%}")
+    shown.index.name = None
+    return shown.to_string()
+
+
+def _run(args: argparse.Namespace) -> int:
+    from signals import load_events
+
+    from ._io import atomic_write
+    from ._report import render_report
+    from ._run import run_backtest
+    from ._vbt import Costs
+
+    params = {
+        name: value
+        for name, value in (
+            ("event_types", args.event_types),
+            ("horizon", args.horizon),
+            ("min_severity", args.min_severity),
+            ("stop_loss", args.stop_loss),
+            ("take_profit", args.take_profit),
+            ("allow_short", True if args.allow_short else None),
+        )
+        if value is not None
+    }
+    config = {
+        "template": args.template,
+        "params": params,
+        "tickers": args.tickers,
+        "start": None if args.start is None else f"{args.start:%Y-%m-%d}",
+        "end": None if args.end is None else f"{args.end:%Y-%m-%d}",
+        "events": None if args.events is None else str(args.events),
+        "fees": args.fees,
+        "slippage": args.slippage,
+    }
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
+    run_id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{digest}"
+    out = args.out if args.out is not None else Path("reelab-out") / run_id
+    if out.exists() and not out.is_dir():
+        raise ReelabError(f"--out {out} exists and is not a folder")
+
+    started = time.perf_counter()
+    calendar = load_events(args.events) if args.events is not None else None
+    costs = Costs(fees=args.fees, slippage=args.slippage)
+    result = run_backtest(
+        args.template, params, args.tickers, args.start, args.end, costs=costs, calendar=calendar
+    )
+    elapsed = time.perf_counter() - started
+
+    atomic_write(out / "stats.csv", result.stats.to_csv(float_format="%.10g"))
+    atomic_write(out / "trades.csv", result.trades.to_csv(index=False, float_format="%.10g", date_format="%Y-%m-%d"))
+    atomic_write(out / "equity.csv", result.equity.to_csv(float_format="%.10g", date_format="%Y-%m-%d"))
+    resolved = {key: value for key, value in vars(result.params).items() if key != "exposure"}
+    resolved["exposure"] = dict(result.params.exposure)
+    atomic_write(out / "config.json", json.dumps(config | {"resolved_params": resolved}, indent=2, default=str))
+    atomic_write(out / "report.html", render_report(result, title=f"reelab {args.template} backtest"))
+
+    print(f"reelab run {run_id}: {args.template} on {result.close.shape[1]} assets, "
+          f"{result.close.index[0]:%Y-%m-%d} to {result.close.index[-1]:%Y-%m-%d} ({elapsed:.1f} s)")  # fmt: skip
+    print(result.alignment.summary())
+    print()
+    print(_format_summary(result))
+    print()
+    print(f"wrote {out}/ (stats.csv, trades.csv, equity.csv, config.json, report.html)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``reelab`` console script."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return {"run": _run}[args.command](args)
+    except ReelabError as error:
+        print(f"reelab: error: {error}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as error:
+        print(f"reelab: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""Policy events and point-in-time signals.
+
+Events become dated, typed, sourced records (:func:`load_events`), are aligned to each
+exchange's sessions (:func:`align_events`) and turned into signal panels. This package never
+imports vectorbt or numba.
+"""
+
+from ._align import Alignment, align_events, exchange_calendar, first_sessions_after
+from ._events import AFTER_CLOSE, Confidence, Direction, Event, EventCalendar, EventType, load_events
+from ._universe import ChinaExposure, load_universe, select_tickers
+from .errors import ReelabError
+
+__all__ = [
+    "AFTER_CLOSE",
+    "Alignment",
+    "ChinaExposure",
+    "Confidence",
+    "Direction",
+    "Event",
+    "EventCalendar",
+    "EventType",
+    "ReelabError",
+    "align_events",
+    "exchange_calendar",
+    "first_sessions_after",
+    "load_events",
+    "load_universe",
+    "select_tickers",
+]

@@ -1,0 +1,70 @@
+"""The asset universe: who trades where, in what currency, with what exposure to China."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from pathlib import Path
+
+import pandas as pd
+
+import seeds
+
+from .errors import UniverseError, UnknownTickerError
+
+__all__ = ["ChinaExposure", "load_universe", "select_tickers"]
+
+REQUIRED = ("ticker", "name", "exchange", "currency", "segment", "china_exposure", "benchmark")
+EXCHANGES = ("XNYS", "XASX", "XSHG", "XTSE")
+
+
+class ChinaExposure(StrEnum):
+    """How an asset relates to Chinese rare-earth supply (drives the sign of policy signals)."""
+
+    EX_CHINA_PRODUCER = "ex_china_producer"
+    EX_CHINA_DEVELOPER = "ex_china_developer"
+    CHINA_PRODUCER = "china_producer"
+    CHINA_MAGNET_MAKER = "china_magnet_maker"
+    ETF = "etf"
+    BENCHMARK = "benchmark"
+
+
+def load_universe(path: str | Path | None = None) -> pd.DataFrame:
+    """Load and validate a universe file; ``None`` loads the shipped ``seeds/universe.csv``.
+
+    Returns a DataFrame indexed by ticker with at least the columns ``name, exchange, currency,
+    segment, china_exposure, benchmark``. ``exchange`` is an exchange_calendars code.
+    """
+    file = Path(path) if path is not None else seeds.path("universe.csv")
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    missing = [column for column in REQUIRED if column not in frame.columns]
+    if missing:
+        raise UniverseError(f"{file.name}: missing column(s) {missing}; required: {list(REQUIRED)}")
+    for position, row in enumerate(frame.itertuples(index=False), start=2):
+        if row.exchange not in EXCHANGES:
+            raise UniverseError(
+                f"{file.name} line {position}: unknown exchange {row.exchange!r}; expected one of: {', '.join(EXCHANGES)}"
+            )
+        if row.china_exposure not in set(ChinaExposure):
+            raise UniverseError(
+                f"{file.name} line {position}: unknown china_exposure {row.china_exposure!r}; "
+                f"expected one of: {', '.join(ChinaExposure)}"
+            )
+    duplicated = frame["ticker"][frame["ticker"].duplicated()].tolist()
+    if duplicated:
+        raise UniverseError(f"{file.name}: duplicate ticker(s) {duplicated}")
+    unknown_benchmarks = sorted(set(frame["benchmark"]) - set(frame["ticker"]))
+    if unknown_benchmarks:
+        raise UniverseError(f"{file.name}: benchmark(s) {unknown_benchmarks} are not tickers of the universe")
+    return frame.set_index("ticker")
+
+
+def select_tickers(universe: pd.DataFrame, tickers: Iterable[str] | None) -> list[str]:
+    """Validate ``tickers`` against the universe (all of it when ``None``), keeping their order."""
+    if tickers is None:
+        return list(universe.index)
+    tickers = [tickers] if isinstance(tickers, str) else list(tickers)
+    unknown = [ticker for ticker in tickers if ticker not in universe.index]
+    if unknown:
+        raise UnknownTickerError(unknown, universe.index)
+    return list(dict.fromkeys(tickers))

@@ -1,0 +1,114 @@
+"""The exception tree shared by every reelab package.
+
+``signals`` is the lowest layer, so the tree lives here and ``strategies`` and ``backtests``
+import it. Every error is a ``ValueError`` (bad input) and a :class:`ReelabError`, so callers
+and the CLI can catch the whole family at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "AlignmentError",
+    "DuplicateEventIdError",
+    "EventFileError",
+    "InvalidDateError",
+    "InvalidFieldError",
+    "MissingColumnError",
+    "ParameterError",
+    "PriceDataError",
+    "ReelabError",
+    "ReelabWarning",
+    "UniverseError",
+    "UnknownEventTypeError",
+    "UnknownTickerError",
+    "UnknownTimeZoneError",
+    "WindowOrderError",
+]
+
+
+def _choices(valid: Iterable[str], limit: int = 12) -> str:
+    valid = list(valid)
+    shown = ", ".join(valid[:limit])
+    return shown + (f", ... ({len(valid)} in all)" if len(valid) > limit else "")
+
+
+class ReelabError(ValueError):
+    """Base class of every error reelab raises for bad input."""
+
+
+class ReelabWarning(UserWarning):
+    """Base class of reelab's own warnings (the test suite turns them into errors)."""
+
+
+class EventFileError(ReelabError):
+    """A problem in an event file, located by file, line and column."""
+
+    def __init__(self, file: str, line: int, column: str, value: object, problem: str, valid=None):
+        self.file, self.line, self.column, self.value = file, line, column, value
+        self.valid = list(valid) if valid is not None else None
+        message = f"{file} line {line}, column {column!r}: {problem} {value!r}"
+        if self.valid is not None:
+            message += f"; expected one of: {_choices(self.valid)}"
+        super().__init__(message)
+
+
+class UnknownEventTypeError(EventFileError):
+    """The ``type`` is not in the event-type vocabulary."""
+
+
+class InvalidDateError(EventFileError):
+    """A date or time could not be parsed."""
+
+
+class UnknownTimeZoneError(EventFileError):
+    """The ``tz`` is not an IANA time-zone name."""
+
+
+class WindowOrderError(EventFileError):
+    """A window ends before it starts."""
+
+
+class DuplicateEventIdError(EventFileError):
+    """Two events share an id."""
+
+
+class MissingColumnError(EventFileError):
+    """A required column is absent from the file's header."""
+
+
+class InvalidFieldError(EventFileError):
+    """Any other field (direction, severity, confidence) holds a value outside its vocabulary."""
+
+
+class UniverseError(ReelabError):
+    """The asset universe file is malformed."""
+
+
+class UnknownTickerError(ReelabError, KeyError):
+    """A ticker is not in the universe."""
+
+    def __init__(self, tickers: Iterable[str], valid: Iterable[str]):
+        self.tickers = list(tickers)
+        super().__init__(
+            f"unknown ticker(s) {', '.join(map(repr, self.tickers))}; expected one of: {_choices(valid, 40)}"
+        )
+
+    __str__ = ValueError.__str__  # KeyError would wrap the message in quotes
+
+
+class PriceDataError(ReelabError):
+    """Price data violate the snapshot's contract (dates, positivity, finiteness)."""
+
+
+class AlignmentError(ReelabError):
+    """More events were dropped by session alignment than the caller's budget allows."""
+
+
+class ParameterError(ReelabError):
+    """A strategy or backtest parameter is outside its valid range."""
+
+    def __init__(self, name: str, value: object, valid: str):
+        self.name, self.value, self.valid = name, value, valid
+        super().__init__(f"parameter {name!r} = {value!r} is invalid; expected {valid}")

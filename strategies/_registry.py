@@ -1,0 +1,54 @@
+"""Strategy templates are looked up by name, so the CLI and config files can name them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from signals.errors import ParameterError
+
+__all__ = ["Template", "available", "get", "register"]
+
+
+@dataclass(frozen=True)
+class Template:
+    """A registered strategy template: its name, its frozen parameter class and its builder."""
+
+    name: str
+    params_type: type
+    build: Callable[..., Any]
+
+    def params(self, **values: Any):
+        """Validated parameters; unknown names raise :class:`ParameterError`."""
+        fields = self.params_type.__dataclass_fields__
+        unknown = sorted(set(values) - set(fields))
+        if unknown:
+            raise ParameterError(unknown[0], values[unknown[0]], f"a parameter of {self.name}: {', '.join(fields)}")
+        return self.params_type(**values)
+
+
+_TEMPLATES: dict[str, Template] = {}
+
+
+def register(name: str, params_type: type) -> Callable:
+    """Decorator registering ``build(alignment, close, params, universe)`` under ``name``."""
+
+    def decorate(build: Callable) -> Callable:
+        _TEMPLATES[name] = Template(name, params_type, build)
+        return build
+
+    return decorate
+
+
+def get(name: str) -> Template:
+    """The template registered as ``name``."""
+    try:
+        return _TEMPLATES[name]
+    except KeyError:
+        raise ParameterError("template", name, f"one of {', '.join(available())}") from None
+
+
+def available() -> list[str]:
+    """Names of the registered templates."""
+    return sorted(_TEMPLATES)
