@@ -57,7 +57,7 @@ def validate_prices(long: pd.DataFrame, source: str, known_tickers: Iterable[str
             row = long[bad].iloc[0]
             raise PriceDataError(
                 f"{source}: ticker {row['ticker']}: {column} must be positive and finite, "
-                f"got {row[column]!r} on {row['date'].date()}"
+                f"got {row[column]} on {row['date'].date()}"
             )
     return long
 
@@ -143,8 +143,7 @@ def load_price_dir(
         frames.append(frame.assign(ticker=file.stem))
     if not frames:
         raise PriceDataError(f"{folder}: no .csv or .parquet price files")
-    long = pd.concat(frames, ignore_index=True)
+    long = validate_prices(pd.concat(frames, ignore_index=True), str(folder), universe.index)
     if field not in long.columns and field in FIELDS:
         raise PriceDataError(f"{folder}: field {field!r} is not in the files; columns are {list(long.columns)}")
-    long = validate_prices(long, str(folder), universe.index)
     return _window(long, tickers, start, end, field, universe)

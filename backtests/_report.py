@@ -25,6 +25,7 @@ tr.portfolio td { font-weight: 600; background: #eef3f8; }
 .neg { color: #b03a2e; } .pos { color: #1e6b3a; }
 .scroll { max-height: 420px; overflow-y: auto; border: 1px solid #eee; }
 .note { font-size: 12px; color: #666; }
+.headline { font-size: 16px; background: #f4f6f8; padding: 10px 14px; border-left: 4px solid #1f4e79; }
 """
 
 
@@ -60,6 +61,18 @@ def _summary_table(result: BacktestResult) -> str:
         css = ' class="portfolio"' if scope == PORTFOLIO else ""
         rows.append(f"<tr{css}><td>{html.escape(str(scope))}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return f"<table>{header}{''.join(rows)}</table>"
+
+
+def _headline(result: BacktestResult) -> str:
+    strategy = result.stats.loc[(PORTFOLIO, "strategy")]
+    benchmark = result.stats.loc[(PORTFOLIO, "benchmark")]
+    return (
+        f"Portfolio: {_percent(strategy['total_return'])} against {_percent(benchmark['total_return'])} for buy &amp; "
+        f"hold · Sharpe {strategy['sharpe']:.2f} against {benchmark['sharpe']:.2f} · max drawdown "
+        f"{_percent(strategy['max_drawdown'])} against {_percent(benchmark['max_drawdown'])} · "
+        f"{strategy['trades']:.0f} trades, {strategy['win_rate']:.0%} winners, invested {strategy['exposure']:.0%} "
+        "of sessions"
+    )
 
 
 def _equity_figure(result: BacktestResult):
@@ -110,7 +123,8 @@ def _price_figure(result: BacktestResult):
             chosen = events[events["direction"] == direction]
             level = price.reindex(chosen["session"], method="ffill")
             text = [
-                f"{row.event_id} ({row.type}, severity {row.severity})<br>{html.escape(descriptions[row.event_id][:140])}"
+                f"{row.event_id} ({row.type}, severity {row.severity})<br>"
+                + html.escape(descriptions[row.event_id][:140])
                 for row in chosen.itertuples()
             ]
             figure.add_trace(
@@ -141,7 +155,7 @@ def _price_figure(result: BacktestResult):
         title=dict(text=assets[0] if assets else ""),
         updatemenus=[dict(buttons=buttons, direction="down", x=0, xanchor="left", y=1.15, yanchor="top")],
         height=520, template="plotly_white", margin=dict(l=50, r=20, t=80, b=30),
-        legend=dict(orientation="h", y=1.08, x=0.3), yaxis=dict(type="log", title="adjusted close (log)"),
+        legend=dict(orientation="h", y=1.08, x=0.3), yaxis=dict(title="adjusted close (local currency)"),
     )  # fmt: skip
     return figure
 
@@ -187,6 +201,7 @@ def render_report(result: BacktestResult, title: str = "reelab backtest") -> str
 <body>
 <h1>{html.escape(title)}</h1>
 <div class="meta">{meta}</div>
+<p class="headline">{_headline(result)}</p>
 <h2>Strategy against buy &amp; hold</h2>
 <p class="note">Each asset trades its own equal starting capital; the portfolio is their sum. Benchmark: buying
 each asset at its first price and holding it, with the same costs. Returns use adjusted closes; entries and exits

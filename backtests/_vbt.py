@@ -115,7 +115,10 @@ def performance(value: pd.Series, per_year: float) -> dict[str, float]:
     annualized correctly on a union of exchange calendars.
     """
     value = value.dropna()
-    accessor = value.vbt.returns.from_value(value, init_value=value.iloc[0], freq="1D", year_freq=f"{per_year}D")
+    # Returns from the second row on, relative to the first value: no artificial zero return at t0.
+    accessor = value.vbt.returns.from_value(
+        value.iloc[1:], init_value=value.iloc[0], freq="1D", year_freq=f"{per_year}D"
+    )
     return {
         "total_return": float(accessor.total()),
         "cagr": float(accessor.annualized()),

@@ -133,9 +133,7 @@ def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     calendar = load_events(args.events) if args.events is not None else None
     costs = Costs(fees=args.fees, slippage=args.slippage)
-    result = run_backtest(
-        args.template, params, args.tickers, args.start, args.end, costs=costs, calendar=calendar
-    )
+    result = run_backtest(args.template, params, args.tickers, args.start, args.end, costs=costs, calendar=calendar)
     elapsed = time.perf_counter() - started
 
     atomic_write(out / "stats.csv", result.stats.to_csv(float_format="%.10g"))

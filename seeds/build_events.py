@@ -22,11 +22,11 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
+
+from backtests._io import atomic_write
 
 HERE = Path(__file__).resolve().parent
 
@@ -135,9 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    with tempfile.NamedTemporaryFile("w", dir=args.out.parent, suffix=".tmp", delete=False, encoding="utf-8") as tmp:
-        tmp.write(buffer.getvalue())
-    os.replace(tmp.name, args.out)
+    atomic_write(args.out, buffer.getvalue())
     print(f"wrote {args.out}: {len(rows)} events")
     return 0
 

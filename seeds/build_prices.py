@@ -27,18 +27,19 @@ latest qfq basis for A-shares), ``adj_close`` is the series to compute returns f
 from __future__ import annotations
 
 import argparse
-import os
+import io
+import itertools
 import sys
-import tempfile
 from pathlib import Path
 
-import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 
+from backtests._io import atomic_write
+from signals import exchange_calendar  # the project's calendars, so snapshot and signals agree
+
 HERE = Path(__file__).resolve().parent
 START = pd.Timestamp("2009-01-01")
-CALENDAR_END = "2026-12-31"
 US_DOWNLOAD_DAY = pd.Timestamp("2026-08-03")
 USAR_FIRST_DAY = pd.Timestamp("2025-03-14")  # first session after the de-SPAC merger closed
 QFQ_FIRST_USABLE = pd.Timestamp("2022-01-01")
@@ -52,11 +53,6 @@ QFQ_SOURCES = ("cn_qfq_2019_2026", "cn_qfq_2025_2026", "cn_qfq_2024_2025", "cn_q
 ASX_CORPORATE_ACTIONS = {("ILU", "2020-10-23"): "Deterra Royalties demerger"}
 LOTS = 100  # qfq volumes are in lots of 100 shares
 COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "adj_close", "adjustment"]
-
-
-def _sessions(exchange: str) -> pd.DatetimeIndex:
-    calendar = xcals.get_calendar(exchange, start=START.strftime("%Y-%m-%d"), end=CALENDAR_END)
-    return calendar.sessions
 
 
 def _frame(dates, open_=np.nan, high=np.nan, low=np.nan, close=np.nan, volume=np.nan, adj_close=None, adjustment=""):
@@ -135,7 +131,7 @@ def _stitch_a_share(raw: Path, ticker: str, sessions: pd.DatetimeIndex, report: 
     dates = sorted(set().union(*(data.index for _, data in sources)))
     neutralized = []
     chosen = []  # (source, return) per date after the first
-    for previous, date in zip(dates[:-1], dates[1:]):
+    for previous, date in itertools.pairwise(dates):
         for name, data in sources:
             if date in data.index and previous in data.index:
                 ratio = data.at[date, "close"] / data.at[previous, "close"]
@@ -192,7 +188,7 @@ def build(raw: Path, out: Path) -> tuple[pd.DataFrame, list[str]]:
     report: list[str] = []
     frames = []
     for entry in universe.itertuples(index=False):
-        sessions = _sessions(entry.exchange)
+        sessions = exchange_calendar(entry.exchange).sessions
         if entry.source_file.startswith("us_adjclose"):
             frame = _read_us(raw, entry.ticker, report)
         elif entry.source_file.startswith("asx_daily"):
@@ -218,10 +214,9 @@ def build(raw: Path, out: Path) -> tuple[pd.DataFrame, list[str]]:
         prices[column] = prices[column].astype("float64").round(6)
     prices["ticker"] = prices["ticker"].astype("string")
     prices["adjustment"] = prices["adjustment"].astype("string")
-    tmp = tempfile.NamedTemporaryFile(dir=out.parent, suffix=".tmp", delete=False)
-    tmp.close()
-    prices.to_parquet(tmp.name, index=False, compression="zstd")
-    os.replace(tmp.name, out)
+    buffer = io.BytesIO()
+    prices.to_parquet(buffer, index=False, compression="zstd")
+    atomic_write(out, buffer.getvalue())
     return prices, report
 
 

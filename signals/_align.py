@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import time
@@ -25,7 +26,11 @@ CALENDAR_END = "2026-12-31"
 @cache
 def exchange_calendar(code: str) -> xcals.ExchangeCalendar:
     """The exchange_calendars calendar ``code`` over reelab's fixed span (cached)."""
-    return xcals.get_calendar(code, start=CALENDAR_START, end=CALENDAR_END)
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1 deprecates.
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return xcals.get_calendar(code, start=CALENDAR_START, end=CALENDAR_END)
 
 
 @cache

@@ -43,7 +43,8 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
     for position, row in enumerate(frame.itertuples(index=False), start=2):
         if row.exchange not in EXCHANGES:
             raise UniverseError(
-                f"{file.name} line {position}: unknown exchange {row.exchange!r}; expected one of: {', '.join(EXCHANGES)}"
+                f"{file.name} line {position}: unknown exchange {row.exchange!r}; "
+                f"expected one of: {', '.join(EXCHANGES)}"
             )
         if row.china_exposure not in set(ChinaExposure):
             raise UniverseError(

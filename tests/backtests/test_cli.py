@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from backtests.cli import main
+
+REELAB = Path(sys.executable).with_name("reelab")
+SMALL = ["run", "--tickers", "MP,LYC,300748", "--start", "2025-01-01"]
+
+
+def test_console_script_help():
+    shown = subprocess.run([REELAB, "--help"], capture_output=True, text=True, check=True).stdout
+    assert "reelab" in shown and "run" in shown
+    shown = subprocess.run([REELAB, "run", "--help"], capture_output=True, text=True, check=True).stdout
+    for option in ("--tickers", "--start", "--horizon", "--out", "--events"):
+        assert option in shown
+
+
+def _exit_code(arguments) -> int:
+    try:
+        return main(arguments)
+    except SystemExit as stop:  # argparse exits by itself on malformed arguments
+        return stop.code
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["run", "--start", "2025-02-30"], "bad date '2025-02-30'"),
+        (["run", "--horizon", "many"], "invalid int value"),
+        (["run", "--tickers", "MP,NOPE"], "unknown ticker(s) 'NOPE'"),
+        (["run", "--horizon", "400"], "'horizon' = 400"),
+        (["run", "--template", "magic"], "'template' = 'magic'"),
+        (["run", "--fees", "0.5"], "'fees' = 0.5"),
+        (["run", "--events", "/no/such/events.csv"], "No such file"),
+        (["fly"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_print_one_line_and_exit_2(capsys, arguments, message):
+    assert _exit_code(arguments) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and lines[0].startswith("reelab: error:")
+
+
+def test_malformed_event_file_is_reported_with_its_line(tmp_path, capsys, write_events):
+    path = write_events({}, {"tz": "Mars/Olympus"})
+    assert main([*SMALL, "--events", str(path), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "line 3" in error and "'Mars/Olympus'" in error and "\n" not in error
+    assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_run_writes_outputs_and_is_byte_identical_across_runs(tmp_path, capsys):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert main([*SMALL, "--out", str(first)]) == 0
+    printed = capsys.readouterr().out
+    assert "portfolio" in printed and "B&H" in printed and "MP" in printed
+    assert main([*SMALL, "--out", str(second)]) == 0
+    for name in ("stats.csv", "trades.csv", "equity.csv", "config.json"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    stats = pd.read_csv(first / "stats.csv", index_col=[0, 1])
+    assert {"portfolio", "MP", "LYC", "300748"} <= set(stats.index.get_level_values(0))
+    report = (first / "report.html").read_text()
+    assert "<script src=" not in report  # plotly is inlined: the report works offline
+    assert "Plotly.newPlot" in report and "Strategy against buy &amp; hold" in report
+    assert not list(first.glob(".*.tmp"))

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from signals import Direction, EventType, load_events
+from signals.errors import (
+    DuplicateEventIdError,
+    EventFileError,
+    InvalidDateError,
+    InvalidFieldError,
+    MissingColumnError,
+    UnknownEventTypeError,
+    UnknownTimeZoneError,
+    WindowOrderError,
+)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_events()
+
+
+def test_shipped_calendar_is_large_real_and_in_range(shipped):
+    frame = shipped.to_frame()
+    assert len(shipped) >= 60
+    years = frame["announced_at"].map(lambda stamp: stamp.year)
+    assert years.min() == 2010 and years.max() == 2026
+    assert set(frame["type"]) <= {kind.value for kind in EventType}
+    assert frame.index.is_unique
+    assert frame["source"].str.startswith("http").all()
+    assert set(frame["direction"]) == {"tightening", "easing"}
+    assert frame["severity"].between(1, 3).all()
+    assert all(stamp.tzinfo is not None for stamp in frame["announced_at"])
+
+
+def test_shipped_windows_match_the_record(shipped):
+    def window_end(event_id):
+        return shipped.get(event_id).window_end.strftime("%Y-%m-%d")
+
+    assert window_end("2025-05-12-NW") == "2025-08-12"  # Geneva 90-day truce
+    assert window_end("2025-08-11-NW") == "2025-11-10"  # extended to Nov 10
+    assert window_end("2025-11-07-EP") == "2026-11-10"  # October measures suspended for a year
+    assert window_end("2025-10-30-NW") == "2026-11-10"
+    for event in shipped:
+        if event.type is EventType.NEGOTIATION_WINDOW:
+            assert event.window_end is not None and event.window_end >= event.announced_at.normalize()
+
+
+def test_shipped_key_events(shipped):
+    april = shipped.get("2025-04-04-RT")
+    assert april.direction is Direction.TIGHTENING and april.severity == 3
+    assert april.tz == "Asia/Shanghai"
+    assert "Dy" in april.elements and "Tb" in april.elements
+    assert shipped.get("2025-05-13-PA").countries_excluded == ("US",)
+
+
+def test_date_only_event_is_known_after_the_close_in_its_zone(shipped):
+    event = shipped.get("2025-10-09-RT")
+    assert not event.time_of_day_known
+    assert event.knowable_at() == pd.Timestamp("2025-10-09 18:00", tz="Asia/Shanghai")
+
+
+def test_time_of_day_is_kept_when_known(write_events):
+    calendar = load_events(write_events({"announced": "2025-02-04T13:30"}))
+    event = calendar[0]
+    assert event.time_of_day_known
+    assert event.knowable_at() == pd.Timestamp("2025-02-04 05:30", tz="UTC")
+
+
+def test_filter_by_type_date_and_severity(shipped):
+    chosen = shipped.filter(types=["permit_approval"], start="2025-06-01", end="2025-06-30")
+    assert len(chosen) >= 4
+    assert {event.type for event in chosen} == {EventType.PERMIT_APPROVAL}
+    assert all(event.severity >= 3 for event in shipped.filter(min_severity=3))
+
+
+@pytest.mark.parametrize(
+    ("row", "error", "column", "value"),
+    [
+        ({"type": "permit"}, UnknownEventTypeError, "type", "permit"),
+        ({"announced": "2025-13-45"}, InvalidDateError, "announced", "2025-13-45"),
+        ({"announced": "04/04/2025"}, InvalidDateError, "announced", "04/04/2025"),
+        ({"tz": "Beijing"}, UnknownTimeZoneError, "tz", "Beijing"),
+        ({"window_end": "2025-03-01"}, WindowOrderError, "window_end", "2025-03-01"),
+        ({"direction": "up"}, InvalidFieldError, "direction", "up"),
+        ({"severity": "5"}, InvalidFieldError, "severity", "5"),
+        ({"type": "negotiation_window", "window_end": ""}, InvalidFieldError, "window_end", ""),
+    ],
+)
+def test_each_validation_error_names_file_line_column_value(write_events, row, error, column, value):
+    path = write_events({}, row)  # the bad row is the second record: line 3 of the file
+    with pytest.raises(error) as caught:
+        load_events(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "line 3" in message
+    assert f"column {column!r}" in message
+    assert repr(value) in message
+    assert caught.value.line == 3 and caught.value.column == column
+
+
+def test_unknown_type_lists_the_valid_choices(write_events):
+    with pytest.raises(UnknownEventTypeError, match="expected one of: restriction_tightening, permit_approval"):
+        load_events(write_events({"type": "permit"}))
+
+
+def test_duplicate_id_names_both_lines(write_events):
+    with pytest.raises(DuplicateEventIdError, match=r"line 3, column 'id': duplicate id \(first on line 2\)"):
+        load_events(write_events({"id": "same"}, {"id": "same"}))
+
+
+def test_missing_and_unknown_columns(write_events):
+    header = ["id", "type", "announced", "tz", "direction"]
+    with pytest.raises(MissingColumnError, match="severity"):
+        load_events(write_events({}, header=header))
+    with pytest.raises(MissingColumnError, match="unknown column 'colour'"):
+        load_events(write_events({}, header=[*header, "severity", "colour"]))
+
+
+def test_known_before_announced_is_rejected(write_events):
+    path = write_events(
+        {"known": "2025-04-03"}, header=["id", "type", "announced", "tz", "known", "direction", "severity"]
+    )
+    with pytest.raises(InvalidDateError, match="known before announced"):
+        load_events(path)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet="0123456789-T: /aZ", max_size=20))
+def test_any_announced_text_either_parses_or_raises_a_located_error(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("events") / "events.csv"
+    path.write_text(
+        f"id,type,announced,tz,direction,severity\ne1,restriction_tightening,{text},Asia/Shanghai,tightening,2\n"
+    )
+    try:
+        calendar = load_events(path)
+    except EventFileError as error:
+        assert error.line == 2 and error.column == "announced"
+    else:
+        assert calendar[0].announced_at.strftime("%Y-%m-%d") == text.strip()[:10]

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from signals import ChinaExposure, load_universe, select_tickers
+from signals.errors import UniverseError, UnknownTickerError
+
+REQUIRED = ["MP", "LYC", "ILU", "ARU", "UUUU", "USAR", "TMC", "REMX", "600111", "600392", "000831", "300748"]
+
+
+def test_shipped_universe_has_the_required_assets_and_benchmarks():
+    universe = load_universe()
+    assert {*REQUIRED, "SPY", "ASX200", "CSI300"} <= set(universe.index)
+    assert set(universe["china_exposure"]) <= {kind.value for kind in ChinaExposure}
+    assert universe.loc["LYC", "exchange"] == "XASX" and universe.loc["300748", "exchange"] == "XSHG"
+    assert universe.loc["MP", "benchmark"] == "SPY" and universe.loc["600111", "benchmark"] == "CSI300"
+    assert universe.loc["MP", "china_exposure"] == "ex_china_producer"
+    assert universe.loc["300748", "china_exposure"] == "china_magnet_maker"
+
+
+def test_unknown_ticker_error_lists_valid_tickers():
+    with pytest.raises(UnknownTickerError, match=r"unknown ticker\(s\) 'XYZ'; expected one of: MP"):
+        select_tickers(load_universe(), ["MP", "XYZ"])
+
+
+def test_bad_universe_file(tmp_path):
+    path = tmp_path / "universe.csv"
+    path.write_text("ticker,name,exchange,currency,segment,china_exposure,benchmark\nAAA,A,XLON,GBP,x,etf,AAA\n")
+    with pytest.raises(UniverseError, match="line 2: unknown exchange 'XLON'"):
+        load_universe(path)
+    path.write_text("ticker,name,exchange,currency,segment,china_exposure,benchmark\nAAA,A,XNYS,USD,x,maybe,AAA\n")
+    with pytest.raises(UniverseError, match="unknown china_exposure 'maybe'"):
+        load_universe(path)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import strategies
+from signals import align_events, exchange_calendar, load_events, load_universe
+from signals.errors import ParameterError
+from strategies import EventDriftParams, event_drift
+
+UNIVERSE = load_universe()
+
+
+@pytest.fixture
+def close():
+    """Two assets on their own exchanges' sessions, 2025-03-03..2025-06-30, steadily rising prices."""
+    frames = {}
+    for asset, code in (("MP", "XNYS"), ("300748", "XSHG")):
+        sessions = exchange_calendar(code).sessions_in_range("2025-03-03", "2025-06-30")
+        frames[asset] = pd.Series(np.linspace(10, 20, len(sessions)), index=sessions)
+    return pd.DataFrame(frames)
+
+
+def _signals(write_events, close, rows, **params):
+    calendar = load_events(write_events(*rows))
+    data = {asset: close.index[close[asset].notna().to_numpy()] for asset in close}
+    alignment = align_events(calendar, UNIVERSE, close.columns, data_sessions=data)
+    return event_drift(alignment, close, EventDriftParams(**params), UNIVERSE)
+
+
+def test_tightening_is_long_outside_china_and_skipped_for_chinese_makers(write_events, close):
+    signals = _signals(write_events, close, [{"announced": "2025-04-04"}])
+    assert signals.entries["MP"].sum() == 1 and signals.entries.loc["2025-04-04", "MP"]
+    assert not signals.entries["300748"].any() and not signals.short_entries.any().any()
+    shorting = _signals(write_events, close, [{"announced": "2025-04-04"}], allow_short=True)
+    assert shorting.short_entries.loc["2025-04-07", "300748"]  # next Shanghai session
+
+
+def test_permit_approval_is_long_for_chinese_magnet_makers(write_events, close):
+    row = {"type": "permit_approval", "direction": "easing", "announced": "2025-06-11"}
+    signals = _signals(write_events, close, [row])
+    assert signals.entries.loc["2025-06-12", "300748"]
+    assert not signals.entries["MP"].any()
+
+
+def test_time_stop_is_horizon_own_sessions_after_entry(write_events, close):
+    signals = _signals(write_events, close, [{"announced": "2025-04-04"}], horizon=7)
+    mp = close["MP"].dropna().index
+    entry = mp.get_loc(pd.Timestamp("2025-04-04"))
+    assert signals.exits["MP"].idxmax() == mp[entry + 7]
+    trade = signals.trades.iloc[0]
+    assert trade["event_ids"] == "e1" and trade["side"] == "long"
+
+
+def test_gap_in_data_moves_the_entry_to_the_next_price(write_events, close):
+    close.loc["2025-04-04", "MP"] = np.nan  # a missing row on the event session
+    signals = _signals(write_events, close, [{"announced": "2025-04-04"}])
+    assert signals.entries["MP"].idxmax() == pd.Timestamp("2025-04-07")
+
+
+def test_opposite_events_on_one_session_net_out(write_events, close):
+    rows = [{"announced": "2025-04-04"}, {"type": "easing_pause", "direction": "easing", "announced": "2025-04-04"}]
+    signals = _signals(write_events, close, rows)
+    assert not signals.entries.any().any() and signals.trades.empty
+
+
+def test_types_and_severity_filter(write_events, close):
+    rows = [{"announced": "2025-04-04", "severity": "1"}, {"announced": "2025-05-14", "type": "wto_dispute"}]
+    assert not _signals(write_events, close, rows).entries.any().any()
+    assert _signals(write_events, close, rows, min_severity=1, event_types=("wto_dispute",)).entries["MP"].sum() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("horizon", 0, "1..63"),
+        ("horizon", 100, "1..63"),
+        ("horizon", 2.5, "integer"),
+        ("horizon", True, "integer"),
+        ("min_severity", 4, "1, 2 or 3"),
+        ("stop_loss", 1.5, r"\(0, 1\)"),
+        ("stop_loss", -0.1, r"\(0, 1\)"),
+        ("take_profit", 0, r"\(0, 10\)"),
+        ("event_types", ("permit",), "'permit'.*event types from"),
+        ("event_types", (), "at least one"),
+        ("allow_short", "yes", "True or False"),
+        ("exposure", {"martian": 1}, "'martian'.*keys from"),
+        ("exposure", {"etf": 2}, r"'exposure\[etf\]' = 2.*-1, 0 or 1"),
+    ],
+)
+def test_parameters_are_validated(name, value, message):
+    with pytest.raises(ParameterError, match=message) as caught:
+        EventDriftParams(**{name: value})
+    assert f"'{name}" in str(caught.value)
+
+
+def test_defaults_favour_short_horizons_and_registry_lookup():
+    params = EventDriftParams()
+    assert params.horizon <= 21 and not params.allow_short
+    template = strategies.get("event_drift")
+    assert "event_drift" in strategies.available()
+    assert template.params(horizon=5).horizon == 5
+    with pytest.raises(ParameterError, match="'horizn'"):
+        template.params(horizn=5)
+    with pytest.raises(ParameterError, match="'template' = 'nope'"):
+        strategies.get("nope")

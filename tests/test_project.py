@@ -1,0 +1,53 @@
+"""The project as a whole: packaging, import hygiene, README and CI agree."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-w", str(out), "-q"],
+        check=True,
+        capture_output=True,
+    )
+    return next(out.glob("reelab-*.whl"))
+
+
+def test_wheel_holds_exactly_the_four_packages_and_the_seeds_data(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert top == {"signals", "strategies", "backtests", "seeds"}
+    for data in ("seeds/events.csv", "seeds/universe.csv", "seeds/prices.parquet", "signals/py.typed"):
+        assert data in names
+    entry_points = next(name for name in names if name.endswith("entry_points.txt"))
+    assert "reelab = backtests.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_signals_and_loaders_never_import_vectorbt_or_numba():
+    code = (
+        "import sys, signals, strategies, backtests\n"
+        "calendar = signals.load_events(); universe = signals.load_universe()\n"
+        "close = backtests.load_prices(['MP', 'LYC'])\n"
+        "alignment = signals.align_events(calendar, universe, ['MP', 'LYC']); alignment.impulses()\n"
+        "strategies.get('event_drift').build(alignment, close, strategies.EventDriftParams(), universe)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('vectorbt', 'numba')))\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "[]"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert ci in readme
+    assert "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/reelab run" in readme
