@@ -20,7 +20,8 @@ h1 { font-size: 24px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 32
 .meta { color: #555; font-size: 13px; line-height: 1.5; }
 table { border-collapse: collapse; font-size: 12px; margin: 8px 0; }
 th, td { padding: 3px 8px; text-align: right; border-bottom: 1px solid #eee; }
-th { background: #f4f6f8; position: sticky; top: 0; } td:first-child, th:first-child { text-align: left; }
+th { background: #f4f6f8; position: sticky; top: 0; }
+td:nth-child(-n+3), th:nth-child(-n+3) { text-align: left; }
 tr.portfolio td { font-weight: 600; background: #eef3f8; }
 .neg { color: #b03a2e; } .pos { color: #1e6b3a; }
 .scroll { max-height: 420px; overflow-y: auto; border: 1px solid #eee; }
@@ -38,8 +39,10 @@ def _percent(value: float) -> str:
 
 def _summary_table(result: BacktestResult) -> str:
     table = result.summary()
+    names = result.universe
     header = (
-        "<tr><th>scope</th><th>total return</th><th>buy &amp; hold</th><th>CAGR</th><th>B&amp;H CAGR</th>"
+        "<tr><th>scope</th><th>name</th><th>China exposure</th><th>total return</th><th>buy &amp; hold</th>"
+        "<th>CAGR</th><th>B&amp;H CAGR</th>"
         "<th>Sharpe</th><th>B&amp;H Sharpe</th><th>max DD</th><th>B&amp;H max DD</th>"
         "<th>trades</th><th>win rate</th><th>exposure</th></tr>"
     )
@@ -59,6 +62,10 @@ def _summary_table(result: BacktestResult) -> str:
             f"{row['exposure:strategy']:.1%}",
         ]
         css = ' class="portfolio"' if scope == PORTFOLIO else ""
+        if scope in names.index:
+            cells = [names.at[scope, "name"], names.at[scope, "china_exposure"].replace("_", " "), *cells]
+        else:
+            cells = ["equal capital in every asset", "", *cells]
         rows.append(f"<tr{css}><td>{html.escape(str(scope))}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return f"<table>{header}{''.join(rows)}</table>"
 
@@ -97,6 +104,7 @@ def _equity_figure(result: BacktestResult):
             ),
             row=2, col=1,
         )  # fmt: skip
+    figure.update_yaxes(type="log", title_text="value (log scale)", row=1, col=1)
     figure.update_yaxes(tickformat=".0%", row=2, col=1)
     figure.update_layout(height=560, margin=dict(l=50, r=20, t=40, b=30), legend=dict(orientation="h", y=1.08))
     figure.update_layout(template="plotly_white", hovermode="x unified")

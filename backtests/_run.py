@@ -49,6 +49,7 @@ class BacktestResult:
     alignment: Alignment
     signals: StrategySignals
     calendar: EventCalendar = field(repr=False)
+    universe: pd.DataFrame = field(repr=False)
 
     def summary(self) -> pd.DataFrame:
         """Strategy against benchmark for the portfolio and each asset, rounded for reading."""
@@ -58,7 +59,7 @@ class BacktestResult:
         for metric in ("total_return", "cagr", "sharpe", "max_drawdown"):
             keep += [f"{metric}:strategy", f"{metric}:benchmark"]
         keep += ["trades:strategy", "win_rate:strategy", "exposure:strategy"]
-        order = [PORTFOLIO] + [scope for scope in table.index if scope != PORTFOLIO]
+        order = [PORTFOLIO, *self.close.columns]
         return table.loc[order, keep]
 
 
@@ -208,5 +209,5 @@ def run_backtest(
     stats = _stats(close, strategy, benchmark, strategy_total, benchmark_total, trades, per_year)
     equity = pd.DataFrame({"strategy": strategy_total, "benchmark": benchmark_total})
     return BacktestResult(
-        template, params, costs, stats, trades, equity, strategy.value(), close, alignment, signals, calendar
+        template, params, costs, stats, trades, equity, strategy.value(), close, alignment, signals, calendar, universe
     )
