@@ -6,6 +6,8 @@ import html
 
 import pandas as pd
 
+import strategies
+
 from ._run import PORTFOLIO, BacktestResult
 
 __all__ = ["render_report"]
@@ -194,14 +196,15 @@ def render_report(result: BacktestResult, title: str = "reelab backtest") -> str
     equity_html = _equity_figure(result).to_html(full_html=False, include_plotlyjs=True)
     price_html = _price_figure(result).to_html(full_html=False, include_plotlyjs=False)
     params = ", ".join(f"{key}={value}" for key, value in vars(result.params).items() if key != "exposure")
-    exposure = ", ".join(f"{key} {value:+d}" for key, value in result.params.exposure.items())
+    signs = strategies.asset_exposure(result.universe, result.params.exposure)[list(result.close.columns)]
+    exposure = ", ".join(f"{ticker} {sign:+d}" for ticker, sign in signs.items())
     start, end = result.close.index[0], result.close.index[-1]
     costs = result.costs
     meta = (
         f"<b>template</b> {result.template} · <b>period</b> {start:%Y-%m-%d} to {end:%Y-%m-%d} · "
         f"<b>assets</b> {len(result.close.columns)} · <b>fees</b> {costs.fees:.2%} · "
         f"<b>slippage</b> {costs.slippage:.2%} per side<br><b>parameters</b> {html.escape(params)}<br>"
-        f"<b>exposure sign of a tightening</b> {html.escape(exposure)}<br>"
+        f"<b>exposure (sign of a tightening)</b> {html.escape(exposure)}<br>"
         f"<b>events</b> {html.escape(result.alignment.summary())}"
     )
     return f"""<!DOCTYPE html>

@@ -65,10 +65,8 @@ class BacktestResult:
 
 def default_tickers(universe: pd.DataFrame, params: Any) -> list[str]:
     """Assets a template would trade: those with a non-zero exposure sign."""
-    exposure = getattr(params, "exposure", None)
-    if exposure is None:
-        return [ticker for ticker in universe.index if universe.at[ticker, "china_exposure"] != "benchmark"]
-    return [ticker for ticker in universe.index if exposure.get(universe.at[ticker, "china_exposure"], 0) != 0]
+    exposure = strategies.asset_exposure(universe, getattr(params, "exposure", None))
+    return list(exposure.index[exposure != 0])
 
 
 def _exit_reasons(trades: pd.DataFrame, planned: pd.DataFrame) -> pd.Series:

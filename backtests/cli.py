@@ -139,8 +139,9 @@ def _run(args: argparse.Namespace) -> int:
     atomic_write(out / "stats.csv", result.stats.to_csv(float_format="%.10g"))
     atomic_write(out / "trades.csv", result.trades.to_csv(index=False, float_format="%.10g", date_format="%Y-%m-%d"))
     atomic_write(out / "equity.csv", result.equity.to_csv(float_format="%.10g", date_format="%Y-%m-%d"))
-    resolved = {key: value for key, value in vars(result.params).items() if key != "exposure"}
-    resolved["exposure"] = dict(result.params.exposure)
+    resolved = dict(vars(result.params))
+    if resolved.get("exposure") is not None:
+        resolved["exposure"] = dict(resolved["exposure"])
     atomic_write(out / "config.json", json.dumps(config | {"resolved_params": resolved}, indent=2, default=str))
     atomic_write(out / "report.html", render_report(result, title=f"reelab {args.template} backtest"))
 

@@ -6,12 +6,14 @@ imports vectorbt or numba.
 """
 
 from ._align import Alignment, align_events, exchange_calendar, first_sessions_after
-from ._events import AFTER_CLOSE, Confidence, Direction, Event, EventCalendar, EventType, load_events
-from ._universe import ChinaExposure, load_universe, select_tickers
+from ._event_files import load_events, validate_events
+from ._events import AFTER_CLOSE, Confidence, Direction, Event, EventCalendar, EventType
+from ._universe import CLASS_EXPOSURE, ChinaExposure, load_universe, select_tickers
 from .errors import ReelabError
 
 __all__ = [
     "AFTER_CLOSE",
+    "CLASS_EXPOSURE",
     "Alignment",
     "ChinaExposure",
     "Confidence",
@@ -26,4 +28,5 @@ __all__ = [
     "load_events",
     "load_universe",
     "select_tickers",
+    "validate_events",
 ]

@@ -1,32 +1,18 @@
-"""Policy events: the typed record, the validated calendar, and the event-file boundary."""
+"""Policy events: the typed record and the validated calendar with its revisions."""
 
 from __future__ import annotations
 
-import csv
-import re
-import zoneinfo
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import time
 from enum import StrEnum
-from functools import cache
-from pathlib import Path
 
 import pandas as pd
 
-import seeds
+from .errors import DuplicateEventIdError
 
-from .errors import (
-    DuplicateEventIdError,
-    InvalidDateError,
-    InvalidFieldError,
-    MissingColumnError,
-    UnknownEventTypeError,
-    UnknownTimeZoneError,
-    WindowOrderError,
-)
-
-__all__ = ["AFTER_CLOSE", "Confidence", "Direction", "Event", "EventCalendar", "EventType", "load_events"]
+__all__ = ["AFTER_CLOSE", "SEVERITIES", "Confidence", "Direction", "Event", "EventCalendar", "EventType"]
 
 #: When only the day of an event is known, it is taken as known at this local time in the
 #: announcing zone: after the close of every major exchange (Shanghai 15:00, Tokyo 15:30,
@@ -114,7 +100,12 @@ class Event:
 
 
 class EventCalendar(Sequence[Event]):
-    """A validated collection of events, sorted by announcement, with a DataFrame view.
+    """A validated collection of events with their revisions, and a DataFrame view.
+
+    Iterating gives the latest version of every event (as known now), sorted by announcement.
+    An event id may appear more than once: each later version is a *revision* restated at a later
+    ``known_at``. :meth:`asof` gives the calendar as it was known at an instant, and
+    :meth:`versions` the history of one id.
 
     Examples
     --------
@@ -125,17 +116,21 @@ class EventCalendar(Sequence[Event]):
     """
 
     def __init__(self, events: Iterable[Event], source: str = "<memory>"):
-        events = list(events)
-        first_line: dict[str, int] = {}
-        for position, event in enumerate(events, start=1):
-            if event.id in first_line:
-                raise DuplicateEventIdError(
-                    source, position, "id", event.id, f"duplicate id (first at event {first_line[event.id]}):"
-                )
-            first_line[event.id] = position
-        self._events = tuple(sorted(events, key=lambda event: (event.announced_at.tz_convert("UTC"), event.id)))
-        self._by_id = {event.id: event for event in self._events}
         self.source = source
+        history: dict[str, list[Event]] = {}
+        for event in events:
+            history.setdefault(event.id, []).append(event)
+        for event_id, versions in history.items():
+            versions.sort(key=lambda version: version.knowable_at())
+            for earlier, later in itertools.pairwise(versions):
+                if later.knowable_at() <= earlier.knowable_at():
+                    raise DuplicateEventIdError(
+                        source, 0, "id", event_id,
+                        "duplicate id (a revision needs a later 'known' than the version it restates):",
+                    )  # fmt: skip
+        self._history = {event_id: tuple(versions) for event_id, versions in history.items()}
+        latest = (versions[-1] for versions in self._history.values())
+        self._events = tuple(sorted(latest, key=lambda event: (event.announced_at.tz_convert("UTC"), event.id)))
 
     def __len__(self) -> int:
         return len(self._events)
@@ -149,13 +144,36 @@ class EventCalendar(Sequence[Event]):
         return iter(self._events)
 
     def __repr__(self) -> str:
-        return f"EventCalendar({len(self)} events from {self.source})"
+        revised = sum(len(versions) > 1 for versions in self._history.values())
+        return f"EventCalendar({len(self)} events, {revised} revised, from {self.source})"
 
     def get(self, event_id: str) -> Event:
+        """The latest version of ``event_id``."""
         try:
-            return self._by_id[event_id]
+            return self._history[event_id][-1]
         except KeyError:
             raise KeyError(f"no event with id {event_id!r} in {self.source}") from None
+
+    def versions(self, event_id: str) -> tuple[Event, ...]:
+        """Every version of ``event_id``, oldest first."""
+        self.get(event_id)
+        return self._history[event_id]
+
+    @property
+    def all_versions(self) -> tuple[Event, ...]:
+        """Every version of every event, ordered by when it became knowable."""
+        return tuple(sorted((v for vs in self._history.values() for v in vs), key=lambda v: (v.knowable_at(), v.id)))
+
+    def asof(self, instant: str | pd.Timestamp) -> EventCalendar:
+        """The calendar as known at ``instant`` (naive means UTC): later events and revisions are left out."""
+        stamp = pd.Timestamp(instant)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+        known = [version for version in self.all_versions if version.knowable_at() <= stamp]
+        return EventCalendar(known, f"{self.source} as of {stamp.isoformat()}")
+
+    def merge(self, other: EventCalendar) -> EventCalendar:
+        """Both calendars' events; an id in both must be a revision (a later ``known``)."""
+        return EventCalendar(self.all_versions + other.all_versions, f"{self.source} + {other.source}")
 
     def filter(
         self,
@@ -164,11 +182,14 @@ class EventCalendar(Sequence[Event]):
         end: str | pd.Timestamp | None = None,
         min_severity: int = 1,
     ) -> EventCalendar:
-        """Events of the given types, announced on local days in ``[start, end]``, at least this severe."""
+        """Events of the given types, announced on local days in ``[start, end]``, at least this severe.
+
+        Revisions of the kept events are kept too.
+        """
         wanted = None if types is None else {EventType(kind) for kind in types}
         first = pd.Timestamp(start) if start is not None else None
         last = pd.Timestamp(end) if end is not None else None
-        kept = []
+        kept = set()
         for event in self._events:
             day = event.announced_at.tz_localize(None).normalize()
             if wanted is not None and event.type not in wanted:
@@ -176,11 +197,11 @@ class EventCalendar(Sequence[Event]):
             if (first is not None and day < first) or (last is not None and day > last):
                 continue
             if event.severity >= min_severity:
-                kept.append(event)
-        return EventCalendar(kept, self.source)
+                kept.add(event.id)
+        return EventCalendar([v for v in self.all_versions if v.id in kept], self.source)
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per event, indexed by id; times are tz-aware (UTC for the knowable instant)."""
+    def to_frame(self, versions: bool = False) -> pd.DataFrame:
+        """One row per event (or per version), indexed by id; knowable_at is in UTC."""
         rows = [
             {
                 "id": event.id,
@@ -188,6 +209,7 @@ class EventCalendar(Sequence[Event]):
                 "announced_at": event.announced_at,
                 "tz": event.tz,
                 "time_of_day_known": event.time_of_day_known,
+                "known_at": event.known_at,
                 "knowable_at": event.knowable_at(),
                 "effective_at": event.effective_at,
                 "window_end": event.window_end,
@@ -199,155 +221,9 @@ class EventCalendar(Sequence[Event]):
                 "confidence": str(event.confidence),
                 "source": event.source,
             }
-            for event in self._events
+            for event in (self.all_versions if versions else self._events)
         ]
-        columns = ["id", "type", "announced_at", "tz", "time_of_day_known", "knowable_at", "effective_at"]
-        columns += ["window_end", "direction", "severity", "elements", "countries_included", "countries_excluded"]
-        columns += ["confidence", "source"]
+        columns = ["id", "type", "announced_at", "tz", "time_of_day_known", "known_at", "knowable_at"]
+        columns += ["effective_at", "window_end", "direction", "severity", "elements", "countries_included"]
+        columns += ["countries_excluded", "confidence", "source"]
         return pd.DataFrame(rows, columns=columns).set_index("id")
-
-
-# --------------------------------------------------------------------------------------------
-# The event-file boundary: every check on a user's or the shipped file happens here.
-
-REQUIRED_COLUMNS = ("id", "type", "announced", "tz", "direction", "severity")
-OPTIONAL_COLUMNS = (
-    "known", "effective", "window_end", "elements", "countries_included", "countries_excluded",
-    "confidence", "source", "sources", "description",
-)  # fmt: skip
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
-
-
-@cache
-def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def _split(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(";") if part.strip())
-
-
-class _Row:
-    """One record of an event file, with the context every error message needs."""
-
-    def __init__(self, file: str, line: int, record: dict[str, str]):
-        self.file, self.line = file, line
-        self.record = {key: (value or "").strip() for key, value in record.items() if key is not None}
-
-    def get(self, column: str) -> str:
-        return self.record.get(column, "")
-
-    def choice(self, column: str, vocabulary: type[StrEnum], error=InvalidFieldError):
-        value = self.get(column)
-        try:
-            return vocabulary(value)
-        except ValueError:
-            raise error(self.file, self.line, column, value, "unknown value", [m.value for m in vocabulary]) from None
-
-    def instant(self, column: str, tz: str, required: bool = False) -> tuple[pd.Timestamp | None, bool]:
-        """Parse a local date or date-time in ``tz``; return (timestamp, has_time_of_day)."""
-        value = self.get(column)
-        if not value:
-            if required:
-                raise InvalidDateError(self.file, self.line, column, value, "missing date")
-            return None, False
-        has_time = bool(_DATETIME.match(value))
-        if not (has_time or _DATE.match(value)):
-            raise InvalidDateError(
-                self.file, self.line, column, value, "bad date (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM)"
-            )
-        try:
-            stamp = pd.Timestamp(value)
-        except ValueError:
-            raise InvalidDateError(self.file, self.line, column, value, "not a calendar date") from None
-        if not 1990 <= stamp.year <= 2100:
-            raise InvalidDateError(self.file, self.line, column, value, "date out of range 1990-2100")
-        return stamp.tz_localize(tz), has_time
-
-    def to_event(self) -> Event:
-        event_id = self.get("id")
-        if not _ID.match(event_id):
-            raise InvalidFieldError(self.file, self.line, "id", event_id, "bad id (letters, digits, _.:- only)")
-        kind = self.choice("type", EventType, UnknownEventTypeError)
-        tz = self.get("tz")
-        if tz not in _time_zones():
-            raise UnknownTimeZoneError(
-                self.file, self.line, "tz", tz, "unknown time zone; use an IANA name like 'Asia/Shanghai'",
-                ["Asia/Shanghai", "America/New_York", "Europe/Brussels", "Asia/Tokyo", "UTC", "..."],
-            )  # fmt: skip
-        announced_at, time_known = self.instant("announced", tz, required=True)
-        known_at, known_has_time = self.instant("known", tz)
-        if known_at is not None:
-            time_known = known_has_time
-            if known_at < announced_at:
-                raise InvalidDateError(self.file, self.line, "known", self.get("known"), "known before announced:")
-        effective_at, _ = self.instant("effective", tz)
-        window_end, _ = self.instant("window_end", tz)
-        if window_end is not None and window_end.normalize() < announced_at.normalize():
-            raise WindowOrderError(
-                self.file, self.line, "window_end", self.get("window_end"),
-                f"window ends before it starts ({self.get('announced')}):",
-            )  # fmt: skip
-        if kind is EventType.NEGOTIATION_WINDOW and window_end is None:
-            raise InvalidFieldError(
-                self.file, self.line, "window_end", "", "a negotiation_window needs a window_end, got"
-            )
-        severity = self.get("severity")
-        if severity not in {str(level) for level in SEVERITIES}:
-            raise InvalidFieldError(self.file, self.line, "severity", severity, "bad severity", map(str, SEVERITIES))
-        confidence = self.choice("confidence", Confidence) if self.get("confidence") else Confidence.CONFIRMED
-        return Event(
-            id=event_id,
-            type=kind,
-            announced_at=announced_at,
-            direction=self.choice("direction", Direction),
-            severity=int(severity),
-            time_of_day_known=time_known,
-            known_at=known_at,
-            effective_at=effective_at,
-            window_end=window_end,
-            elements=_split(self.get("elements")),
-            countries_included=_split(self.get("countries_included")),
-            countries_excluded=_split(self.get("countries_excluded")),
-            confidence=confidence,
-            source=self.get("source"),
-            description=self.get("description"),
-        )
-
-
-def load_events(path: str | Path | None = None) -> EventCalendar:
-    """Load and validate an event file (CSV); ``None`` loads the shipped calendar.
-
-    Raises a subclass of :class:`~signals.errors.EventFileError` naming the file, line, column
-    and bad value: :class:`UnknownEventTypeError`, :class:`InvalidDateError`,
-    :class:`UnknownTimeZoneError`, :class:`WindowOrderError`, :class:`DuplicateEventIdError`,
-    :class:`MissingColumnError` or :class:`InvalidFieldError`.
-    """
-    file = Path(path) if path is not None else seeds.path("events.csv")
-    name = file.name if path is None else str(file)
-    events: list[Event] = []
-    seen: dict[str, int] = {}
-    with file.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        for column in REQUIRED_COLUMNS:
-            if column not in header:
-                raise MissingColumnError(name, 1, column, ",".join(header), "missing column; header is")
-        unknown = [column for column in header if column not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-        if unknown:
-            raise MissingColumnError(
-                name, 1, unknown[0], unknown[0], "unknown column", REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-            )
-        line = reader.line_num + 1
-        for record in reader:
-            event = _Row(name, line, record).to_event()
-            if event.id in seen:
-                raise DuplicateEventIdError(
-                    name, line, "id", event.id, f"duplicate id (first on line {seen[event.id]}):"
-                )
-            seen[event.id] = line
-            events.append(event)
-            line = reader.line_num + 1
-    return EventCalendar(events, name)

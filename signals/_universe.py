@@ -12,7 +12,7 @@ import seeds
 
 from .errors import UniverseError, UnknownTickerError
 
-__all__ = ["ChinaExposure", "load_universe", "select_tickers"]
+__all__ = ["CLASS_EXPOSURE", "ChinaExposure", "load_universe", "select_tickers"]
 
 REQUIRED = ("ticker", "name", "exchange", "currency", "segment", "china_exposure", "benchmark")
 EXCHANGES = ("XNYS", "XASX", "XSHG", "XTSE")
@@ -29,11 +29,26 @@ class ChinaExposure(StrEnum):
     BENCHMARK = "benchmark"
 
 
+#: Default sign of a *tightening* per China-exposure class (an easing flips it): producers outside
+#: China gain when China restricts supply, Chinese producers and magnet makers lose export
+#: business, benchmarks are neutral. ``universe.csv``'s ``exposure`` column overrides it per asset.
+CLASS_EXPOSURE = {
+    ChinaExposure.EX_CHINA_PRODUCER: 1,
+    ChinaExposure.EX_CHINA_DEVELOPER: 1,
+    ChinaExposure.ETF: 1,
+    ChinaExposure.CHINA_PRODUCER: -1,
+    ChinaExposure.CHINA_MAGNET_MAKER: -1,
+    ChinaExposure.BENCHMARK: 0,
+}
+
+
 def load_universe(path: str | Path | None = None) -> pd.DataFrame:
     """Load and validate a universe file; ``None`` loads the shipped ``seeds/universe.csv``.
 
     Returns a DataFrame indexed by ticker with at least the columns ``name, exchange, currency,
-    segment, china_exposure, benchmark``. ``exchange`` is an exchange_calendars code.
+    segment, china_exposure, exposure, benchmark``. ``exchange`` is an exchange_calendars code;
+    ``exposure`` is the signed exposure (-1, 0, +1) of the asset to a tightening, taken from
+    :data:`CLASS_EXPOSURE` when the file has no such column.
     """
     file = Path(path) if path is not None else seeds.path("universe.csv")
     frame = pd.read_csv(file, dtype=str, keep_default_na=False)
@@ -51,6 +66,16 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
                 f"{file.name} line {position}: unknown china_exposure {row.china_exposure!r}; "
                 f"expected one of: {', '.join(ChinaExposure)}"
             )
+    if "exposure" not in frame.columns or (frame["exposure"] == "").any():
+        default = frame["china_exposure"].map(lambda kind: str(CLASS_EXPOSURE[ChinaExposure(kind)]))
+        frame["exposure"] = (
+            frame["exposure"].where(frame["exposure"] != "", default) if "exposure" in frame else default
+        )
+    bad = frame.index[~frame["exposure"].isin(["-1", "0", "1", "+1"])]
+    if len(bad):
+        row = frame.loc[bad[0]]
+        raise UniverseError(f"{file.name} line {bad[0] + 2}: exposure {row['exposure']!r} must be -1, 0 or 1")
+    frame["exposure"] = frame["exposure"].astype(int)
     duplicated = frame["ticker"][frame["ticker"].duplicated()].tolist()
     if duplicated:
         raise UniverseError(f"{file.name}: duplicate ticker(s) {duplicated}")

@@ -3,14 +3,14 @@
 Templates are registered by name: :func:`get` and :func:`available`.
 """
 
-from ._event_drift import DEFAULT_EXPOSURE, EventDriftParams, StrategySignals, event_drift
+from ._event_drift import EventDriftParams, StrategySignals, asset_exposure, event_drift
 from ._registry import Template, available, get, register
 
 __all__ = [
-    "DEFAULT_EXPOSURE",
     "EventDriftParams",
     "StrategySignals",
     "Template",
+    "asset_exposure",
     "available",
     "event_drift",
     "get",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
@@ -14,21 +14,8 @@ from signals.errors import ParameterError
 
 from ._registry import register
 
-__all__ = ["DEFAULT_EXPOSURE", "EventDriftParams", "StrategySignals", "event_drift"]
+__all__ = ["EventDriftParams", "StrategySignals", "asset_exposure", "event_drift"]
 
-#: Sign of a *tightening* for each China-exposure class (an easing flips it). Producers outside
-#: China gain when China restricts supply; Chinese magnet makers and producers lose export
-#: business; benchmarks are not traded.
-DEFAULT_EXPOSURE: Mapping[str, int] = MappingProxyType(
-    {
-        ChinaExposure.EX_CHINA_PRODUCER: 1,
-        ChinaExposure.EX_CHINA_DEVELOPER: 1,
-        ChinaExposure.ETF: 1,
-        ChinaExposure.CHINA_PRODUCER: -1,
-        ChinaExposure.CHINA_MAGNET_MAKER: -1,
-        ChinaExposure.BENCHMARK: 0,
-    }
-)
 DEFAULT_TYPES = (
     EventType.RESTRICTION_TIGHTENING,
     EventType.RETALIATION_ESCALATION,
@@ -55,8 +42,9 @@ class EventDriftParams:
         Optional stops as fractions of the entry price (0.08 = 8%).
     allow_short : bool
         Whether a negative signal opens a short (default False: it is skipped).
-    exposure : mapping
-        Sign of a tightening per China-exposure class; an easing flips it.
+    exposure : mapping, optional
+        Sign of a tightening per China-exposure class, overriding the universe's per-asset
+        ``exposure`` column (the default); an easing flips it.
     """
 
     event_types: tuple[str, ...] = tuple(str(kind) for kind in DEFAULT_TYPES)
@@ -65,7 +53,7 @@ class EventDriftParams:
     stop_loss: float | None = None
     take_profit: float | None = None
     allow_short: bool = False
-    exposure: Mapping[str, int] = field(default_factory=lambda: DEFAULT_EXPOSURE)
+    exposure: Mapping[str, int] | None = None
 
     def __post_init__(self) -> None:
         types = (self.event_types,) if isinstance(self.event_types, str) else tuple(self.event_types)
@@ -88,6 +76,8 @@ class EventDriftParams:
                 raise ParameterError(name, value, f"None or a fraction in (0, {upper:g})")
         if not isinstance(self.allow_short, bool):
             raise ParameterError("allow_short", self.allow_short, "True or False")
+        if self.exposure is None:
+            return
         exposure = dict(self.exposure)
         for key, sign in exposure.items():
             if key not in set(ChinaExposure):
@@ -114,6 +104,13 @@ class StrategySignals:
     trades: pd.DataFrame
 
 
+def asset_exposure(universe: pd.DataFrame, by_class: Mapping[str, int] | None) -> pd.Series:
+    """Each asset's sign of a tightening: the universe's column, or ``by_class`` when given."""
+    if by_class is None:
+        return universe["exposure"]
+    return universe["china_exposure"].map(by_class).fillna(0).astype(int)
+
+
 @register("event_drift", EventDriftParams)
 def event_drift(
     alignment: Alignment, close: pd.DataFrame, params: EventDriftParams, universe: pd.DataFrame
@@ -132,7 +129,7 @@ def event_drift(
     table = alignment.table
     table = table[table["type"].isin(params.event_types) & (table["severity"] >= params.min_severity)]
     direction_sign = np.where(table["direction"] == "tightening", 1, -1)
-    exposure = table["asset"].map(universe["china_exposure"]).map(params.exposure).fillna(0).astype(int)
+    exposure = table["asset"].map(asset_exposure(universe, params.exposure))
     table = table.assign(sign=direction_sign * exposure.to_numpy())
     planned = []
     for asset, events in table[table["asset"].isin(close.columns)].groupby("asset", sort=False):

@@ -108,7 +108,7 @@ def test_unknown_type_lists_the_valid_choices(write_events):
 
 
 def test_duplicate_id_names_both_lines(write_events):
-    with pytest.raises(DuplicateEventIdError, match=r"line 3, column 'id': duplicate id \(first on line 2\)"):
+    with pytest.raises(DuplicateEventIdError, match=r"line 3, column 'id': duplicate id \(first on line 2;"):
         load_events(write_events({"id": "same"}, {"id": "same"}))
 
 
