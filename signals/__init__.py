@@ -8,12 +8,14 @@ imports vectorbt or numba.
 from ._align import Alignment, align_events, exchange_calendar, first_sessions_after
 from ._event_files import load_events, validate_events
 from ._events import AFTER_CLOSE, Confidence, Direction, Event, EventCalendar, EventType
+from ._panel import SIGNALS, SignalParams, build_signals
 from ._universe import CLASS_EXPOSURE, ChinaExposure, load_universe, select_tickers
 from .errors import ReelabError
 
 __all__ = [
     "AFTER_CLOSE",
     "CLASS_EXPOSURE",
+    "SIGNALS",
     "Alignment",
     "ChinaExposure",
     "Confidence",
@@ -22,7 +24,9 @@ __all__ = [
     "EventCalendar",
     "EventType",
     "ReelabError",
+    "SignalParams",
     "align_events",
+    "build_signals",
     "exchange_calendar",
     "first_sessions_after",
     "load_events",
