@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import time
@@ -106,7 +107,7 @@ def _exchange_base(code: str, versions: tuple[Event, ...], params: SignalParams)
     revisions = sorted({int(where) for v, where in zip(versions, position) if where != first_position[v.id]})
     boundaries = [0, *(where for where in revisions if 0 < where < length), length]
     base = np.empty((length, len(SIGNALS)))
-    for begin, end in zip(boundaries[:-1], boundaries[1:]):
+    for begin, end in itertools.pairwise(boundaries):
         if begin == end:
             continue
         # The version of each event in force from `begin`: the latest one tradable by then, else the first.
