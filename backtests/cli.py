@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -77,6 +78,42 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fees", type=_fraction, default=0.001, help="fees per order, fraction (default 0.001)")
     run.add_argument("--slippage", type=_fraction, default=0.001, help="slippage per order, fraction (default 0.001)")
     run.add_argument("--out", type=Path, help="output folder (default: ./reelab-out/<run-id>)")
+
+    signals = commands.add_parser("signals", help="point-in-time signal panels (scheduled jobs)")
+    signals_commands = signals.add_subparsers(dest="signals_command", metavar="ACTION", parser_class=_Parser)
+    build = signals_commands.add_parser(
+        "build",
+        help="write the signal panel up to --asof and its manifest",
+        description="Build every signal for the bundled universe up to --asof and write signals-<asof>.<format> "
+        "and manifest.json to --out, atomically. Reruns with the same inputs write byte-identical files. "
+        "Exit codes: 0 ok, 2 bad input, 1 unexpected failure.",
+    )
+    build.add_argument("--asof", type=_date, required=True, help="last session of the panel, YYYY-MM-DD")
+    build.add_argument("--out", type=Path, required=True, help="output folder")
+    build.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
+    build.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    build.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (parquet)")
+    build.add_argument("--start", type=_date, default=pd.Timestamp("2010-01-01"), help="first session (2010-01-01)")
+    verbosity = build.add_mutually_exclusive_group()
+    verbosity.add_argument("--quiet", action="store_true", help="log warnings only")
+    verbosity.add_argument("--verbose", action="store_true", help="log debugging detail")
+
+    events = commands.add_parser("events", help="inspect and validate event calendars")
+    events_commands = events.add_subparsers(dest="events_command", metavar="ACTION", parser_class=_Parser)
+    listing = events_commands.add_parser("list", help="a table of events, filtered by type and dates")
+    show = events_commands.add_parser("show", help="every field and version of one event")
+    for sub in (listing, show):
+        sub.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped one")
+        sub.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    listing.add_argument("--type", type=_comma_list, help="event types (comma-separated)")
+    listing.add_argument("--start", type=_date, help="announced on or after, YYYY-MM-DD")
+    listing.add_argument("--end", type=_date, help="announced on or before, YYYY-MM-DD")
+    listing.add_argument("--min-severity", type=int, default=1, help="only events at least this severe (1-3)")
+    show.add_argument("id", help="event id, e.g. 2025-04-04-RT")
+    validate = events_commands.add_parser(
+        "validate", help="check an event file and report every problem with its line number"
+    )
+    validate.add_argument("file", type=Path, help="event file (CSV, JSON or YAML)")
     return parser
 
 
@@ -96,8 +133,8 @@ def _format_summary(result) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     from signals import load_events
+    from signals._io import atomic_write
 
-    from ._io import atomic_write
     from ._report import render_report
     from ._run import run_backtest
     from ._vbt import Costs
@@ -155,23 +192,121 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signals_build(args: argparse.Namespace) -> int:
+    from signals import write_signals
+
+    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
+    if args.merge and args.events is None:
+        raise ReelabError("--merge needs --events FILE")
+    write_signals(args.asof, args.out, args.events, args.merge, args.format, f"{args.start:%Y-%m-%d}")
+    return 0
+
+
+def _calendar(args: argparse.Namespace):
+    from signals import load_events
+
+    if args.merge and args.events is None:
+        raise ReelabError("--merge needs --events FILE")
+    return load_events(args.events, merge=args.merge)
+
+
+def _events_list(args: argparse.Namespace) -> int:
+    calendar = _calendar(args).filter(args.type, args.start, args.end, args.min_severity)
+    frame = calendar.to_frame()
+    table = pd.DataFrame(
+        {
+            "type": frame["type"],
+            "announced": [
+                f"{stamp:%Y-%m-%d %H:%M}" if known else f"{stamp:%Y-%m-%d}"
+                for stamp, known in zip(frame["announced_at"], frame["time_of_day_known"])
+            ],
+            "tz": frame["tz"],
+            "dir": frame["direction"],
+            "sev": frame["severity"],
+            "window_end": [
+                f"{end:%Y-%m-%d}" if end is not None and pd.notna(end) else "" for end in frame["window_end"]
+            ],
+            "countries": frame["countries_included"].str.slice(0, 18),
+            "confidence": frame["confidence"],
+        },
+        index=frame.index,
+    )
+    print(table.to_string() if len(table) else "no events match")
+    print(f"{len(table)} events from {calendar.source}")
+    return 0
+
+
+def _events_show(args: argparse.Namespace) -> int:
+    calendar = _calendar(args)
+    try:
+        versions = calendar.versions(args.id)
+    except KeyError as error:
+        raise ReelabError(str(error).strip('"')) from None
+    for number, event in enumerate(versions, start=1):
+        if len(versions) > 1:
+            print(f"--- version {number} of {len(versions)}")
+        fields = {
+            "id": event.id, "type": event.type, "announced_at": event.announced_at,
+            "time of day known": event.time_of_day_known, "known_at": event.known_at,
+            "knowable (UTC)": event.knowable_at(), "effective_at": event.effective_at,
+            "window_end": event.window_end, "direction": event.direction, "severity": event.severity,
+            "elements": "; ".join(event.elements), "countries included": "; ".join(event.countries_included),
+            "countries excluded": "; ".join(event.countries_excluded), "confidence": event.confidence,
+            "source": event.source, "description": event.description,
+        }  # fmt: skip
+        for name, value in fields.items():
+            print(f"{name:>20}: {'' if value is None else value}")
+    return 0
+
+
+def _events_validate(args: argparse.Namespace) -> int:
+    from signals import validate_events
+
+    problems = validate_events(args.file)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"reelab: error: {args.file}: {len(problems)} problem(s)", file=sys.stderr)
+        return 2
+    count = len(_calendar(argparse.Namespace(events=args.file, merge=False)).all_versions)
+    print(f"{args.file}: {count} events, valid")
+    return 0
+
+
+COMMANDS = {
+    ("run", None): _run,
+    ("signals", "build"): _signals_build,
+    ("events", "list"): _events_list,
+    ("events", "show"): _events_show,
+    ("events", "validate"): _events_validate,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``reelab`` console script."""
     parser = _build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
+    action = getattr(args, f"{args.command}_command", None) if args.command else None
+    command = COMMANDS.get((args.command, action))
+    if command is None:
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        actions = sorted(action for command_name, action in COMMANDS if command_name == args.command)
+        parser.error(f"'reelab {args.command}' needs an action: {', '.join(actions)}")
     try:
-        return {"run": _run}[args.command](args)
-    except ReelabError as error:
-        print(f"reelab: error: {error}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as error:
+        return command(args)
+    except (ReelabError, FileNotFoundError) as error:
         print(f"reelab: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # unexpected: one line, exit 1 (tracebacks with --verbose)
+        if getattr(args, "verbose", False):
+            raise
+        print(f"reelab: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

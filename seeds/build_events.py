@@ -26,7 +26,7 @@ import re
 import sys
 from pathlib import Path
 
-from backtests._io import atomic_write
+from signals._io import atomic_write
 
 HERE = Path(__file__).resolve().parent
 

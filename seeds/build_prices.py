@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from backtests._io import atomic_write
 from signals import exchange_calendar  # the project's calendars, so snapshot and signals agree
+from signals._io import atomic_write
 
 HERE = Path(__file__).resolve().parent
 START = pd.Timestamp("2009-01-01")

@@ -8,6 +8,7 @@ imports vectorbt or numba.
 from ._align import Alignment, align_events, exchange_calendar, first_sessions_after
 from ._event_files import load_events, validate_events
 from ._events import AFTER_CLOSE, Confidence, Direction, Event, EventCalendar, EventType
+from ._job import write_signals
 from ._panel import SIGNALS, SignalParams, build_signals
 from ._universe import CLASS_EXPOSURE, ChinaExposure, load_universe, select_tickers
 from .errors import ReelabError
@@ -33,4 +34,5 @@ __all__ = [
     "load_universe",
     "select_tickers",
     "validate_events",
+    "write_signals",
 ]

@@ -194,6 +194,8 @@ def build_signals(
     params = params or SignalParams()
     assets = select_tickers(universe, tickers)
     first, last = _date("start", start), _date("asof", asof) or pd.Timestamp(CALENDAR_END)
+    if first is not None and last < first:
+        raise ParameterError("asof", f"{last:%Y-%m-%d}", f"a date on or after start {first:%Y-%m-%d}")
     signs = universe.loc[assets, "exposure"].astype(int).to_dict()
     for ticker, sign in (exposure or {}).items():
         select_tickers(universe, [ticker])

@@ -69,3 +69,27 @@ def test_run_writes_outputs_and_is_byte_identical_across_runs(tmp_path, capsys):
     assert "<script src=" not in report  # plotly is inlined: the report works offline
     assert "Plotly.newPlot" in report and "Strategy against buy &amp; hold" in report
     assert not list(first.glob(".*.tmp"))
+
+
+def test_events_list_filters_by_type_and_dates(capsys):
+    assert main(["events", "list", "--type", "permit_approval", "--start", "2025-06-01", "--end", "2025-06-30"]) == 0
+    shown = capsys.readouterr().out
+    assert "2025-06-11-PA" in shown and "2025-04-04-RT" not in shown and "6 events" in shown
+
+
+def test_events_show_prints_fields_and_versions(capsys, write_events):
+    assert main(["events", "show", "2025-10-30-NW"]) == 0
+    shown = capsys.readouterr().out
+    assert "negotiation_window" in shown and "2026-11-10" in shown and "Busan" in shown
+    assert main(["events", "show", "no-such-id"]) == 2
+    assert "no event with id 'no-such-id'" in capsys.readouterr().err
+
+
+def test_events_validate_reports_each_problem(capsys, write_events):
+    bad = write_events({}, {"type": "permit"}, {"announced": "2025-02-30"})
+    assert main(["events", "validate", str(bad)]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert "line 3" in errors[0] and "line 4" in errors[1] and "2 problem(s)" in errors[-1]
+    good = write_events({}, name="good.csv")
+    assert main(["events", "validate", str(good)]) == 0
+    assert "1 events, valid" in capsys.readouterr().out

@@ -141,3 +141,80 @@ def test_any_announced_text_either_parses_or_raises_a_located_error(tmp_path_fac
         assert error.line == 2 and error.column == "announced"
     else:
         assert calendar[0].announced_at.strftime("%Y-%m-%d") == text.strip()[:10]
+
+
+def test_json_and_yaml_files_load_like_csv(tmp_path, write_events):
+    import json
+
+    csv_calendar = load_events(write_events({"announced": "2025-04-04T09:15", "window_end": "2025-05-01"}))
+    record = {
+        "id": "e1",
+        "type": "restriction_tightening",
+        "announced": "2025-04-04T09:15",
+        "tz": "Asia/Shanghai",
+        "window_end": "2025-05-01",
+        "direction": "tightening",
+        "severity": 3,
+        "source": "https://example.org",
+    }
+    (tmp_path / "events.json").write_text(json.dumps({"events": [record]}))
+    (tmp_path / "events.yaml").write_text(
+        "- id: e1\n  type: restriction_tightening\n  announced: 2025-04-04 09:15\n  tz: Asia/Shanghai\n"
+        "  window_end: 2025-05-01\n  direction: tightening\n  severity: 3\n  source: https://example.org\n"
+    )
+    for name in ("events.json", "events.yaml"):
+        assert load_events(tmp_path / name).to_frame().equals(csv_calendar.to_frame())
+
+
+def test_yaml_errors_carry_real_line_numbers(tmp_path):
+    (tmp_path / "events.yaml").write_text(
+        "- id: a\n  type: restriction_tightening\n  announced: 2025-04-04\n  tz: UTC\n  direction: tightening\n"
+        "  severity: 2\n- id: b\n  type: permit\n  announced: 2025-04-05\n  tz: UTC\n  direction: easing\n"
+        "  severity: 2\n"
+    )
+    with pytest.raises(UnknownEventTypeError, match="line 7, column 'type'"):
+        load_events(tmp_path / "events.yaml")
+
+
+def test_unknown_format_and_bad_json(tmp_path):
+    (tmp_path / "events.txt").write_text("x")
+    with pytest.raises(MissingColumnError, match="unknown event-file format"):
+        load_events(tmp_path / "events.txt")
+    (tmp_path / "events.json").write_text("[{oops")
+    with pytest.raises(MissingColumnError, match="not valid JSON"):
+        load_events(tmp_path / "events.json")
+
+
+def test_revisions_are_kept_and_asof_sees_what_was_known(write_events):
+    header = ["id", "type", "announced", "tz", "known", "direction", "severity"]
+    path = write_events(
+        {"id": "r", "announced": "2025-04-04", "severity": "2"},
+        {"id": "r", "announced": "2025-04-04", "known": "2025-04-10T09:00", "severity": "3"},
+        header=header,
+    )
+    calendar = load_events(path)
+    assert len(calendar) == 1 and [v.severity for v in calendar.versions("r")] == [2, 3]
+    assert calendar.get("r").severity == 3
+    assert calendar.asof(pd.Timestamp("2025-04-05", tz="UTC")).get("r").severity == 2
+    assert len(calendar.asof("2025-04-01")) == 0
+    assert len(calendar.to_frame(versions=True)) == 2
+
+
+def test_merge_with_the_shipped_calendar(write_events):
+    path = write_events({"id": "mine", "announced": "2026-09-01"})
+    merged = load_events(path, merge=True)
+    assert len(merged) == len(load_events()) + 1 and merged.get("mine").severity == 3
+    clash = write_events({"id": "2025-04-04-RT", "announced": "2025-04-04"}, name="clash.csv")
+    with pytest.raises(DuplicateEventIdError, match="'2025-04-04-RT'"):
+        load_events(clash, merge=True)
+
+
+def test_validate_reports_every_problem_with_its_line(write_events):
+    from signals import validate_events
+
+    path = write_events({}, {"type": "permit"}, {"tz": "Mars"}, {"id": "e1"}, {"severity": "9"})
+    problems = validate_events(path)
+    assert [(problem.line, problem.column) for problem in problems] == [
+        (3, "type"), (4, "tz"), (5, "id"), (6, "severity"),
+    ]  # fmt: skip
+    assert validate_events(write_events({}, name="ok.csv")) == []

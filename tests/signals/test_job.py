@@ -1,0 +1,130 @@
+"""The scheduled signal job: idempotent, atomic, with a manifest and clear exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from backtests.cli import main
+from signals import SIGNALS, write_signals
+from signals._io import PAUSE_ENV
+
+REELAB = Path(sys.executable).with_name("reelab")
+ASOF = "2025-10-10"
+
+
+def test_job_writes_panel_and_manifest(tmp_path):
+    manifest = write_signals(ASOF, tmp_path)
+    panel = pd.read_parquet(tmp_path / f"signals-{ASOF}.parquet")
+    assert panel.index[-1] == pd.Timestamp(ASOF) and panel.shape[1] == 29 * len(SIGNALS)
+    assert manifest == json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["asof"] == ASOF and manifest["signals_file"] == f"signals-{ASOF}.parquet"
+    assert "2025-10-09-RT" in manifest["events_used"] and "2025-10-30-NW" not in manifest["events_used"]
+    assert len(manifest["inputs"]["events"]["sha256"]) == 64 and len(manifest["inputs"]["universe"]["sha256"]) == 64
+    assert set(manifest["versions"]) == {"reelab", "exchange-calendars", "pandas", "numpy", "pyarrow"}
+    assert set(manifest["calendars"]) == {"XNYS", "XASX", "XSHG", "XTSE"}
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_rerun_is_byte_identical(tmp_path, fmt):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        assert main(["signals", "build", "--asof", "2024-06-28", "--out", str(out), "--format", fmt, "--quiet"]) == 0
+    for name in (f"signals-2024-06-28.{fmt}", "manifest.json"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_csv_output_round_trips(tmp_path):
+    write_signals("2024-06-28", tmp_path, fmt="csv", start="2024-01-01")
+    panel = pd.read_csv(tmp_path / "signals-2024-06-28.csv", header=[0, 1], index_col=0, parse_dates=True)
+    assert panel.columns.names == ["asset", "signal"] and panel.index[0] >= pd.Timestamp("2024-01-01")
+
+
+def test_user_events_replace_or_merge(tmp_path, write_events):
+    path = write_events({"id": "mine", "announced": "2024-03-04"})
+    replaced = write_signals("2024-06-28", tmp_path / "r", events=path)
+    merged = write_signals("2024-06-28", tmp_path / "m", events=path, merge=True)
+    assert replaced["events_used"] == ["mine"]
+    assert "mine" in merged["events_used"] and "2023-12-21-RT" in merged["events_used"]
+    assert "shipped_events" in merged["inputs"]
+
+
+def test_killing_the_job_midway_leaves_no_partial_file(tmp_path):
+    out = tmp_path / "out"
+    job = subprocess.Popen(
+        [REELAB, "signals", "build", "--asof", ASOF, "--out", str(out), "--quiet"],
+        env=os.environ | {PAUSE_ENV: "60"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out.glob(".signals-*.tmp")):  # the complete temporary file, not yet renamed
+            assert job.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        job.send_signal(signal.SIGKILL)
+        job.wait(timeout=10)
+    finally:
+        job.kill()
+    assert not (out / f"signals-{ASOF}.parquet").exists() and not (out / "manifest.json").exists()
+    # A rerun completes normally over the leftovers.
+    assert main(["signals", "build", "--asof", ASOF, "--out", str(out), "--quiet"]) == 0
+    assert (out / f"signals-{ASOF}.parquet").exists() and (out / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "message"),
+    [
+        (["signals", "build", "--asof", "2025-02-30", "--out", "x"], 2, "bad date"),
+        (["signals", "build", "--out", "x"], 2, "--asof"),
+        (["signals", "build", "--asof", "2009-01-05", "--out", "OUT"], 2, "'asof'"),
+        (["signals", "build", "--asof", ASOF, "--out", "OUT", "--format", "xlsx"], 2, "invalid choice"),
+        (["signals", "build", "--asof", ASOF, "--out", "OUT", "--events", "/nope.csv"], 2, "No such file"),
+        (["signals", "build", "--asof", ASOF, "--out", "OUT", "--merge"], 2, "--merge needs --events"),
+        (["signals"], 2, "needs an action: build"),
+    ],
+)
+def test_job_exit_codes_and_one_line_errors(tmp_path, arguments, code, message):
+    arguments = [str(tmp_path / "o") if item == "OUT" else item for item in arguments]
+    shown = subprocess.run([REELAB, *arguments], capture_output=True, text=True, cwd=tmp_path)
+    assert shown.returncode == code
+    lines = shown.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+
+
+def test_unexpected_failure_exits_1(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    shown = subprocess.run(
+        [REELAB, "signals", "build", "--asof", ASOF, "--out", str(blocker / "sub"), "--quiet"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert shown.returncode == 1 and shown.stderr.startswith("reelab: unexpected error:")
+
+
+def test_logs_go_to_stderr_and_respect_quiet_and_verbose(tmp_path):
+    def run(*flags):
+        return subprocess.run(
+            [REELAB, "signals", "build", "--asof", "2024-06-28", "--out", str(tmp_path), *flags],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+
+    normal, quiet, verbose = run(), run("--quiet"), run("--verbose")
+    assert normal.stdout == quiet.stdout == "" and "wrote" in normal.stderr
+    assert quiet.stderr == "" and len(verbose.stderr) >= len(normal.stderr)
+
+
+def test_job_never_imports_vectorbt_or_numba(tmp_path):
+    code = (
+        "import sys\nfrom backtests.cli import main\n"
+        f"assert main(['signals', 'build', '--asof', '{ASOF}', '--out', {str(tmp_path)!r}, '--quiet']) == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('vectorbt', 'numba')))\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "[]"
