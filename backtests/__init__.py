@@ -4,7 +4,7 @@ vectorbt is imported only when a simulation runs, never on ``import backtests``.
 """
 
 from ._prices import FIELDS, load_price_dir, load_prices, validate_prices
-from ._run import BacktestResult, default_tickers, run_backtest
+from ._run import BacktestResult, build_context, default_tickers, run_backtest
 from ._vbt import METRICS, Costs
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "METRICS",
     "BacktestResult",
     "Costs",
+    "build_context",
     "default_tickers",
     "load_price_dir",
     "load_prices",

@@ -196,7 +196,8 @@ def render_report(result: BacktestResult, title: str = "reelab backtest") -> str
     equity_html = _equity_figure(result).to_html(full_html=False, include_plotlyjs=True)
     price_html = _price_figure(result).to_html(full_html=False, include_plotlyjs=False)
     params = ", ".join(f"{key}={value}" for key, value in vars(result.params).items() if key != "exposure")
-    signs = strategies.asset_exposure(result.universe, result.params.exposure)[list(result.close.columns)]
+    signs = strategies.asset_exposure(result.universe, getattr(result.params, "exposure", None))
+    signs = signs[list(result.close.columns)]
     exposure = ", ".join(f"{ticker} {sign:+d}" for ticker, sign in signs.items())
     start, end = result.close.index[0], result.close.index[-1]
     costs = result.costs

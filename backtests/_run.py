@@ -11,12 +11,12 @@ import pandas as pd
 
 import strategies
 from signals import Alignment, EventCalendar, align_events, load_events, load_universe, select_tickers
-from strategies import StrategySignals
+from strategies import StrategyContext, StrategySignals, apply_market_rules
 
 from ._prices import load_prices
 from ._vbt import METRICS, Costs, buy_and_hold, performance, periods_per_year, simulate
 
-__all__ = ["BacktestResult", "default_tickers", "run_backtest"]
+__all__ = ["BacktestResult", "build_context", "default_tickers", "run_backtest"]
 
 PORTFOLIO = "portfolio"
 
@@ -35,7 +35,9 @@ class BacktestResult:
     equity : DataFrame
         Portfolio value of the strategy and of the benchmark per session.
     asset_equity : DataFrame
-        Strategy value per asset (each starts with ``init_cash``).
+        Strategy value per scope (an asset, or the columns trading one underlying).
+    market_rules : DataFrame
+        Orders deferred by A-share price limits and exits moved by T+1, per A-share.
     """
 
     template: str
@@ -50,6 +52,7 @@ class BacktestResult:
     signals: StrategySignals
     calendar: EventCalendar = field(repr=False)
     universe: pd.DataFrame = field(repr=False)
+    market_rules: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def summary(self) -> pd.DataFrame:
         """Strategy against benchmark for the portfolio and each asset, rounded for reading."""
@@ -59,7 +62,7 @@ class BacktestResult:
         for metric in ("total_return", "cagr", "sharpe", "max_drawdown"):
             keep += [f"{metric}:strategy", f"{metric}:benchmark"]
         keep += ["trades:strategy", "win_rate:strategy", "exposure:strategy"]
-        order = [PORTFOLIO, *self.close.columns]
+        order = [PORTFOLIO, *(scope for scope in self.asset_equity.columns if scope in table.index)]
         return table.loc[order, keep]
 
 
@@ -69,23 +72,36 @@ def default_tickers(universe: pd.DataFrame, params: Any) -> list[str]:
     return list(exposure.index[exposure != 0])
 
 
-def _exit_reasons(trades: pd.DataFrame, planned: pd.DataFrame) -> pd.Series:
+def _exit_reasons(trades: pd.DataFrame, signals: StrategySignals) -> pd.Series:
+    """Why each trade closed: time stop, a template signal (window, momentum, expiry), a stop, or still open."""
+    planned = signals.trades
     planned_exit = trades.merge(
         planned[["asset", "entry_session", "time_exit_session"]], on=["asset", "entry_session"], how="left"
     )["time_exit_session"]
-    reason = np.where(
-        trades["status"].eq("Open"),
-        "open",
-        np.where(
+    signalled = []
+    for trade in trades.itertuples():
+        frame = signals.exits if trade.side == "long" else signals.short_exits
+        signalled.append(
+            bool(
+                pd.notna(trade.exit_session)
+                and trade.exit_session in frame.index
+                and frame.at[trade.exit_session, trade.asset]
+            )
+        )
+    reason = np.select(
+        [
+            trades["status"].eq("Open").to_numpy(),
             trades["exit_session"].to_numpy() == planned_exit.to_numpy(),
-            "time",
-            np.where(trades["return"] < 0, "stop_loss", "take_profit"),
-        ),
+            np.array(signalled, dtype=bool),
+            (trades["return"] < 0).to_numpy(),
+        ],
+        ["open", "time", "signal", "stop_loss"],
+        default="stop_gain",
     )
     return pd.Series(reason, index=trades.index)
 
 
-def _trade_table(portfolio, planned: pd.DataFrame) -> pd.DataFrame:
+def _trade_table(portfolio, signals: StrategySignals) -> pd.DataFrame:
     records = portfolio.trades.records_readable
     trades = pd.DataFrame(
         {
@@ -101,48 +117,59 @@ def _trade_table(portfolio, planned: pd.DataFrame) -> pd.DataFrame:
             "status": records["Status"],
         }
     )
+    planned = signals.trades
     trades = trades.merge(
-        planned[["asset", "entry_session", "event_ids", "event_session"]], on=["asset", "entry_session"], how="left"
+        planned[["asset", "entry_session", "event_ids", "event_session"]].drop_duplicates(["asset", "entry_session"]),
+        on=["asset", "entry_session"],
+        how="left",
     )
-    trades["exit_reason"] = _exit_reasons(trades, planned)
+    trades["exit_reason"] = _exit_reasons(trades, signals) if len(trades) else pd.Series(dtype=str)
     trades.loc[trades["status"].eq("Open"), "exit_session"] = pd.NaT
     return trades.sort_values(["entry_session", "asset"], ignore_index=True)
 
 
-def _stats(
-    close: pd.DataFrame, strategy, benchmark, strategy_total, benchmark_total, trades: pd.DataFrame, per_year: float
-) -> pd.DataFrame:
-    observed = close.notna()
-    positions = strategy.assets()
-    strategy_value, benchmark_value = strategy.value(), benchmark.value()
-    rows = {}
-    for asset in close.columns:
-        life = observed.index[observed[asset].to_numpy()]
-        span = slice(life[0], life[-1])
-        own = trades[trades["asset"] == asset]
-        closed = own[own["status"] == "Closed"]
-        activity = {
-            "trades": float(len(own)),
-            "win_rate": float((closed["pnl"] > 0).mean()) if len(closed) else np.nan,
-            "exposure": float((positions.loc[life, asset] != 0).mean()),
-        }
-        rows[(asset, "strategy")] = performance(strategy_value.loc[span, asset], per_year) | activity
-        rows[(asset, "benchmark")] = performance(benchmark_value.loc[span, asset], per_year) | {
-            "trades": 1.0, "win_rate": np.nan, "exposure": 1.0,
-        }  # fmt: skip
+def _activity(trades: pd.DataFrame, invested: pd.Series) -> dict[str, float]:
     closed = trades[trades["status"] == "Closed"]
-    invested = (positions != 0).any(axis=1)
-    rows[(PORTFOLIO, "strategy")] = performance(strategy_total, per_year) | {
+    return {
         "trades": float(len(trades)),
         "win_rate": float((closed["pnl"] > 0).mean()) if len(closed) else np.nan,
-        "exposure": float(invested.mean()),
+        "exposure": float(invested.mean()) if len(invested) else np.nan,
     }
+
+
+def _stats(
+    underlying: pd.DataFrame, strategy, benchmark, signals: StrategySignals, trades: pd.DataFrame, per_year: float
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.Series]:
+    """Stats per scope (an asset, or the group of columns trading one underlying) and for the portfolio."""
+    traded = signals.close if signals.close is not None else underlying
+    value = strategy.value()
+    scopes = value if isinstance(value, pd.DataFrame) else pd.DataFrame(index=value.index)
+    positions = strategy.assets() != 0
+    labels = pd.Series(signals.group_by if signals.group_by is not None else traded.columns, index=traded.columns)
+    benchmark_value = benchmark.value()
+    rows = {}
+    for scope in scopes.columns:
+        members = labels.index[labels == scope]
+        alive = traded[members].notna().any(axis=1) if scope not in underlying else underlying[scope].notna()
+        life = traded.index[alive.to_numpy()]
+        span = slice(life[0], life[-1])
+        invested = positions[members].any(axis=1).loc[life]
+        rows[(scope, "strategy")] = performance(scopes.loc[span, scope], per_year) | _activity(
+            trades[trades["asset"].isin(members)], invested
+        )
+        if scope in benchmark_value:
+            rows[(scope, "benchmark")] = performance(benchmark_value.loc[span, scope], per_year) | {
+                "trades": 1.0, "win_rate": np.nan, "exposure": 1.0,
+            }  # fmt: skip
+    strategy_total = value.sum(axis=1) if isinstance(value, pd.DataFrame) else value
+    benchmark_total = benchmark_value.sum(axis=1)
+    rows[(PORTFOLIO, "strategy")] = performance(strategy_total, per_year) | _activity(trades, positions.any(axis=1))
     rows[(PORTFOLIO, "benchmark")] = performance(benchmark_total, per_year) | {
-        "trades": float(close.shape[1]), "win_rate": np.nan, "exposure": 1.0,
+        "trades": float(underlying.shape[1]), "win_rate": np.nan, "exposure": 1.0,
     }  # fmt: skip
     stats = pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)]
     stats.index = pd.MultiIndex.from_tuples(stats.index, names=["scope", "series"])
-    return stats
+    return stats, scopes, strategy_total, benchmark_total
 
 
 def run_backtest(
@@ -194,18 +221,23 @@ def run_backtest(
         from signals.errors import PriceDataError
 
         raise PriceDataError(f"no prices for {chosen} between {start} and {end}")
-    data_sessions = {asset: close.index[close[asset].notna().to_numpy()] for asset in close.columns}
-    alignment = align_events(calendar, universe, close.columns, data_sessions=data_sessions)
-    signals = spec.build(alignment, close, params, universe)
+    context = build_context(calendar, universe, close)
+    signals, rules = apply_market_rules(spec.build(context, params), close, universe)
 
     strategy = simulate(close, signals, costs)
     benchmark = buy_and_hold(close, costs)
-    strategy_total = strategy.value().sum(axis=1)  # equal capital per asset, not rebalanced
-    benchmark_total = benchmark.value().sum(axis=1)
-    trades = _trade_table(strategy, signals.trades)
+    trades = _trade_table(strategy, signals)
     per_year = periods_per_year(close.index)
-    stats = _stats(close, strategy, benchmark, strategy_total, benchmark_total, trades, per_year)
+    stats, scopes, strategy_total, benchmark_total = _stats(close, strategy, benchmark, signals, trades, per_year)
     equity = pd.DataFrame({"strategy": strategy_total, "benchmark": benchmark_total})
     return BacktestResult(
-        template, params, costs, stats, trades, equity, strategy.value(), close, alignment, signals, calendar, universe
-    )
+        template, params, costs, stats, trades, equity, scopes, close, context.alignment, signals, calendar,
+        universe, rules,
+    )  # fmt: skip
+
+
+def build_context(calendar: EventCalendar, universe: pd.DataFrame, close: pd.DataFrame) -> StrategyContext:
+    """Align the calendar to each asset's observed sessions and bundle what templates read."""
+    data_sessions = {asset: close.index[close[asset].notna().to_numpy()] for asset in close.columns}
+    alignment = align_events(calendar, universe, close.columns, data_sessions=data_sessions)
+    return StrategyContext(calendar, universe, close, alignment)

@@ -43,26 +43,20 @@ def periods_per_year(index: pd.DatetimeIndex) -> float:
 
 
 def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, group: bool = False):
-    """Run ``signals`` on ``close`` (sessions x assets) with vectorbt and return the Portfolio.
+    """Run ``signals`` with vectorbt and return the Portfolio.
 
-    Each asset trades its own cash (``init_cash`` each, no sharing). With ``group=True`` the
-    assets form one equal-capital portfolio whose value is the sum of theirs. Prices are
-    forward-filled only to value positions on days an asset's exchange is closed; orders are
-    placed on the asset's own sessions, where the signals are.
+    Signal style: each traded column has its own cash (``init_cash`` each) unless the template
+    groups columns to share cash (``signals.group_by`` with ``cash_sharing``, e.g. option contracts
+    on one underlying). Target style (``signals.target_weights``): all assets share one pool of
+    ``init_cash`` per asset and are rebalanced to the weights where given. With ``group=True``
+    every column forms one portfolio whose value is the sum. Prices are forward-filled only to
+    value positions on days a column's exchange is closed; orders sit on the column's own sessions.
     """
     import vectorbt as vbt
 
-    def stop(value: float | None) -> float:
-        return np.nan if value is None else float(value)
-
-    return vbt.Portfolio.from_signals(
-        close=close.ffill(),
-        entries=signals.entries,
-        exits=signals.exits,
-        short_entries=signals.short_entries,
-        short_exits=signals.short_exits,
-        size=1.0,
-        size_type="percent",
+    traded = signals.close if signals.close is not None else close
+    common = dict(
+        close=traded.ffill(),
         price=np.inf,  # fill at the close
         val_price=np.inf,
         fees=costs.fees,
@@ -76,13 +70,42 @@ def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, group:
         allow_partial=True,
         raise_reject=False,
         log=False,
+        ffill_val_price=True,
+        update_value=False,
+        freq="1D",
+        engine="numba",
+    )
+    if signals.target_weights is not None:
+        return vbt.Portfolio.from_orders(
+            **common,
+            size=signals.target_weights,
+            size_type="targetpercent",
+            direction="longonly",
+            init_cash=costs.init_cash * traded.shape[1],
+            cash_sharing=True,
+            group_by=True,
+            call_seq="auto",  # sell before buying when rebalancing
+        )
+
+    def stop(value: float | None) -> float:
+        return np.nan if value is None else float(value)
+
+    group_by = True if group else signals.group_by
+    return vbt.Portfolio.from_signals(
+        **common,
+        entries=signals.entries,
+        exits=signals.exits,
+        short_entries=signals.short_entries,
+        short_exits=signals.short_exits,
+        size=signals.size,
+        size_type="percent",
         accumulate=False,
         upon_long_conflict="exit",
         upon_short_conflict="exit",
         upon_dir_conflict="ignore",
         upon_opposite_entry="reverse",
         sl_stop=stop(signals.sl_stop),
-        sl_trail=False,
+        sl_trail=signals.sl_trail,
         tp_stop=stop(signals.tp_stop),
         stop_entry_price="close",
         stop_exit_price="close",  # closes only: a stop is seen, and filled, at the close
@@ -90,13 +113,9 @@ def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, group:
         upon_stop_update="override",
         use_stops=signals.sl_stop is not None or signals.tp_stop is not None,
         init_cash=costs.init_cash,
-        cash_sharing=False,
+        cash_sharing=signals.cash_sharing and not group,
         call_seq="default",
-        ffill_val_price=True,
-        update_value=False,
-        group_by=True if group else None,
-        freq="1D",
-        engine="numba",
+        group_by=group_by,
     )
 
 

@@ -1,20 +1,30 @@
-"""``event_drift``: trade the drift after policy events, for a short, fixed horizon."""
+"""``event_drift``: trade the drift after policy events for a short horizon, with early exits."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from signals import Alignment, ChinaExposure, EventType
+from signals import ChinaExposure, EventType
 from signals.errors import ParameterError
 
+from ._base import (
+    StrategyContext,
+    StrategySignals,
+    check_event_types,
+    check_fraction,
+    check_int,
+    chosen_events,
+    event_orders,
+)
 from ._registry import register
 
-__all__ = ["EventDriftParams", "StrategySignals", "asset_exposure", "event_drift"]
+__all__ = ["EventDriftParams", "asset_exposure", "event_drift", "momentum_exits"]
 
 DEFAULT_TYPES = (
     EventType.RESTRICTION_TIGHTENING,
@@ -35,11 +45,20 @@ class EventDriftParams:
     event_types : tuple of str
         Event types that open positions.
     horizon : int
-        Sessions to hold (time stop), 1..63; default 10 (two weeks).
+        Time stop: sessions to hold at most, 1..63; default 10 (two weeks).
     min_severity : int
         Only events at least this severe (1..3) trade.
     stop_loss, take_profit : float or None
-        Optional stops as fractions of the entry price (0.08 = 8%).
+        Fixed stops as fractions of the entry price (0.08 = 8%), checked at the close.
+    trailing_stop : float or None
+        A stop that trails the best close since entry (instead of ``stop_loss``).
+    exit_before_window_end : int or None
+        Close positions this many sessions before the active negotiation window ends (0..21).
+    momentum_lookback : int or None
+        Early unwind: exit when the return over this many sessions turns against the position.
+    ma_window : int or None
+        Early unwind: exit a long when the close falls below its moving average over this many
+        sessions (a short when it rises above). Momentum exits act on the next session's close.
     allow_short : bool
         Whether a negative signal opens a short (default False: it is skipped).
     exposure : mapping, optional
@@ -52,28 +71,34 @@ class EventDriftParams:
     min_severity: int = 2
     stop_loss: float | None = None
     take_profit: float | None = None
+    trailing_stop: float | None = None
+    exit_before_window_end: int | None = None
+    momentum_lookback: int | None = None
+    ma_window: int | None = None
     allow_short: bool = False
     exposure: Mapping[str, int] | None = None
 
+    #: The documented sweep grid (short horizons, with and without stops and early unwinds).
+    GRID: ClassVar[dict[str, tuple]] = {
+        "horizon": (3, 5, 10, 15, 21),
+        "min_severity": (1, 2, 3),
+        "stop_loss": (None, 0.05, 0.10),
+        "take_profit": (None, 0.10, 0.20),
+        "momentum_lookback": (None, 5, 10),
+    }
+
     def __post_init__(self) -> None:
-        types = (self.event_types,) if isinstance(self.event_types, str) else tuple(self.event_types)
-        valid = [str(kind) for kind in EventType]
-        for kind in types:
-            if kind not in valid:
-                raise ParameterError("event_types", kind, f"event types from: {', '.join(valid)}")
-        if not types:
-            raise ParameterError("event_types", self.event_types, "at least one event type")
-        object.__setattr__(self, "event_types", tuple(str(kind) for kind in types))
-        if isinstance(self.horizon, bool) or not isinstance(self.horizon, (int, np.integer)):
-            raise ParameterError("horizon", self.horizon, f"an integer number of sessions in 1..{MAX_HORIZON}")
-        if not 1 <= self.horizon <= MAX_HORIZON:
-            raise ParameterError("horizon", self.horizon, f"an integer number of sessions in 1..{MAX_HORIZON}")
-        if self.min_severity not in (1, 2, 3):
-            raise ParameterError("min_severity", self.min_severity, "1, 2 or 3")
-        for name, upper in (("stop_loss", 1.0), ("take_profit", 10.0)):
-            value = getattr(self, name)
-            if value is not None and not (isinstance(value, (int, float)) and 0 < value < upper):
-                raise ParameterError(name, value, f"None or a fraction in (0, {upper:g})")
+        object.__setattr__(self, "event_types", check_event_types("event_types", self.event_types))
+        check_int("horizon", self.horizon, 1, MAX_HORIZON)
+        check_int("min_severity", self.min_severity, 1, 3)
+        check_fraction("stop_loss", self.stop_loss)
+        check_fraction("take_profit", self.take_profit, high=10.0)
+        check_fraction("trailing_stop", self.trailing_stop)
+        if self.trailing_stop is not None and self.stop_loss is not None:
+            raise ParameterError("trailing_stop", self.trailing_stop, "None when stop_loss is set (one stop-loss)")
+        check_int("exit_before_window_end", self.exit_before_window_end, 0, 21, optional=True)
+        check_int("momentum_lookback", self.momentum_lookback, 2, 63, optional=True)
+        check_int("ma_window", self.ma_window, 2, 100, optional=True)
         if not isinstance(self.allow_short, bool):
             raise ParameterError("allow_short", self.allow_short, "True or False")
         if self.exposure is None:
@@ -87,23 +112,6 @@ class EventDriftParams:
         object.__setattr__(self, "exposure", MappingProxyType({str(k): int(v) for k, v in exposure.items()}))
 
 
-@dataclass(frozen=True)
-class StrategySignals:
-    """vectorbt-ready orders of a template, aligned with the price frame.
-
-    ``entries``/``exits`` (long) and ``short_entries``/``short_exits`` are boolean frames shaped
-    like ``close``; ``trades`` has one row per intended entry with the events behind it.
-    """
-
-    entries: pd.DataFrame
-    exits: pd.DataFrame
-    short_entries: pd.DataFrame
-    short_exits: pd.DataFrame
-    sl_stop: float | None
-    tp_stop: float | None
-    trades: pd.DataFrame
-
-
 def asset_exposure(universe: pd.DataFrame, by_class: Mapping[str, int] | None) -> pd.Series:
     """Each asset's sign of a tightening: the universe's column, or ``by_class`` when given."""
     if by_class is None:
@@ -111,46 +119,61 @@ def asset_exposure(universe: pd.DataFrame, by_class: Mapping[str, int] | None) -
     return universe["china_exposure"].map(by_class).fillna(0).astype(int)
 
 
+def momentum_exits(
+    close: pd.DataFrame, momentum_lookback: int | None, ma_window: int | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(long exits, short exits) when momentum turns: on each asset's own sessions, acting one session later.
+
+    A long unwinds when the ``momentum_lookback``-session return is negative or the close is
+    below its ``ma_window``-session average; a short in the opposite cases. Decided on the close
+    of session t, filled at the close of the asset's next session (no same-close look-ahead).
+    """
+    long_exits = pd.DataFrame(False, index=close.index, columns=close.columns)
+    short_exits = long_exits.copy()
+    if momentum_lookback is None and ma_window is None:
+        return long_exits, short_exits
+    for asset in close.columns:
+        own = close[asset].dropna()
+        against_long = pd.Series(False, index=own.index)
+        against_short = pd.Series(False, index=own.index)
+        if momentum_lookback is not None:
+            change = own.pct_change(momentum_lookback)
+            against_long |= change < 0
+            against_short |= change > 0
+        if ma_window is not None:
+            average = own.rolling(ma_window).mean()
+            against_long |= own < average
+            against_short |= own > average
+        long_exits.loc[own.index, asset] = against_long.shift(1, fill_value=False).to_numpy()
+        short_exits.loc[own.index, asset] = against_short.shift(1, fill_value=False).to_numpy()
+    return long_exits, short_exits
+
+
 @register("event_drift", EventDriftParams)
-def event_drift(
-    alignment: Alignment, close: pd.DataFrame, params: EventDriftParams, universe: pd.DataFrame
-) -> StrategySignals:
+def event_drift(context: StrategyContext, params: EventDriftParams) -> StrategySignals:
     """Enter at the close of the first session with a price on or after each aligned event session.
 
     The side is the event's direction sign times the asset's exposure sign (events landing on
-    the same session net out). A position is closed ``horizon`` of the asset's own sessions later
-    (time stop) unless a stop fires first; it never lasts longer.
+    the same session net out). A position closes ``horizon`` of the asset's own sessions later
+    (time stop) unless a stop, the window exit or a momentum unwind fires first; it never lasts
+    longer.
     """
-    shape = dict(index=close.index, columns=close.columns)
-    entries = pd.DataFrame(False, **shape)
-    short_entries = pd.DataFrame(False, **shape)
-    exits = pd.DataFrame(False, **shape)
-    short_exits = pd.DataFrame(False, **shape)
-    table = alignment.table
-    table = table[table["type"].isin(params.event_types) & (table["severity"] >= params.min_severity)]
-    direction_sign = np.where(table["direction"] == "tightening", 1, -1)
-    exposure = table["asset"].map(asset_exposure(universe, params.exposure))
-    table = table.assign(sign=direction_sign * exposure.to_numpy())
-    planned = []
-    for asset, events in table[table["asset"].isin(close.columns)].groupby("asset", sort=False):
-        observed = close.index[close[asset].notna().to_numpy()]
-        column = close.columns.get_loc(asset)
-        for session, same_day in events.groupby("session"):
-            net = int(np.sign(same_day["sign"].sum()))
-            if net == 0 or (net < 0 and not params.allow_short):
-                continue
-            position = observed.searchsorted(session, side="left")
-            if position >= len(observed):
-                continue
-            entry_day = observed[position]
-            exit_day = observed[position + params.horizon] if position + params.horizon < len(observed) else pd.NaT
-            (entries if net > 0 else short_entries).iloc[close.index.get_loc(entry_day), column] = True
-            if exit_day is not pd.NaT:
-                (exits if net > 0 else short_exits).iloc[close.index.get_loc(exit_day), column] = True
-            planned.append(
-                (asset, ";".join(same_day["event_id"]), session, entry_day, exit_day, "long" if net > 0 else "short")
-            )
-    trades = pd.DataFrame(
-        planned, columns=["asset", "event_ids", "event_session", "entry_session", "time_exit_session", "side"]
-    )
-    return StrategySignals(entries, exits, short_entries, short_exits, params.stop_loss, params.take_profit, trades)
+    events = chosen_events(context, params.event_types, params.min_severity)
+    exposure = events["asset"].map(asset_exposure(context.universe, params.exposure))
+    direction = np.where(events["direction"] == "tightening", 1, -1)
+    plan = events.assign(sign=direction * exposure.to_numpy())
+    entries, exits, short_entries, short_exits, trades = event_orders(context, plan, params.horizon, params.allow_short)
+
+    early_long, early_short = momentum_exits(context.close, params.momentum_lookback, params.ma_window)
+    if params.exit_before_window_end is not None:
+        countdown = context.panel.xs("window_countdown", axis=1, level="signal")[context.close.columns]
+        closing = (countdown <= params.exit_before_window_end).fillna(False)
+        early_long, early_short = early_long | closing, early_short | closing
+    # An early exit never cancels the entry it coincides with (it acts from the next session).
+    exits |= early_long & ~entries
+    short_exits |= early_short & ~short_entries
+    stop = params.trailing_stop if params.trailing_stop is not None else params.stop_loss
+    return StrategySignals(
+        entries, exits, short_entries, short_exits, stop, params.take_profit, trades,
+        sl_trail=params.trailing_stop is not None,
+    )  # fmt: skip

@@ -19,6 +19,16 @@ class Template:
     params_type: type
     build: Callable[..., Any]
 
+    @property
+    def grid(self) -> dict[str, tuple]:
+        """The documented parameter grid for sweeps."""
+        return dict(self.params_type.GRID)
+
+    @property
+    def doc(self) -> str:
+        """The first paragraph of the template's docstring."""
+        return (self.build.__doc__ or "").strip().split("\n\n")[0]
+
     def params(self, **values: Any):
         """Validated parameters; unknown names raise :class:`ParameterError`."""
         fields = self.params_type.__dataclass_fields__
@@ -32,7 +42,7 @@ _TEMPLATES: dict[str, Template] = {}
 
 
 def register(name: str, params_type: type) -> Callable:
-    """Decorator registering ``build(alignment, close, params, universe)`` under ``name``."""
+    """Decorator registering ``build(context, params) -> StrategySignals`` under ``name``."""
 
     def decorate(build: Callable) -> Callable:
         _TEMPLATES[name] = Template(name, params_type, build)

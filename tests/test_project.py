@@ -39,7 +39,9 @@ def test_signals_and_loaders_never_import_vectorbt_or_numba():
         "calendar = signals.load_events(); universe = signals.load_universe()\n"
         "close = backtests.load_prices(['MP', 'LYC'])\n"
         "alignment = signals.align_events(calendar, universe, ['MP', 'LYC']); alignment.impulses()\n"
-        "strategies.get('event_drift').build(alignment, close, strategies.EventDriftParams(), universe)\n"
+        "context = backtests.build_context(calendar, universe, close)\n"
+        "for name in strategies.available():\n"
+        "    strategies.get(name).build(context, strategies.get(name).params())\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('vectorbt', 'numba')))\n"
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 import strategies
-from signals import align_events, exchange_calendar, load_events, load_universe
+from backtests import build_context
+from signals import exchange_calendar, load_events, load_universe
 from signals.errors import ParameterError
 from strategies import EventDriftParams, event_drift
 
@@ -23,10 +24,8 @@ def close():
 
 
 def _signals(write_events, close, rows, **params):
-    calendar = load_events(write_events(*rows))
-    data = {asset: close.index[close[asset].notna().to_numpy()] for asset in close}
-    alignment = align_events(calendar, UNIVERSE, close.columns, data_sessions=data)
-    return event_drift(alignment, close, EventDriftParams(**params), UNIVERSE)
+    context = build_context(load_events(write_events(*rows)), UNIVERSE, close)
+    return event_drift(context, EventDriftParams(**params))
 
 
 def test_tightening_is_long_outside_china_and_skipped_for_chinese_makers(write_events, close):
@@ -76,12 +75,16 @@ def test_types_and_severity_filter(write_events, close):
     [
         ("horizon", 0, "1..63"),
         ("horizon", 100, "1..63"),
-        ("horizon", 2.5, "integer"),
+        ("horizon", 2.5, "an integer in 1..63"),
         ("horizon", True, "integer"),
-        ("min_severity", 4, "1, 2 or 3"),
+        ("min_severity", 4, "1..3"),
         ("stop_loss", 1.5, r"\(0, 1\)"),
         ("stop_loss", -0.1, r"\(0, 1\)"),
         ("take_profit", 0, r"\(0, 10\)"),
+        ("trailing_stop", 2, r"\(0, 1\)"),
+        ("exit_before_window_end", 30, "0..21"),
+        ("momentum_lookback", 1, "2..63"),
+        ("ma_window", 500, "2..100"),
         ("event_types", ("permit",), "'permit'.*event types from"),
         ("event_types", (), "at least one"),
         ("allow_short", "yes", "True or False"),
@@ -105,3 +108,38 @@ def test_defaults_favour_short_horizons_and_registry_lookup():
         template.params(horizn=5)
     with pytest.raises(ParameterError, match="'template' = 'nope'"):
         strategies.get("nope")
+
+
+def test_trailing_stop_and_stop_loss_are_exclusive():
+    with pytest.raises(ParameterError, match="'trailing_stop' = 0.1 is invalid; expected None when stop_loss is set"):
+        EventDriftParams(stop_loss=0.05, trailing_stop=0.1)
+    assert EventDriftParams(trailing_stop=0.1).trailing_stop == 0.1
+
+
+def test_momentum_unwind_exits_the_session_after_the_turn(write_events, close):
+    days = close["MP"].dropna().index
+    turn = days.get_loc(pd.Timestamp("2025-04-14"))
+    prices = close["MP"].copy()
+    prices.loc[days[turn:]] = prices.loc[days[turn]] - np.arange(len(days) - turn) * 0.5  # falls from 04-14
+    close["MP"] = prices
+    signals = _signals(write_events, close, [{"announced": "2025-04-04"}], horizon=20, momentum_lookback=3)
+    first_exit = signals.exits["MP"][signals.exits["MP"]].index[0]
+    # The 3-session return first turns negative at 04-15 (04-15's close is below 04-10's, 0.12 a
+    # session up then 0.5 down); the unwind fills one session later, 04-16.
+    change = close["MP"].dropna().pct_change(3)
+    assert change.loc["2025-04-14"] > 0 > change.loc["2025-04-15"]
+    assert first_exit == pd.Timestamp("2025-04-16")
+    assert not signals.exits.loc["2025-04-04", "MP"]  # never on the entry session
+
+
+def test_exit_before_window_end(write_events, close):
+    rows = [
+        {"announced": "2025-03-10"},
+        {"id": "w", "type": "negotiation_window", "direction": "easing", "severity": "1",
+         "announced": "2025-03-03", "window_end": "2025-03-31"},
+    ]  # fmt: skip
+    signals = _signals(
+        write_events, close, rows, horizon=30, exit_before_window_end=2, event_types=("restriction_tightening",)
+    )
+    mp = close["MP"].dropna().index
+    assert signals.exits["MP"][signals.exits["MP"]].index[0] == mp[mp.get_loc(pd.Timestamp("2025-03-31")) - 2]

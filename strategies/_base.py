@@ -1,0 +1,159 @@
+"""What every template shares: the context it reads, the orders it returns, parameter checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from signals import Alignment, EventCalendar, EventType, SignalParams, build_signals
+from signals.errors import ParameterError
+
+__all__ = [
+    "StrategyContext",
+    "StrategySignals",
+    "check_choice",
+    "check_event_types",
+    "check_fraction",
+    "check_int",
+    "event_orders",
+]
+
+
+@dataclass
+class StrategyContext:
+    """The inputs a template reads: prices, universe, events aligned to each asset's sessions.
+
+    ``close`` is sessions x assets (adjusted closes; NaN where an asset's exchange is closed).
+    ``panel`` (built on first use) is the point-in-time signal panel on ``close``'s index.
+    """
+
+    calendar: EventCalendar
+    universe: pd.DataFrame
+    close: pd.DataFrame
+    alignment: Alignment
+    signal_params: SignalParams = field(default_factory=SignalParams)
+
+    @cached_property
+    def panel(self) -> pd.DataFrame:
+        panel = build_signals(
+            self.calendar, self.universe, self.close.index[-1], tickers=self.close.columns,
+            start=self.close.index[0], params=self.signal_params,
+        )  # fmt: skip
+        return panel.reindex(self.close.index)
+
+    def observed(self, asset: str) -> pd.DatetimeIndex:
+        """The sessions on which ``asset`` has a price."""
+        return self.close.index[self.close[asset].notna().to_numpy()]
+
+
+@dataclass(frozen=True)
+class StrategySignals:
+    """vectorbt-ready orders of a template, aligned with the prices they trade.
+
+    Signal style: boolean ``entries``/``exits`` (long) and ``short_entries``/``short_exits``.
+    Target style (``target_weights`` set): a float frame of target portfolio weights, NaN where
+    nothing is to be traded; the assets then share one pool of cash.
+    ``close`` is what is traded (the input prices, or synthetic series such as option premiums);
+    ``trades`` has one row per intended entry with the events behind it.
+    """
+
+    entries: pd.DataFrame
+    exits: pd.DataFrame
+    short_entries: pd.DataFrame
+    short_exits: pd.DataFrame
+    sl_stop: float | None
+    tp_stop: float | None
+    trades: pd.DataFrame
+    sl_trail: bool = False
+    close: pd.DataFrame | None = None
+    target_weights: pd.DataFrame | None = None
+    size: float = 1.0  # fraction of available cash per entry (signal style)
+    cash_sharing: bool = False
+    group_by: object = None  # column -> group label when assets share cash (signal style)
+
+
+def empty_orders(close: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(False, index=close.index, columns=close.columns)
+
+
+# ---- parameter checks: each names the parameter, echoes the value and states the valid range ----
+
+
+def check_int(name: str, value, low: int, high: int, optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not low <= value <= high:
+        raise ParameterError(name, value, f"{'None or ' if optional else ''}an integer in {low}..{high}")
+
+
+def check_fraction(name: str, value, high: float = 1.0, optional: bool = True, low: float = 0.0) -> None:
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low < value < high:
+        raise ParameterError(name, value, f"{'None or ' if optional else ''}a number in ({low:g}, {high:g})")
+
+
+def check_choice(name: str, value, choices: Iterable) -> None:
+    choices = tuple(choices)
+    if value not in choices:
+        raise ParameterError(name, value, f"one of {', '.join(map(str, choices))}")
+
+
+def check_event_types(name: str, value) -> tuple[str, ...]:
+    types = (value,) if isinstance(value, str) else tuple(value)
+    valid = [str(kind) for kind in EventType]
+    for kind in types:
+        if kind not in valid:
+            raise ParameterError(name, kind, f"event types from: {', '.join(valid)}")
+    if not types:
+        raise ParameterError(name, value, "at least one event type")
+    return tuple(str(kind) for kind in types)
+
+
+# ---- event-driven orders shared by event_drift, relative_value and permit_fade ----
+
+
+def event_orders(
+    context: StrategyContext,
+    plan: pd.DataFrame,
+    horizon: int,
+    allow_short: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Entries at each planned (asset, session, side) and a time exit ``horizon`` own sessions later.
+
+    ``plan`` has columns ``asset, session, sign, event_id``: ``sign`` > 0 long, < 0 short; rows of one
+    asset and session net out. Entries go to the first session with a price on or after ``session``.
+    """
+    close = context.close
+    entries, exits, short_entries, short_exits = (empty_orders(close) for _ in range(4))
+    planned = []
+    for asset, events in plan[plan["asset"].isin(close.columns)].groupby("asset", sort=False):
+        observed = context.observed(asset)
+        column = close.columns.get_loc(asset)
+        for session, same_day in events.groupby("session"):
+            net = int(np.sign(same_day["sign"].sum()))
+            if net == 0 or (net < 0 and not allow_short):
+                continue
+            position = observed.searchsorted(session, side="left")
+            if position >= len(observed):
+                continue
+            entry_day = observed[position]
+            exit_day = observed[position + horizon] if position + horizon < len(observed) else pd.NaT
+            (entries if net > 0 else short_entries).iloc[close.index.get_loc(entry_day), column] = True
+            if exit_day is not pd.NaT:
+                (exits if net > 0 else short_exits).iloc[close.index.get_loc(exit_day), column] = True
+            planned.append(
+                (asset, ";".join(same_day["event_id"]), session, entry_day, exit_day, "long" if net > 0 else "short")
+            )
+    columns = ["asset", "event_ids", "event_session", "entry_session", "time_exit_session", "side"]
+    return entries, exits, short_entries, short_exits, pd.DataFrame(planned, columns=columns)
+
+
+def chosen_events(context: StrategyContext, types: Iterable[str], min_severity: int) -> pd.DataFrame:
+    """Aligned (event, asset) rows of the given types and at least this severe."""
+    table = context.alignment.table
+    return table[table["type"].isin(list(types)) & (table["severity"] >= min_severity)]
