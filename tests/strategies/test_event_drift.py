@@ -111,7 +111,7 @@ def test_defaults_favour_short_horizons_and_registry_lookup():
 
 
 def test_trailing_stop_and_stop_loss_are_exclusive():
-    with pytest.raises(ParameterError, match="'trailing_stop' = 0.1 is invalid; expected None when stop_loss is set"):
+    with pytest.raises(ParameterError, match=r"'trailing_stop' = 0.1 is invalid; expected None when stop_loss is set"):
         EventDriftParams(stop_loss=0.05, trailing_stop=0.1)
     assert EventDriftParams(trailing_stop=0.1).trailing_stop == 0.1
 
