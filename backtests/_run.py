@@ -67,7 +67,9 @@ class BacktestResult:
 
 
 def default_tickers(universe: pd.DataFrame, params: Any) -> list[str]:
-    """Assets a template would trade: those with a non-zero exposure sign."""
+    """Assets a template trades by default: its own choice, else those with a non-zero exposure sign."""
+    if hasattr(params, "tickers"):
+        return params.tickers(universe)
     exposure = strategies.asset_exposure(universe, getattr(params, "exposure", None))
     return list(exposure.index[exposure != 0])
 

@@ -1,0 +1,169 @@
+"""Two more event-driven templates: ``permit_fade`` and ``relative_value``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from signals import EventType
+from signals.errors import ParameterError
+
+from ._base import (
+    StrategyContext,
+    StrategySignals,
+    check_event_types,
+    check_fraction,
+    check_int,
+    chosen_events,
+    event_orders,
+)
+from ._event_drift import asset_exposure
+from ._registry import register
+
+__all__ = ["PermitFadeParams", "RelativeValueParams", "permit_fade", "relative_value"]
+
+
+@dataclass(frozen=True)
+class PermitFadeParams:
+    """Parameters of :func:`permit_fade`.
+
+    Attributes
+    ----------
+    rally_lookback : int
+        Sessions before the permit news over which the tightening rally is measured (2..63).
+    min_rally : float
+        Fade only when the asset moved at least this much in its tightening direction (0.10 = 10%).
+    horizon : int
+        Sessions to hold the fade (1..21; default 5).
+    min_severity : int
+        Only permit approvals at least this severe.
+    stop_loss, take_profit : float or None
+        Optional stops, as fractions of the entry price.
+    allow_short : bool
+        Fading producers outside China means shorting them (default True).
+    """
+
+    rally_lookback: int = 10
+    min_rally: float = 0.10
+    horizon: int = 5
+    min_severity: int = 1
+    stop_loss: float | None = None
+    take_profit: float | None = None
+    allow_short: bool = True
+
+    GRID: ClassVar[dict[str, tuple]] = {
+        "rally_lookback": (5, 10, 21),
+        "min_rally": (0.05, 0.10, 0.20),
+        "horizon": (3, 5, 10),
+    }
+
+    def __post_init__(self) -> None:
+        check_int("rally_lookback", self.rally_lookback, 2, 63)
+        check_fraction("min_rally", self.min_rally, high=5.0, optional=False)
+        check_int("horizon", self.horizon, 1, 21)
+        check_int("min_severity", self.min_severity, 1, 3)
+        check_fraction("stop_loss", self.stop_loss)
+        check_fraction("take_profit", self.take_profit, high=10.0)
+        if not isinstance(self.allow_short, bool):
+            raise ParameterError("allow_short", self.allow_short, "True or False")
+
+
+@register("permit_fade", PermitFadeParams)
+def permit_fade(context: StrategyContext, params: PermitFadeParams) -> StrategySignals:
+    """Fade the tightening rally after permit approvals.
+
+    When permits are approved, an asset that rallied in its tightening direction (producers
+    outside China up, Chinese makers down) by at least ``min_rally`` over the ``rally_lookback``
+    sessions *before* the news takes the opposite side for ``horizon`` sessions.
+    """
+    events = chosen_events(context, (str(EventType.PERMIT_APPROVAL),), params.min_severity)
+    exposure = events["asset"].map(asset_exposure(context.universe, None)).to_numpy()
+    rallies = []
+    for asset, session in zip(events["asset"], events["session"]):
+        prices = context.close[asset].dropna()
+        before = prices.loc[: session - pd.Timedelta(days=1)]  # strictly before the event session
+        window = before.iloc[-params.rally_lookback - 1 :]
+        rallies.append(window.iloc[-1] / window.iloc[0] - 1 if len(window) > params.rally_lookback else np.nan)
+    move = exposure * np.array(rallies, dtype=float)
+    plan = events.assign(sign=np.where(move >= params.min_rally, -exposure, 0))
+    entries, exits, short_entries, short_exits, trades = event_orders(context, plan, params.horizon, params.allow_short)
+    return StrategySignals(
+        entries, exits, short_entries, short_exits, params.stop_loss, params.take_profit, trades, close=context.close
+    )
+
+
+@dataclass(frozen=True)
+class RelativeValueParams:
+    """Parameters of :func:`relative_value`.
+
+    Attributes
+    ----------
+    longs : tuple of str
+        Producers outside China to buy around tightening events.
+    hedges : tuple of str
+        What to short against them: REMX (default), or Chinese producers such as 600111.
+    event_types : tuple of str
+        Events that open the pair (default: restriction tightening).
+    min_severity : int
+    horizon : int
+        Sessions to hold each leg (1..21; default 10).
+    stop_loss : float or None
+        Per-leg stop.
+
+    Currencies: each leg trades in its own currency with its own equal starting capital and is
+    measured by its own returns; nothing is converted (the legs are, in effect, currency-hedged).
+    """
+
+    longs: tuple[str, ...] = ("MP", "LYC", "ILU")
+    hedges: tuple[str, ...] = ("REMX",)
+    event_types: tuple[str, ...] = (str(EventType.RESTRICTION_TIGHTENING),)
+    min_severity: int = 2
+    horizon: int = 10
+    stop_loss: float | None = None
+
+    GRID: ClassVar[dict[str, tuple]] = {
+        "hedges": (("REMX",), ("600111", "600392")),
+        "horizon": (5, 10, 21),
+        "min_severity": (2, 3),
+    }
+
+    def __post_init__(self) -> None:
+        for name in ("longs", "hedges"):
+            value = getattr(self, name)
+            tickers = (value,) if isinstance(value, str) else tuple(value)
+            if not tickers or not all(isinstance(ticker, str) for ticker in tickers):
+                raise ParameterError(name, value, "a non-empty tuple of tickers")
+            object.__setattr__(self, name, tickers)
+        if set(self.longs) & set(self.hedges):
+            raise ParameterError("hedges", self.hedges, f"tickers not also in longs {self.longs}")
+        object.__setattr__(self, "event_types", check_event_types("event_types", self.event_types))
+        check_int("min_severity", self.min_severity, 1, 3)
+        check_int("horizon", self.horizon, 1, 21)
+        check_fraction("stop_loss", self.stop_loss)
+
+    def tickers(self, universe: pd.DataFrame) -> list[str]:
+        """The assets the template trades."""
+        unknown = [ticker for ticker in self.longs + self.hedges if ticker not in universe.index]
+        if unknown:
+            raise ParameterError("longs/hedges", unknown[0], "tickers of the universe")
+        return [*self.longs, *self.hedges]
+
+
+@register("relative_value", RelativeValueParams)
+def relative_value(context: StrategyContext, params: RelativeValueParams) -> StrategySignals:
+    """Long producers outside China against short Chinese producers or REMX, around tightening events.
+
+    On each chosen event, every long leg buys and every hedge leg sells short on its own exchange's
+    first tradable session, each for ``horizon`` of its own sessions.
+    """
+    params.tickers(context.universe)
+    events = chosen_events(context, params.event_types, params.min_severity)
+    role = pd.Series({**dict.fromkeys(params.longs, 1), **dict.fromkeys(params.hedges, -1)})
+    plan = events.assign(sign=events["asset"].map(role).fillna(0).to_numpy())
+    entries, exits, short_entries, short_exits, trades = event_orders(context, plan, params.horizon, allow_short=True)
+    return StrategySignals(
+        entries, exits, short_entries, short_exits, params.stop_loss, None, trades, close=context.close
+    )

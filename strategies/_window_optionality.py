@@ -1,0 +1,161 @@
+"""``window_optionality``: near-term synthetic options around negotiation deadlines and event clusters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from signals.errors import ParameterError
+
+from ._base import StrategyContext, StrategySignals, check_choice, check_fraction, check_int
+from ._options import LEGS, option_value, realized_volatility
+from ._registry import register
+
+__all__ = ["WindowOptionalityParams", "window_optionality"]
+
+#: Worthless options settle at this price (vectorbt cannot fill at exactly zero).
+SETTLEMENT_FLOOR = 1e-9
+
+
+@dataclass(frozen=True)
+class WindowOptionalityParams:
+    """Parameters of :func:`window_optionality`.
+
+    Attributes
+    ----------
+    leg : {"straddle", "call", "put"}
+        What to buy, at the money.
+    expiry : int
+        Sessions to expiry (1..63; default 21, about one month).
+    days_before_deadline : int or None
+        Buy when a negotiation window or suspension has this many sessions left (default 10).
+    cluster_events : int or None
+        Also buy when at least this many events hit the asset within ``cluster_window`` sessions.
+    cluster_window : int
+        Sessions over which events count as a cluster.
+    vol_lookback : int
+        Sessions of realized volatility (before each session) used to price.
+    vol_markup : float
+        Priced volatility = realized x (1 + markup): the premium paid over realized (default 20%).
+    rate : float
+        Continuously compounded annual rate (default 0).
+    budget : float
+        Fraction of the underlying's available cash spent on each premium (default 10%).
+    take_profit, stop_loss : float or None
+        Unwind early when the premium gains / loses this fraction.
+    underlyings : tuple of str or None
+        Assets to write options on (default: producers outside China and the sector ETFs).
+    """
+
+    leg: str = "straddle"
+    expiry: int = 21
+    days_before_deadline: int | None = 10
+    cluster_events: int | None = 3
+    cluster_window: int = 5
+    vol_lookback: int = 21
+    vol_markup: float = 0.2
+    rate: float = 0.0
+    budget: float = 0.1
+    take_profit: float | None = 1.0
+    stop_loss: float | None = None
+    underlyings: tuple[str, ...] | None = None
+
+    GRID: ClassVar[dict[str, tuple]] = {
+        "leg": LEGS,
+        "expiry": (10, 15, 21),
+        "days_before_deadline": (5, 10, 15),
+        "vol_markup": (0.0, 0.2, 0.5),
+        "take_profit": (None, 0.5, 1.0),
+    }
+
+    def __post_init__(self) -> None:
+        check_choice("leg", self.leg, LEGS)
+        check_int("expiry", self.expiry, 1, 63)
+        check_int("days_before_deadline", self.days_before_deadline, 1, 63, optional=True)
+        check_int("cluster_events", self.cluster_events, 2, 20, optional=True)
+        check_int("cluster_window", self.cluster_window, 1, 21)
+        check_int("vol_lookback", self.vol_lookback, 5, 252)
+        check_fraction("vol_markup", self.vol_markup, high=5.0, optional=False, low=-0.5)
+        check_fraction("rate", self.rate, high=0.5, optional=False, low=-0.1)
+        check_fraction("budget", self.budget, high=1.0 + 1e-12, optional=False)
+        check_fraction("take_profit", self.take_profit, high=50.0)
+        check_fraction("stop_loss", self.stop_loss)
+        if self.days_before_deadline is None and self.cluster_events is None:
+            raise ParameterError("days_before_deadline", None, "a number of sessions when cluster_events is None")
+
+    def tickers(self, universe: pd.DataFrame) -> list[str]:
+        if self.underlyings is not None:
+            unknown = [ticker for ticker in self.underlyings if ticker not in universe.index]
+            if unknown:
+                raise ParameterError("underlyings", unknown[0], "tickers of the universe")
+            return list(self.underlyings)
+        chosen = universe["china_exposure"].isin(["ex_china_producer", "etf"])
+        return list(universe.index[chosen])
+
+
+def _triggers(context: StrategyContext, asset: str, params: WindowOptionalityParams) -> np.ndarray:
+    """Own-session positions where a deadline approaches or an event cluster forms."""
+    observed = context.observed(asset)
+    hits = np.zeros(len(observed), dtype=bool)
+    if params.days_before_deadline is not None:
+        countdown = context.panel[(asset, "window_countdown")].reindex(observed).to_numpy()
+        hits |= countdown == params.days_before_deadline
+    if params.cluster_events is not None:
+        table = context.alignment.table
+        sessions = table.loc[table["asset"] == asset, "session"]
+        counts = np.bincount(np.clip(observed.searchsorted(sessions), 0, len(observed)), minlength=len(observed) + 1)
+        recent = pd.Series(counts[: len(observed)]).rolling(params.cluster_window, min_periods=1).sum().to_numpy()
+        crossing = (recent >= params.cluster_events) & (np.r_[0, recent[:-1]] < params.cluster_events)
+        hits |= crossing
+    return np.flatnonzero(hits)
+
+
+@register("window_optionality", WindowOptionalityParams)
+def window_optionality(context: StrategyContext, params: WindowOptionalityParams) -> StrategySignals:
+    """Buy near-term synthetic options before negotiation deadlines and on event clusters.
+
+    Each contract is struck at the money at the close it is bought, priced by Black-Scholes with
+    realized volatility (of the sessions before) times ``1 + vol_markup``, marked to model every
+    session, and settled at intrinsic value at expiry unless unwound earlier by the take-profit or
+    stop-loss. Its premium series is a synthetic asset (``<ticker>|<leg>|<entry date>``); the
+    contracts on one underlying share that underlying's cash. One contract per underlying at a time.
+    """
+    close = context.close
+    premiums, planned, groups = {}, [], {}
+    for asset in close.columns:
+        observed = context.observed(asset)
+        spot = close[asset].reindex(observed).to_numpy()
+        volatility = realized_volatility(spot, params.vol_lookback) * (1 + params.vol_markup)
+        busy_until = -1
+        for start in _triggers(context, asset, params):
+            end = start + params.expiry
+            if start <= busy_until or end >= len(observed) or not np.isfinite(volatility[start]):
+                continue
+            busy_until = end
+            span = np.arange(start, end + 1)
+            years = (end - span) / 252.0
+            value = option_value(params.leg, spot[span], spot[start], years, volatility[span], params.rate)
+            name = f"{asset}|{params.leg}|{observed[start]:%Y-%m-%d}"
+            series = pd.Series(np.nan, index=close.index)
+            series.loc[observed[span]] = np.maximum(value, SETTLEMENT_FLOOR)
+            premiums[name] = series
+            groups[name] = asset
+            planned.append((name, "window_or_cluster", observed[start], observed[start], observed[end], "long"))
+    traded = pd.DataFrame(premiums, index=close.index, columns=list(premiums))
+    entries = pd.DataFrame(False, index=close.index, columns=traded.columns)
+    exits = entries.copy()
+    for name, _, _, entry, expiry, _ in planned:
+        entries.at[entry, name] = True
+        exits.at[expiry, name] = True
+    trades = pd.DataFrame(
+        planned, columns=["asset", "event_ids", "event_session", "entry_session", "time_exit_session", "side"]
+    )
+    nothing = entries & False
+    return StrategySignals(
+        entries, exits, nothing, nothing.copy(), params.stop_loss, params.take_profit, trades,
+        close=traded, size=params.budget, cash_sharing=True,
+        group_by=pd.Index([groups[name] for name in traded.columns], name="underlying"),
+    )  # fmt: skip
