@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +20,7 @@ __all__ = [
     "check_event_types",
     "check_fraction",
     "check_int",
+    "check_tickers",
     "event_orders",
 ]
 
@@ -101,6 +103,20 @@ def check_choice(name: str, value, choices: Iterable) -> None:
     choices = tuple(choices)
     if value not in choices:
         raise ParameterError(name, value, f"one of {', '.join(map(str, choices))}")
+
+
+_TICKER = re.compile(r"[A-Z0-9][A-Z0-9.^-]*")
+
+
+def check_tickers(name: str, value) -> tuple[str, ...]:
+    """A non-empty tuple of ticker symbols (upper-case letters, digits, '.', '-', '^')."""
+    tickers = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list | tuple) else ()
+    if not tickers:
+        raise ParameterError(name, value, "a non-empty tuple of tickers like ('MP', 'LYC')")
+    for ticker in tickers:
+        if not isinstance(ticker, str) or not _TICKER.fullmatch(ticker):
+            raise ParameterError(name, ticker, "ticker symbols like 'MP', '600111' or 'NEO.TO'")
+    return tickers
 
 
 def check_event_types(name: str, value) -> tuple[str, ...]:

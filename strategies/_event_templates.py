@@ -17,6 +17,7 @@ from ._base import (
     check_event_types,
     check_fraction,
     check_int,
+    check_tickers,
     chosen_events,
     event_orders,
 )
@@ -132,11 +133,7 @@ class RelativeValueParams:
 
     def __post_init__(self) -> None:
         for name in ("longs", "hedges"):
-            value = getattr(self, name)
-            tickers = (value,) if isinstance(value, str) else tuple(value)
-            if not tickers or not all(isinstance(ticker, str) for ticker in tickers):
-                raise ParameterError(name, value, "a non-empty tuple of tickers")
-            object.__setattr__(self, name, tickers)
+            object.__setattr__(self, name, check_tickers(name, getattr(self, name)))
         if set(self.longs) & set(self.hedges):
             raise ParameterError("hedges", self.hedges, f"tickers not also in longs {self.longs}")
         object.__setattr__(self, "event_types", check_event_types("event_types", self.event_types))

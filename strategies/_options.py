@@ -58,9 +58,11 @@ def option_value(leg: str, spot, strike, years, volatility, rate=0.0) -> np.ndar
 
 def realized_volatility(prices: np.ndarray, lookback: int, periods_per_year: float = 252.0) -> np.ndarray:
     """Annualized volatility of log returns over the ``lookback`` sessions *before* each one (NaN early)."""
+    volatility = np.full(len(prices), np.nan)
+    if len(prices) <= lookback + 1:
+        return volatility
     log_returns = np.diff(np.log(prices), prepend=np.nan)
     windows = np.lib.stride_tricks.sliding_window_view(log_returns, lookback)
-    volatility = np.full(len(prices), np.nan)
     # Session i uses returns i-lookback .. i-1: the window ending at i-1.
     volatility[lookback + 1 :] = np.nanstd(windows[1 : len(prices) - lookback], axis=1, ddof=1) * np.sqrt(
         periods_per_year

@@ -10,7 +10,7 @@ import pandas as pd
 
 from signals.errors import ParameterError
 
-from ._base import StrategyContext, StrategySignals, check_fraction, empty_orders
+from ._base import StrategyContext, StrategySignals, check_fraction, check_tickers, empty_orders
 from ._registry import register
 
 __all__ = ["RegimeTiltParams", "regime_tilt"]
@@ -57,7 +57,7 @@ class RegimeTiltParams:
         check_fraction("tilt", self.tilt, high=1.0 + 1e-12, optional=False)
         check_fraction("rebalance_band", self.rebalance_band, high=0.5, optional=False)
         if self.basket is not None:
-            basket = (self.basket,) if isinstance(self.basket, str) else tuple(self.basket)
+            basket = check_tickers("basket", self.basket)
             if len(basket) < 2:
                 raise ParameterError("basket", self.basket, "None or at least two tickers")
             object.__setattr__(self, "basket", basket)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from signals.errors import ParameterError
 
-from ._base import StrategyContext, StrategySignals, check_choice, check_fraction, check_int
+from ._base import StrategyContext, StrategySignals, check_choice, check_fraction, check_int, check_tickers
 from ._options import LEGS, option_value, realized_volatility
 from ._registry import register
 
@@ -83,6 +83,8 @@ class WindowOptionalityParams:
         check_fraction("budget", self.budget, high=1.0 + 1e-12, optional=False)
         check_fraction("take_profit", self.take_profit, high=50.0)
         check_fraction("stop_loss", self.stop_loss)
+        if self.underlyings is not None:
+            object.__setattr__(self, "underlyings", check_tickers("underlyings", self.underlyings))
         if self.days_before_deadline is None and self.cluster_events is None:
             raise ParameterError("days_before_deadline", None, "a number of sessions when cluster_events is None")
 
@@ -131,11 +133,11 @@ def window_optionality(context: StrategyContext, params: WindowOptionalityParams
         volatility = realized_volatility(spot, params.vol_lookback) * (1 + params.vol_markup)
         busy_until = -1
         for start in _triggers(context, asset, params):
-            end = start + params.expiry
-            if start <= busy_until or end >= len(observed) or not np.isfinite(volatility[start]):
+            end = start + params.expiry  # may lie beyond the data: the contract is then still open
+            if start <= busy_until or not np.isfinite(volatility[start]):
                 continue
             busy_until = end
-            span = np.arange(start, end + 1)
+            span = np.arange(start, min(end, len(observed) - 1) + 1)
             years = (end - span) / 252.0
             value = option_value(params.leg, spot[span], spot[start], years, volatility[span], params.rate)
             name = f"{asset}|{params.leg}|{observed[start]:%Y-%m-%d}"
@@ -143,13 +145,15 @@ def window_optionality(context: StrategyContext, params: WindowOptionalityParams
             series.loc[observed[span]] = np.maximum(value, SETTLEMENT_FLOOR)
             premiums[name] = series
             groups[name] = asset
-            planned.append((name, "window_or_cluster", observed[start], observed[start], observed[end], "long"))
-    traded = pd.DataFrame(premiums, index=close.index, columns=list(premiums))
+            expiry = observed[end] if end < len(observed) else pd.NaT
+            planned.append((name, "window_or_cluster", observed[start], observed[start], expiry, "long"))
+    traded = pd.DataFrame(premiums, index=close.index, columns=pd.Index(list(premiums), dtype="str"))
     entries = pd.DataFrame(False, index=close.index, columns=traded.columns)
     exits = entries.copy()
     for name, _, _, entry, expiry, _ in planned:
         entries.at[entry, name] = True
-        exits.at[expiry, name] = True
+        if expiry is not pd.NaT:
+            exits.at[expiry, name] = True
     trades = pd.DataFrame(
         planned, columns=["asset", "event_ids", "event_session", "entry_session", "time_exit_session", "side"]
     )
