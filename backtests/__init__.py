@@ -5,6 +5,7 @@ vectorbt is imported only when a simulation runs, never on ``import backtests``.
 
 from ._prices import FIELDS, load_price_dir, load_prices, validate_prices
 from ._run import BacktestResult, build_context, default_tickers, run_backtest
+from ._sweep import sweep
 from ._vbt import METRICS, Costs
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "load_price_dir",
     "load_prices",
     "run_backtest",
+    "sweep",
     "validate_prices",
 ]

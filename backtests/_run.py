@@ -11,6 +11,7 @@ import pandas as pd
 
 import strategies
 from signals import Alignment, EventCalendar, align_events, load_events, load_universe, select_tickers
+from signals.errors import PriceDataError
 from strategies import StrategyContext, StrategySignals, apply_market_rules
 
 from ._prices import load_prices
@@ -209,21 +210,10 @@ def run_backtest(
     >>> result.summary()  # doctest: +SKIP
     """
     spec = strategies.get(template)
-    params = spec.params(**dict(params or {})) if params is None or isinstance(params, Mapping) else params
+    params = resolve_params(spec, params)
     costs = costs or Costs()
-    universe = universe if universe is not None else load_universe()
-    calendar = calendar if calendar is not None else load_events()
-    chosen = select_tickers(universe, tickers) if tickers is not None else default_tickers(universe, params)
-    if close is None:
-        close = load_prices(chosen, start=start, end=end, field="adj_close")
-    else:
-        close = close.loc[start:end, chosen]
-    close = close.dropna(how="all", axis=1).dropna(how="all", axis=0)
-    if close.empty:
-        from signals.errors import PriceDataError
-
-        raise PriceDataError(f"no prices for {chosen} between {start} and {end}")
-    context = build_context(calendar, universe, close)
+    context = prepare(spec, params, tickers, start, end, calendar, universe, close)
+    calendar, universe, close = context.calendar, context.universe, context.close
     signals, rules = apply_market_rules(spec.build(context, params), close, universe)
 
     strategy = simulate(close, signals, costs)
@@ -236,6 +226,35 @@ def run_backtest(
         template, params, costs, stats, trades, equity, scopes, close, context.alignment, signals, calendar,
         universe, rules,
     )  # fmt: skip
+
+
+def resolve_params(spec: strategies.Template, params: Mapping[str, Any] | Any | None):
+    """A template's validated parameters from a mapping (or ``None`` for the defaults)."""
+    return spec.params(**dict(params or {})) if params is None or isinstance(params, Mapping) else params
+
+
+def prepare(
+    spec: strategies.Template,
+    params: Any,
+    tickers: Iterable[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    calendar: EventCalendar | None = None,
+    universe: pd.DataFrame | None = None,
+    close: pd.DataFrame | None = None,
+) -> StrategyContext:
+    """Load what a run needs (shipped data unless given) and bundle it into a context."""
+    universe = universe if universe is not None else load_universe()
+    calendar = calendar if calendar is not None else load_events()
+    chosen = select_tickers(universe, tickers) if tickers is not None else default_tickers(universe, params)
+    if close is None:
+        close = load_prices(chosen, start=start, end=end, field="adj_close")
+    else:
+        close = close.loc[start:end, chosen]
+    close = close.dropna(how="all", axis=1).dropna(how="all", axis=0)
+    if close.empty:
+        raise PriceDataError(f"no prices for {chosen} between {start} and {end}")
+    return build_context(calendar, universe, close)
 
 
 def build_context(calendar: EventCalendar, universe: pd.DataFrame, close: pd.DataFrame) -> StrategyContext:

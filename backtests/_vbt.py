@@ -16,6 +16,7 @@ from strategies import StrategySignals
 
 __all__ = ["METRICS", "Costs", "buy_and_hold", "performance", "periods_per_year", "simulate"]
 
+FLAT = 1e-12  # a return series with a smaller standard deviation is treated as flat
 METRICS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "exposure")
 
 
@@ -76,19 +77,24 @@ def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, group:
         engine="numba",
     )
     if signals.target_weights is not None:
+        labels = signals.group_by if signals.group_by is not None else np.zeros(traded.shape[1], dtype=int)
+        _, per_group = np.unique(np.asarray(labels), return_counts=True)  # groups in sorted label order
         return vbt.Portfolio.from_orders(
             **common,
             size=signals.target_weights,
             size_type="targetpercent",
             direction="longonly",
-            init_cash=costs.init_cash * traded.shape[1],
+            init_cash=costs.init_cash * per_group,
             cash_sharing=True,
-            group_by=True,
+            group_by=labels,
             call_seq="auto",  # sell before buying when rebalancing
         )
 
-    def stop(value: float | None) -> float:
-        return np.nan if value is None else float(value)
+    def stop(value):
+        return np.nan if value is None else value if isinstance(value, np.ndarray) else float(value)
+
+    def used(value) -> bool:
+        return value is not None and bool(np.isfinite(value).any())
 
     group_by = True if group else signals.group_by
     return vbt.Portfolio.from_signals(
@@ -111,7 +117,7 @@ def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, group:
         stop_exit_price="close",  # closes only: a stop is seen, and filled, at the close
         upon_stop_exit="close",
         upon_stop_update="override",
-        use_stops=signals.sl_stop is not None or signals.tp_stop is not None,
+        use_stops=used(signals.sl_stop) or used(signals.tp_stop),
         init_cash=costs.init_cash,
         cash_sharing=signals.cash_sharing and not group,
         call_seq="default",
@@ -138,10 +144,11 @@ def performance(value: pd.Series, per_year: float) -> dict[str, float]:
     accessor = value.vbt.returns.from_value(
         value.iloc[1:], init_value=value.iloc[0], freq="1D", year_freq=f"{per_year}D"
     )
+    flat = not accessor.obj.std(ddof=1) > FLAT  # never traded: ratios are undefined, not infinite
     return {
         "total_return": float(accessor.total()),
         "cagr": float(accessor.annualized()),
-        "sharpe": float(accessor.sharpe_ratio(risk_free=0.0, ddof=1)),
-        "sortino": float(accessor.sortino_ratio(required_return=0.0)),
+        "sharpe": np.nan if flat else float(accessor.sharpe_ratio(risk_free=0.0, ddof=1)),
+        "sortino": np.nan if flat else float(accessor.sortino_ratio(required_return=0.0)),
         "max_drawdown": float(accessor.max_drawdown()),
     }

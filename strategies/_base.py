@@ -38,6 +38,14 @@ class StrategyContext:
     close: pd.DataFrame
     alignment: Alignment
     signal_params: SignalParams = field(default_factory=SignalParams)
+    #: Memo of intermediate results shared by builds on this context (sweeps build many times).
+    cache: dict = field(default_factory=dict, repr=False)
+
+    def memo(self, key: tuple, compute):
+        """``compute()`` once per ``key`` on this context; callers must not mutate the result."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
     @cached_property
     def panel(self) -> pd.DataFrame:

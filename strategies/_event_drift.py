@@ -149,6 +149,24 @@ def momentum_exits(
     return long_exits, short_exits
 
 
+def _orders_with_early_exits(context: StrategyContext, params: EventDriftParams):
+    events = chosen_events(context, params.event_types, params.min_severity)
+    exposure = events["asset"].map(asset_exposure(context.universe, params.exposure))
+    direction = np.where(events["direction"] == "tightening", 1, -1)
+    plan = events.assign(sign=direction * exposure.to_numpy())
+    entries, exits, short_entries, short_exits, trades = event_orders(context, plan, params.horizon, params.allow_short)
+    early_long, early_short = context.memo(
+        ("momentum_exits", params.momentum_lookback, params.ma_window),
+        lambda: momentum_exits(context.close, params.momentum_lookback, params.ma_window),
+    )
+    if params.exit_before_window_end is not None:
+        countdown = context.panel.xs("window_countdown", axis=1, level="signal")[context.close.columns]
+        closing = (countdown <= params.exit_before_window_end).fillna(False)
+        early_long, early_short = early_long | closing, early_short | closing
+    # An early exit never cancels the entry it coincides with (it acts from the next session).
+    return entries, exits | (early_long & ~entries), short_entries, short_exits | (early_short & ~short_entries), trades
+
+
 @register("event_drift", EventDriftParams)
 def event_drift(context: StrategyContext, params: EventDriftParams) -> StrategySignals:
     """Enter at the close of the first session with a price on or after each aligned event session.
@@ -158,20 +176,14 @@ def event_drift(context: StrategyContext, params: EventDriftParams) -> StrategyS
     (time stop) unless a stop, the window exit or a momentum unwind fires first; it never lasts
     longer.
     """
-    events = chosen_events(context, params.event_types, params.min_severity)
-    exposure = events["asset"].map(asset_exposure(context.universe, params.exposure))
-    direction = np.where(events["direction"] == "tightening", 1, -1)
-    plan = events.assign(sign=direction * exposure.to_numpy())
-    entries, exits, short_entries, short_exits, trades = event_orders(context, plan, params.horizon, params.allow_short)
-
-    early_long, early_short = momentum_exits(context.close, params.momentum_lookback, params.ma_window)
-    if params.exit_before_window_end is not None:
-        countdown = context.panel.xs("window_countdown", axis=1, level="signal")[context.close.columns]
-        closing = (countdown <= params.exit_before_window_end).fillna(False)
-        early_long, early_short = early_long | closing, early_short | closing
-    # An early exit never cancels the entry it coincides with (it acts from the next session).
-    exits |= early_long & ~entries
-    short_exits |= early_short & ~short_entries
+    exposure_key = tuple(sorted(params.exposure.items())) if params.exposure is not None else None
+    key = (
+        "event_drift", params.event_types, params.min_severity, exposure_key, params.horizon, params.allow_short,
+        params.momentum_lookback, params.ma_window, params.exit_before_window_end,
+    )  # fmt: skip
+    entries, exits, short_entries, short_exits, trades = context.memo(
+        key, lambda: _orders_with_early_exits(context, params)
+    )
     stop = params.trailing_stop if params.trailing_stop is not None else params.stop_loss
     return StrategySignals(
         entries, exits, short_entries, short_exits, stop, params.take_profit, trades,
