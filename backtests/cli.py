@@ -55,6 +55,40 @@ def _fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number like 0.05, got {text!r}") from None
 
 
+def _value(text: str):
+    """A parameter value from the command line: None, true/false, int, float, a+b tuple, or text."""
+    if "+" in text:  # a tuple, e.g. of tickers or event types: kept as text
+        return tuple(part.strip() for part in text.split("+") if part.strip())
+    lowered = text.strip().lower()
+    if lowered in ("none", "null"):
+        return None
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        number = int(text)
+        return number if str(number) == text.strip() else text.strip()  # '000831' stays a ticker
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
+def _assignment(text: str) -> tuple[str, object]:
+    name, separator, value = text.partition("=")
+    if not separator or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), _value(value)
+
+
+def _grid_axis(text: str) -> tuple[str, list]:
+    name, separator, values = text.partition("=")
+    if not separator or not name.strip() or not values.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=V1,V2,..., got {text!r}")
+    return name.strip(), [_value(value) for value in values.split(",") if value.strip()]
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="reelab", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -64,7 +98,14 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Run events -> signals -> template -> vectorbt backtest and write stats.csv, trades.csv, "
         "equity.csv, config.json and report.html to --out.",
     )
-    run.add_argument("--template", default="event_drift", help="strategy template (default: event_drift)")
+    run.add_argument(
+        "--template", default="event_drift",
+        help="strategy template: event_drift (default), window_optionality, relative_value, regime_tilt, permit_fade",
+    )  # fmt: skip
+    run.add_argument(
+        "--param", type=_assignment, action="append", default=[], metavar="NAME=VALUE",
+        help="any template parameter, e.g. --param leg=call --param hedges=600111+600392 (repeatable)",
+    )  # fmt: skip
     run.add_argument("--tickers", type=_comma_list, help="comma-separated tickers (default: all traded assets)")
     run.add_argument("--start", type=_date, help="first session, YYYY-MM-DD (default: start of the data)")
     run.add_argument("--end", type=_date, help="last session, YYYY-MM-DD (default: end of the data)")
@@ -78,6 +119,28 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fees", type=_fraction, default=0.001, help="fees per order, fraction (default 0.001)")
     run.add_argument("--slippage", type=_fraction, default=0.001, help="slippage per order, fraction (default 0.001)")
     run.add_argument("--out", type=Path, help="output folder (default: ./reelab-out/<run-id>)")
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="run a template over a parameter grid and write sweep.csv",
+        description="Run every combination of --grid as broadcast vectorbt calls (in memory-bounded chunks) and "
+        "write sweep.csv (one row per combination x scope, with the parameters and the stats) and config.json.",
+    )
+    sweep.add_argument("--template", default="event_drift", help="strategy template (default: event_drift)")
+    sweep.add_argument(
+        "--grid", type=_grid_axis, action="append", default=[], metavar="NAME=V1,V2",
+        help="a parameter and its values, e.g. --grid horizon=5,10,21 --grid stop_loss=none,0.05 (repeatable; "
+        "without --grid, the template's documented grid)",
+    )  # fmt: skip
+    sweep.add_argument("--param", type=_assignment, action="append", default=[], metavar="NAME=VALUE",
+                       help="a fixed parameter for every combination (repeatable)")  # fmt: skip
+    sweep.add_argument("--tickers", type=_comma_list, help="comma-separated tickers (default: the template's)")
+    sweep.add_argument("--start", type=_date, help="first session, YYYY-MM-DD")
+    sweep.add_argument("--end", type=_date, help="last session, YYYY-MM-DD")
+    sweep.add_argument("--fees", type=_fraction, default=0.001, help="fees per order, fraction (default 0.001)")
+    sweep.add_argument("--slippage", type=_fraction, default=0.001, help="slippage per order (default 0.001)")
+    sweep.add_argument("--chunk-size", type=int, help="combinations per vectorbt call (default: memory-bounded)")
+    sweep.add_argument("--out", type=Path, required=True, help="output folder")
 
     signals = commands.add_parser("signals", help="point-in-time signal panels (scheduled jobs)")
     signals_commands = signals.add_subparsers(dest="signals_command", metavar="ACTION", parser_class=_Parser)
@@ -150,7 +213,7 @@ def _run(args: argparse.Namespace) -> int:
             ("allow_short", True if args.allow_short else None),
         )
         if value is not None
-    }
+    } | dict(args.param)
     config = {
         "template": args.template,
         "params": params,
@@ -274,8 +337,45 @@ def _events_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    import strategies
+    from signals._io import atomic_write
+
+    from ._sweep import sweep
+    from ._vbt import Costs
+
+    spec = strategies.get(args.template)
+    grid = dict(args.grid) if args.grid else spec.grid
+    started = time.perf_counter()
+    table = sweep(
+        args.template, grid, args.tickers, args.start, args.end, Costs(fees=args.fees, slippage=args.slippage),
+        base=dict(args.param), chunk_size=args.chunk_size,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    atomic_write(args.out / "sweep.csv", table.to_csv(index=False, float_format="%.10g"))
+    config = {
+        "template": args.template,
+        "grid": grid,
+        "params": dict(args.param),
+        "tickers": args.tickers,
+        "start": None if args.start is None else f"{args.start:%Y-%m-%d}",
+        "end": None if args.end is None else f"{args.end:%Y-%m-%d}",
+        "fees": args.fees,
+        "slippage": args.slippage,
+    }
+    atomic_write(args.out / "config.json", json.dumps(config, indent=2, default=str))
+    portfolio = table[table["scope"] == "portfolio"].sort_values("sharpe", ascending=False)
+    print(f"reelab sweep: {args.template}, {len(portfolio)} combinations x {table['scope'].nunique() - 1} scopes "
+          f"in {elapsed:.1f} s")  # fmt: skip
+    print("best combinations by portfolio Sharpe (in-sample: beware of overfitting):")
+    print(portfolio.head(10).drop(columns="scope").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"wrote {args.out}/ (sweep.csv, config.json)")
+    return 0
+
+
 COMMANDS = {
     ("run", None): _run,
+    ("sweep", None): _sweep,
     ("signals", "build"): _signals_build,
     ("events", "list"): _events_list,
     ("events", "show"): _events_show,

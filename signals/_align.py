@@ -80,7 +80,8 @@ class Alignment:
             reasons = self.dropped["reason"].value_counts()
             text += " (" + ", ".join(f"{count} {reason}" for reason, count in reasons.items()) + ")"
         if lost:
-            text += f"; {len(lost)} events reached no asset: {', '.join(lost)}"
+            shown = ", ".join(lost[:4]) + (f", ... ({len(lost) - 4} more)" if len(lost) > 4 else "")
+            text += f"; {len(lost)} events reached no asset: {shown}"
         return text
 
     def impulses(self, index: pd.DatetimeIndex | None = None) -> pd.DataFrame:

@@ -100,11 +100,15 @@ def check_int(name: str, value, low: int, high: int, optional: bool = False) -> 
         raise ParameterError(name, value, f"{'None or ' if optional else ''}an integer in {low}..{high}")
 
 
-def check_fraction(name: str, value, high: float = 1.0, optional: bool = True, low: float = 0.0) -> None:
+def check_fraction(
+    name: str, value, high: float = 1.0, optional: bool = True, low: float = 0.0, high_included: bool = False
+) -> None:
     if optional and value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low < value < high:
-        raise ParameterError(name, value, f"{'None or ' if optional else ''}a number in ({low:g}, {high:g})")
+    inside = isinstance(value, int | float) and low < value and (value <= high if high_included else value < high)
+    if isinstance(value, bool) or not inside:
+        bracket = "]" if high_included else ")"
+        raise ParameterError(name, value, f"{'None or ' if optional else ''}a number in ({low:g}, {high:g}{bracket}")
 
 
 def check_choice(name: str, value, choices: Iterable) -> None:
@@ -118,6 +122,8 @@ _TICKER = re.compile(r"[A-Z0-9][A-Z0-9.^-]*")
 
 def check_tickers(name: str, value) -> tuple[str, ...]:
     """A non-empty tuple of ticker symbols (upper-case letters, digits, '.', '-', '^')."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # 600111 given as a number
     tickers = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list | tuple) else ()
     if not tickers:
         raise ParameterError(name, value, "a non-empty tuple of tickers like ('MP', 'LYC')")

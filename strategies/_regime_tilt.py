@@ -54,7 +54,7 @@ class RegimeTiltParams:
         check_fraction("full_tilt_at", self.full_tilt_at, high=100.0, optional=False)
         if self.full_tilt_at <= self.threshold:
             raise ParameterError("full_tilt_at", self.full_tilt_at, f"a pressure above threshold {self.threshold}")
-        check_fraction("tilt", self.tilt, high=1.0 + 1e-12, optional=False)
+        check_fraction("tilt", self.tilt, high=1.0, optional=False, high_included=True)
         check_fraction("rebalance_band", self.rebalance_band, high=0.5, optional=False)
         if self.basket is not None:
             basket = check_tickers("basket", self.basket)

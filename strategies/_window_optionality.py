@@ -80,7 +80,7 @@ class WindowOptionalityParams:
         check_int("vol_lookback", self.vol_lookback, 5, 252)
         check_fraction("vol_markup", self.vol_markup, high=5.0, optional=False, low=-0.5)
         check_fraction("rate", self.rate, high=0.5, optional=False, low=-0.1)
-        check_fraction("budget", self.budget, high=1.0 + 1e-12, optional=False)
+        check_fraction("budget", self.budget, high=1.0, optional=False, high_included=True)
         check_fraction("take_profit", self.take_profit, high=50.0)
         check_fraction("stop_loss", self.stop_loss)
         if self.underlyings is not None:

@@ -93,3 +93,25 @@ def test_events_validate_reports_each_problem(capsys, write_events):
     good = write_events({}, name="good.csv")
     assert main(["events", "validate", str(good)]) == 0
     assert "1 events, valid" in capsys.readouterr().out
+
+
+def test_run_any_template_with_params(tmp_path, capsys):
+    out = tmp_path / "wo"
+    arguments = ["run", "--template", "window_optionality", "--param", "leg=call", "--param", "expiry=15"]
+    assert main([*arguments, "--tickers", "MP,LYC", "--start", "2024-06-01", "--out", str(out)]) == 0
+    assert "window_optionality" in capsys.readouterr().out
+    trades = pd.read_csv(out / "trades.csv")
+    assert trades["asset"].str.contains(r"\|call\|").all()
+    assert main(["run", "--template", "regime_tilt", "--param", "tilt=2", "--out", str(tmp_path / "x")]) == 2
+    assert "'tilt' = 2" in capsys.readouterr().err
+
+
+def test_sweep_command_writes_a_tidy_csv(tmp_path, capsys):
+    arguments = ["sweep", "--template", "event_drift", "--grid", "horizon=5,10", "--grid", "stop_loss=none,0.05"]
+    assert main([*arguments, "--tickers", "MP,LYC", "--start", "2024-01-01", "--out", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "sweep.csv")
+    assert list(table.columns[:3]) == ["horizon", "stop_loss", "scope"]
+    assert len(table) == 4 * 3 and set(table["scope"]) == {"MP", "LYC", "portfolio"}
+    assert "best combinations" in capsys.readouterr().out
+    assert _exit_code(["sweep", "--grid", "horizon", "--out", str(tmp_path)]) == 2
+    assert "expected NAME=V1,V2" in capsys.readouterr().err
