@@ -38,8 +38,13 @@ def stack_signals(built: list[StrategySignals], close: pd.DataFrame) -> Strategy
     """Put the signals of several parameter combinations side by side (one vectorbt call).
 
     Columns become (combination, column); stops, sizes and cash groups become per-column arrays.
+    The stacked ``close`` is forward-filled (prices to value positions with).
     """
-    traded = [signal.close if signal.close is not None else close for signal in built]
+    filled: dict[int, pd.DataFrame] = {}  # forward-filled once per distinct price frame
+    traded = []
+    for signal in built:
+        frame = signal.close if signal.close is not None else close
+        traded.append(filled.setdefault(id(frame), frame.ffill()))
     columns = pd.MultiIndex.from_tuples(
         [(number, column) for number, frame in enumerate(traded) for column in frame.columns], names=["combo", "column"]
     )
@@ -47,7 +52,7 @@ def stack_signals(built: list[StrategySignals], close: pd.DataFrame) -> Strategy
 
     def stacked(frames: list[pd.DataFrame], dtype) -> pd.DataFrame:
         values = np.concatenate([frame.to_numpy(dtype=dtype) for frame in frames], axis=1) if frames else None
-        return pd.DataFrame(values, index=index, columns=columns)
+        return pd.DataFrame(values, index=index, columns=columns, copy=False)
 
     def per_column(values: list) -> np.ndarray:
         return np.concatenate(
@@ -80,36 +85,10 @@ def stack_signals(built: list[StrategySignals], close: pd.DataFrame) -> Strategy
     )
 
 
-def _metrics(value: np.ndarray, alive: np.ndarray, per_year: float) -> dict[str, np.ndarray]:
-    """The metrics of ``performance`` for every column of ``value`` at once, each over its own life."""
-    masked = np.where(alive, value, np.nan)
-    rows = np.arange(len(value))[:, None]
-    first = np.where(alive, rows, len(value)).min(axis=0)
-    last = np.where(alive, rows, -1).max(axis=0)
-    cols = np.arange(value.shape[1])
-    valid = last > first
-    start = value[np.minimum(first, len(value) - 1), cols]
-    end = value[np.maximum(last, 0), cols]
-    returns = masked[1:] / masked[:-1] - 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total = np.where(valid, end / start - 1, np.nan)
-        periods = np.maximum(last - first, 1)
-        mean = np.nanmean(returns, axis=0)
-        spread = np.nanstd(returns, axis=0, ddof=1)
-        flat = ~(spread > FLAT)
-        sharpe = np.where(flat, np.nan, mean / spread * np.sqrt(per_year))
-        downside = np.sqrt(np.nanmean(np.minimum(returns, 0) ** 2, axis=0))
-        sortino = np.where(flat, np.nan, mean / downside * np.sqrt(per_year))
-        peak = np.fmax.accumulate(np.where(alive, value, -np.inf), axis=0)
-        drawdown = np.nanmin(np.where(alive, value / peak - 1, np.nan), axis=0)
-        cagr = (1 + total) ** (per_year / periods) - 1
-    return {"total_return": total, "cagr": cagr, "sharpe": sharpe, "sortino": sortino, "max_drawdown": drawdown}
-
-
-def _life(observed: np.ndarray) -> np.ndarray:
-    """Rows from the first to the last observation of each column."""
-    started = np.maximum.accumulate(observed, axis=0)
-    return started & np.flip(np.maximum.accumulate(np.flip(observed, axis=0), axis=0), axis=0)
+def _first_last(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row of the first and of the last observation of each column."""
+    rows = np.arange(len(observed))[:, None]
+    return np.where(observed, rows, len(observed)).min(axis=0), np.where(observed, rows, -1).max(axis=0)
 
 
 def _chunk_stats(
@@ -117,16 +96,12 @@ def _chunk_stats(
 ) -> pd.DataFrame:
     """Per-scope and per-combination metrics from vectorbt's order and trade records.
 
-    Equity is rebuilt from the order records (cash flows and units, valued at the close), which is
-    much faster than vectorbt's value frames on wide sweeps; a test checks that it matches.
+    Equity is rebuilt from the order records in one numba pass per scope (much faster than
+    vectorbt's value frames on wide sweeps); a test checks it matches single runs exactly.
     """
-    close = stacked.close.ffill().to_numpy()
-    orders = portfolio.order_records
-    flows, units = np.zeros(close.shape), np.zeros(close.shape)
-    signed = np.where(orders["side"] == 0, 1.0, -1.0)
-    np.add.at(units, (orders["idx"], orders["col"]), signed * orders["size"])
-    np.add.at(flows, (orders["idx"], orders["col"]), -signed * orders["size"] * orders["price"] - orders["fees"])
-    position = np.cumsum(units, axis=0)
+    from ._sweep_nb import scope_stats_nb, value_stats_nb
+
+    close = stacked.close.to_numpy()  # forward-filled by stack_signals
     columns = stacked.close.columns
     combo = np.asarray(columns.get_level_values("combo"))
     if stacked.target_weights is not None:
@@ -136,58 +111,52 @@ def _chunk_stats(
     else:
         labels = pd.MultiIndex.from_arrays([combo, columns.get_level_values("column")])
     codes, scopes = pd.factorize(labels)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    if len(starts) != len(scopes):
+        raise AssertionError("the columns of one scope must be contiguous")
+    ends = np.r_[starts[1:], len(codes)]
+    members = ends - starts
+    shared = stacked.target_weights is None and stacked.cash_sharing  # one pool of init_cash per scope
+    init = costs.init_cash * (np.ones(len(members)) if shared else members.astype(float))
 
-    def by_scope(values: np.ndarray, reduce=np.add) -> np.ndarray:
-        out = np.zeros((len(values), len(scopes)), dtype=values.dtype)
-        reduce.at(out.T, codes, values.T)
-        return out
-
-    members = np.bincount(codes, minlength=len(scopes))
-    init = costs.init_cash * (members if stacked.target_weights is not None or not stacked.cash_sharing else 1)
-    value = init + np.cumsum(by_scope(flows), axis=0) + by_scope(np.nan_to_num(position * close))
-    invested = by_scope(np.abs(position) > 1e-8, np.logical_or)  # summed order sizes leave float dust
+    orders = portfolio.order_records
+    order = np.lexsort((orders["idx"], orders["col"]))
+    orders = orders[order]
+    order_start = np.searchsorted(orders["col"], np.arange(len(columns) + 1))
+    observed = underlying.notna().to_numpy()
+    own_first, own_last = _first_last(observed)
     names = scopes.get_level_values(1)
-    observed_prices = underlying.notna().to_numpy()
-    own_life = _life(observed_prices)
-    alive = np.ones(value.shape, dtype=bool)  # rows whose returns count: first to last observation
-    observed = np.ones(value.shape, dtype=bool)  # rows whose exposure counts: the asset's own sessions
-    for number, name in enumerate(names):
-        if name in underlying.columns:
-            alive[:, number] = own_life[:, underlying.columns.get_loc(name)]
-            observed[:, number] = observed_prices[:, underlying.columns.get_loc(name)]
+    code = np.array([underlying.columns.get_loc(n) if n in underlying.columns else -1 for n in names], dtype=np.int64)
+    first = np.where(code >= 0, own_first[np.maximum(code, 0)], 0)
+    last = np.where(code >= 0, own_last[np.maximum(code, 0)], len(close) - 1)
+    combo_codes, combos = pd.factorize(scopes.get_level_values(0))
+    metrics, combo_value, combo_invested = scope_stats_nb(
+        close, starts, ends, order_start, orders["idx"], orders["size"], orders["price"], orders["fees"],
+        orders["side"], init, first, last, observed, code, combo_codes, len(combos), per_year, FLAT,
+    )  # fmt: skip
 
     trades = portfolio.trades.records
     closed = trades["status"] == 1
+    scope_of_trade = codes[trades["col"]]
 
-    def activity(trade_groups: np.ndarray, invested_rows: np.ndarray, alive_rows: np.ndarray, count: int):
-        wins = np.bincount(trade_groups[closed], weights=trades["pnl"][closed] > 0, minlength=count)
-        finished = np.bincount(trade_groups[closed], minlength=count)
+    def activity(groups: np.ndarray, count: int) -> dict[str, np.ndarray]:
+        wins = np.bincount(groups[closed], weights=trades["pnl"][closed] > 0, minlength=count)
+        finished = np.bincount(groups[closed], minlength=count)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return {
-                "trades": np.bincount(trade_groups, minlength=count).astype(float),
-                "win_rate": np.where(finished > 0, wins / finished, np.nan),
-                "exposure": (invested_rows & alive_rows).sum(axis=0) / alive_rows.sum(axis=0),
-            }
+            win_rate = np.where(finished > 0, wins / finished, np.nan)
+        return {"trades": np.bincount(groups, minlength=count).astype(float), "win_rate": win_rate}
 
-    frame = pd.DataFrame(
-        _metrics(value, alive, per_year) | activity(codes[trades["col"]], invested, observed, len(scopes))
-    )
-    frame.index = scopes
-    parts = [frame]
+    def frame(values: np.ndarray, groups: np.ndarray, index: pd.MultiIndex) -> pd.DataFrame:
+        table = pd.DataFrame(values, columns=[*METRICS[:5], "exposure"], index=index)
+        for name, column in activity(groups, len(index)).items():
+            table[name] = column
+        return table
+
+    parts = [frame(metrics, scope_of_trade, scopes)]
     if stacked.target_weights is None:  # each combination's portfolio: its scopes summed, over the whole index
-        combo_codes, combos = pd.factorize(scopes.get_level_values(0))
-        totals = np.zeros((len(value), len(combos)))
-        np.add.at(totals.T, combo_codes, value.T)
-        every = np.ones(totals.shape, dtype=bool)
-        combo_invested = np.zeros(totals.shape, dtype=bool)
-        np.logical_or.at(combo_invested.T, combo_codes, invested.T)
-        column_combo = combo_codes[codes]
-        total = pd.DataFrame(
-            _metrics(totals, every, per_year)
-            | activity(column_combo[trades["col"]], combo_invested, every, len(combos))
-        )
-        total.index = pd.MultiIndex.from_arrays([combos, np.full(len(combos), PORTFOLIO)])
-        parts.append(total)
+        totals = value_stats_nb(combo_value, combo_invested, per_year, FLAT)
+        index = pd.MultiIndex.from_arrays([combos, np.full(len(combos), PORTFOLIO)])
+        parts.append(frame(totals, combo_codes[scope_of_trade], index))
     result = pd.concat(parts)
     result.index.names = ["combo", "scope"]
     return result[list(METRICS)]
@@ -254,7 +223,7 @@ def sweep(
             }
             built.append(dataclasses.replace(signals, **frames))
         stacked = stack_signals(built, context.close)
-        portfolio = simulate(context.close, stacked, costs)
+        portfolio = simulate(context.close, stacked, costs, filled=True)
         stats = _chunk_stats(portfolio, stacked, context.close, costs, per_year)
         stats.index = stats.index.set_levels(stats.index.levels[0] + chunk.start, level="combo")
         results.append(stats)

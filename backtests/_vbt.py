@@ -43,7 +43,7 @@ def periods_per_year(index: pd.DatetimeIndex) -> float:
     return (len(index) - 1) / years if years > 0 else 252.0
 
 
-def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, group: bool = False):
+def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, group: bool = False, filled: bool = False):
     """Run ``signals`` with vectorbt and return the Portfolio.
 
     Signal style: each traded column has its own cash (``init_cash`` each) unless the template
@@ -51,13 +51,14 @@ def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, group:
     on one underlying). Target style (``signals.target_weights``): all assets share one pool of
     ``init_cash`` per asset and are rebalanced to the weights where given. With ``group=True``
     every column forms one portfolio whose value is the sum. Prices are forward-filled only to
-    value positions on days a column's exchange is closed; orders sit on the column's own sessions.
+    value positions on days a column's exchange is closed (``filled=True``: the caller did it);
+    orders sit on the column's own sessions.
     """
     import vectorbt as vbt
 
     traded = signals.close if signals.close is not None else close
     common = dict(
-        close=traded.ffill(),
+        close=traded if filled else traded.ffill(),
         price=np.inf,  # fill at the close
         val_price=np.inf,
         fees=costs.fees,

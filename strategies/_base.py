@@ -159,28 +159,55 @@ def event_orders(
     asset and session net out. Entries go to the first session with a price on or after ``session``.
     """
     close = context.close
-    entries, exits, short_entries, short_exits = (empty_orders(close) for _ in range(4))
+    flags = {name: np.zeros(close.shape, dtype=bool) for name in ("entries", "exits", "short_entries", "short_exits")}
+    plan = plan[plan["asset"].isin(close.columns)]
+    ids: dict[tuple, list[str]] = {}
+    for asset, session, event_id in zip(plan["asset"], plan["session"], plan["event_id"]):
+        ids.setdefault((asset, session), []).append(event_id)
+    netted = plan.groupby(["asset", "session"], sort=True)["sign"].sum().reset_index()
+    netted["event_ids"] = [";".join(ids[key]) for key in zip(netted["asset"], netted["session"])]
+    netted = netted[(netted["sign"] > 0) | ((netted["sign"] < 0) & allow_short)]
+    observed_rows = close.notna().to_numpy()
     planned = []
-    for asset, events in plan[plan["asset"].isin(close.columns)].groupby("asset", sort=False):
-        observed = context.observed(asset)
+    for asset, events in netted.groupby("asset", sort=False):
         column = close.columns.get_loc(asset)
-        for session, same_day in events.groupby("session"):
-            net = int(np.sign(same_day["sign"].sum()))
-            if net == 0 or (net < 0 and not allow_short):
-                continue
-            position = observed.searchsorted(session, side="left")
-            if position >= len(observed):
-                continue
-            entry_day = observed[position]
-            exit_day = observed[position + horizon] if position + horizon < len(observed) else pd.NaT
-            (entries if net > 0 else short_entries).iloc[close.index.get_loc(entry_day), column] = True
-            if exit_day is not pd.NaT:
-                (exits if net > 0 else short_exits).iloc[close.index.get_loc(exit_day), column] = True
-            planned.append(
-                (asset, ";".join(same_day["event_id"]), session, entry_day, exit_day, "long" if net > 0 else "short")
+        rows = np.flatnonzero(observed_rows[:, column])
+        positions = np.searchsorted(close.index[rows], events["session"].to_numpy(), side="left")
+        inside = positions < len(rows)
+        events, positions = events[inside], positions[inside]
+        long = events["sign"].to_numpy() > 0
+        entry_rows = rows[positions]
+        has_exit = positions + horizon < len(rows)
+        exit_rows = rows[np.minimum(positions + horizon, len(rows) - 1)]
+        flags["entries"][entry_rows[long], column] = True
+        flags["short_entries"][entry_rows[~long], column] = True
+        flags["exits"][exit_rows[long & has_exit], column] = True
+        flags["short_exits"][exit_rows[~long & has_exit], column] = True
+        planned.append((asset, events, entry_rows, np.where(has_exit, exit_rows, -1), long))
+    index = close.index
+    trades = pd.DataFrame(
+        {
+            "asset": [asset for asset, events, *_ in planned for _ in range(len(events))],
+            "event_ids": [event_ids for _, events, *_ in planned for event_ids in events["event_ids"]],
+            "event_session": pd.DatetimeIndex(
+                np.concatenate([events["session"].to_numpy() for _, events, *_ in planned])
             )
-    columns = ["asset", "event_ids", "event_session", "entry_session", "time_exit_session", "side"]
-    return entries, exits, short_entries, short_exits, pd.DataFrame(planned, columns=columns)
+            if planned
+            else pd.DatetimeIndex([]),
+            "entry_session": index[np.concatenate([p[2] for p in planned])] if planned else pd.DatetimeIndex([]),
+            "time_exit_session": _sessions_or_nat(index, np.concatenate([p[3] for p in planned]) if planned else []),
+            "side": np.where(np.concatenate([p[4] for p in planned]), "long", "short") if planned else [],
+        }
+    )
+    frames = [pd.DataFrame(flags[name], index=close.index, columns=close.columns, copy=False) for name in flags]
+    return (*frames, trades)
+
+
+def _sessions_or_nat(index: pd.DatetimeIndex, rows) -> pd.DatetimeIndex:
+    rows = np.asarray(rows, dtype=np.int64)
+    sessions = index[np.maximum(rows, 0)].to_numpy().copy() if len(rows) else np.array([], dtype="datetime64[ns]")
+    sessions[rows < 0] = np.datetime64("NaT")
+    return pd.DatetimeIndex(sessions)
 
 
 def chosen_events(context: StrategyContext, types: Iterable[str], min_severity: int) -> pd.DataFrame:

@@ -1,0 +1,127 @@
+"""Numba kernels for sweep statistics: equity from order records and every metric, in one pass.
+
+Imported only by sweeps (which run vectorbt, and so numba, anyway). The formulas are those of
+:func:`backtests._vbt.performance` (vectorbt's returns accessor); a test checks that a sweep row
+equals the single run of the same parameters.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+DUST = 1e-8  # |position| below this is flat (summed order sizes leave float dust)
+
+
+@numba.njit(cache=True)
+def _finish(first_value, last_value, periods, count, mean, m2, downside, drawdown, per_year, flat, out, k):
+    out[k, 0] = last_value / first_value - 1.0 if periods > 0 else np.nan
+    out[k, 1] = (1.0 + out[k, 0]) ** (per_year / max(periods, 1)) - 1.0
+    spread = np.sqrt(m2 / (count - 1)) if count > 1 else np.nan
+    if not spread > flat:
+        out[k, 2] = np.nan
+        out[k, 3] = np.nan
+    else:
+        out[k, 2] = mean / spread * np.sqrt(per_year)
+        out[k, 3] = mean / np.sqrt(downside / count) * np.sqrt(per_year)
+    out[k, 4] = drawdown
+
+
+@numba.njit(cache=True)
+def scope_stats_nb(
+    close, starts, ends, order_start, order_idx, order_size, order_price, order_fees, order_side,
+    init, first, last, observed, observed_code, combo, n_combos, per_year, flat,
+):  # fmt: skip
+    """Metrics per scope (columns ``starts[s]:ends[s]``) and each combination's summed value.
+
+    Returns (metrics: scopes x [total, cagr, sharpe, sortino, max_dd, exposure],
+    combo_value: sessions x combos, combo_invested: sessions x combos).
+    """
+    n_rows = close.shape[0]
+    n_scopes = len(starts)
+    out = np.full((n_scopes, 6), np.nan)
+    combo_value = np.zeros((n_rows, n_combos))
+    combo_invested = np.zeros((n_rows, n_combos), dtype=np.bool_)
+    for s in range(n_scopes):
+        a, b = starts[s], ends[s]
+        position = np.zeros(b - a)
+        pointer = order_start[a:b].copy()
+        cash = init[s]
+        previous = np.nan
+        first_value = np.nan
+        last_value = np.nan
+        count, mean, m2, downside = 0, 0.0, 0.0, 0.0
+        peak, drawdown = -np.inf, 0.0
+        seen, held = 0, 0
+        for t in range(n_rows):
+            invested = False
+            for j in range(b - a):
+                col = a + j
+                while pointer[j] < order_start[col + 1] and order_idx[pointer[j]] == t:
+                    o = pointer[j]
+                    if order_side[o] == 0:
+                        position[j] += order_size[o]
+                        cash -= order_size[o] * order_price[o] + order_fees[o]
+                    else:
+                        position[j] -= order_size[o]
+                        cash += order_size[o] * order_price[o] - order_fees[o]
+                    pointer[j] += 1
+            value = cash
+            for j in range(b - a):
+                if abs(position[j]) > DUST:
+                    invested = True
+                if position[j] != 0.0:
+                    value += position[j] * close[t, a + j]
+            combo_value[t, combo[s]] += value
+            if invested:
+                combo_invested[t, combo[s]] = True
+            if first[s] <= t <= last[s]:
+                if t == first[s]:
+                    first_value = value
+                else:
+                    change = value / previous - 1.0
+                    count += 1
+                    delta = change - mean
+                    mean += delta / count
+                    m2 += delta * (change - mean)
+                    if change < 0:
+                        downside += change * change
+                peak = max(peak, value)
+                drawdown = min(drawdown, value / peak - 1.0)
+                last_value = value
+                if observed_code[s] < 0 or observed[t, observed_code[s]]:
+                    seen += 1
+                    held += invested
+            previous = value
+        _finish(
+            first_value, last_value, last[s] - first[s], count, mean, m2, downside, drawdown, per_year, flat, out, s
+        )
+        out[s, 5] = held / seen if seen > 0 else np.nan
+    return out, combo_value, combo_invested
+
+
+@numba.njit(cache=True)
+def value_stats_nb(value, invested, per_year, flat):
+    """The same metrics for whole value series (every row counts), e.g. each combination's portfolio."""
+    n_rows, n_cols = value.shape
+    out = np.full((n_cols, 6), np.nan)
+    for k in range(n_cols):
+        count, mean, m2, downside = 0, 0.0, 0.0, 0.0
+        peak, drawdown, held = -np.inf, 0.0, 0
+        for t in range(n_rows):
+            if t > 0:
+                change = value[t, k] / value[t - 1, k] - 1.0
+                count += 1
+                delta = change - mean
+                mean += delta / count
+                m2 += delta * (change - mean)
+                if change < 0:
+                    downside += change * change
+            peak = max(peak, value[t, k])
+            drawdown = min(drawdown, value[t, k] / peak - 1.0)
+            held += invested[t, k]
+        _finish(
+            value[0, k], value[n_rows - 1, k], n_rows - 1, count, mean, m2, downside, drawdown, per_year, flat, out, k
+        )
+        out[k, 5] = held / n_rows
+    return out
