@@ -97,13 +97,18 @@ def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, group:
     def used(value) -> bool:
         return value is not None and bool(np.isfinite(value).any())
 
+    def flags(frame: pd.DataFrame) -> np.ndarray:
+        # One memory layout for every call: vectorbt's simulator is compiled per argument type
+        # (and not cached on disk), so mixed layouts would each cost a fresh numba compile.
+        return np.asfortranarray(frame.to_numpy(dtype=bool))  # column-major: what the simulator walks
+
     group_by = True if group else signals.group_by
     return vbt.Portfolio.from_signals(
         **common,
-        entries=signals.entries,
-        exits=signals.exits,
-        short_entries=signals.short_entries,
-        short_exits=signals.short_exits,
+        entries=flags(signals.entries),
+        exits=flags(signals.exits),
+        short_entries=flags(signals.short_entries),
+        short_exits=flags(signals.short_exits),
         size=signals.size,
         size_type="percent",
         accumulate=False,

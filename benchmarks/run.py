@@ -28,9 +28,9 @@ def _wall(command: list[str], env: dict[str, str]) -> float:
 
 def _stages() -> dict[str, float]:
     import backtests._run as run_module
-    from backtests import Costs, load_prices
+    from backtests import Costs, build_context, load_prices
     from backtests._report import render_report
-    from signals import align_events, load_events, load_universe
+    from signals import load_events, load_universe
     from strategies import get
 
     timings: dict[str, float] = {}
@@ -47,9 +47,8 @@ def _stages() -> dict[str, float]:
     params = template.params()
     tickers = run_module.default_tickers(universe, params)
     close = clock("load prices", load_prices, tickers, field="adj_close")
-    data = {asset: close.index[close[asset].notna().to_numpy()] for asset in close}
-    alignment = clock("align events", align_events, calendar, universe, tickers, data_sessions=data)
-    clock("event_drift signals", template.build, alignment, close, params, universe)
+    context = clock("align events (context)", build_context, calendar, universe, close)
+    clock("event_drift signals", template.build, context, params)
     clock("import vectorbt", __import__, "vectorbt")
     result = clock("backtest + stats (run_backtest)", run_module.run_backtest, costs=Costs())
     clock("render report", render_report, result)
