@@ -28,6 +28,18 @@ def _finish(first_value, last_value, periods, count, mean, m2, downside, drawdow
 
 
 @numba.njit(cache=True)
+def _add_return(change, count, mean, m2, downside):
+    """Welford's running mean and squared deviations, plus the downside sum of squares."""
+    count += 1
+    delta = change - mean
+    mean += delta / count
+    m2 += delta * (change - mean)
+    if change < 0:
+        downside += change * change
+    return count, mean, m2, downside
+
+
+@numba.njit(cache=True)
 def scope_stats_nb(
     close, starts, ends, order_start, order_idx, order_size, order_price, order_fees, order_side,
     init, first, last, observed, observed_code, combo, n_combos, per_year, flat,
@@ -79,13 +91,7 @@ def scope_stats_nb(
                 if t == first[s]:
                     first_value = value
                 else:
-                    change = value / previous - 1.0
-                    count += 1
-                    delta = change - mean
-                    mean += delta / count
-                    m2 += delta * (change - mean)
-                    if change < 0:
-                        downside += change * change
+                    count, mean, m2, downside = _add_return(value / previous - 1.0, count, mean, m2, downside)
                 peak = max(peak, value)
                 drawdown = min(drawdown, value / peak - 1.0)
                 last_value = value
@@ -110,13 +116,7 @@ def value_stats_nb(value, invested, per_year, flat):
         peak, drawdown, held = -np.inf, 0.0, 0
         for t in range(n_rows):
             if t > 0:
-                change = value[t, k] / value[t - 1, k] - 1.0
-                count += 1
-                delta = change - mean
-                mean += delta / count
-                m2 += delta * (change - mean)
-                if change < 0:
-                    downside += change * change
+                count, mean, m2, downside = _add_return(value[t, k] / value[t - 1, k] - 1.0, count, mean, m2, downside)
             peak = max(peak, value[t, k])
             drawdown = min(drawdown, value[t, k] / peak - 1.0)
             held += invested[t, k]

@@ -22,6 +22,7 @@ __all__ = [
     "check_int",
     "check_tickers",
     "event_orders",
+    "in_universe",
 ]
 
 
@@ -130,6 +131,15 @@ def check_tickers(name: str, value) -> tuple[str, ...]:
     for ticker in tickers:
         if not isinstance(ticker, str) or not _TICKER.fullmatch(ticker):
             raise ParameterError(name, ticker, "ticker symbols like 'MP', '600111' or 'NEO.TO'")
+    return tickers
+
+
+def in_universe(name: str, tickers: Iterable[str], universe: pd.DataFrame) -> list[str]:
+    """``tickers`` as a list, once each is known to be in ``universe``."""
+    tickers = list(tickers)
+    unknown = [ticker for ticker in tickers if ticker not in universe.index]
+    if unknown:
+        raise ParameterError(name, unknown[0], "tickers of the universe")
     return tickers
 
 

@@ -20,6 +20,7 @@ from ._base import (
     check_tickers,
     chosen_events,
     event_orders,
+    in_universe,
 )
 from ._event_drift import asset_exposure
 from ._registry import register
@@ -143,10 +144,7 @@ class RelativeValueParams:
 
     def tickers(self, universe: pd.DataFrame) -> list[str]:
         """The assets the template trades."""
-        unknown = [ticker for ticker in self.longs + self.hedges if ticker not in universe.index]
-        if unknown:
-            raise ParameterError("longs/hedges", unknown[0], "tickers of the universe")
-        return [*self.longs, *self.hedges]
+        return in_universe("longs", self.longs, universe) + in_universe("hedges", self.hedges, universe)
 
 
 @register("relative_value", RelativeValueParams)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from signals.errors import ParameterError
 
-from ._base import StrategyContext, StrategySignals, check_fraction, check_tickers, empty_orders
+from ._base import StrategyContext, StrategySignals, check_fraction, check_tickers, empty_orders, in_universe
 from ._registry import register
 
 __all__ = ["RegimeTiltParams", "regime_tilt"]
@@ -65,10 +65,7 @@ class RegimeTiltParams:
     def tickers(self, universe: pd.DataFrame) -> list[str]:
         """The basket: given, or every non-ETF, non-benchmark asset with an exposure."""
         if self.basket is not None:
-            unknown = [ticker for ticker in self.basket if ticker not in universe.index]
-            if unknown:
-                raise ParameterError("basket", unknown[0], "tickers of the universe")
-            return list(self.basket)
+            return in_universe("basket", self.basket, universe)
         chosen = ~universe["china_exposure"].isin(["etf", "benchmark"]) & (universe["exposure"] != 0)
         return list(universe.index[chosen])
 

@@ -10,7 +10,15 @@ import pandas as pd
 
 from signals.errors import ParameterError
 
-from ._base import StrategyContext, StrategySignals, check_choice, check_fraction, check_int, check_tickers
+from ._base import (
+    StrategyContext,
+    StrategySignals,
+    check_choice,
+    check_fraction,
+    check_int,
+    check_tickers,
+    in_universe,
+)
 from ._options import LEGS, option_value, realized_volatility
 from ._registry import register
 
@@ -89,11 +97,9 @@ class WindowOptionalityParams:
             raise ParameterError("days_before_deadline", None, "a number of sessions when cluster_events is None")
 
     def tickers(self, universe: pd.DataFrame) -> list[str]:
+        """The underlyings: given, or the producers outside China and the sector ETFs."""
         if self.underlyings is not None:
-            unknown = [ticker for ticker in self.underlyings if ticker not in universe.index]
-            if unknown:
-                raise ParameterError("underlyings", unknown[0], "tickers of the universe")
-            return list(self.underlyings)
+            return in_universe("underlyings", self.underlyings, universe)
         chosen = universe["china_exposure"].isin(["ex_china_producer", "etf"])
         return list(universe.index[chosen])
 
