@@ -5,6 +5,7 @@ vectorbt is imported only when a simulation runs, never on ``import backtests``.
 
 from ._prices import FIELDS, load_price_dir, load_prices, validate_prices
 from ._run import BacktestResult, build_context, default_tickers, run_backtest
+from ._study import StudyResult, event_study
 from ._sweep import sweep
 from ._vbt import METRICS, Costs
 
@@ -13,8 +14,10 @@ __all__ = [
     "METRICS",
     "BacktestResult",
     "Costs",
+    "StudyResult",
     "build_context",
     "default_tickers",
+    "event_study",
     "load_price_dir",
     "load_prices",
     "run_backtest",
