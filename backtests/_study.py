@@ -233,6 +233,7 @@ def event_study(
     estimation: int = 120,
     gap: int = 10,
     close: pd.DataFrame | None = None,
+    tests: bool = True,
 ) -> StudyResult:
     """Abnormal returns and CARs around policy events, with cross-sectional tests per group.
 
@@ -251,6 +252,8 @@ def event_study(
         Estimation-window length and the sessions between it and session -1 (defaults 120, 10).
     close : DataFrame, optional
         Adjusted closes (default: the bundled snapshot), including the benchmarks.
+    tests : bool
+        Compute the group tests (placebo draws skip them).
     """
     if model not in MODELS:
         raise ParameterError("model", model, f"one of {', '.join(MODELS)}")
@@ -308,7 +311,7 @@ def event_study(
     groups = [("all", car)]
     groups += [(f"type={kind}", part) for kind, part in car.groupby("event_type")]
     groups += [(f"asset_group={kind}", part) for kind, part in car.groupby("group")]
-    for name, part in groups:
+    for name, part in groups if tests else []:
         members = [pairs[key] for key in dict.fromkeys(zip(part["event_id"], part["ticker"]))]
         correlation = _average_correlation(members)
         for window in windows:

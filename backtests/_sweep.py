@@ -14,12 +14,12 @@ import pandas as pd
 import strategies
 from signals import EventCalendar
 from signals.errors import ParameterError
-from strategies import StrategySignals, apply_market_rules
+from strategies import StrategyContext, StrategySignals, apply_market_rules
 
 from ._run import PORTFOLIO, prepare
 from ._vbt import FLAT, METRICS, Costs, periods_per_year, simulate
 
-__all__ = ["stack_signals", "sweep"]
+__all__ = ["run_stacked", "stack_signals", "sweep"]
 
 #: Cells (sessions x columns) simulated per vectorbt call: bounds the memory of one chunk.
 CHUNK_CELLS = 25_000_000
@@ -200,34 +200,51 @@ def sweep(
     spec = strategies.get(template)
     combos = _combinations(grid)
     params = [spec.params(**(dict(base or {}) | combo)) for combo in combos]
-    costs = costs or Costs()
     context = prepare(spec, params[0], tickers, start, end, calendar, universe, close)
-    per_year = periods_per_year(context.close.index)
-    width = max(1, context.close.shape[1])
-    size = chunk_size or max(1, CHUNK_CELLS // (len(context.close) * width))
-    chunks = [range(first, min(first + size, len(combos))) for first in range(0, len(combos), size)]
+    table = run_stacked(spec, [context], params, context, costs or Costs(), chunk_size, progress)
+    settings = pd.DataFrame([{name: combo[name] for name in grid} for combo in combos])
+    table = settings.iloc[table["combo"].to_numpy()].reset_index(drop=True).join(table)
+    return table.drop(columns="combo")
+
+
+def run_stacked(
+    spec: strategies.Template,
+    contexts: list[StrategyContext],
+    params: list,
+    base: StrategyContext,
+    costs: Costs,
+    chunk_size: int | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Backtest every (context, params) combination side by side; one row per combination x scope.
+
+    ``contexts`` holds one context shared by every combination, or one per combination (placebo
+    calendars); all share ``base``'s prices. The ``combo`` column numbers the combinations.
+    """
+    per_year = periods_per_year(base.close.index)
+    width = max(1, base.close.shape[1])
+    size = chunk_size or max(1, CHUNK_CELLS // (len(base.close) * width))
+    chunks = [range(first, min(first + size, len(params))) for first in range(0, len(params), size)]
     show = progress if progress is not None else (len(chunks) > 1 and sys.stderr.isatty())
     from tqdm.auto import tqdm
 
     ruled: dict[tuple, tuple] = {}
     results = []
-    for chunk in tqdm(chunks, desc=f"sweep {template}", unit="chunk", disable=not show, file=sys.stderr):
+    for chunk in tqdm(chunks, desc=f"backtests of {spec.name}", unit="chunk", disable=not show, file=sys.stderr):
         built = []
         for number in chunk:
+            context = contexts[number] if len(contexts) > 1 else contexts[0]
             signals = spec.build(context, params[number])
             key = tuple(id(getattr(signals, name)) for name in ("entries", "exits", "short_entries", "short_exits"))
             if key not in ruled:  # combinations that differ only in stops share their orders
-                ruled[key] = (signals, apply_market_rules(signals, context.close, context.universe)[0])
+                ruled[key] = (signals, apply_market_rules(signals, base.close, base.universe)[0])
             frames = {
                 name: getattr(ruled[key][1], name) for name in ("entries", "exits", "short_entries", "short_exits")
             }
             built.append(dataclasses.replace(signals, **frames))
-        stacked = stack_signals(built, context.close)
-        portfolio = simulate(context.close, stacked, costs, filled=True)
-        stats = _chunk_stats(portfolio, stacked, context.close, costs, per_year)
+        stacked = stack_signals(built, base.close)
+        portfolio = simulate(base.close, stacked, costs, filled=True)
+        stats = _chunk_stats(portfolio, stacked, base.close, costs, per_year)
         stats.index = stats.index.set_levels(stats.index.levels[0] + chunk.start, level="combo")
         results.append(stats)
-    table = pd.concat(results).reset_index().sort_values("combo", kind="stable", ignore_index=True)
-    settings = pd.DataFrame([{name: combo[name] for name in grid} for combo in combos])
-    table = settings.iloc[table["combo"].to_numpy()].reset_index(drop=True).join(table)
-    return table.drop(columns="combo")
+    return pd.concat(results).reset_index().sort_values("combo", kind="stable", ignore_index=True)

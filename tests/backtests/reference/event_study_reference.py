@@ -132,3 +132,38 @@ if __name__ == "__main__":
     target = Path(__file__).with_name("event_study_reference.json")
     target.write_text(json.dumps(reference(), indent=2) + "\n")
     print(f"wrote {target}")
+
+
+def dsr_reference() -> dict:
+    """Deflated Sharpe ratio of a seeded return series against 25 seeded trial Sharpe ratios.
+
+    Bailey & Lopez de Prado (2014): SR0 = sqrt(V[SR]) ((1 - g) Z^-1(1 - 1/N) + g Z^-1(1 - 1/(N e))),
+    DSR = Z((SR - SR0) sqrt(T - 1) / sqrt(1 - skew SR + (kurt - 1)/4 SR^2)), g = Euler's constant,
+    skewness and (non-excess) kurtosis as population moments.
+    """
+    from statistics import NormalDist
+
+    rng = random.Random(7)
+    returns = [rng.gauss(0.0008, 0.01) + (0.03 if rng.random() < 0.02 else 0.0) for _ in range(750)]
+    trials = [rng.gauss(0.02, 0.015) for _ in range(24)]
+    n = len(returns)
+    mean = _mean(returns)
+    sharpe = mean / _sd(returns)
+    m2 = sum((r - mean) ** 2 for r in returns) / n
+    skew = sum((r - mean) ** 3 for r in returns) / n / m2**1.5
+    kurt = sum((r - mean) ** 4 for r in returns) / n / m2**2
+    trials.append(sharpe)
+    count = len(trials)
+    gamma = 0.5772156649015329
+    normal = NormalDist()
+    expected = _sd(trials) * (
+        (1 - gamma) * normal.inv_cdf(1 - 1 / count) + gamma * normal.inv_cdf(1 - 1 / (count * math.e))
+    )
+    z = (sharpe - expected) * math.sqrt(n - 1) / math.sqrt(1 - skew * sharpe + (kurt - 1) / 4 * sharpe**2)
+    return {
+        "returns": returns,
+        "trials": trials,
+        "sharpe": sharpe,
+        "expected_max_sharpe": expected,
+        "dsr": normal.cdf(z),
+    }

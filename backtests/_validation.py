@@ -1,0 +1,296 @@
+"""How strong is the evidence: placebo events, walk-forward folds, the deflated Sharpe ratio, attribution."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as distributions
+
+import strategies
+from signals import EventCalendar, exchange_calendar
+from signals.errors import ParameterError
+
+from ._run import PORTFOLIO, BacktestResult, build_context, prepare, resolve_params, run_backtest
+from ._study import StudyResult, estimate_pair
+from ._vbt import Costs
+
+__all__ = [
+    "attribution",
+    "deflated_sharpe_ratio",
+    "placebo_calendars",
+    "placebo_cars",
+    "placebo_sharpe",
+    "walk_forward",
+]
+
+EULER_GAMMA = 0.5772156649015329
+
+
+# ---------------------------------------------------------------------------------------------
+# Placebo events
+
+
+def placebo_calendars(
+    calendar: EventCalendar, draws: int, seed: int = 0, exclusion: int = 20, start=None, end=None
+) -> list[EventCalendar]:
+    """``draws`` pseudo-calendars: each real event moved to a random New York session.
+
+    Same count, same types, directions, severities and time zones (date-only, so known after the
+    close); pseudo dates avoid ``exclusion`` sessions around every real event and stay within
+    ``[start, end]`` (default: the span of the real events).
+    """
+    if draws < 1:
+        raise ParameterError("draws", draws, "at least 1")
+    sessions = exchange_calendar("XNYS").sessions
+    real = pd.DatetimeIndex([event.announced_at.tz_localize(None).normalize() for event in calendar])
+    first = pd.Timestamp(start) if start is not None else real.min()
+    last = pd.Timestamp(end) if end is not None else real.max()
+    pool = sessions[(sessions >= first) & (sessions <= last)]
+    near = np.zeros(len(pool), dtype=bool)
+    for day in real:
+        position = pool.searchsorted(day)
+        near[max(0, position - exclusion) : position + exclusion + 1] = True
+    pool = pool[~near]
+    if len(pool) < len(calendar):
+        raise ParameterError("exclusion", exclusion, f"small enough to leave {len(calendar)} candidate sessions")
+    rng = np.random.default_rng(seed)
+    calendars = []
+    for draw in range(draws):
+        days = pool[np.sort(rng.choice(len(pool), size=len(calendar), replace=False))]
+        events = [
+            dataclasses.replace(
+                event,
+                id=f"placebo{draw}-{number}",
+                announced_at=day.tz_localize(event.tz),
+                known_at=None,
+                time_of_day_known=False,
+                effective_at=None,
+                window_end=None
+                if event.window_end is None
+                else day.tz_localize(event.tz) + (event.window_end - event.announced_at),
+            )
+            for number, (event, day) in enumerate(zip(sorted(calendar, key=lambda e: e.announced_at), days))
+        ]
+        calendars.append(EventCalendar(events, f"placebo draw {draw}"))
+    return calendars
+
+
+def placebo_cars(study: StudyResult, calendars: Sequence[EventCalendar], close: pd.DataFrame | None = None,
+                 universe: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+    """The mean CAR of each window for every placebo calendar, on the study's assets and model.
+
+    Returns one row per (draw, window) with ``mean_car``; compare with the real mean CAR.
+    """
+    from ._study import event_study
+
+    tickers = sorted(study.car["ticker"].unique())
+    rows = []
+    for draw, calendar in enumerate(calendars):
+        placebo = event_study(calendar, universe, tickers, windows=study.windows, model=study.model, close=close,
+                              tests=False)  # fmt: skip
+        for (start, end), part in placebo.car.groupby(["window_start", "window_end"]):
+            rows.append((draw, f"{start}:{end}", float(part["car"].mean()), len(part)))
+    return pd.DataFrame(rows, columns=["draw", "window", "mean_car", "n"])
+
+
+def empirical_p_value(actual: float, null: np.ndarray) -> float:
+    """Two-sided: the share of the null at least as far from zero as ``actual`` (with the +1 correction)."""
+    null = np.asarray(null, dtype=float)
+    null = null[np.isfinite(null)]
+    return float((1 + np.sum(np.abs(null) >= abs(actual))) / (1 + len(null)))
+
+
+def placebo_sharpe(
+    template: str = "event_drift",
+    params: Mapping[str, Any] | None = None,
+    draws: int = 100,
+    seed: int = 0,
+    tickers: Iterable[str] | None = None,
+    start=None,
+    end=None,
+    costs: Costs | None = None,
+) -> tuple[float, np.ndarray, float]:
+    """(real portfolio Sharpe, placebo Sharpes, empirical p-value) of a template on placebo calendars.
+
+    All draws run side by side as one broadcast vectorbt call per chunk (see :func:`backtests.sweep`).
+    """
+    from ._sweep import run_stacked
+
+    spec = strategies.get(template)
+    parameters = resolve_params(spec, params)
+    costs = costs or Costs()
+    context = prepare(spec, parameters, tickers, start, end)
+    real = run_stacked(spec, [context], [parameters], context, costs)
+    calendars = placebo_calendars(
+        context.calendar, draws, seed, start=context.close.index[0], end=context.close.index[-1]
+    )
+    contexts = [build_context(calendar, context.universe, context.close) for calendar in calendars]
+    placebo = run_stacked(spec, contexts, [parameters] * draws, context, costs)
+    actual = float(real.loc[real["scope"] == PORTFOLIO, "sharpe"].iloc[0])
+    null = placebo.loc[placebo["scope"] == PORTFOLIO, "sharpe"].to_numpy()
+    return actual, null, empirical_p_value(actual, null)
+
+
+# ---------------------------------------------------------------------------------------------
+# The deflated Sharpe ratio (Bailey & Lopez de Prado, 2014)
+
+
+def deflated_sharpe_ratio(returns: np.ndarray, trial_sharpes: np.ndarray) -> dict[str, float]:
+    """Probability that the selected strategy's Sharpe ratio beats what ``N`` trials would give by luck.
+
+    Parameters
+    ----------
+    returns : array
+        Per-period returns of the selected (best) strategy.
+    trial_sharpes : array
+        Per-period (not annualized) Sharpe ratios of every trial of the sweep, the selected one included.
+
+    Returns
+    -------
+    dict
+        ``sharpe`` (per period), ``expected_max_sharpe`` (SR0), ``trials``, ``dsr`` (a probability).
+    """
+    returns = np.asarray(returns, dtype=float)
+    returns = returns[np.isfinite(returns)]
+    trials = np.asarray(trial_sharpes, dtype=float)
+    trials = trials[np.isfinite(trials)]
+    count = len(trials)
+    if len(returns) < 3 or count < 2:
+        raise ParameterError("trial_sharpes", count, "at least 2 trials and 3 returns")
+    sharpe = returns.mean() / returns.std(ddof=1)
+    skew = distributions.skew(returns)
+    kurtosis = distributions.kurtosis(returns, fisher=False)
+    normal = distributions.norm
+    expected_max = np.sqrt(trials.var(ddof=1)) * (
+        (1 - EULER_GAMMA) * normal.ppf(1 - 1 / count) + EULER_GAMMA * normal.ppf(1 - 1 / (count * np.e))
+    )
+    z = (
+        (sharpe - expected_max)
+        * np.sqrt(len(returns) - 1)
+        / np.sqrt(1 - skew * sharpe + (kurtosis - 1) / 4 * sharpe**2)
+    )
+    return {"sharpe": float(sharpe), "expected_max_sharpe": float(expected_max), "trials": count,
+            "dsr": float(normal.cdf(z))}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Walk-forward validation cut on event dates
+
+
+def walk_forward(
+    template: str,
+    grid: Mapping[str, Sequence],
+    folds: int = 4,
+    embargo: int = 21,
+    tickers: Iterable[str] | None = None,
+    costs: Costs | None = None,
+    select_by: str = "sharpe",
+) -> pd.DataFrame:
+    """Choose parameters on the past, test them on the next stretch of events; repeat.
+
+    The event timeline (events inside the price data) is cut into ``folds + 1`` blocks of equal event
+    counts; cuts fall on event dates. Fold k trains on every block before it, stopping ``embargo``
+    sessions before the test block starts (so no position opened in training can hold into it), then
+    evaluates the in-sample best combination (by portfolio ``select_by``) on the test block.
+    Returns one row per fold with the chosen parameters and in-sample / out-of-sample stats.
+    """
+    from ._sweep import sweep
+
+    spec = strategies.get(template)
+    context = prepare(spec, resolve_params(spec, None), tickers)
+    close = context.close
+    inside = [e for e in context.calendar if close.index[0] <= e.announced_at.tz_localize(None) <= close.index[-1]]
+    days = pd.DatetimeIndex(sorted(e.announced_at.tz_localize(None).normalize() for e in inside))
+    if folds < 1 or len(days) < 2 * (folds + 1):
+        raise ParameterError("folds", folds, f"at least 1 and at most {len(days) // 2 - 1} for {len(days)} events")
+    cuts = [days[int(len(days) * k / (folds + 1))] for k in range(1, folds + 1)] + [close.index[-1]]
+    sessions = close.index
+    rows = []
+    for fold, (test_start, test_end) in enumerate(itertools.pairwise(cuts), start=1):
+        train_end = sessions[max(0, sessions.searchsorted(test_start) - embargo - 1)]
+        train = sweep(template, grid, list(close.columns), end=train_end, costs=costs, progress=False)
+        portfolio = train[train["scope"] == PORTFOLIO].reset_index(drop=True)
+        best = portfolio.loc[portfolio[select_by].idxmax()]
+        chosen = {
+            name: (None if isinstance(best[name], float) and np.isnan(best[name]) else best[name]) for name in grid
+        }
+        chosen = {k: (v.item() if hasattr(v, "item") else v) for k, v in chosen.items()}
+        test = run_backtest(template, chosen, list(close.columns), start=test_start, end=test_end, costs=costs)
+        outcome = test.stats.loc[(PORTFOLIO, "strategy")]
+        rows.append(
+            {
+                "fold": fold,
+                "train_end": train_end,
+                "test_start": test_start,
+                "test_end": test_end,
+                "params": chosen,
+                "in_sample_sharpe": best["sharpe"],
+                "out_of_sample_sharpe": outcome["sharpe"],
+                "in_sample_return": best["total_return"],
+                "out_of_sample_return": outcome["total_return"],
+                "out_of_sample_trades": outcome["trades"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-event attribution
+
+
+def attribution(result: BacktestResult) -> pd.DataFrame:
+    """One row per policy event: what was traded on it, when, for what P&L, abnormal return and exit.
+
+    The abnormal return of a trade is the sum of its asset's market-model abnormal returns (120
+    sessions, gap 10, relative to the event's session 0) over the sessions it was held, signed by
+    its side. A trade opened by several events on one session splits its P&L equally among them.
+    """
+    universe, close = result.universe, result.close
+    benchmarks = sorted(set(universe.loc[[t for t in close.columns if t in universe.index], "benchmark"]))
+    market_close = load_prices_for(benchmarks, close.index)
+    trades = result.trades.dropna(subset=["event_ids"])
+    per_trade = []
+    for trade in trades.itertuples():
+        abnormal = np.nan
+        if trade.asset in universe.index and pd.notna(trade.exit_session):
+            own = close[trade.asset].dropna()
+            market = market_close[universe.at[trade.asset, "benchmark"]].ffill().reindex(own.index)
+            asset_returns, market_returns = own.pct_change().to_numpy(), market.pct_change().to_numpy()
+            zero = own.index.searchsorted(trade.event_session)
+            first = own.index.get_loc(trade.entry_session) - zero + 1
+            last = own.index.get_loc(trade.exit_session) - zero
+            if last >= first:
+                estimate = estimate_pair(asset_returns, market_returns, zero, list(range(first, last + 1)))
+                if not isinstance(estimate, str):
+                    abnormal = estimate.car((first, last)) * (1 if trade.side == "long" else -1)
+        events = trade.event_ids.split(";")
+        for event_id in events:  # a trade opened by several same-session events shares its P&L equally
+            per_trade.append((event_id, trade.asset, trade.entry_session, trade.exit_session, trade.pnl / len(events),
+                              abnormal, trade.exit_reason))  # fmt: skip
+    frame = pd.DataFrame(per_trade, columns=["event_id", "asset", "entry", "exit", "pnl", "abnormal", "reason"])
+    rows = []
+    for event in result.calendar:
+        mine = frame[frame["event_id"] == event.id]
+        rows.append({
+            "event_id": event.id, "type": str(event.type), "announced": f"{event.announced_at:%Y-%m-%d}",
+            "direction": str(event.direction), "assets": ";".join(mine["asset"]), "trades": len(mine),
+            "first_entry": mine["entry"].min() if len(mine) else pd.NaT,
+            "last_exit": mine["exit"].max() if len(mine) else pd.NaT,
+            "pnl": float(mine["pnl"].sum()) if len(mine) else 0.0,
+            "mean_abnormal_return": float(mine["abnormal"].mean()) if mine["abnormal"].notna().any() else np.nan,
+            "exits": ";".join(sorted(set(mine["reason"]))) if len(mine) else "",
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def load_prices_for(tickers: Sequence[str], index: pd.DatetimeIndex) -> pd.DataFrame:
+    """Bundled adjusted closes of ``tickers`` on ``index`` (benchmarks for attribution)."""
+    from ._prices import load_prices
+
+    frame = load_prices(list(tickers), field="adj_close")
+    return frame.reindex(frame.index.union(index)).ffill().reindex(index)

@@ -1,0 +1,74 @@
+"""Placebo events, the deflated Sharpe ratio, walk-forward folds and per-event attribution."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from backtests import attribution, deflated_sharpe_ratio, placebo_calendars, run_backtest, walk_forward
+from backtests._validation import empirical_p_value
+from signals import load_events
+from signals.errors import ParameterError
+
+from .reference import event_study_reference as reference
+
+
+def test_deflated_sharpe_matches_the_independent_reference():
+    expected = reference.dsr_reference()
+    result = deflated_sharpe_ratio(np.array(expected["returns"]), np.array(expected["trials"]))
+    for key in ("sharpe", "expected_max_sharpe", "dsr"):
+        assert result[key] == pytest.approx(expected[key], rel=1e-9), key
+    assert result["trials"] == 25
+
+
+def test_more_trials_deflate_more():
+    rng = np.random.default_rng(3)
+    returns = rng.normal(0.001, 0.01, 500)
+    few = deflated_sharpe_ratio(returns, rng.normal(0.02, 0.02, 10))["dsr"]
+    many = deflated_sharpe_ratio(returns, rng.normal(0.02, 0.02, 1000))["dsr"]
+    assert 0 <= many < few <= 1
+
+
+def test_placebo_calendars_match_the_real_one():
+    calendar = load_events().filter(start="2020-01-01")
+    draws = placebo_calendars(calendar, 5, seed=1, exclusion=10)
+    real_days = pd.DatetimeIndex([e.announced_at.tz_localize(None).normalize() for e in calendar])
+    for placebo in draws:
+        assert len(placebo) == len(calendar)
+        assert sorted(str(e.type) for e in placebo) == sorted(str(e.type) for e in calendar)
+        days = pd.DatetimeIndex([e.announced_at.tz_localize(None).normalize() for e in placebo])
+        gaps = np.abs(np.subtract.outer(days.values, real_days.values)).min(axis=1)
+        assert (gaps > np.timedelta64(10, "D")).all()  # 10 sessions span more than 10 days
+    assert [e.announced_at for e in draws[0]] != [e.announced_at for e in draws[1]]
+    assert [e.announced_at for e in placebo_calendars(calendar, 1, seed=1, exclusion=10)[0]] == [
+        e.announced_at for e in draws[0]
+    ]  # seeded
+    with pytest.raises(ParameterError, match="'draws'"):
+        placebo_calendars(calendar, 0)
+
+
+def test_empirical_p_value():
+    null = np.array([-2.0, -1.0, 0.0, 1.0, 3.0])
+    assert empirical_p_value(2.5, null) == pytest.approx(2 / 6)
+    assert empirical_p_value(0.0, null) == pytest.approx(1.0)
+
+
+def test_walk_forward_cuts_on_event_dates_with_an_embargo():
+    folds = walk_forward("event_drift", {"horizon": [5, 10]}, folds=2, embargo=10, tickers=["MP", "LYC", "REMX"])
+    assert list(folds["fold"]) == [1, 2]
+    calendar_days = {e.announced_at.tz_localize(None).normalize() for e in load_events()}
+    assert set(folds["test_start"]) <= calendar_days
+    assert (folds["train_end"] < folds["test_start"]).all()
+    assert folds["params"].map(lambda p: p["horizon"] in (5, 10)).all()
+    assert {"in_sample_sharpe", "out_of_sample_sharpe"} <= set(folds.columns)
+
+
+def test_attribution_has_one_row_per_event():
+    result = run_backtest(tickers=["MP", "LYC", "REMX"], start="2024-01-01")
+    table = attribution(result)
+    assert list(table["event_id"]) == [e.id for e in result.calendar]
+    traded = table[table["trades"] > 0]
+    assert traded["pnl"].sum() == pytest.approx(result.trades.dropna(subset=["event_ids"])["pnl"].sum())
+    assert traded["mean_abnormal_return"].notna().all()
+    assert set(";".join(traded["exits"]).split(";")) <= {"time", "signal", "stop_loss", "stop_gain", "open"}
