@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from signals.errors import ReelabError
@@ -99,13 +100,18 @@ def _build_parser() -> argparse.ArgumentParser:
         "equity.csv, config.json and report.html to --out.",
     )
     run.add_argument(
-        "--template", default="event_drift",
+        "--template",
+        default="event_drift",
         help="strategy template: event_drift (default), window_optionality, relative_value, regime_tilt, permit_fade",
-    )  # fmt: skip
+    )
     run.add_argument(
-        "--param", type=_assignment, action="append", default=[], metavar="NAME=VALUE",
+        "--param",
+        type=_assignment,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="any template parameter, e.g. --param leg=call --param hedges=600111+600392 (repeatable)",
-    )  # fmt: skip
+    )
     run.add_argument("--tickers", type=_comma_list, help="comma-separated tickers (default: all traded assets)")
     run.add_argument("--start", type=_date, help="first session, YYYY-MM-DD (default: start of the data)")
     run.add_argument("--end", type=_date, help="last session, YYYY-MM-DD (default: end of the data)")
@@ -118,6 +124,13 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-short", action="store_true", help="open shorts on negative signals")
     run.add_argument("--fees", type=_fraction, default=0.001, help="fees per order, fraction (default 0.001)")
     run.add_argument("--slippage", type=_fraction, default=0.001, help="slippage per order, fraction (default 0.001)")
+    run.add_argument(
+        "--placebo",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run N placebo calendars and report the strategy's empirical Sharpe p-value",
+    )
     run.add_argument("--out", type=Path, help="output folder (default: ./reelab-out/<run-id>)")
 
     sweep = commands.add_parser(
@@ -128,12 +141,22 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--template", default="event_drift", help="strategy template (default: event_drift)")
     sweep.add_argument(
-        "--grid", type=_grid_axis, action="append", default=[], metavar="NAME=V1,V2",
+        "--grid",
+        type=_grid_axis,
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2",
         help="a parameter and its values, e.g. --grid horizon=5,10,21 --grid stop_loss=none,0.05 (repeatable; "
         "without --grid, the template's documented grid)",
-    )  # fmt: skip
-    sweep.add_argument("--param", type=_assignment, action="append", default=[], metavar="NAME=VALUE",
-                       help="a fixed parameter for every combination (repeatable)")  # fmt: skip
+    )
+    sweep.add_argument(
+        "--param",
+        type=_assignment,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a fixed parameter for every combination (repeatable)",
+    )
     sweep.add_argument("--tickers", type=_comma_list, help="comma-separated tickers (default: the template's)")
     sweep.add_argument("--start", type=_date, help="first session, YYYY-MM-DD")
     sweep.add_argument("--end", type=_date, help="last session, YYYY-MM-DD")
@@ -141,6 +164,25 @@ def _build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--slippage", type=_fraction, default=0.001, help="slippage per order (default 0.001)")
     sweep.add_argument("--chunk-size", type=int, help="combinations per vectorbt call (default: memory-bounded)")
     sweep.add_argument("--out", type=Path, required=True, help="output folder")
+
+    study = commands.add_parser(
+        "study",
+        help="event study: abnormal returns, CARs and their tests around policy events",
+        description="Market-model event study on the bundled prices; writes abnormal_returns.csv, car.csv, "
+        "tests.csv, dropped.csv, report.html, summary.json and figures/ to --out.",
+    )
+    study.add_argument("--types", type=_comma_list, help="event types (comma-separated; default: all)")
+    study.add_argument("--tickers", type=_comma_list, help="assets (default: every non-benchmark asset)")
+    study.add_argument("--windows", type=_windows, help="event windows, e.g. -1:1,0:5,0:20 (the default)")
+    study.add_argument("--model", choices=("market", "market_adjusted", "mean_adjusted"), default="market")
+    study.add_argument("--estimation", type=int, default=120, help="estimation-window sessions (120)")
+    study.add_argument("--gap", type=int, default=10, help="sessions between estimation window and session -1 (10)")
+    study.add_argument("--events", type=Path, help="event file instead of the shipped calendar")
+    study.add_argument("--placebo", type=int, default=0, metavar="N", help="N placebo calendars for empirical p-values")
+    study.add_argument("--out", type=Path, required=True, help="output folder")
+
+    report = commands.add_parser("report", help="(re)build report.html, summary.json and figures/ for a results folder")
+    report.add_argument("folder", type=Path, help="a folder written by reelab run, sweep or study")
 
     signals = commands.add_parser("signals", help="point-in-time signal panels (scheduled jobs)")
     signals_commands = signals.add_subparsers(dest="signals_command", metavar="ACTION", parser_class=_Parser)
@@ -198,8 +240,9 @@ def _run(args: argparse.Namespace) -> int:
     from signals import load_events
     from signals._io import atomic_write
 
-    from ._report import render_report
+    from ._report import write_report
     from ._run import run_backtest
+    from ._validation import attribution
     from ._vbt import Costs
 
     params = {
@@ -243,15 +286,33 @@ def _run(args: argparse.Namespace) -> int:
     if resolved.get("exposure") is not None:
         resolved["exposure"] = dict(resolved["exposure"])
     atomic_write(out / "config.json", json.dumps(config | {"resolved_params": resolved}, indent=2, default=str))
-    atomic_write(out / "report.html", render_report(result, title=f"reelab {args.template} backtest"))
+    atomic_write(
+        out / "attribution.csv", attribution(result).to_csv(index=False, float_format="%.10g", date_format="%Y-%m-%d")
+    )
+    if args.placebo:
+        from ._validation import placebo_sharpe
 
-    print(f"reelab run {run_id}: {args.template} on {result.close.shape[1]} assets, "
-          f"{result.close.index[0]:%Y-%m-%d} to {result.close.index[-1]:%Y-%m-%d} ({elapsed:.1f} s)")  # fmt: skip
+        actual, null, p_value = placebo_sharpe(
+            args.template, params, args.placebo, 0, args.tickers, args.start, args.end, costs
+        )
+        placebo = pd.DataFrame({"draw": range(len(null)), "sharpe": null, "actual": actual, "p_value": p_value})
+        atomic_write(out / "placebo_sharpe.csv", placebo.to_csv(index=False, float_format="%.10g"))
+    write_report(out, title=f"reelab {args.template} backtest")
+
+    print(
+        f"reelab run {run_id}: {args.template} on {result.close.shape[1]} assets, "
+        f"{result.close.index[0]:%Y-%m-%d} to {result.close.index[-1]:%Y-%m-%d} ({elapsed:.1f} s)"
+    )
     print(result.alignment.summary())
     print()
     print(_format_summary(result))
     print()
-    print(f"wrote {out}/ (stats.csv, trades.csv, equity.csv, config.json, report.html)")
+    if args.placebo:
+        print(f"placebo: real Sharpe {actual:.2f}, {args.placebo} placebo calendars, empirical p = {p_value:.3f}")
+    print(
+        f"wrote {out}/ (stats.csv, trades.csv, equity.csv, attribution.csv, config.json, report.html, "
+        "summary.json, figures/)"
+    )
     return 0
 
 
@@ -310,14 +371,23 @@ def _events_show(args: argparse.Namespace) -> int:
         if len(versions) > 1:
             print(f"--- version {number} of {len(versions)}")
         fields = {
-            "id": event.id, "type": event.type, "announced_at": event.announced_at,
-            "time of day known": event.time_of_day_known, "known_at": event.known_at,
-            "knowable (UTC)": event.knowable_at(), "effective_at": event.effective_at,
-            "window_end": event.window_end, "direction": event.direction, "severity": event.severity,
-            "elements": "; ".join(event.elements), "countries included": "; ".join(event.countries_included),
-            "countries excluded": "; ".join(event.countries_excluded), "confidence": event.confidence,
-            "source": event.source, "description": event.description,
-        }  # fmt: skip
+            "id": event.id,
+            "type": event.type,
+            "announced_at": event.announced_at,
+            "time of day known": event.time_of_day_known,
+            "known_at": event.known_at,
+            "knowable (UTC)": event.knowable_at(),
+            "effective_at": event.effective_at,
+            "window_end": event.window_end,
+            "direction": event.direction,
+            "severity": event.severity,
+            "elements": "; ".join(event.elements),
+            "countries included": "; ".join(event.countries_included),
+            "countries excluded": "; ".join(event.countries_excluded),
+            "confidence": event.confidence,
+            "source": event.source,
+            "description": event.description,
+        }
         for name, value in fields.items():
             print(f"{name:>20}: {'' if value is None else value}")
     return 0
@@ -348,9 +418,15 @@ def _sweep(args: argparse.Namespace) -> int:
     grid = dict(args.grid) if args.grid else spec.grid
     started = time.perf_counter()
     table = sweep(
-        args.template, grid, args.tickers, args.start, args.end, Costs(fees=args.fees, slippage=args.slippage),
-        base=dict(args.param), chunk_size=args.chunk_size,
-    )  # fmt: skip
+        args.template,
+        grid,
+        args.tickers,
+        args.start,
+        args.end,
+        Costs(fees=args.fees, slippage=args.slippage),
+        base=dict(args.param),
+        chunk_size=args.chunk_size,
+    )
     elapsed = time.perf_counter() - started
     atomic_write(args.out / "sweep.csv", table.to_csv(index=False, float_format="%.10g"))
     config = {
@@ -365,17 +441,136 @@ def _sweep(args: argparse.Namespace) -> int:
     }
     atomic_write(args.out / "config.json", json.dumps(config, indent=2, default=str))
     portfolio = table[table["scope"] == "portfolio"].sort_values("sharpe", ascending=False)
-    print(f"reelab sweep: {args.template}, {len(portfolio)} combinations x {table['scope'].nunique() - 1} scopes "
-          f"in {elapsed:.1f} s")  # fmt: skip
+    dsr = _sweep_dsr(args, portfolio, grid)
+    if dsr is not None:
+        atomic_write(args.out / "dsr.json", json.dumps(dsr, indent=2) + "\n")
+    from ._report import write_report
+
+    write_report(args.out, title=f"reelab {args.template} sweep")
+    print(
+        f"reelab sweep: {args.template}, {len(portfolio)} combinations x {table['scope'].nunique() - 1} scopes "
+        f"in {elapsed:.1f} s"
+    )
     print("best combinations by portfolio Sharpe (in-sample: beware of overfitting):")
     print(portfolio.head(10).drop(columns="scope").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"wrote {args.out}/ (sweep.csv, config.json)")
+    if dsr is not None:
+        print(f"deflated Sharpe ratio of the best combination: {dsr['dsr']:.3f} over {dsr['trials']} trials")
+    print(f"wrote {args.out}/ (sweep.csv, dsr.json, config.json, report.html, summary.json, figures/)")
+    return 0
+
+
+def _sweep_dsr(args: argparse.Namespace, portfolio: pd.DataFrame, grid: dict) -> dict | None:
+    """The deflated Sharpe ratio of the sweep's best combination (re-run to get its daily returns)."""
+    from ._run import run_backtest
+    from ._validation import deflated_sharpe_ratio
+    from ._vbt import Costs, periods_per_year
+
+    if len(portfolio) < 2 or not portfolio["sharpe"].notna().any():
+        return None
+    best = portfolio.iloc[0]
+    chosen = dict(args.param) | {name: (None if pd.isna(best[name]) else best[name]) for name in grid}
+    chosen = {k: (v.item() if hasattr(v, "item") else v) for k, v in chosen.items()}
+    result = run_backtest(
+        args.template, chosen, args.tickers, args.start, args.end, Costs(fees=args.fees, slippage=args.slippage)
+    )
+    returns = result.equity["strategy"].pct_change().dropna().to_numpy()
+    per_year = periods_per_year(result.equity.index)
+    return deflated_sharpe_ratio(returns, portfolio["sharpe"].to_numpy() / np.sqrt(per_year)) | {"params": chosen}
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    windows = []
+    for part in _comma_list(text):
+        start, separator, end = part.partition(":")
+        try:
+            windows.append((int(start), int(end)))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"bad window {part!r}; expected START:END like 0:5 or -1:1") from None
+        if not separator:
+            raise argparse.ArgumentTypeError(f"bad window {part!r}; expected START:END like 0:5 or -1:1")
+    return windows
+
+
+def _study(args: argparse.Namespace) -> int:
+    from signals import load_events
+    from signals._io import atomic_write
+
+    from ._report import write_report
+    from ._study import DEFAULT_WINDOWS, event_study
+
+    calendar = load_events(args.events) if args.events is not None else None
+    windows = args.windows or list(DEFAULT_WINDOWS)
+    started = time.perf_counter()
+    study = event_study(calendar, None, args.tickers, args.types, windows, args.model, args.estimation, args.gap)
+    out = args.out
+    write = {"date_format": "%Y-%m-%d", "float_format": "%.10g", "index": False}
+    atomic_write(
+        out / "abnormal_returns.csv",
+        study.abnormal_returns[["event_id", "ticker", "session", "rel_day", "ar", "event_type", "group"]].to_csv(
+            **write
+        ),
+    )
+    atomic_write(out / "car.csv", study.car.to_csv(**write))
+    atomic_write(out / "tests.csv", study.tests.to_csv(**write))
+    atomic_write(out / "dropped.csv", study.dropped.to_csv(**write))
+    config = {
+        "command": "study",
+        "types": args.types,
+        "tickers": args.tickers,
+        "windows": windows,
+        "model": args.model,
+        "estimation": args.estimation,
+        "gap": args.gap,
+        "events": None if args.events is None else str(args.events),
+    }
+    atomic_write(out / "config.json", json.dumps(config, indent=2))
+    if args.placebo:
+        from ._validation import empirical_p_value, placebo_calendars, placebo_cars
+
+        base = calendar if calendar is not None else load_events()
+        if args.types:
+            base = base.filter(types=args.types)
+        draws = placebo_cars(study, placebo_calendars(base, args.placebo, seed=0))
+        rows = []
+        for window, part in draws.groupby("window"):
+            start, end = (int(v) for v in window.split(":"))
+            real = study.car[(study.car["window_start"] == start) & (study.car["window_end"] == end)]["car"].mean()
+            rows.append(part.assign(actual=real, p_value=empirical_p_value(real, part["mean_car"].to_numpy())))
+        atomic_write(out / "placebo_car.csv", pd.concat(rows).to_csv(index=False, float_format="%.10g"))
+    write_report(out, title="reelab event study")
+    everything = study.tests[study.tests["group"] == "all"].pivot(index="window", columns="statistic", values="p_value")
+    print(
+        f"reelab study: {study.car.groupby(['event_id', 'ticker']).ngroups} event-asset pairs, model {args.model}, "
+        f"{len(study.dropped)} dropped ({time.perf_counter() - started:.1f} s)"
+    )
+    print("mean CAR by event type and window:")
+    print(
+        study.car.groupby(["event_type", "window_start", "window_end"])["car"]
+        .mean()
+        .unstack([1, 2])
+        .to_string(float_format=lambda v: f"{v:+.2%}")
+    )
+    print("p-values, all events:")
+    print(everything.to_string(float_format=lambda v: f"{v:.3f}"))
+    print(f"wrote {out}/ (abnormal_returns.csv, car.csv, tests.csv, dropped.csv, report.html, summary.json, figures/)")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from ._report import write_report
+
+    if not args.folder.is_dir():
+        raise ReelabError(f"{args.folder} is not a folder of reelab results")
+    path = write_report(args.folder)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB), summary.json and figures/")
     return 0
 
 
 COMMANDS = {
     ("run", None): _run,
     ("sweep", None): _sweep,
+    ("study", None): _study,
+    ("report", None): _report,
     ("signals", "build"): _signals_build,
     ("events", "list"): _events_list,
     ("events", "show"): _events_show,

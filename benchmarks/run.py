@@ -29,7 +29,8 @@ def _wall(command: list[str], env: dict[str, str]) -> float:
 def _stages() -> dict[str, float]:
     import backtests._run as run_module
     from backtests import Costs, build_context, load_prices
-    from backtests._report import render_report
+    from backtests._report import write_report
+    from backtests._validation import attribution
     from signals import load_events, load_universe
     from strategies import get
 
@@ -51,7 +52,12 @@ def _stages() -> dict[str, float]:
     clock("event_drift signals", template.build, context, params)
     clock("import vectorbt", __import__, "vectorbt")
     result = clock("backtest + stats (run_backtest)", run_module.run_backtest, costs=Costs())
-    clock("render report", render_report, result)
+    folder = Path(tempfile.mkdtemp())
+    result.stats.to_csv(folder / "stats.csv")
+    result.equity.to_csv(folder / "equity.csv")
+    result.trades.to_csv(folder / "trades.csv", index=False)
+    clock("attribution", lambda: attribution(result).to_csv(folder / "attribution.csv", index=False))
+    clock("render report (HTML, PNG, summary)", write_report, folder)
     return timings
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -61,7 +62,7 @@ def test_run_writes_outputs_and_is_byte_identical_across_runs(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "portfolio" in printed and "B&H" in printed and "MP" in printed
     assert main([*SMALL, "--out", str(second)]) == 0
-    for name in ("stats.csv", "trades.csv", "equity.csv", "config.json"):
+    for name in ("stats.csv", "trades.csv", "equity.csv", "config.json", "attribution.csv", "summary.json"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     stats = pd.read_csv(first / "stats.csv", index_col=[0, 1])
     assert {"portfolio", "MP", "LYC", "300748"} <= set(stats.index.get_level_values(0))
@@ -115,3 +116,44 @@ def test_sweep_command_writes_a_tidy_csv(tmp_path, capsys):
     assert "best combinations" in capsys.readouterr().out
     assert _exit_code(["sweep", "--grid", "horizon", "--out", str(tmp_path)]) == 2
     assert "expected NAME=V1,V2" in capsys.readouterr().err
+
+
+def test_study_command_writes_the_study_files(tmp_path, capsys):
+    arguments = ["study", "--types", "restriction_tightening", "--tickers", "MP,LYC,600111", "--windows", "0:5,-1:1"]
+    assert main([*arguments, "--out", str(tmp_path)]) == 0
+    assert "mean CAR" in capsys.readouterr().out
+    ars = pd.read_csv(tmp_path / "abnormal_returns.csv")
+    assert list(ars.columns[:5]) == ["event_id", "ticker", "session", "rel_day", "ar"]
+    car = pd.read_csv(tmp_path / "car.csv")
+    assert list(car.columns) == [
+        "event_id",
+        "event_type",
+        "ticker",
+        "group",
+        "window_start",
+        "window_end",
+        "car",
+        "t_stat",
+    ]
+    tests = pd.read_csv(tmp_path / "tests.csv")
+    assert {"group", "window", "statistic", "value", "p_value"} <= set(tests.columns)
+    assert set(tests["window"]) == {"0:5", "-1:1"}
+    for name in ("report.html", "summary.json", "figures/car_paths.png"):
+        assert (tmp_path / name).is_file()
+    assert _exit_code(["study", "--windows", "5", "--out", str(tmp_path)]) == 2
+
+
+def test_report_command_rebuilds_a_folder(tmp_path, capsys):
+    assert main(["run", "--tickers", "MP,LYC", "--start", "2024-06-01", "--out", str(tmp_path)]) == 0
+    (tmp_path / "report.html").unlink()
+    assert main(["report", str(tmp_path)]) == 0
+    report = (tmp_path / "report.html").read_text()
+    assert "Per-event attribution" in report and "Equity and drawdown" in report and "<script src=" not in report
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary["run"]["strategy"]) >= {"total_return", "sharpe", "max_drawdown"}
+    assert (tmp_path / "figures" / "equity.png").is_file()
+    assert main(["report", str(tmp_path / "nothing")]) == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["report", str(empty)]) == 2
+    assert "no results to report" in capsys.readouterr().err
