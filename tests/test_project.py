@@ -68,3 +68,24 @@ def test_readme_tour_runs(tmp_path, monkeypatch):
     exec(compile(tour, "README.md", "exec"), namespace)
     assert namespace["result"].summary().loc["portfolio", "trades:strategy"] > 0
     assert "my-1" in [event.id for event in namespace["mine"]]
+
+
+def test_quickstart_notebook_runs(tmp_path):
+    """examples/quickstart.ipynb executes from top to bottom (nbclient, a fresh kernel, no network)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(ROOT / "examples" / "quickstart.ipynb", as_version=4)
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("empirical p" in str(o.get("text", "")) for o in outputs)
+
+
+def test_seed_claims_script_runs():
+    shown = subprocess.run([sys.executable, str(ROOT / "examples" / "seed_claims.py")], capture_output=True, text=True,
+                           check=True).stdout  # fmt: skip
+    assert "largest one-session move: +7.88% on 2025-06-11" in shown  # quoted in the README
+    assert "2025-10-09-RT" in shown and "2025-11-07-EP" in shown
