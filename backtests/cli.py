@@ -219,6 +219,21 @@ def _build_parser() -> argparse.ArgumentParser:
         "validate", help="check an event file and report every problem with its line number"
     )
     validate.add_argument("file", type=Path, help="event file (CSV, JSON or YAML)")
+    extract = events_commands.add_parser(
+        "extract",
+        help="candidate events from news text, linked to the calendar",
+        description="Find candidate policy events in article text files (type, date with precision, window end, "
+        "countries, elements, confidence, evidence) and link them to the shipped calendar.",
+    )
+    extract.add_argument("files", type=Path, nargs="+", metavar="FILE", help="article text files")
+    extract.add_argument("--published", type=_date, help="publication date (default: the dateline of each file)")
+    extract.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    extract.add_argument(
+        "--append-to",
+        type=Path,
+        metavar="EVENTS.csv",
+        help="append the candidates new to that file (validated, atomic, no duplicates)",
+    )
     return parser
 
 
@@ -566,6 +581,118 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+EXTRACT_COLUMNS = [
+    "file",
+    "date",
+    "precision",
+    "type",
+    "confidence",
+    "calendar_id",
+    "window_end",
+    "countries_included",
+    "countries_excluded",
+    "elements",
+    "span",
+    "evidence",
+]
+
+
+def _events_extract(args: argparse.Namespace) -> int:
+    from signals import extract_events, link_events, load_events
+
+    calendar = load_events()
+    rows, found = [], []
+    for file in args.files:
+        if not file.is_file():
+            raise ReelabError(f"no such article file: {file}")
+        text = file.read_text(encoding="utf-8", errors="replace")
+        candidates = link_events(extract_events(text, args.published), calendar)
+        found += [(file, candidate) for candidate in candidates]
+        rows += [{"file": str(file)} | candidate.to_dict() for candidate in candidates]
+    table = pd.DataFrame(rows, columns=EXTRACT_COLUMNS)
+    if args.format == "csv":
+        sys.stdout.write(table.to_csv(index=False))
+    elif args.format == "json":
+        print(json.dumps(rows, indent=2))
+    else:
+        shown = table.drop(columns=["span", "countries_excluded", "elements"]).assign(
+            evidence=table["evidence"].str.slice(0, 70), calendar_id=table["calendar_id"].replace("", "NEW")
+        )
+        print(shown.to_string(index=False) if len(shown) else "no candidate events found")
+    if args.append_to is not None:
+        added = _append_candidates(args.append_to, found)
+        print(f"appended {added} new event(s) to {args.append_to}", file=sys.stderr)
+    return 0
+
+
+def _append_candidates(path: Path, found: list) -> int:
+    """Append candidates absent from ``path`` (same type within the date tolerance), validated and atomic."""
+    import csv
+    import io
+
+    import seeds.build_events as builder
+    from signals import link_events, load_events
+    from signals._event_files import COLUMNS
+    from signals._io import atomic_write
+
+    existing = load_events(path) if path.exists() else None
+    text = path.read_text(encoding="utf-8") if path.exists() else ",".join(COLUMNS) + "\n"
+    header = next(csv.reader(io.StringIO(text)))
+    ids = {event.id for event in existing.all_versions} if existing is not None else set()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator="\n")
+    added = 0
+    for file, candidate in found:
+        if existing is not None and link_events([candidate], existing)[0].calendar_id:
+            continue  # already in the file
+        base = f"{candidate.date:%Y-%m-%d}-{builder.CODES[str(candidate.type)]}"
+        event_id = base
+        while event_id in ids:
+            event_id = f"{base}-x{len(ids)}"
+        ids.add(event_id)
+        tightening = str(candidate.type) in builder.TIGHTENING_TYPES
+        writer.writerow(
+            {
+                "id": event_id,
+                "type": str(candidate.type),
+                "announced": f"{candidate.date:%Y-%m-%d}",
+                "tz": builder.WIRE_REPORT_ZONE,
+                "window_end": candidate.window_end.isoformat() if candidate.window_end else "",
+                "direction": "tightening" if tightening else "easing",
+                "severity": "1",
+                "countries_included": ";".join(candidate.countries_included),
+                "countries_excluded": ";".join(candidate.countries_excluded),
+                "elements": ";".join(candidate.elements),
+                "confidence": "single_source" if candidate.precision == "day" else "uncertain",
+                "source": str(file),
+                "description": f"extracted ({candidate.precision} precision): {candidate.evidence[:300]}",
+            }
+        )
+        existing = _load_text(text + buffer.getvalue(), path)  # later candidates must not repeat this one
+        added += 1
+    if added:
+        combined = (text if text.endswith("\n") else text + "\n") + buffer.getvalue()
+        _load_text(combined, path)  # validate the whole file before writing it
+        atomic_write(path, combined)
+    return added
+
+
+def _load_text(text: str, like: Path):
+    """Validate event-file text by loading it from a temporary copy (removed afterwards)."""
+    import os
+    import tempfile
+
+    from signals import load_events
+
+    handle, name = tempfile.mkstemp(suffix=like.suffix or ".csv")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        return load_events(name)
+    finally:
+        os.unlink(name)
+
+
 COMMANDS = {
     ("run", None): _run,
     ("sweep", None): _sweep,
@@ -575,6 +702,7 @@ COMMANDS = {
     ("events", "list"): _events_list,
     ("events", "show"): _events_show,
     ("events", "validate"): _events_validate,
+    ("events", "extract"): _events_extract,
 }
 
 

@@ -8,6 +8,7 @@ imports vectorbt or numba.
 from ._align import Alignment, align_events, exchange_calendar, first_sessions_after
 from ._event_files import load_events, validate_events
 from ._events import AFTER_CLOSE, Confidence, Direction, Event, EventCalendar, EventType
+from ._extract import Candidate, extract_events, find_dateline, link_events
 from ._job import write_signals
 from ._panel import SIGNALS, SignalParams, build_signals
 from ._universe import CLASS_EXPOSURE, ChinaExposure, load_universe, select_tickers
@@ -18,6 +19,7 @@ __all__ = [
     "CLASS_EXPOSURE",
     "SIGNALS",
     "Alignment",
+    "Candidate",
     "ChinaExposure",
     "Confidence",
     "Direction",
@@ -29,7 +31,10 @@ __all__ = [
     "align_events",
     "build_signals",
     "exchange_calendar",
+    "extract_events",
+    "find_dateline",
     "first_sessions_after",
+    "link_events",
     "load_events",
     "load_universe",
     "select_tickers",

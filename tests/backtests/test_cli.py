@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from backtests.cli import main
+from signals import load_events
 
 REELAB = Path(sys.executable).with_name("reelab")
 SMALL = ["run", "--tickers", "MP,LYC,300748", "--start", "2025-01-01"]
@@ -157,3 +159,42 @@ def test_report_command_rebuilds_a_folder(tmp_path, capsys):
     empty.mkdir()
     assert main(["report", str(empty)]) == 2
     assert "no results to report" in capsys.readouterr().err
+
+
+ARTICLE = """China approves more rare earth export permits
+By Staff / 2025-06-13
+China has approved a number of export license applications for rare earth-related items, the Ministry of
+Commerce said on Thursday. On March 3, 2025, MOFCOM imposed export controls on graphite anodes.
+Beijing is considering new export controls on magnets.
+"""
+
+
+def test_events_extract_csv_uses_the_dateline_and_links(tmp_path, capsys):
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE)
+    assert main(["events", "extract", str(article), "--format", "csv"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
+    assert list(table.columns[:7]) == ["file", "date", "precision", "type", "confidence", "calendar_id", "window_end"]
+    assert {"file", "date", "precision", "type", "confidence", "calendar_id", "evidence"} <= set(table.columns)
+    rows = {(r.date, r.type): r.calendar_id for r in table.itertuples()}
+    assert rows == {("2025-06-12", "permit_approval"): "2025-06-12-PA", ("2025-03-03", "restriction_tightening"): ""}
+    assert main(["events", "extract", str(article), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["type"]
+
+
+def test_events_extract_appends_new_events_once(tmp_path, capsys, write_events):
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE)
+    target = write_events({"id": "known", "type": "permit_approval", "direction": "easing", "announced": "2025-06-12"})
+    before = target.read_text()
+    for _ in range(2):  # the second run finds nothing new
+        assert main(["events", "extract", str(article), "--append-to", str(target), "--format", "csv"]) == 0
+    capsys.readouterr()
+    calendar = load_events(target)
+    assert target.read_text().startswith(before)
+    assert sorted(e.id for e in calendar) == ["2025-03-03-RT", "known"]  # the permit news was already there
+    assert calendar.get("2025-03-03-RT").source == str(article)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,type\nx,nope\n")
+    assert main(["events", "extract", str(article), "--append-to", str(bad)]) == 2
+    assert bad.read_text() == "id,type\nx,nope\n"  # nothing half-written
