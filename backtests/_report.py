@@ -22,6 +22,8 @@ import pandas as pd
 
 from signals._io import atomic_write
 
+from ._sweep import combination_params
+
 __all__ = ["write_report"]
 
 PORTFOLIO = "portfolio"
@@ -417,11 +419,9 @@ def _study_section(folder: Path, summary: dict, first: list[bool]) -> str:
     import matplotlib.pyplot as plt
     import plotly.graph_objects as go
 
-    frame = abnormal.sort_values("rel_day")
-    frame["cum"] = frame.groupby(["event_id", "ticker"])["ar"].cumsum()
-    paths = frame.groupby(["event_type", "rel_day"])["cum"].agg(["mean", "std", "count"]).reset_index()
-    half = 1.96 * paths["std"] / np.sqrt(paths["count"])
-    paths["low"], paths["high"] = paths["mean"] - half, paths["mean"] + half
+    from ._study import car_paths
+
+    paths = car_paths(abnormal)
     figure = go.Figure()
     static, axis = plt.subplots(figsize=(10, 4.5))
     major = {
@@ -531,9 +531,7 @@ def _sweep_section(folder: Path, summary: dict, first: list[bool]) -> str:
     summary["sweep"] = {
         "combinations": len(portfolio),
         "best_sharpe": float(best["sharpe"]),
-        "best_params": {
-            p: None if pd.isna(best[p]) else getattr(best[p], "item", lambda v=best[p]: v)() for p in params
-        },
+        "best_params": combination_params(best, params),
     }
     dsr_path = folder / "dsr.json"
     if dsr_path.is_file():

@@ -209,15 +209,22 @@ class StudyResult:
 
     def car_paths(self) -> pd.DataFrame:
         """Mean cumulative abnormal return by event type and relative day, with a 95% band."""
-        frame = self.abnormal_returns.sort_values("rel_day")
-        frame = frame.assign(cum=frame.groupby(["event_id", "ticker"])["ar"].cumsum())
-        grouped = frame.groupby(["event_type", "rel_day"])["cum"]
-        paths = grouped.agg(["mean", "std", "count"]).reset_index()
-        half = 1.96 * paths["std"] / np.sqrt(paths["count"])
-        return paths.assign(low=paths["mean"] - half, high=paths["mean"] + half)
+        return car_paths(self.abnormal_returns)
 
 
-def _returns_on_own_sessions(close: pd.DataFrame, ticker: str, benchmark: str) -> tuple[pd.Series, pd.Series]:
+def car_paths(abnormal_returns: pd.DataFrame) -> pd.DataFrame:
+    """Mean CAR (cumulated from the first relative day) by event type and relative day, with a 95% band.
+
+    ``abnormal_returns`` has the columns of :attr:`StudyResult.abnormal_returns` (or abnormal_returns.csv).
+    """
+    frame = abnormal_returns.sort_values("rel_day")
+    frame = frame.assign(cum=frame.groupby(["event_id", "ticker"])["ar"].cumsum())
+    paths = frame.groupby(["event_type", "rel_day"])["cum"].agg(["mean", "std", "count"]).reset_index()
+    half = 1.96 * paths["std"] / np.sqrt(paths["count"])
+    return paths.assign(low=paths["mean"] - half, high=paths["mean"] + half)
+
+
+def returns_on_own_sessions(close: pd.DataFrame, ticker: str, benchmark: str) -> tuple[pd.Series, pd.Series]:
     own = close[ticker].dropna()
     market = close[benchmark].ffill().reindex(own.index)
     return own.pct_change(), market.pct_change()
@@ -284,7 +291,7 @@ def event_study(
     for row in alignment.table.itertuples():
         benchmark = universe.at[row.asset, "benchmark"]
         if row.asset not in returns_cache:
-            returns_cache[row.asset] = _returns_on_own_sessions(close, row.asset, benchmark)
+            returns_cache[row.asset] = returns_on_own_sessions(close, row.asset, benchmark)
         asset_returns, market_returns = returns_cache[row.asset]
         position = asset_returns.index.searchsorted(row.session)
         estimate = estimate_pair(

@@ -19,7 +19,7 @@ from strategies import StrategyContext, StrategySignals, apply_market_rules
 from ._run import PORTFOLIO, prepare
 from ._vbt import FLAT, METRICS, Costs, periods_per_year, simulate
 
-__all__ = ["run_stacked", "stack_signals", "sweep"]
+__all__ = ["combination_params", "run_stacked", "stack_signals", "sweep"]
 
 #: Cells (sessions x columns) simulated per vectorbt call: bounds the memory of one chunk.
 CHUNK_CELLS = 25_000_000
@@ -32,6 +32,17 @@ def _combinations(grid: Mapping[str, Sequence]) -> list[dict[str, Any]]:
         if isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:
             raise ParameterError(f"grid[{name}]", values, "a non-empty list of values")
     return [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+
+
+def combination_params(row: pd.Series, names) -> dict[str, Any]:
+    """The parameters of one sweep row as plain Python values (missing values, read back as NaN, are None)."""
+    values = {}
+    for name in names:
+        value = row[name]
+        if isinstance(value, float) and np.isnan(value):
+            value = None
+        values[name] = value.item() if hasattr(value, "item") else value
+    return values
 
 
 def stack_signals(built: list[StrategySignals], close: pd.DataFrame) -> StrategySignals:

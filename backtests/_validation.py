@@ -16,7 +16,7 @@ from signals import EventCalendar, exchange_calendar
 from signals.errors import ParameterError
 
 from ._run import PORTFOLIO, BacktestResult, build_context, prepare, resolve_params, run_backtest
-from ._study import StudyResult, estimate_pair
+from ._study import StudyResult, estimate_pair, returns_on_own_sessions
 from ._vbt import Costs
 
 __all__ = [
@@ -199,7 +199,7 @@ def walk_forward(
     evaluates the in-sample best combination (by portfolio ``select_by``) on the test block.
     Returns one row per fold with the chosen parameters and in-sample / out-of-sample stats.
     """
-    from ._sweep import sweep
+    from ._sweep import combination_params, sweep
 
     spec = strategies.get(template)
     context = prepare(spec, resolve_params(spec, None), tickers)
@@ -216,10 +216,7 @@ def walk_forward(
         train = sweep(template, grid, list(close.columns), end=train_end, costs=costs, progress=False)
         portfolio = train[train["scope"] == PORTFOLIO].reset_index(drop=True)
         best = portfolio.loc[portfolio[select_by].idxmax()]
-        chosen = {
-            name: (None if isinstance(best[name], float) and np.isnan(best[name]) else best[name]) for name in grid
-        }
-        chosen = {k: (v.item() if hasattr(v, "item") else v) for k, v in chosen.items()}
+        chosen = combination_params(best, grid)
         test = run_backtest(template, chosen, list(close.columns), start=test_start, end=test_end, costs=costs)
         outcome = test.stats.loc[(PORTFOLIO, "strategy")]
         rows.append(
@@ -252,20 +249,26 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
     """
     universe, close = result.universe, result.close
     benchmarks = sorted(set(universe.loc[[t for t in close.columns if t in universe.index], "benchmark"]))
-    market_close = load_prices_for(benchmarks, close.index)
+    prices = pd.concat([close, load_prices_for(benchmarks, close.index).drop(columns=close.columns, errors="ignore")],
+                       axis=1)  # fmt: skip
+    returns: dict[str, tuple[pd.Series, pd.Series]] = {}
     trades = result.trades.dropna(subset=["event_ids"])
     per_trade = []
     for trade in trades.itertuples():
         abnormal = np.nan
         if trade.asset in universe.index and pd.notna(trade.exit_session):
-            own = close[trade.asset].dropna()
-            market = market_close[universe.at[trade.asset, "benchmark"]].ffill().reindex(own.index)
-            asset_returns, market_returns = own.pct_change().to_numpy(), market.pct_change().to_numpy()
-            zero = own.index.searchsorted(trade.event_session)
-            first = own.index.get_loc(trade.entry_session) - zero + 1
-            last = own.index.get_loc(trade.exit_session) - zero
+            if trade.asset not in returns:
+                returns[trade.asset] = returns_on_own_sessions(
+                    prices, trade.asset, universe.at[trade.asset, "benchmark"]
+                )
+            asset_returns, market_returns = returns[trade.asset]
+            sessions = asset_returns.index
+            zero = sessions.searchsorted(trade.event_session)
+            first = sessions.get_loc(trade.entry_session) - zero + 1
+            last = sessions.get_loc(trade.exit_session) - zero
             if last >= first:
-                estimate = estimate_pair(asset_returns, market_returns, zero, list(range(first, last + 1)))
+                days = list(range(first, last + 1))
+                estimate = estimate_pair(asset_returns.to_numpy(), market_returns.to_numpy(), zero, days)
                 if not isinstance(estimate, str):
                     abnormal = estimate.car((first, last)) * (1 if trade.side == "long" else -1)
         events = trade.event_ids.split(";")

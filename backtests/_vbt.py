@@ -43,14 +43,13 @@ def periods_per_year(index: pd.DatetimeIndex) -> float:
     return (len(index) - 1) / years if years > 0 else 252.0
 
 
-def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, group: bool = False, filled: bool = False):
+def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, filled: bool = False):
     """Run ``signals`` with vectorbt and return the Portfolio.
 
     Signal style: each traded column has its own cash (``init_cash`` each) unless the template
     groups columns to share cash (``signals.group_by`` with ``cash_sharing``, e.g. option contracts
     on one underlying). Target style (``signals.target_weights``): all assets share one pool of
-    ``init_cash`` per asset and are rebalanced to the weights where given. With ``group=True``
-    every column forms one portfolio whose value is the sum. Prices are forward-filled only to
+    ``init_cash`` per asset and are rebalanced to the weights where given. Prices are forward-filled only to
     value positions on days a column's exchange is closed (``filled=True``: the caller did it);
     orders sit on the column's own sessions.
     """
@@ -102,7 +101,6 @@ def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, group:
         # (and not cached on disk), so mixed layouts would each cost a fresh numba compile.
         return np.asfortranarray(frame.to_numpy(dtype=bool))  # column-major: what the simulator walks
 
-    group_by = True if group else signals.group_by
     return vbt.Portfolio.from_signals(
         **common,
         entries=flags(signals.entries),
@@ -125,18 +123,18 @@ def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, group:
         upon_stop_update="override",
         use_stops=used(signals.sl_stop) or used(signals.tp_stop),
         init_cash=costs.init_cash,
-        cash_sharing=signals.cash_sharing and not group,
+        cash_sharing=signals.cash_sharing,
         call_seq="default",
-        group_by=group_by,
+        group_by=signals.group_by,
     )
 
 
-def buy_and_hold(close: pd.DataFrame, costs: Costs, group: bool = False):
+def buy_and_hold(close: pd.DataFrame, costs: Costs):
     """The benchmark: buy each asset at its first price and hold it, with the same costs."""
     first = close.notna() & close.ffill().shift().isna()
     nothing = pd.DataFrame(False, index=close.index, columns=close.columns)
     holding = StrategySignals(first, nothing, nothing, nothing, None, None, pd.DataFrame())
-    return simulate(close, holding, costs, group)
+    return simulate(close, holding, costs)
 
 
 def performance(value: pd.Series, per_year: float) -> dict[str, float]:

@@ -90,6 +90,26 @@ def _grid_axis(text: str) -> tuple[str, list]:
     return name.strip(), [_value(value) for value in values.split(",") if value.strip()]
 
 
+def _add_backtest_arguments(parser: argparse.ArgumentParser, param_help: str) -> None:
+    """The template, its parameters, the assets, the window and the costs: shared by run and sweep."""
+    parser.add_argument(
+        "--template",
+        default="event_drift",
+        help="strategy template: event_drift (default), window_optionality, relative_value, regime_tilt, permit_fade",
+    )
+    parser.add_argument(
+        "--param", type=_assignment, action="append", default=[], metavar="NAME=VALUE",
+        help=f"{param_help} (repeatable)",
+    )  # fmt: skip
+    parser.add_argument("--tickers", type=_comma_list, help="comma-separated tickers (default: the template's)")
+    parser.add_argument("--start", type=_date, help="first session, YYYY-MM-DD (default: start of the data)")
+    parser.add_argument("--end", type=_date, help="last session, YYYY-MM-DD (default: end of the data)")
+    parser.add_argument("--fees", type=_fraction, default=0.001, help="fees per order, fraction (default 0.001)")
+    parser.add_argument(
+        "--slippage", type=_fraction, default=0.001, help="slippage per order, fraction (default 0.001)"
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="reelab", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -99,22 +119,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Run events -> signals -> template -> vectorbt backtest and write stats.csv, trades.csv, "
         "equity.csv, config.json and report.html to --out.",
     )
-    run.add_argument(
-        "--template",
-        default="event_drift",
-        help="strategy template: event_drift (default), window_optionality, relative_value, regime_tilt, permit_fade",
-    )
-    run.add_argument(
-        "--param",
-        type=_assignment,
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="any template parameter, e.g. --param leg=call --param hedges=600111+600392 (repeatable)",
-    )
-    run.add_argument("--tickers", type=_comma_list, help="comma-separated tickers (default: all traded assets)")
-    run.add_argument("--start", type=_date, help="first session, YYYY-MM-DD (default: start of the data)")
-    run.add_argument("--end", type=_date, help="last session, YYYY-MM-DD (default: end of the data)")
+    _add_backtest_arguments(run, "any template parameter, e.g. --param leg=call --param hedges=600111+600392")
     run.add_argument("--events", type=Path, help="event CSV to use instead of the shipped calendar")
     run.add_argument("--event-types", type=_comma_list, help="event types that trade (comma-separated)")
     run.add_argument("--horizon", type=int, help="sessions to hold a position (default 10)")
@@ -122,8 +127,6 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stop-loss", type=_fraction, help="stop-loss as a fraction, e.g. 0.08")
     run.add_argument("--take-profit", type=_fraction, help="take-profit as a fraction, e.g. 0.15")
     run.add_argument("--allow-short", action="store_true", help="open shorts on negative signals")
-    run.add_argument("--fees", type=_fraction, default=0.001, help="fees per order, fraction (default 0.001)")
-    run.add_argument("--slippage", type=_fraction, default=0.001, help="slippage per order, fraction (default 0.001)")
     run.add_argument(
         "--placebo",
         type=int,
@@ -139,7 +142,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Run every combination of --grid as broadcast vectorbt calls (in memory-bounded chunks) and "
         "write sweep.csv (one row per combination x scope, with the parameters and the stats) and config.json.",
     )
-    sweep.add_argument("--template", default="event_drift", help="strategy template (default: event_drift)")
+    _add_backtest_arguments(sweep, "a fixed parameter for every combination")
     sweep.add_argument(
         "--grid",
         type=_grid_axis,
@@ -149,19 +152,6 @@ def _build_parser() -> argparse.ArgumentParser:
         help="a parameter and its values, e.g. --grid horizon=5,10,21 --grid stop_loss=none,0.05 (repeatable; "
         "without --grid, the template's documented grid)",
     )
-    sweep.add_argument(
-        "--param",
-        type=_assignment,
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a fixed parameter for every combination (repeatable)",
-    )
-    sweep.add_argument("--tickers", type=_comma_list, help="comma-separated tickers (default: the template's)")
-    sweep.add_argument("--start", type=_date, help="first session, YYYY-MM-DD")
-    sweep.add_argument("--end", type=_date, help="last session, YYYY-MM-DD")
-    sweep.add_argument("--fees", type=_fraction, default=0.001, help="fees per order, fraction (default 0.001)")
-    sweep.add_argument("--slippage", type=_fraction, default=0.001, help="slippage per order (default 0.001)")
     sweep.add_argument("--chunk-size", type=int, help="combinations per vectorbt call (default: memory-bounded)")
     sweep.add_argument("--out", type=Path, required=True, help="output folder")
 
@@ -477,14 +467,14 @@ def _sweep(args: argparse.Namespace) -> int:
 def _sweep_dsr(args: argparse.Namespace, portfolio: pd.DataFrame, grid: dict) -> dict | None:
     """The deflated Sharpe ratio of the sweep's best combination (re-run to get its daily returns)."""
     from ._run import run_backtest
+    from ._sweep import combination_params
     from ._validation import deflated_sharpe_ratio
     from ._vbt import Costs, periods_per_year
 
     if len(portfolio) < 2 or not portfolio["sharpe"].notna().any():
         return None
     best = portfolio.iloc[0]
-    chosen = dict(args.param) | {name: (None if pd.isna(best[name]) else best[name]) for name in grid}
-    chosen = {k: (v.item() if hasattr(v, "item") else v) for k, v in chosen.items()}
+    chosen = dict(args.param) | combination_params(best, grid)
     result = run_backtest(
         args.template, chosen, args.tickers, args.start, args.end, Costs(fees=args.fees, slippage=args.slippage)
     )
