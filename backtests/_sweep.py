@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -14,7 +13,7 @@ import pandas as pd
 import strategies
 from signals import EventCalendar
 from signals.errors import ParameterError
-from strategies import StrategyContext, StrategySignals, apply_market_rules
+from strategies import StrategyContext, StrategySignals, market_locks, plan_frame
 
 from ._run import PORTFOLIO, prepare
 from ._vbt import FLAT, METRICS, Costs, periods_per_year, simulate
@@ -45,17 +44,24 @@ def combination_params(row: pd.Series, names) -> dict[str, Any]:
     return values
 
 
-def stack_signals(built: list[StrategySignals], close: pd.DataFrame) -> StrategySignals:
+def stack_signals(
+    built: list[StrategySignals], close: pd.DataFrame
+) -> tuple[StrategySignals, np.ndarray, list[pd.DataFrame]]:
     """Put the signals of several parameter combinations side by side (one vectorbt call).
 
-    Columns become (combination, column); stops, sizes and cash groups become per-column arrays.
-    The stacked ``close`` is forward-filled (prices to value positions with).
+    Columns become (combination, column); stops, time stops, sizes and cash groups become
+    per-column arrays. The stacked ``close`` is forward-filled (prices to value positions with);
+    also returned are the mask of real prices (for the simulator) and each combination's traded frame.
     """
-    filled: dict[int, pd.DataFrame] = {}  # forward-filled once per distinct price frame
-    traded = []
+    filled: dict[int, tuple[pd.DataFrame, np.ndarray]] = {}  # forward-filled once per distinct price frame
+    traded, observed, originals = [], [], []
     for signal in built:
         frame = signal.close if signal.close is not None else close
-        traded.append(filled.setdefault(id(frame), frame.ffill()))
+        if id(frame) not in filled:
+            filled[id(frame)] = (frame.ffill(), frame.notna().to_numpy())
+        traded.append(filled[id(frame)][0])
+        observed.append(filled[id(frame)][1])
+        originals.append(frame)
     columns = pd.MultiIndex.from_tuples(
         [(number, column) for number, frame in enumerate(traded) for column in frame.columns], names=["combo", "column"]
     )
@@ -71,6 +77,7 @@ def stack_signals(built: list[StrategySignals], close: pd.DataFrame) -> Strategy
         )[None, :]
 
     first = built[0]
+    time_stops = per_column([s.time_stop for s in built])
     if first.target_weights is not None:
         group_by = columns.get_level_values("combo")
     elif first.group_by is not None:
@@ -79,21 +86,23 @@ def stack_signals(built: list[StrategySignals], close: pd.DataFrame) -> Strategy
         )
     else:
         group_by = None
-    return StrategySignals(
+    signals = StrategySignals(
         entries=stacked([s.entries for s in built], bool),
         exits=stacked([s.exits for s in built], bool),
         short_entries=stacked([s.short_entries for s in built], bool),
         short_exits=stacked([s.short_exits for s in built], bool),
         sl_stop=per_column([s.sl_stop for s in built]),
         tp_stop=per_column([s.tp_stop for s in built]),
-        trades=pd.DataFrame(),
+        plan=plan_frame(),
         sl_trail=per_column([s.sl_trail for s in built]).astype(bool),
+        time_stop=np.nan_to_num(time_stops).astype(np.int64),
         close=stacked(traded, float),
         target_weights=None if first.target_weights is None else stacked([s.target_weights for s in built], float),
         size=per_column([s.size for s in built]),
         cash_sharing=first.cash_sharing,
         group_by=group_by,
     )
+    return signals, np.concatenate(observed, axis=1), originals
 
 
 def _first_last(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -239,22 +248,19 @@ def run_stacked(
     show = progress if progress is not None else (len(chunks) > 1 and sys.stderr.isatty())
     from tqdm.auto import tqdm
 
-    ruled: dict[tuple, tuple] = {}
+    buy_locked, sell_locked = base.memo(("locks",), lambda: market_locks(base.close, base.universe))
     results = []
     for chunk in tqdm(chunks, desc=f"backtests of {spec.name}", unit="chunk", disable=not show, file=sys.stderr):
         built = []
         for number in chunk:
             context = contexts[number] if len(contexts) > 1 else contexts[0]
-            signals = spec.build(context, params[number])
-            key = tuple(id(getattr(signals, name)) for name in ("entries", "exits", "short_entries", "short_exits"))
-            if key not in ruled:  # combinations that differ only in stops share their orders
-                ruled[key] = (signals, apply_market_rules(signals, base.close, base.universe)[0])
-            frames = {
-                name: getattr(ruled[key][1], name) for name in ("entries", "exits", "short_entries", "short_exits")
-            }
-            built.append(dataclasses.replace(signals, **frames))
-        stacked = stack_signals(built, base.close)
-        portfolio = simulate(base.close, stacked, costs, filled=True)
+            built.append(spec.build(context, params[number]))
+        stacked, observed, traded = stack_signals(built, base.close)
+        locks = tuple(
+            np.concatenate([frame.reindex(columns=own.columns, fill_value=False).to_numpy() for own in traded], axis=1)
+            for frame in (buy_locked, sell_locked)
+        )
+        portfolio = simulate(base.close, stacked, costs, filled=True, observed=observed, locks=locks).portfolio
         stats = _chunk_stats(portfolio, stacked, base.close, costs, per_year)
         stats.index = stats.index.set_levels(stats.index.levels[0] + chunk.start, level="combo")
         results.append(stats)

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from signals.errors import ParameterError
-from strategies import StrategySignals
+from strategies import StrategySignals, plan_frame
 
-__all__ = ["METRICS", "Costs", "buy_and_hold", "performance", "periods_per_year", "simulate"]
+__all__ = ["METRICS", "Costs", "Simulation", "buy_and_hold", "performance", "periods_per_year", "simulate"]
 
 FLAT = 1e-12  # a return series with a smaller standard deviation is treated as flat
 METRICS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "exposure")
@@ -43,19 +43,55 @@ def periods_per_year(index: pd.DatetimeIndex) -> float:
     return (len(index) - 1) / years if years > 0 else 252.0
 
 
-def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, filled: bool = False):
-    """Run ``signals`` with vectorbt and return the Portfolio.
+@dataclass(frozen=True)
+class Simulation:
+    """A vectorbt Portfolio and what reelab's signal function recorded while it ran.
+
+    ``marks`` (sessions x columns, bits of :mod:`backtests._signal_nb`: time exit, signal exit,
+    roll, wait at a limit) and ``deferred`` (2 x columns: buys, sells that waited at a limit) are
+    None for target-weight runs, which do not use the signal function.
+    """
+
+    portfolio: object
+    marks: np.ndarray | None = None
+    deferred: np.ndarray | None = None
+    observed: np.ndarray | None = None  # sessions x columns: where each traded column has a real price
+
+
+def _flags(frame: pd.DataFrame | np.ndarray) -> np.ndarray:
+    # One memory layout for every call: vectorbt's simulator is compiled per argument type
+    # (and not cached on disk), so mixed layouts would each cost a fresh numba compile.
+    values = frame.to_numpy(dtype=bool) if isinstance(frame, pd.DataFrame) else np.asarray(frame, dtype=bool)
+    return np.asfortranarray(values)  # column-major: what the simulator walks
+
+
+def simulate(
+    close: pd.DataFrame,
+    signals: StrategySignals,
+    costs: Costs,
+    filled: bool = False,
+    observed: np.ndarray | None = None,
+    locks: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> Simulation:
+    """Run ``signals`` with vectorbt.
 
     Signal style: each traded column has its own cash (``init_cash`` each) unless the template
     groups columns to share cash (``signals.group_by`` with ``cash_sharing``, e.g. option contracts
-    on one underlying). Target style (``signals.target_weights``): all assets share one pool of
-    ``init_cash`` per asset and are rebalanced to the weights where given. Prices are forward-filled only to
-    value positions on days a column's exchange is closed (``filled=True``: the caller did it);
-    orders sit on the column's own sessions.
+    on one underlying). Entries, the template's exits and the time stop go through reelab's signal
+    function (:func:`backtests._signal_nb.event_window_signal_nb`); ``locks`` (buy_locked,
+    sell_locked; see :func:`strategies.market_locks`) make orders wait at A-share daily limits.
+    Target style (``signals.target_weights``): all assets share one pool of ``init_cash`` per asset
+    and are rebalanced to the weights where given.
+
+    Prices are forward-filled only to value positions on days a column's exchange is closed
+    (``filled=True``: the caller did it and passes ``observed``, the mask of real prices); orders
+    sit on the column's own sessions.
     """
     import vectorbt as vbt
 
     traded = signals.close if signals.close is not None else close
+    if observed is None:
+        observed = traded.notna().to_numpy()
     common = dict(
         close=traded if filled else traded.ffill(),
         price=np.inf,  # fill at the close
@@ -79,7 +115,7 @@ def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, filled
     if signals.target_weights is not None:
         labels = signals.group_by if signals.group_by is not None else np.zeros(traded.shape[1], dtype=int)
         _, per_group = np.unique(np.asarray(labels), return_counts=True)  # groups in sorted label order
-        return vbt.Portfolio.from_orders(
+        portfolio = vbt.Portfolio.from_orders(
             **common,
             size=signals.target_weights,
             size_type="targetpercent",
@@ -89,6 +125,9 @@ def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, filled
             group_by=labels,
             call_seq="auto",  # sell before buying when rebalancing
         )
+        return Simulation(portfolio, observed=observed)
+
+    from ._signal_nb import event_window_signal_nb, state_arrays
 
     def stop(value):
         return np.nan if value is None else value if isinstance(value, np.ndarray) else float(value)
@@ -96,24 +135,30 @@ def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, filled
     def used(value) -> bool:
         return value is not None and bool(np.isfinite(value).any())
 
-    def flags(frame: pd.DataFrame) -> np.ndarray:
-        # One memory layout for every call: vectorbt's simulator is compiled per argument type
-        # (and not cached on disk), so mixed layouts would each cost a fresh numba compile.
-        return np.asfortranarray(frame.to_numpy(dtype=bool))  # column-major: what the simulator walks
-
-    return vbt.Portfolio.from_signals(
+    shape = traded.shape
+    time_stop = np.broadcast_to(np.nan_to_num(np.asarray(signals.time_stop, dtype=float).reshape(-1)), shape[1:])
+    if locks is None:
+        buy_locked = sell_locked = np.zeros(shape, dtype=bool)
+    else:
+        buy_locked, sell_locked = (frame.reindex(index=traded.index, columns=traded.columns, fill_value=False)
+                                   if isinstance(frame, pd.DataFrame) else frame for frame in locks)  # fmt: skip
+    state = state_arrays(shape)
+    portfolio = vbt.Portfolio.from_signals(
         **common,
-        entries=flags(signals.entries),
-        exits=flags(signals.exits),
-        short_entries=flags(signals.short_entries),
-        short_exits=flags(signals.short_exits),
+        signal_func_nb=event_window_signal_nb,
+        signal_args=(
+            *(_flags(frame) for frame in (signals.entries, signals.exits, signals.short_entries, signals.short_exits)),
+            time_stop.astype(np.int64),
+            *(_flags(mask) for mask in (observed, buy_locked, sell_locked)),
+            *state.values(),
+        ),
         size=signals.size,
         size_type="percent",
         accumulate=False,
         upon_long_conflict="exit",
         upon_short_conflict="exit",
         upon_dir_conflict="ignore",
-        upon_opposite_entry="reverse",
+        upon_opposite_entry="close",  # the signal function closes instead of reversing (see there)
         sl_stop=stop(signals.sl_stop),
         sl_trail=signals.sl_trail,
         tp_stop=stop(signals.tp_stop),
@@ -127,14 +172,15 @@ def simulate(close: pd.DataFrame, signals: StrategySignals, costs: Costs, filled
         call_seq="default",
         group_by=signals.group_by,
     )
+    return Simulation(portfolio, state["marks"], state["deferred"], observed)
 
 
 def buy_and_hold(close: pd.DataFrame, costs: Costs):
     """The benchmark: buy each asset at its first price and hold it, with the same costs."""
     first = close.notna() & close.ffill().shift().isna()
     nothing = pd.DataFrame(False, index=close.index, columns=close.columns)
-    holding = StrategySignals(first, nothing, nothing, nothing, None, None, pd.DataFrame())
-    return simulate(close, holding, costs)
+    holding = StrategySignals(first, nothing, nothing, nothing, None, None, plan_frame())
+    return simulate(close, holding, costs).portfolio
 
 
 def performance(value: pd.Series, per_year: float) -> dict[str, float]:

@@ -14,6 +14,8 @@ from signals import Alignment, EventCalendar, EventType, SignalParams, build_sig
 from signals.errors import ParameterError
 
 __all__ = [
+    "PLAN_COLUMNS",
+    "SKIPPED_COLUMNS",
     "StrategyContext",
     "StrategySignals",
     "check_choice",
@@ -23,6 +25,8 @@ __all__ = [
     "check_tickers",
     "event_orders",
     "in_universe",
+    "plan_frame",
+    "skipped_frame",
 ]
 
 
@@ -61,15 +65,40 @@ class StrategyContext:
         return self.close.index[self.close[asset].notna().to_numpy()]
 
 
+#: Columns of :attr:`StrategySignals.plan`: one row per entry signal.
+PLAN_COLUMNS = ["asset", "entry_session", "side", "event_ids", "event_session"]
+#: Columns of :attr:`StrategySignals.skipped`: events that gave no entry signal, and why.
+SKIPPED_COLUMNS = ["event_id", "asset", "event_session", "reason"]
+
+
+def plan_frame(rows: Iterable[tuple] = ()) -> pd.DataFrame:
+    """The plan table (:data:`PLAN_COLUMNS`) with its dtypes, also when it is empty."""
+    return _typed(rows, PLAN_COLUMNS, ("entry_session", "event_session"))
+
+
+def skipped_frame(rows: Iterable[tuple] = ()) -> pd.DataFrame:
+    """The skipped-events table (:data:`SKIPPED_COLUMNS`) with its dtypes, also when it is empty."""
+    return _typed(rows, SKIPPED_COLUMNS, ("event_session",))
+
+
+def _typed(rows: Iterable[tuple], columns: list[str], sessions: tuple[str, ...]) -> pd.DataFrame:
+    frame = pd.DataFrame(list(rows), columns=columns)
+    return frame.astype({name: "datetime64[ns]" if name in sessions else "str" for name in columns})
+
+
 @dataclass(frozen=True)
 class StrategySignals:
     """vectorbt-ready orders of a template, aligned with the prices they trade.
 
-    Signal style: boolean ``entries``/``exits`` (long) and ``short_entries``/``short_exits``.
-    Target style (``target_weights`` set): a float frame of target portfolio weights, NaN where
-    nothing is to be traded; the assets then share one pool of cash.
+    Signal style: boolean ``entries``/``short_entries`` and the template's own early exits
+    ``exits``/``short_exits`` (momentum, window ends, option expiries). ``time_stop`` closes a
+    position that many of its asset's own sessions after *its* entry; the simulator counts them, so
+    a time exit always belongs to the trade it closes. Target style (``target_weights`` set): a
+    float frame of target portfolio weights, NaN where nothing is to be traded; the assets then
+    share one pool of cash.
     ``close`` is what is traded (the input prices, or synthetic series such as option premiums);
-    ``trades`` has one row per intended entry with the events behind it.
+    ``plan`` has one row per entry signal with the events behind it (:data:`PLAN_COLUMNS`) and
+    ``skipped`` one row per event that gave no signal, with the reason (:data:`SKIPPED_COLUMNS`).
     """
 
     entries: pd.DataFrame
@@ -78,13 +107,15 @@ class StrategySignals:
     short_exits: pd.DataFrame
     sl_stop: float | None
     tp_stop: float | None
-    trades: pd.DataFrame
+    plan: pd.DataFrame
     sl_trail: bool = False
+    time_stop: int | None = None
     close: pd.DataFrame | None = None
     target_weights: pd.DataFrame | None = None
     size: float = 1.0  # fraction of available cash per entry (signal style)
     cash_sharing: bool = False
     group_by: object = None  # column -> group label when assets share cash (signal style)
+    skipped: pd.DataFrame = field(default_factory=skipped_frame)
 
 
 def empty_orders(close: pd.DataFrame) -> pd.DataFrame:
@@ -158,66 +189,51 @@ def check_event_types(name: str, value) -> tuple[str, ...]:
 
 
 def event_orders(
-    context: StrategyContext,
-    plan: pd.DataFrame,
-    horizon: int,
-    allow_short: bool,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Entries at each planned (asset, session, side) and a time exit ``horizon`` own sessions later.
+    context: StrategyContext, plan: pd.DataFrame, allow_short: bool
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Entry signals for planned (asset, session, side) rows; the time exit is the simulator's.
 
-    ``plan`` has columns ``asset, session, sign, event_id``: ``sign`` > 0 long, < 0 short; rows of one
-    asset and session net out. Entries go to the first session with a price on or after ``session``.
+    ``plan`` has columns ``asset, session, sign, event_id``: ``sign`` > 0 long, < 0 short, 0 not
+    traded (not an exposure of the template). Each row's signal goes to the asset's first session
+    with a price on or after ``session``; the rows landing on one session net out.
+
+    Returns ``(entries, short_entries, orders, skipped)``: ``orders`` has one row per entry signal
+    (:data:`PLAN_COLUMNS`), ``skipped`` one row per event that gave none (:data:`SKIPPED_COLUMNS`):
+    no price on or after its session, netted out by an opposite event, or a short while
+    ``allow_short`` is False.
     """
     close = context.close
-    flags = {name: np.zeros(close.shape, dtype=bool) for name in ("entries", "exits", "short_entries", "short_exits")}
-    plan = plan[plan["asset"].isin(close.columns)]
-    ids: dict[tuple, list[str]] = {}
-    for asset, session, event_id in zip(plan["asset"], plan["session"], plan["event_id"]):
-        ids.setdefault((asset, session), []).append(event_id)
-    netted = plan.groupby(["asset", "session"], sort=True)["sign"].sum().reset_index()
-    netted["event_ids"] = [";".join(ids[key]) for key in zip(netted["asset"], netted["session"])]
-    netted = netted[(netted["sign"] > 0) | ((netted["sign"] < 0) & allow_short)]
-    observed_rows = close.notna().to_numpy()
-    planned = []
-    for asset, events in netted.groupby("asset", sort=False):
+    entries = np.zeros(close.shape, dtype=bool)
+    short_entries = np.zeros(close.shape, dtype=bool)
+    plan = plan[plan["asset"].isin(close.columns) & (plan["sign"] != 0)]
+    observed = close.notna().to_numpy()
+    placed, skipped = [], []
+    for asset, events in plan.groupby("asset", sort=False):
         column = close.columns.get_loc(asset)
-        rows = np.flatnonzero(observed_rows[:, column])
+        rows = np.flatnonzero(observed[:, column])
         positions = np.searchsorted(close.index[rows], events["session"].to_numpy(), side="left")
         inside = positions < len(rows)
-        events, positions = events[inside], positions[inside]
-        long = events["sign"].to_numpy() > 0
-        entry_rows = rows[positions]
-        has_exit = positions + horizon < len(rows)
-        exit_rows = rows[np.minimum(positions + horizon, len(rows) - 1)]
-        flags["entries"][entry_rows[long], column] = True
-        flags["short_entries"][entry_rows[~long], column] = True
-        flags["exits"][exit_rows[long & has_exit], column] = True
-        flags["short_exits"][exit_rows[~long & has_exit], column] = True
-        planned.append((asset, events, entry_rows, np.where(has_exit, exit_rows, -1), long))
-    index = close.index
-    trades = pd.DataFrame(
-        {
-            "asset": [asset for asset, events, *_ in planned for _ in range(len(events))],
-            "event_ids": [event_ids for _, events, *_ in planned for event_ids in events["event_ids"]],
-            "event_session": pd.DatetimeIndex(
-                np.concatenate([events["session"].to_numpy() for _, events, *_ in planned])
-            )
-            if planned
-            else pd.DatetimeIndex([]),
-            "entry_session": index[np.concatenate([p[2] for p in planned])] if planned else pd.DatetimeIndex([]),
-            "time_exit_session": _sessions_or_nat(index, np.concatenate([p[3] for p in planned]) if planned else []),
-            "side": np.where(np.concatenate([p[4] for p in planned]), "long", "short") if planned else [],
-        }
-    )
-    frames = [pd.DataFrame(flags[name], index=close.index, columns=close.columns, copy=False) for name in flags]
-    return (*frames, trades)
-
-
-def _sessions_or_nat(index: pd.DatetimeIndex, rows) -> pd.DatetimeIndex:
-    rows = np.asarray(rows, dtype=np.int64)
-    sessions = index[np.maximum(rows, 0)].to_numpy().copy() if len(rows) else np.array([], dtype="datetime64[ns]")
-    sessions[rows < 0] = np.datetime64("NaT")
-    return pd.DatetimeIndex(sessions)
+        for event in events[~inside].itertuples():
+            skipped.append((event.event_id, asset, event.session, "no price on or after its session"))
+        events = events[inside].assign(row=rows[positions[inside]])
+        for row, group in events.groupby("row", sort=True):
+            sign = group["sign"].sum()
+            reason = "netted out by an opposite event" if sign == 0 else None
+            if sign < 0 and not allow_short:
+                reason = "short side not allowed (allow_short=False)"
+            if reason is not None:
+                skipped += [
+                    (event_id, asset, session, reason) for event_id, session in zip(group["event_id"], group["session"])
+                ]
+                continue
+            (entries if sign > 0 else short_entries)[row, column] = True
+            placed.append((asset, close.index[row], "long" if sign > 0 else "short", ";".join(group["event_id"]),
+                           group["session"].min()))  # fmt: skip
+    orders = plan_frame(placed).sort_values(["entry_session", "asset"], ignore_index=True)
+    frames = [
+        pd.DataFrame(flags, index=close.index, columns=close.columns, copy=False) for flags in (entries, short_entries)
+    ]
+    return frames[0], frames[1], orders, skipped_frame(skipped)
 
 
 def chosen_events(context: StrategyContext, types: Iterable[str], min_severity: int) -> pd.DataFrame:

@@ -154,7 +154,7 @@ def _orders_with_early_exits(context: StrategyContext, params: EventDriftParams)
     exposure = events["asset"].map(asset_exposure(context.universe, params.exposure))
     direction = np.where(events["direction"] == "tightening", 1, -1)
     plan = events.assign(sign=direction * exposure.to_numpy())
-    entries, exits, short_entries, short_exits, trades = event_orders(context, plan, params.horizon, params.allow_short)
+    entries, short_entries, orders, skipped = event_orders(context, plan, params.allow_short)
     early_long, early_short = context.memo(
         ("momentum_exits", params.momentum_lookback, params.ma_window),
         lambda: momentum_exits(context.close, params.momentum_lookback, params.ma_window),
@@ -164,7 +164,7 @@ def _orders_with_early_exits(context: StrategyContext, params: EventDriftParams)
         closing = (countdown <= params.exit_before_window_end).fillna(False)
         early_long, early_short = early_long | closing, early_short | closing
     # An early exit never cancels the entry it coincides with (it acts from the next session).
-    return entries, exits | (early_long & ~entries), short_entries, short_exits | (early_short & ~short_entries), trades
+    return entries, early_long & ~entries, short_entries, early_short & ~short_entries, orders, skipped
 
 
 @register("event_drift", EventDriftParams)
@@ -172,20 +172,21 @@ def event_drift(context: StrategyContext, params: EventDriftParams) -> StrategyS
     """Enter at the close of the first session with a price on or after each aligned event session.
 
     The side is the event's direction sign times the asset's exposure sign (events landing on
-    the same session net out). A position closes ``horizon`` of the asset's own sessions later
-    (time stop) unless a stop, the window exit or a momentum unwind fires first; it never lasts
-    longer.
+    the same session net out). A position closes ``horizon`` of the asset's own sessions after its
+    entry (time stop) unless a stop, the window exit or a momentum unwind fires first. An event in
+    the position's direction while it is open adds nothing; on the session its time exit falls due
+    it rolls the position over (see :class:`StrategySignals`).
     """
     exposure_key = tuple(sorted(params.exposure.items())) if params.exposure is not None else None
     key = (
-        "event_drift", params.event_types, params.min_severity, exposure_key, params.horizon, params.allow_short,
+        "event_drift", params.event_types, params.min_severity, exposure_key, params.allow_short,
         params.momentum_lookback, params.ma_window, params.exit_before_window_end,
     )  # fmt: skip
-    entries, exits, short_entries, short_exits, trades = context.memo(
+    entries, exits, short_entries, short_exits, orders, skipped = context.memo(
         key, lambda: _orders_with_early_exits(context, params)
     )
     stop = params.trailing_stop if params.trailing_stop is not None else params.stop_loss
     return StrategySignals(
-        entries, exits, short_entries, short_exits, stop, params.take_profit, trades,
-        sl_trail=params.trailing_stop is not None,
+        entries, exits, short_entries, short_exits, stop, params.take_profit, orders,
+        sl_trail=params.trailing_stop is not None, time_stop=params.horizon, skipped=skipped,
     )  # fmt: skip

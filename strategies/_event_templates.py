@@ -19,6 +19,7 @@ from ._base import (
     check_int,
     check_tickers,
     chosen_events,
+    empty_orders,
     event_orders,
     in_universe,
 )
@@ -91,10 +92,12 @@ def permit_fade(context: StrategyContext, params: PermitFadeParams) -> StrategyS
         rallies.append(window.iloc[-1] / window.iloc[0] - 1 if len(window) > params.rally_lookback else np.nan)
     move = exposure * np.array(rallies, dtype=float)
     plan = events.assign(sign=np.where(move >= params.min_rally, -exposure, 0))
-    entries, exits, short_entries, short_exits, trades = event_orders(context, plan, params.horizon, params.allow_short)
+    entries, short_entries, orders, skipped = event_orders(context, plan, params.allow_short)
+    nothing = empty_orders(context.close)
     return StrategySignals(
-        entries, exits, short_entries, short_exits, params.stop_loss, params.take_profit, trades, close=context.close
-    )
+        entries, nothing, short_entries, nothing, params.stop_loss, params.take_profit, orders,
+        time_stop=params.horizon, close=context.close, skipped=skipped,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,9 @@ def relative_value(context: StrategyContext, params: RelativeValueParams) -> Str
     events = chosen_events(context, params.event_types, params.min_severity)
     role = pd.Series({**dict.fromkeys(params.longs, 1), **dict.fromkeys(params.hedges, -1)})
     plan = events.assign(sign=events["asset"].map(role).fillna(0).to_numpy())
-    entries, exits, short_entries, short_exits, trades = event_orders(context, plan, params.horizon, allow_short=True)
+    entries, short_entries, orders, skipped = event_orders(context, plan, allow_short=True)
+    nothing = empty_orders(context.close)
     return StrategySignals(
-        entries, exits, short_entries, short_exits, params.stop_loss, None, trades, close=context.close
-    )
+        entries, nothing, short_entries, nothing, params.stop_loss, None, orders,
+        time_stop=params.horizon, close=context.close, skipped=skipped,
+    )  # fmt: skip

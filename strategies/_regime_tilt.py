@@ -10,7 +10,15 @@ import pandas as pd
 
 from signals.errors import ParameterError
 
-from ._base import StrategyContext, StrategySignals, check_fraction, check_tickers, empty_orders, in_universe
+from ._base import (
+    StrategyContext,
+    StrategySignals,
+    check_fraction,
+    check_tickers,
+    empty_orders,
+    in_universe,
+    plan_frame,
+)
 from ._registry import register
 
 __all__ = ["RegimeTiltParams", "regime_tilt"]
@@ -95,7 +103,7 @@ def regime_tilt(context: StrategyContext, params: RegimeTiltParams) -> StrategyS
             last = weights[row]
     nothing = empty_orders(close)
     target_frame = pd.DataFrame(targets, index=close.index, columns=close.columns)
-    trades = pd.DataFrame(columns=["asset", "event_ids", "event_session", "entry_session", "time_exit_session", "side"])
     return StrategySignals(
-        nothing, nothing, nothing, nothing, None, None, trades, close=close, target_weights=target_frame
-    )
+        nothing, nothing, nothing, nothing, None, None, plan_frame(), close=close,
+        target_weights=target_frame,
+    )  # fmt: skip

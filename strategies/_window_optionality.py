@@ -18,11 +18,15 @@ from ._base import (
     check_int,
     check_tickers,
     in_universe,
+    plan_frame,
+    skipped_frame,
 )
 from ._options import LEGS, option_value, realized_volatility
 from ._registry import register
 
 __all__ = ["WindowOptionalityParams", "window_optionality"]
+
+WINDOW_TYPES = ("negotiation_window", "easing_pause")
 
 #: Worthless options settle at this price (vectorbt cannot fill at exactly zero).
 SETTLEMENT_FLOOR = 1e-9
@@ -104,21 +108,28 @@ class WindowOptionalityParams:
         return list(universe.index[chosen])
 
 
-def _triggers(context: StrategyContext, asset: str, params: WindowOptionalityParams) -> np.ndarray:
-    """Own-session positions where a deadline approaches or an event cluster forms."""
+def _triggers(context: StrategyContext, asset: str, params: WindowOptionalityParams) -> list[tuple[int, str]]:
+    """Own-session positions where a deadline approaches or an event cluster forms, with the events behind each."""
     observed = context.observed(asset)
-    hits = np.zeros(len(observed), dtype=bool)
+    table = context.alignment.table
+    mine = table[table["asset"] == asset]
+    found: dict[int, list[str]] = {}
     if params.days_before_deadline is not None:
         countdown = context.panel[(asset, "window_countdown")].reindex(observed).to_numpy()
-        hits |= countdown == params.days_before_deadline
+        windows = mine[mine["type"].isin(WINDOW_TYPES)]
+        for position in np.flatnonzero(countdown == params.days_before_deadline):
+            started = windows[windows["session"] <= observed[position]]
+            # The window counting down is the latest one started (see signals.transforms.window_countdown).
+            found.setdefault(int(position), []).extend(started["event_id"].iloc[-1:])
     if params.cluster_events is not None:
-        table = context.alignment.table
-        sessions = table.loc[table["asset"] == asset, "session"]
-        counts = np.bincount(np.clip(observed.searchsorted(sessions), 0, len(observed)), minlength=len(observed) + 1)
+        positions = np.clip(observed.searchsorted(mine["session"]), 0, len(observed))
+        counts = np.bincount(positions, minlength=len(observed) + 1)
         recent = pd.Series(counts[: len(observed)]).rolling(params.cluster_window, min_periods=1).sum().to_numpy()
         crossing = (recent >= params.cluster_events) & (np.r_[0, recent[:-1]] < params.cluster_events)
-        hits |= crossing
-    return np.flatnonzero(hits)
+        for position in np.flatnonzero(crossing):
+            inside = (positions > position - params.cluster_window) & (positions <= position)
+            found.setdefault(int(position), []).extend(mine["event_id"][inside])
+    return [(position, ";".join(dict.fromkeys(ids))) for position, ids in sorted(found.items())]
 
 
 @register("window_optionality", WindowOptionalityParams)
@@ -132,15 +143,21 @@ def window_optionality(context: StrategyContext, params: WindowOptionalityParams
     contracts on one underlying share that underlying's cash. One contract per underlying at a time.
     """
     close = context.close
-    premiums, planned, groups = {}, [], {}
+    premiums, planned, groups, skipped = {}, [], {}, []
     for asset in close.columns:
         observed = context.observed(asset)
         spot = close[asset].reindex(observed).to_numpy()
         volatility = realized_volatility(spot, params.vol_lookback) * (1 + params.vol_markup)
         busy_until = -1
-        for start in _triggers(context, asset, params):
+        for start, event_ids in _triggers(context, asset, params):
             end = start + params.expiry  # may lie beyond the data: the contract is then still open
-            if start <= busy_until or not np.isfinite(volatility[start]):
+            reason = None
+            if start <= busy_until:
+                reason = "a contract on this underlying is still open"
+            elif not np.isfinite(volatility[start]):
+                reason = f"fewer than {params.vol_lookback} sessions of prices to price it"
+            if reason is not None:
+                skipped += [(event_id, asset, observed[start], reason) for event_id in event_ids.split(";") if event_id]
                 continue
             busy_until = end
             span = np.arange(start, min(end, len(observed) - 1) + 1)
@@ -152,20 +169,19 @@ def window_optionality(context: StrategyContext, params: WindowOptionalityParams
             premiums[name] = series
             groups[name] = asset
             expiry = observed[end] if end < len(observed) else pd.NaT
-            planned.append((name, "window_or_cluster", observed[start], observed[start], expiry, "long"))
+            planned.append((name, observed[start], "long", event_ids, observed[start], expiry))
     traded = pd.DataFrame(premiums, index=close.index, columns=pd.Index(list(premiums), dtype="str"))
     entries = pd.DataFrame(False, index=close.index, columns=traded.columns)
     exits = entries.copy()
-    for name, _, _, entry, expiry, _ in planned:
+    for name, entry, *_, expiry in planned:
         entries.at[entry, name] = True
         if expiry is not pd.NaT:
             exits.at[expiry, name] = True
-    trades = pd.DataFrame(
-        planned, columns=["asset", "event_ids", "event_session", "entry_session", "time_exit_session", "side"]
-    )
+    orders = plan_frame(row[:-1] for row in planned)
     nothing = entries & False
     return StrategySignals(
-        entries, exits, nothing, nothing.copy(), params.stop_loss, params.take_profit, trades,
+        entries, exits, nothing, nothing.copy(), params.stop_loss, params.take_profit, orders,
         close=traded, size=params.budget, cash_sharing=True,
         group_by=pd.Index([groups[name] for name in traded.columns], name="underlying"),
+        skipped=skipped_frame(skipped),
     )  # fmt: skip

@@ -8,6 +8,7 @@ import pandas.testing as pdt
 
 from backtests import METRICS, run_backtest
 from signals import exchange_calendar
+from strategies import market_locks
 
 
 def test_every_entry_is_on_or_after_its_aligned_event_session_and_never_before(default_run):
@@ -26,19 +27,45 @@ def test_every_entry_is_on_or_after_its_aligned_event_session_and_never_before(d
 
 def test_entries_come_from_the_template_only_on_event_sessions(default_run):
     entries = default_run.signals.entries
-    planned = default_run.signals.trades
+    planned = default_run.signals.plan
     flagged = {(asset, day) for day, asset in entries.stack().loc[lambda s: s].index}
     assert flagged == set(zip(planned["asset"], planned["entry_session"], strict=True))
     assert (planned["entry_session"] >= planned["event_session"]).all()
 
 
-def test_positions_never_outlive_the_horizon(default_run):
+def test_positions_never_outlive_the_horizon_after_their_last_signal(default_run):
     horizon = default_run.params.horizon
     close = default_run.close
+    renewals = default_run.events[default_run.events["outcome"] == "renewed"]
+    buy_locked, sell_locked = market_locks(close, default_run.universe)
     for trade in default_run.trades[default_run.trades["status"] == "Closed"].itertuples():
         own = close.index[close[trade.asset].notna().to_numpy()]
-        held = own.get_loc(trade.exit_session) - own.get_loc(trade.entry_session)
-        assert 0 < held <= horizon
+        mine = renewals[
+            (renewals["asset"] == trade.asset)
+            & renewals["signal_session"].between(trade.entry_session, trade.exit_session)
+        ]
+        last = max([trade.entry_session, *mine["signal_session"]])  # the entry, or the last roll-over
+        held = own.get_loc(trade.exit_session) - own.get_loc(last)
+        # Past the horizon only while an A-share's exit waits at closes locked at the daily limit.
+        locked = (sell_locked if trade.side == "long" else buy_locked)[trade.asset]
+        waited = own[own.get_loc(last) + horizon : own.get_loc(trade.exit_session)]
+        assert held > 0 and (held <= horizon or locked.loc[waited].all())
+        if trade.exit_reason == "time":
+            assert held == horizon or locked.loc[waited].all()
+
+
+def test_every_event_the_template_saw_has_an_outcome(default_run):
+    """Nothing is dropped silently: each aligned (event, asset) of a traded type is entered, renewed or skipped."""
+    events = default_run.events
+    chosen = default_run.alignment.table
+    chosen = chosen[chosen["type"].isin(default_run.params.event_types) & (chosen["severity"] >= 2)]
+    assert sorted(zip(events["event_id"], events["asset"])) == sorted(zip(chosen["event_id"], chosen["asset"]))
+    assert set(events["outcome"]) <= {"entered", "renewed", "closed", "skipped"}
+    assert (events["reason"] != "").eq(events["outcome"].isin(["skipped", "closed"])).all()
+    # The A-shares trade the 2025-06-26 permit approval (the stale-exit defect dropped it on all nine).
+    permit = events[(events["event_id"] == "2025-06-26-PA")]
+    a_shares = permit[permit["asset"].str.fullmatch(r"\d{6}")]
+    assert len(a_shares) == 9 and set(a_shares["outcome"]) <= {"entered", "renewed"}
 
 
 def test_stats_cover_each_asset_and_the_portfolio(default_run):

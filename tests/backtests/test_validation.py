@@ -71,4 +71,5 @@ def test_attribution_has_one_row_per_event():
     traded = table[table["trades"] > 0]
     assert traded["pnl"].sum() == pytest.approx(result.trades.dropna(subset=["event_ids"])["pnl"].sum())
     assert traded["mean_abnormal_return"].notna().all()
-    assert set(";".join(traded["exits"]).split(";")) <= {"time", "signal", "stop_loss", "stop_gain", "open"}
+    reasons = {"time", "signal", "opposite_signal", "stop_loss", "take_profit", "trailing_stop", "open"}
+    assert set(";".join(traded["exits"]).split(";")) <= reasons

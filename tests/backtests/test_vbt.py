@@ -26,7 +26,7 @@ def _signals(entry_rows, exit_rows, stop_loss=None, take_profit=None):
 
 @pytest.mark.parametrize(("fees", "slippage"), [(0.0, 0.0), (0.001, 0.0), (0.001, 0.002)])
 def test_one_round_trip_matches_the_cost_formula(fees, slippage):
-    portfolio = simulate(CLOSE, _signals([0], [2]), Costs(fees=fees, slippage=slippage, init_cash=1000.0))
+    portfolio = simulate(CLOSE, _signals([0], [2]), Costs(fees=fees, slippage=slippage, init_cash=1000.0)).portfolio
     # All cash buys at 10*(1+s) paying fee f on the notional; sells at 12*(1-s) paying f again.
     expected = (12 * (1 - slippage) * (1 - fees)) / (10 * (1 + slippage) * (1 + fees)) - 1
     assert portfolio.total_return().iloc[0] == pytest.approx(expected, rel=1e-9)
@@ -35,7 +35,7 @@ def test_one_round_trip_matches_the_cost_formula(fees, slippage):
 
 def test_stop_loss_is_checked_and_filled_at_the_close():
     close = pd.DataFrame({"A": [10.0, 9.8, 9.0, 8.5, 8.0, 7.0]}, index=INDEX)
-    portfolio = simulate(close, _signals([0], [5], stop_loss=0.05), Costs(fees=0.0, slippage=0.0))
+    portfolio = simulate(close, _signals([0], [5], stop_loss=0.05), Costs(fees=0.0, slippage=0.0)).portfolio
     trade = portfolio.trades.records_readable.iloc[0]
     assert trade["Exit Timestamp"] == INDEX[2]  # first close at least 5% below entry
     assert trade["Avg Exit Price"] == pytest.approx(9.0)

@@ -49,11 +49,11 @@ class TestTemplateContract:
             assert len(rows) > 0 and np.allclose(rows.sum(axis=1), 1.0) and (rows.fillna(0) >= 0).all().all()
         else:
             assert signals.entries.to_numpy().sum() + signals.short_entries.to_numpy().sum() > 0
-            assert set(signals.trades["asset"]) <= set(traded.columns)
+            assert set(signals.plan["asset"]) <= set(traded.columns)
 
     def test_results_are_deterministic(self, template):
         first, second = _build(template, CLOSE), _build(template, CLOSE)
-        for name in (*FRAMES, "trades"):
+        for name in (*FRAMES, "plan", "skipped"):
             pdt.assert_frame_equal(getattr(first, name), getattr(second, name))
         if first.target_weights is not None:
             pdt.assert_frame_equal(first.target_weights, second.target_weights)

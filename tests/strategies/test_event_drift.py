@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import strategies
-from backtests import build_context
+from backtests import build_context, run_backtest
 from signals import exchange_calendar, load_events, load_universe
 from signals.errors import ParameterError
 from strategies import EventDriftParams, event_drift
@@ -45,11 +45,15 @@ def test_permit_approval_is_long_for_chinese_magnet_makers(write_events, close):
 
 def test_time_stop_is_horizon_own_sessions_after_entry(write_events, close):
     signals = _signals(write_events, close, [{"announced": "2025-04-04"}], horizon=7)
+    assert signals.time_stop == 7 and not signals.exits.any().any()  # the simulator counts the sessions
+    order = signals.plan.iloc[0]
+    assert order["event_ids"] == "e1" and order["side"] == "long"
+    result = run_backtest(params={"horizon": 7}, tickers=["MP"], calendar=load_events(write_events({"announced":
+                          "2025-04-04"})), close=close[["MP"]])  # fmt: skip
     mp = close["MP"].dropna().index
-    entry = mp.get_loc(pd.Timestamp("2025-04-04"))
-    assert signals.exits["MP"].idxmax() == mp[entry + 7]
-    trade = signals.trades.iloc[0]
-    assert trade["event_ids"] == "e1" and trade["side"] == "long"
+    trade = result.trades.iloc[0]
+    assert trade["entry_session"] == pd.Timestamp("2025-04-04")
+    assert trade["exit_session"] == mp[mp.get_loc(pd.Timestamp("2025-04-04")) + 7] and trade["exit_reason"] == "time"
 
 
 def test_gap_in_data_moves_the_entry_to_the_next_price(write_events, close):
@@ -61,7 +65,9 @@ def test_gap_in_data_moves_the_entry_to_the_next_price(write_events, close):
 def test_opposite_events_on_one_session_net_out(write_events, close):
     rows = [{"announced": "2025-04-04"}, {"type": "easing_pause", "direction": "easing", "announced": "2025-04-04"}]
     signals = _signals(write_events, close, rows)
-    assert not signals.entries.any().any() and signals.trades.empty
+    assert not signals.entries.any().any() and signals.plan.empty
+    assert set(signals.skipped["reason"]) == {"netted out by an opposite event"}
+    assert len(signals.skipped) == 4  # two events on two assets
 
 
 def test_types_and_severity_filter(write_events, close):

@@ -1,0 +1,172 @@
+"""A plain-Python replay of the event-driven trading rule, written from the README, not from the code.
+
+The README ("How the first strategy works") states the rule; this module implements it with lists
+and loops for one asset on its own sessions, sharing nothing with vectorbt or reelab's simulator:
+
+1. Each event gives a signal on the asset's first session with a price on or after the session it
+   became tradable; the signals of one session net out (long +1, short -1 each); a net short is
+   dropped unless shorts are allowed.
+2. Flat: a signal opens a position at that session's close. An A-share buy cannot fill at a close
+   at limit-up and a sell not at a close at limit-down: the order waits for the next session that
+   can fill it.
+3. Open: at each later session's close, in this order:
+   a. a stop: stop-loss when the close is at or beyond (1 -/+ stop) x the entry close, trailing
+      stop against the best close of the sessions before, take-profit at (1 +/- tp) x entry close
+      (filled at that close, never deferred);
+   b. a signal in the position's direction: nothing is sent; if the time exit is due that session,
+      the position rolls over (its time exit counts again from there), otherwise the signal is
+      skipped ("position open");
+   c. a signal against the position closes it at that close (it does not open the other side);
+   d. the time exit (``horizon`` sessions after the entry or the last roll) or an early exit
+      (momentum: the k-session return at the previous session was against the position) closes it.
+   Closing waits at a locked close like any order, and keeps the reason it had when first due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Trade:
+    entry: int
+    side: int  # +1 long, -1 short
+    exit: int | None = None
+    reason: str = "open"
+    renewed: list[int] = field(default_factory=list)
+
+
+def entry_signals(sessions_with_price: list, event_sessions: list, signs: list[int], allow_short: bool):
+    """{session position: +1 or -1} from events (their aligned sessions and signs); and skips."""
+    total: dict[int, int] = {}
+    skipped = []
+    for session, sign in zip(event_sessions, signs):
+        position = next((k for k, day in enumerate(sessions_with_price) if day >= session), None)
+        if position is None:
+            skipped.append((session, "no price on or after its session"))
+            continue
+        total[position] = total.get(position, 0) + sign
+    signals = {}
+    for position, net in sorted(total.items()):
+        if net == 0:
+            skipped.append((position, "netted out by an opposite event"))
+        elif net < 0 and not allow_short:
+            skipped.append((position, "short side not allowed (allow_short=False)"))
+        else:
+            signals[position] = 1 if net > 0 else -1
+    return signals, skipped
+
+
+def momentum_against(closes: list[float], lookback: int | None) -> list[int]:
+    """+1 where the long side should unwind at this close, -1 for the short side, 0 otherwise.
+
+    The k-session return measured at the close of session t acts at the close of session t + 1.
+    """
+    marks = [0] * len(closes)
+    if lookback is None:
+        return marks
+    for t in range(lookback, len(closes) - 1):
+        change = closes[t] / closes[t - lookback] - 1
+        marks[t + 1] = 1 if change < 0 else -1 if change > 0 else 0
+    return marks
+
+
+def replay(
+    closes: list[float],
+    signals: dict[int, int],
+    horizon: int,
+    stop_loss: float | None = None,
+    take_profit: float | None = None,
+    trailing: float | None = None,
+    momentum: list[int] | None = None,
+    buy_locked: list[bool] | None = None,
+    sell_locked: list[bool] | None = None,
+) -> tuple[list[Trade], list[tuple[int, str]]]:
+    """The trades of one asset (positions are own sessions) and each signal's fate.
+
+    Fates: ``entered``, ``renewed``, ``closed`` (it closed the position against it), or a skip
+    reason: ``position open``, ``closed by a stop on that session``, ``replaced by an opposite
+    signal while waiting at a daily limit``, ``waited at a daily limit until the data ended``.
+    """
+    n = len(closes)
+    momentum = momentum or [0] * n
+    buy_locked = buy_locked or [False] * n
+    sell_locked = sell_locked or [False] * n
+    trades: list[Trade] = []
+    fates: dict[int, str] = {}
+    waiting: list[int] = []  # signals waiting at a locked close to enter
+    trade: Trade | None = None
+    anchor = 0  # session the time exit counts from
+    entry_close = best = 0.0
+    waiting_entry = 0  # +1 / -1: an entry waiting at a locked close
+    waiting_exit = ""  # the reason of an exit waiting at a locked close
+    for t in range(n):
+        close = closes[t]
+        signal = signals.get(t, 0)
+        if trade is None:
+            if signal and waiting_entry and signal != waiting_entry:
+                for k in waiting:
+                    fates[k] = "replaced by an opposite signal while waiting at a daily limit"
+                waiting = []
+            if signal:
+                waiting.append(t)
+            want = signal or waiting_entry
+            if want:
+                locked = buy_locked[t] if want > 0 else sell_locked[t]
+                if locked:
+                    waiting_entry = want
+                    continue
+                for k in waiting:
+                    fates[k] = "entered"
+                waiting, waiting_entry = [], 0
+                trade = Trade(entry=t, side=want)
+                anchor, entry_close, best, waiting_exit = t, close, close, ""
+            continue
+        side = trade.side
+        # a. stops, at this close, against the entry close (trailing: the best close before today)
+        hit = None
+        if stop_loss is not None and (close <= entry_close * (1 - stop_loss) if side > 0
+                                      else close >= entry_close * (1 + stop_loss)):  # fmt: skip
+            hit = "stop_loss"
+        elif trailing is not None and (close <= best * (1 - trailing) if side > 0 else close >= best * (1 + trailing)):
+            hit = "trailing_stop"
+        elif take_profit is not None and (close >= entry_close * (1 + take_profit) if side > 0
+                                          else close <= entry_close * (1 - take_profit)):  # fmt: skip
+            hit = "take_profit"
+        best = max(best, close) if side > 0 else min(best, close)
+        if hit:
+            trade.exit, trade.reason = t, hit
+            trades.append(trade)
+            trade = None
+            if signal:
+                fates[t] = "closed by a stop on that session"
+            continue
+        due = t - anchor >= horizon
+        if signal == side:  # b. fresh news in the position's direction
+            waiting_exit = ""
+            if due:
+                anchor = t
+                trade.renewed.append(t)
+                fates[t] = "renewed"
+            else:
+                fates[t] = "position open"
+            continue
+        if signal == -side:
+            fates[t] = "closed"
+        reason = waiting_exit or (
+            "opposite_signal" if signal == -side else "time" if due else "signal" if momentum[t] == side else ""
+        )
+        if not reason:
+            continue
+        if sell_locked[t] if side > 0 else buy_locked[t]:  # the exit waits, keeping its first reason
+            waiting_exit = reason
+            continue
+        waiting_exit = ""
+        trade.exit, trade.reason = t, reason
+        trades.append(trade)
+        trade = None
+    if trade is not None:
+        trades.append(trade)
+    for k in waiting:
+        fates[k] = "waited at a daily limit until the data ended"
+    return trades, fates

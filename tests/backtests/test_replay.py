@@ -1,0 +1,136 @@
+"""Every trade of the event templates, replayed by the README's rule in plain Python (tests/backtests/replay.py).
+
+Hypothesis generates prices (with big moves, so stops and A-share limits fire), events and
+parameters; the backtest's trades (entry, exit, side, reason, return) and its skipped signals must
+be exactly what the replay gives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from backtests import Costs, run_backtest
+from signals import Direction, Event, EventCalendar, EventType, exchange_calendar, load_universe
+from strategies import price_limit
+
+from .replay import entry_signals, momentum_against, replay
+
+UNIVERSE = load_universe()
+COSTS = Costs(fees=0.001, slippage=0.002)
+MOVES = [-0.15, -0.1, -0.06, -0.03, -0.01, 0.0, 0.01, 0.03, 0.06, 0.1, 0.15]
+
+
+@st.composite
+def cases(draw):
+    asset = draw(st.sampled_from(["MP", "600111", "300748"]))
+    code = UNIVERSE.at[asset, "exchange"]
+    start = draw(st.sampled_from(["2019-06-03", "2020-07-01", "2024-01-02"]))
+    sessions = exchange_calendar(code).sessions_in_range(start, "2026-06-30")[: draw(st.integers(30, 90))]
+    moves = np.array(draw(st.lists(st.sampled_from(MOVES), min_size=len(sessions), max_size=len(sessions))))
+    if code == "XSHG":  # a move beyond the day's limit is capped at it (and then locked)
+        limits = np.array([price_limit(asset, day) for day in sessions])
+        moves = np.clip(moves, -limits, limits)
+    close = pd.Series(20 * np.cumprod(1 + moves), index=sessions)
+    gaps = draw(st.lists(st.integers(1, len(sessions) - 1), max_size=3))
+    close.iloc[gaps] = np.nan  # missing rows: signals move to the next price
+    days = draw(st.lists(st.integers(0, len(sessions) - 1), min_size=1, max_size=12))
+    events = [
+        Event(f"e{n}", EventType.RESTRICTION_TIGHTENING if tight else EventType.EASING_PAUSE,
+              sessions[day].tz_localize("Asia/Shanghai"), Direction.TIGHTENING if tight else Direction.EASING, 2)
+        for n, (day, tight) in enumerate(zip(days, draw(st.lists(st.booleans(), min_size=len(days),
+                                                                  max_size=len(days)))))
+    ]  # fmt: skip
+    stop_kind = draw(st.sampled_from(["none", "fixed", "trailing"]))
+    params = {
+        "horizon": draw(st.integers(1, 8)),
+        "stop_loss": draw(st.sampled_from([0.05, 0.12])) if stop_kind == "fixed" else None,
+        "trailing_stop": draw(st.sampled_from([0.05, 0.12])) if stop_kind == "trailing" else None,
+        "take_profit": draw(st.sampled_from([None, 0.08, 0.25])),
+        "momentum_lookback": draw(st.sampled_from([None, 2, 4])),
+        "allow_short": draw(st.booleans()),
+        "event_types": ("restriction_tightening", "easing_pause"),
+    }
+    return asset, close.to_frame(asset), EventCalendar(events), params
+
+
+def _replayed(asset, close, calendar, params, alignment):
+    prices = close[asset].dropna()
+    own = list(prices.index)
+    sign = int(UNIVERSE.at[asset, "exposure"])
+    table = alignment.table
+    signs = [sign * (1 if d == "tightening" else -1) for d in table["direction"]]
+    signals, skipped = entry_signals(own, list(table["session"]), signs, params["allow_short"])
+    closes = prices.tolist()
+    locked_up = locked_down = None
+    if UNIVERSE.at[asset, "exchange"] == "XSHG":
+        change = [0.0] + [closes[k] / closes[k - 1] - 1 for k in range(1, len(closes))]
+        limit = [price_limit(asset, day) - 0.003 for day in own]
+        locked_up = [c >= lim for c, lim in zip(change, limit)]
+        locked_down = [c <= -lim for c, lim in zip(change, limit)]
+    trades, fates = replay(
+        closes, signals, params["horizon"], params["stop_loss"], params["take_profit"], params["trailing_stop"],
+        momentum_against(closes, params["momentum_lookback"]), locked_up, locked_down,
+    )  # fmt: skip
+    return own, closes, trades, skipped, fates
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_trades_follow_the_written_rule(case):
+    asset, close, calendar, params = case
+    result = run_backtest("event_drift", params, tickers=[asset], calendar=calendar, close=close, costs=COSTS)
+    own, closes, expected, skipped, fates = _replayed(asset, close, calendar, params, result.alignment)
+
+    trades = result.trades
+    got = [
+        (own.index(row.entry_session), None if pd.isna(row.exit_session) else own.index(row.exit_session),
+         1 if row.side == "long" else -1, row.exit_reason)
+        for row in trades.itertuples()
+    ]  # fmt: skip
+    want = [(t.entry, t.exit, t.side, t.reason) for t in expected]
+    assert got == want
+
+    renewed = result.events.loc[result.events["outcome"] == "renewed", "signal_session"]
+    assert {own.index(day) for day in renewed} == {t for trade in expected for t in trade.renewed}
+    for row, trade in zip(trades.itertuples(), expected):
+        if trade.exit is None:
+            continue
+        # Fills at the close, with slippage against the trader and fees on both orders.
+        entry = closes[trade.entry] * (1 + trade.side * COSTS.slippage)
+        exit_ = closes[trade.exit] * (1 - trade.side * COSTS.slippage)
+        assert row.entry_price == pytest.approx(entry, rel=1e-12)
+        assert row.exit_price == pytest.approx(exit_, rel=1e-12)
+        assert row.pnl == pytest.approx(row.size * (exit_ - entry) * trade.side
+                                        - COSTS.fees * row.size * (entry + exit_), rel=1e-9)  # fmt: skip
+
+    # Each event's fate: the replay's fate of its signal, once per event behind that signal.
+    events = result.events
+    got_fates = sorted(events["reason"].where(events["outcome"] == "skipped", events["outcome"]))
+    by_signal = [(position, fate) for position, fate in [*skipped, *fates.items()]]
+    want_fates = sorted(fate for position, fate in by_signal for _ in range(_events_on(result, own, position, fate)))
+    assert got_fates == want_fates
+    # Nothing the template saw went missing: every aligned event has an outcome.
+    assert len(events) == len(result.alignment.table)
+
+
+def _events_on(result, own, position, fate) -> int:
+    """How many aligned events gave the signal at ``position`` (1 for an event with no price after it)."""
+    if fate == "no price on or after its session":
+        return 1
+    sessions = result.alignment.table["session"]
+    return sum(1 for session in sessions if next((k for k, day in enumerate(own) if day >= session), None) == position)
+
+
+def test_the_issue_examples():
+    """The two reproductions of the stale-exit defect: each trade keeps its own time exit."""
+    jl_mag = run_backtest("event_drift", tickers=["300748"])
+    permits = jl_mag.trades[jl_mag.trades["event_ids"].str.contains("2025-06-26-PA", na=False)]
+    assert list(permits["entry_session"]) == [pd.Timestamp("2025-06-27")]
+    mp = run_backtest("event_drift", params={"stop_loss": 0.08, "take_profit": 0.2}, tickers=["MP"])
+    trade = mp.trades[mp.trades["entry_session"] == pd.Timestamp("2025-04-09")].iloc[0]
+    assert trade["exit_reason"] in ("time", "stop_loss", "take_profit")
+    assert trade["exit_session"] == pd.Timestamp("2025-04-24")  # 10 NYSE sessions later (Good Friday closed)
