@@ -49,6 +49,26 @@ def _date(text: str) -> pd.Timestamp:
         raise argparse.ArgumentTypeError(f"bad date {text!r}; expected YYYY-MM-DD") from None
 
 
+def _day_or_instant(text: str) -> pd.Timestamp:
+    for pattern in ("%Y-%m-%d", "%Y-%m-%dT%H:%M"):
+        try:
+            return pd.Timestamp(datetime.strptime(text, pattern))
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"bad date {text!r}; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM")
+
+
+LATEST_ZONE = "America/New_York"
+
+
+def _zone(text: str) -> str:
+    import zoneinfo
+
+    if text not in zoneinfo.available_timezones():
+        raise argparse.ArgumentTypeError(f"unknown time zone {text!r}; use an IANA name like Asia/Shanghai")
+    return text
+
+
 def _fraction(text: str) -> float:
     try:
         return float(text)
@@ -216,7 +236,14 @@ def _build_parser() -> argparse.ArgumentParser:
         "countries, elements, confidence, evidence) and link them to the shipped calendar.",
     )
     extract.add_argument("files", type=Path, nargs="+", metavar="FILE", help="article text files")
-    extract.add_argument("--published", type=_date, help="publication date (default: the dateline of each file)")
+    extract.add_argument(
+        "--published", type=_day_or_instant,
+        help="publication date or local time, YYYY-MM-DD[THH:MM] (default: the dateline of each file)",
+    )  # fmt: skip
+    extract.add_argument(
+        "--tz", type=_zone, help="publication time zone when neither the dateline nor the outlet gives it "
+        f"(default: the latest plausible, {LATEST_ZONE})",
+    )  # fmt: skip
     extract.add_argument("--format", choices=("table", "csv", "json"), default="table")
     extract.add_argument(
         "--append-to",
@@ -589,6 +616,7 @@ EXTRACT_COLUMNS = [
 
 def _events_extract(args: argparse.Namespace) -> int:
     from signals import extract_events, link_events, load_events
+    from signals._news import append_candidates, candidate_row, find_publication
 
     calendar = load_events()
     rows, found = [], []
@@ -596,91 +624,52 @@ def _events_extract(args: argparse.Namespace) -> int:
         if not file.is_file():
             raise ReelabError(f"no such article file: {file}")
         text = file.read_text(encoding="utf-8", errors="replace")
-        candidates = link_events(extract_events(text, args.published), calendar)
-        found += [(file, candidate) for candidate in candidates]
-        rows += [{"file": str(file)} | candidate.to_dict() for candidate in candidates]
-    table = pd.DataFrame(rows, columns=EXTRACT_COLUMNS)
+        publication = find_publication(text, args.published, args.tz)
+        if publication is None:
+            raise ReelabError(f"{file}: no publication date (no dateline found); pass --published YYYY-MM-DD")
+        candidates = link_events(extract_events(text, publication.day), calendar)
+        found += [(str(file), candidate, publication) for candidate in candidates]
+        for candidate in candidates:
+            written = candidate_row(candidate, publication, "", str(file))
+            rows.append({"file": str(file)} | candidate.to_dict() | {key: written[key] for key in WRITTEN})
+    table = pd.DataFrame(rows, columns=[*EXTRACT_COLUMNS, *WRITTEN])
     if args.format == "csv":
         sys.stdout.write(table.to_csv(index=False))
     elif args.format == "json":
         print(json.dumps(rows, indent=2))
     else:
-        shown = table.drop(columns=["span", "countries_excluded", "elements"]).assign(
-            evidence=table["evidence"].str.slice(0, 70), calendar_id=table["calendar_id"].replace("", "NEW")
+        shown = table.drop(columns=["span", "countries_excluded", "elements", "window_end"]).assign(
+            evidence=table["evidence"].str.slice(0, 60), calendar_id=table["calendar_id"].replace("", "NEW")
         )
         print(shown.to_string(index=False) if len(shown) else "no candidate events found")
     if args.append_to is not None:
-        added = _append_candidates(args.append_to, found)
-        print(f"appended {added} new event(s) to {args.append_to}", file=sys.stderr)
+        added = append_candidates(args.append_to, found)
+        print(f"appended {len(added)} new event(s) to {args.append_to}", file=sys.stderr)
+        _note_untraded(added)
     return 0
 
 
-def _append_candidates(path: Path, found: list) -> int:
-    """Append candidates absent from ``path`` (same type within the date tolerance), validated and atomic."""
-    import csv
-    import io
-
-    import seeds.build_events as builder
-    from signals import link_events, load_events
-    from signals._event_files import COLUMNS
-    from signals._io import atomic_write
-
-    existing = load_events(path) if path.exists() else None
-    text = path.read_text(encoding="utf-8") if path.exists() else ",".join(COLUMNS) + "\n"
-    header = next(csv.reader(io.StringIO(text)))
-    ids = {event.id for event in existing.all_versions} if existing is not None else set()
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator="\n")
-    added = 0
-    for file, candidate in found:
-        if existing is not None and link_events([candidate], existing)[0].calendar_id:
-            continue  # already in the file
-        base = f"{candidate.date:%Y-%m-%d}-{builder.CODES[str(candidate.type)]}"
-        event_id = base
-        while event_id in ids:
-            event_id = f"{base}-x{len(ids)}"
-        ids.add(event_id)
-        tightening = str(candidate.type) in builder.TIGHTENING_TYPES
-        writer.writerow(
-            {
-                "id": event_id,
-                "type": str(candidate.type),
-                "announced": f"{candidate.date:%Y-%m-%d}",
-                "tz": builder.WIRE_REPORT_ZONE,
-                "window_end": candidate.window_end.isoformat() if candidate.window_end else "",
-                "direction": "tightening" if tightening else "easing",
-                "severity": "1",
-                "countries_included": ";".join(candidate.countries_included),
-                "countries_excluded": ";".join(candidate.countries_excluded),
-                "elements": ";".join(candidate.elements),
-                "confidence": "single_source" if candidate.precision == "day" else "uncertain",
-                "source": str(file),
-                "description": f"extracted ({candidate.precision} precision): {candidate.evidence[:300]}",
-            }
-        )
-        existing = _load_text(text + buffer.getvalue(), path)  # later candidates must not repeat this one
-        added += 1
-    if added:
-        combined = (text if text.endswith("\n") else text + "\n") + buffer.getvalue()
-        _load_text(combined, path)  # validate the whole file before writing it
-        atomic_write(path, combined)
-    return added
+#: Fields of the event-file row shown beside each candidate (what --append-to would write).
+WRITTEN = ["known", "tz", "direction", "severity"]
 
 
-def _load_text(text: str, like: Path):
-    """Validate event-file text by loading it from a temporary copy (removed afterwards)."""
-    import os
-    import tempfile
+def _note_untraded(rows: list[dict[str, str]]) -> None:
+    """Say which appended events the default event_drift run would not trade, and why."""
+    import strategies
 
-    from signals import load_events
-
-    handle, name = tempfile.mkstemp(suffix=like.suffix or ".csv")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        return load_events(name)
-    finally:
-        os.unlink(name)
+    defaults = strategies.get("event_drift").params()
+    for row in rows:
+        reasons = []
+        if int(row["severity"]) < defaults.min_severity:
+            reasons.append(f"severity {row['severity']} is below min_severity {defaults.min_severity}")
+        if row["type"] not in defaults.event_types:
+            reasons.append(f"type {row['type']} is not in its event_types")
+        if reasons:
+            print(
+                f"note: {row['id']} will not trade under event_drift's defaults: {'; '.join(reasons)} "
+                "(see --param min_severity=... and --param event_types=...)",
+                file=sys.stderr,
+            )
 
 
 COMMANDS = {

@@ -26,23 +26,12 @@ import re
 import sys
 from pathlib import Path
 
+from signals._events import LATEST_PLAUSIBLE_ZONE, TIGHTENING_TYPES, TYPE_CODES
 from signals._io import atomic_write
 
 HERE = Path(__file__).resolve().parent
 
-CODES = {
-    "restriction_tightening": "RT",
-    "permit_approval": "PA",
-    "negotiation_window": "NW",
-    "negotiation_talks": "NT",
-    "easing_pause": "EP",
-    "licensing_reform": "LR",
-    "quota_change": "QC",
-    "wto_dispute": "WD",
-    "wto_ruling": "WR",
-    "retaliation_escalation": "RE",
-}
-TIGHTENING_TYPES = {"restriction_tightening", "retaliation_escalation", "wto_dispute"}
+CODES = {str(kind): code for kind, code in TYPE_CODES.items()}
 # Types whose direction depends on the event: the easing ones are listed by date.
 EASING_QUOTA_CHANGES = {"2011-07-14", "2012-08-22", "2014-12-31"}  # flat, +2.7%, quotas abolished
 TIGHTENING_REFORMS = {"2020-10-17", "2024-06-29", "2024-10-01", "2024-10-19"}  # new control regimes
@@ -59,7 +48,7 @@ TIMES = {
     # "minutes after an extra 10% US tariff took effect" (00:01 ET = 13:01 Beijing)
     ("2025-02-04", "restriction_tightening"): "13:30",
 }
-WIRE_REPORT_ZONE = "America/New_York"
+WIRE_REPORT_ZONE = LATEST_PLAUSIBLE_ZONE
 
 
 def _countries(text: str) -> str:

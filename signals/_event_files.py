@@ -28,7 +28,7 @@ from .errors import (
     WindowOrderError,
 )
 
-__all__ = ["COLUMNS", "REQUIRED_COLUMNS", "load_events", "validate_events"]
+__all__ = ["COLUMNS", "REQUIRED_COLUMNS", "load_events", "parse_events", "validate_events"]
 
 REQUIRED_COLUMNS = ("id", "type", "announced", "tz", "direction", "severity")
 OPTIONAL_COLUMNS = (
@@ -175,8 +175,10 @@ def _structured_records(name: str, records: object, lines: list[int]) -> Iterato
 
 
 def _records(file: Path, name: str) -> Iterator[tuple[int, dict]]:
-    text = file.read_text(encoding="utf-8-sig")
-    suffix = file.suffix.lower()
+    yield from _parse(file.read_text(encoding="utf-8-sig"), name, file.suffix.lower())
+
+
+def _parse(text: str, name: str, suffix: str) -> Iterator[tuple[int, dict]]:
     if suffix == ".csv":
         yield from _csv_records(name, text)
     elif suffix == ".json":
@@ -206,16 +208,25 @@ def _records(file: Path, name: str) -> Iterator[tuple[int, dict]]:
         )
         yield from _structured_records(name, records, lines)
     else:
-        raise MissingColumnError(name, 1, "format", file.suffix, "unknown event-file format", FORMATS)
+        raise MissingColumnError(name, 1, "format", suffix, "unknown event-file format", FORMATS)
+
+
+def parse_events(text: str, name: str, suffix: str = ".csv") -> EventCalendar:
+    """Validate event-file ``text`` (as if read from a file called ``name``) and return its calendar."""
+    return EventCalendar(_events(_parse(text, name, suffix.lower()), name, collect=False)[0], name)
 
 
 def _read(path: str | Path | None, collect: bool) -> tuple[list[Event], list[EventFileError], str]:
     file = Path(path) if path is not None else seeds.path("events.csv")
     name = file.name if path is None else str(file)
+    events, problems = _events(_records(file, name), name, collect)
+    return events, problems, name
+
+
+def _events(records: Iterator[tuple[int, dict]], name: str, collect: bool) -> tuple[list[Event], list[EventFileError]]:
     events: list[Event] = []
     problems: list[EventFileError] = []
     last_seen: dict[str, tuple[int, Event]] = {}
-    records = _records(file, name)
     while True:
         try:
             line, record = next(records)
@@ -241,7 +252,7 @@ def _read(path: str | Path | None, collect: bool) -> tuple[list[Event], list[Eve
             if not collect:
                 raise
             problems.append(error)
-    return events, problems, name
+    return events, problems
 
 
 def load_events(path: str | Path | None = None, merge: bool = False) -> EventCalendar:

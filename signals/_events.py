@@ -12,7 +12,18 @@ import pandas as pd
 
 from .errors import DuplicateEventIdError
 
-__all__ = ["AFTER_CLOSE", "SEVERITIES", "Confidence", "Direction", "Event", "EventCalendar", "EventType"]
+__all__ = [
+    "AFTER_CLOSE",
+    "LATEST_PLAUSIBLE_ZONE",
+    "SEVERITIES",
+    "TIGHTENING_TYPES",
+    "TYPE_CODES",
+    "Confidence",
+    "Direction",
+    "Event",
+    "EventCalendar",
+    "EventType",
+]
 
 #: When only the day of an event is known, it is taken as known at this local time in the
 #: announcing zone: after the close of every major exchange (Shanghai 15:00, Tokyo 15:30,
@@ -55,6 +66,27 @@ class Confidence(StrEnum):
 
 
 SEVERITIES = (1, 2, 3)
+
+#: Two-letter codes of the event types, used in event ids (``2025-04-04-RT``).
+TYPE_CODES = {
+    EventType.RESTRICTION_TIGHTENING: "RT",
+    EventType.PERMIT_APPROVAL: "PA",
+    EventType.NEGOTIATION_WINDOW: "NW",
+    EventType.NEGOTIATION_TALKS: "NT",
+    EventType.EASING_PAUSE: "EP",
+    EventType.LICENSING_REFORM: "LR",
+    EventType.QUOTA_CHANGE: "QC",
+    EventType.WTO_DISPUTE: "WD",
+    EventType.WTO_RULING: "WR",
+    EventType.RETALIATION_ESCALATION: "RE",
+}
+#: Types that always tighten China's export stance (quota changes and licensing reforms go either way).
+TIGHTENING_TYPES = frozenset(
+    {EventType.RESTRICTION_TIGHTENING, EventType.RETALIATION_ESCALATION, EventType.WTO_DISPUTE}
+)
+#: The zone given to a report whose time zone is unknown: the latest plausible one for this news
+#: (New York after Beijing and Europe), which can only make an event known later, never earlier.
+LATEST_PLAUSIBLE_ZONE = "America/New_York"
 
 
 @dataclass(frozen=True, slots=True)

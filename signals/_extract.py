@@ -111,6 +111,8 @@ _COUNTRIES = {
     "Southeast Asia": r"\bSoutheast Asia\w*\b",
 }
 _EXCLUSION = re.compile(r"(exclud\w*|except|not to|denied|deny|bypass\w*|off the list)", re.IGNORECASE)
+# China issues the measures of this vocabulary: it is a target only where the text makes it one.
+_TARGETED = re.compile(r"\b(against|targeting|on|to|into)\s+(the\s+)?$", re.IGNORECASE)
 _ELEMENTS = (
     "dysprosium", "terbium", "samarium", "gadolinium", "lutetium", "scandium", "yttrium", "holmium", "erbium",
     "thulium", "europium", "ytterbium", "neodymium", "praseodymium", "gallium", "germanium", "antimony",
@@ -146,6 +148,12 @@ class Candidate:
         }  # fmt: skip
 
 
+_DATELINE = re.compile(
+    rf"^[ \t]*(?:[A-Z][A-Z .'/-]{{2,40}}|[A-Z][a-z]+(?: [A-Z][a-z]+)?(?=,))"
+    rf"(?:,\s*(?:{_MONTHS}\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}}))?"
+    r"\s*(?:\([A-Za-z .'-]+\))?\s*(?:-{1,2}|–|—)\s",
+    re.MULTILINE,
+)
 _ABBREVIATION = re.compile(
     r"\b(?:No|Nos|Mr|Ms|Mrs|Dr|St|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Inc|Corp|Co|Ltd|vs|U\.S|U\.K|e\.g|i\.e)\."
 )
@@ -229,6 +237,8 @@ def _countries(sentence: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     for code, pattern in _COUNTRIES.items():
         for match in re.finditer(pattern, sentence):
             before = sentence[max(0, match.start() - 30) : match.start()]
+            if code == "CN" and not _TARGETED.search(before):
+                continue
             after = sentence[match.end() : match.end() + 25]
             target = excluded if _EXCLUSION.search(before) or re.match(r"\s+(is|are)?\s*excluded", after) else included
             if code not in target:
@@ -258,6 +268,8 @@ def extract_events(text: str, published: str | date | None = None) -> list[Candi
     if published is None:
         published = find_dateline(text)
     published = pd.Timestamp(published).date() if published is not None else None
+    # A dateline's date is the publication's, not an action's: blank it (spans stay valid).
+    text = _DATELINE.sub(lambda match: " " * len(match.group(0)), text)
     found: list[Candidate] = []
     for sentence, span in _sentences(text):
         lowered = sentence.lower()
