@@ -49,6 +49,13 @@ def _date(text: str) -> pd.Timestamp:
         raise argparse.ArgumentTypeError(f"bad date {text!r}; expected YYYY-MM-DD") from None
 
 
+def _asof(text: str) -> pd.Timestamp:
+    """A date or 'today'."""
+    from signals._job import resolve_asof
+
+    return resolve_asof(text) if text.strip().lower() == "today" else _date(text)
+
+
 def _day_or_instant(text: str) -> pd.Timestamp:
     for pattern in ("%Y-%m-%d", "%Y-%m-%dT%H:%M"):
         try:
@@ -199,11 +206,15 @@ def _build_parser() -> argparse.ArgumentParser:
     build = signals_commands.add_parser(
         "build",
         help="write the signal panel up to --asof and its manifest",
-        description="Build every signal for the bundled universe up to --asof and write signals-<asof>.<format> "
-        "and manifest.json to --out, atomically. Reruns with the same inputs write byte-identical files. "
+        description="Build every signal for the bundled universe up to --asof and publish the folder "
+        "<out>/signals-<asof>/ with signals.<format> and manifest.json, together (never one without the other). "
+        "Reruns with the same inputs write byte-identical files. "
         "Exit codes: 0 ok, 2 bad input, 1 unexpected failure.",
     )
-    build.add_argument("--asof", type=_date, required=True, help="last session of the panel, YYYY-MM-DD")
+    build.add_argument(
+        "--asof", type=_asof, required=True, help="last session of the panel: YYYY-MM-DD, or 'today' (local date)"
+    )
+    build.add_argument("--tickers", type=_comma_list, help="assets (default: the whole universe)")
     build.add_argument("--out", type=Path, required=True, help="output folder")
     build.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     build.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
@@ -355,7 +366,8 @@ def _signals_build(args: argparse.Namespace) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
     if args.merge and args.events is None:
         raise ReelabError("--merge needs --events FILE")
-    write_signals(args.asof, args.out, args.events, args.merge, args.format, f"{args.start:%Y-%m-%d}")
+    write_signals(args.asof, args.out, args.events, args.merge, args.format, f"{args.start:%Y-%m-%d}",
+                  tickers=args.tickers)  # fmt: skip
     return 0
 
 

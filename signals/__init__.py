@@ -5,7 +5,7 @@ exchange's sessions (:func:`align_events`) and turned into signal panels. This p
 imports vectorbt or numba.
 """
 
-from ._align import Alignment, align_events, exchange_calendar, first_sessions_after
+from ._align import Alignment, align_events, calendar_bound, exchange_calendar, first_sessions_after
 from ._event_files import load_events, validate_events
 from ._events import AFTER_CLOSE, Confidence, Direction, Event, EventCalendar, EventType
 from ._extract import Candidate, extract_events, find_dateline, link_events
@@ -30,6 +30,7 @@ __all__ = [
     "SignalParams",
     "align_events",
     "build_signals",
+    "calendar_bound",
     "exchange_calendar",
     "extract_events",
     "find_dateline",

@@ -14,39 +14,98 @@ import pandas as pd
 
 from ._events import AFTER_CLOSE, EventCalendar, EventType
 from ._universe import select_tickers
-from .errors import AlignmentError
+from .errors import AlignmentError, CalendarRangeError
 
-__all__ = ["Alignment", "align_events", "exchange_calendar", "first_sessions_after"]
+__all__ = [
+    "Alignment",
+    "align_events",
+    "calendar_bound",
+    "exchange_calendar",
+    "first_sessions_after",
+    "session_positions",
+]
 
-# exchange_calendars records XSHG holidays only through 2026; one fixed span keeps results stable.
-CALENDAR_START = "2005-01-01"
-CALENDAR_END = "2026-12-31"
+CALENDAR_START = pd.Timestamp("2005-01-01")
+
+
+def _year_end(day: pd.Timestamp) -> pd.Timestamp:
+    return pd.Timestamp(year=day.year, month=12, day=31)
 
 
 @cache
-def exchange_calendar(code: str) -> xcals.ExchangeCalendar:
-    """The exchange_calendars calendar ``code`` over reelab's fixed span (cached)."""
+def _calendar(code: str, end: pd.Timestamp) -> xcals.ExchangeCalendar:
     with warnings.catch_warnings():
         # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1 deprecates.
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
-        return xcals.get_calendar(code, start=CALENDAR_START, end=CALENDAR_END)
+        return xcals.get_calendar(code, start=CALENDAR_START, end=end)
 
 
 @cache
-def _open_times(code: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    opens = exchange_calendar(code).opens
-    return pd.DatetimeIndex(opens.index), opens.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
+def calendar_bound(code: str) -> pd.Timestamp | None:
+    """The last day exchange_calendars records the sessions of ``code`` for (None: its rules run on).
+
+    XSHG's holidays are announced a year at a time, so exchange_calendars knows them only through
+    the year of its release (2026 for 4.13.2); a newer release extends it.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        bound = xcals.get_calendar(code).bound_max()
+    return None if bound is None else pd.Timestamp(bound)
+
+
+def _covering(code: str, until: pd.Timestamp) -> xcals.ExchangeCalendar:
+    """The calendar through the end of ``until``'s year, or through its bound if that comes first."""
+    end = _year_end(until)
+    bound = calendar_bound(code)
+    return _calendar(code, end if bound is None else min(end, bound))
+
+
+def exchange_calendar(code: str, until: str | pd.Timestamp | None = None) -> xcals.ExchangeCalendar:
+    """The exchange_calendars calendar ``code`` from 2005 through the end of ``until``'s year (cached).
+
+    ``until`` defaults to a year from today. Raises :class:`CalendarRangeError` when ``until`` lies
+    past the last day exchange_calendars knows the sessions of ``code`` for (:func:`calendar_bound`).
+    """
+    day = pd.Timestamp.today().normalize() + pd.DateOffset(years=1) if until is None else pd.Timestamp(until)
+    bound = calendar_bound(code)
+    if until is not None and bound is not None and day.tz_localize(None).normalize() > bound:
+        raise CalendarRangeError(code, day, bound)
+    return _covering(code, day.tz_localize(None) if day.tzinfo is not None else day)
+
+
+@cache
+def _opens(code: str, end: pd.Timestamp) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    calendar = _calendar(code, end)
+    opens = calendar.opens.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
+    return pd.DatetimeIndex(calendar.sessions), opens
+
+
+def session_positions(
+    code: str, instants: pd.DatetimeIndex, until: pd.Timestamp | None = None
+) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Point-in-time rule 1, the one implementation: the first session that opens strictly after each instant.
+
+    Returns the sessions of exchange ``code`` (through ``until``'s year, default: far enough for
+    the latest instant, within the library's bound) and, for each tz-aware instant, the position
+    of that session among them (``len(sessions)`` when it lies past the calendar).
+    """
+    utc = pd.DatetimeIndex(instants).tz_convert("UTC").tz_localize(None)
+    if until is None:
+        until = max(utc.max(), CALENDAR_START) + pd.Timedelta(days=14) if len(utc) else CALENDAR_START
+    calendar = _covering(code, pd.Timestamp(until))
+    sessions, opens = _opens(code, pd.Timestamp(calendar.last_session))
+    return sessions, np.searchsorted(opens, utc.to_numpy("datetime64[ns]"), side="right")
 
 
 def first_sessions_after(code: str, instants: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """For each tz-aware instant, the first session of exchange ``code`` that opens strictly after it.
 
-    NaT where the instant falls before the calendar's first open or after its last one.
+    NaT where the instant falls before the calendar's first open or after its last one (for XSHG,
+    the last day exchange_calendars records: :func:`calendar_bound`).
     """
-    sessions, opens = _open_times(code)
-    utc = pd.DatetimeIndex(instants).tz_convert("UTC").tz_localize(None).to_numpy("datetime64[ns]")
-    position = np.searchsorted(opens, utc, side="right")
+    sessions, position = session_positions(code, instants)
     outside = (position == 0) | (position >= len(sessions))
     result = sessions[np.clip(position, 0, len(sessions) - 1)].to_numpy().copy()
     result[outside] = np.datetime64("NaT")
@@ -95,7 +154,7 @@ class Alignment:
             first, last = (
                 (self.table["session"].min(), self.table["session"].max()) if len(self.table) else (None, None)
             )
-            parts = [exchange_calendar(code).sessions_in_range(first, last) for code in exchanges]
+            parts = [_covering(code, last).sessions_in_range(first, last) for code in exchanges]
             index = reduce(pd.DatetimeIndex.union, parts) if parts else pd.DatetimeIndex([])
         columns = pd.MultiIndex.from_product([assets, [str(kind) for kind in EventType]], names=["asset", "event_type"])
         counts = self.table.groupby(["session", "asset", "type"]).size()

@@ -1,14 +1,18 @@
-"""Atomic file output: a reader never sees a half-written file."""
+"""Atomic file output: a reader never sees a half-written file, nor files that do not belong together."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
+import shutil
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-__all__ = ["atomic_write", "sha256_file"]
+__all__ = ["atomic_write", "locked", "publish_folder", "sha256_file"]
 
 #: Test hook: seconds to wait after the temporary file is complete and before the rename, so that a
 #: test can kill the process at the worst moment and check that no partial output appears.
@@ -44,3 +48,68 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def locked(path: str | Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``path`` (created if needed) for the duration of the block."""
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def publish_folder(final: str | Path, files: Mapping[str, bytes]) -> Path:
+    """Publish ``files`` (name -> bytes) together as the folder ``final``: all of them or none.
+
+    They are written to a staging folder beside ``final`` and renamed into place, so a reader sees
+    the previous complete folder, no folder, or the new complete one, never a mix. A rerun with
+    identical bytes leaves ``final`` untouched. A lock serialises writers of the same folder, and
+    leftovers of writers that were killed are removed first.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with locked(final.parent / f".{final.name}.lock"):
+        for leftover in final.parent.glob(f".{final.name}.*.tmp"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        if (
+            final.is_dir()
+            and sorted(p.name for p in final.iterdir()) == sorted(files)
+            and all((final / name).read_bytes() == data for name, data in files.items())
+        ):
+            return final
+        staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+        try:
+            for name, data in files.items():
+                with open(staging / name, "wb") as stream:
+                    stream.write(data)
+                    stream.flush()
+                    os.fsync(stream.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(staging, 0o777 & ~umask)  # mkdtemp creates 0700
+            _fsync_dir(staging)
+            if os.environ.get(PAUSE_ENV):
+                time.sleep(float(os.environ[PAUSE_ENV]))
+            if final.exists():
+                retired = final.parent / f".{final.name}.{os.getpid()}.tmp"
+                os.rename(final, retired)  # from here until the next rename, readers see no folder
+                os.rename(staging, final)
+                shutil.rmtree(retired, ignore_errors=True)
+            else:
+                os.rename(staging, final)
+            _fsync_dir(final.parent)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return final

@@ -10,22 +10,26 @@ import io
 import json
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import asdict
+from datetime import date
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import seeds
 
-from ._align import exchange_calendar
+from ._align import calendar_bound, exchange_calendar, session_positions
 from ._event_files import load_events
-from ._io import atomic_write, sha256_file
+from ._events import EventCalendar
+from ._io import publish_folder, sha256_file
 from ._panel import SIGNALS, SignalParams, build_signals
-from ._universe import load_universe
+from ._universe import load_universe, select_tickers
 from .errors import ParameterError
 
-__all__ = ["FORMATS", "write_signals"]
+__all__ = ["FORMATS", "resolve_asof", "write_signals"]
 
 FORMATS = ("parquet", "csv")
 log = logging.getLogger("reelab.signals")
@@ -46,6 +50,17 @@ def _serialize(panel: pd.DataFrame, fmt: str) -> bytes:
     return panel.to_csv(float_format="%.12g", date_format="%Y-%m-%d").encode("utf-8")
 
 
+def resolve_asof(asof: str | date | pd.Timestamp) -> pd.Timestamp:
+    """An as-of date: a date, or ``"today"`` (the machine's local date)."""
+    if isinstance(asof, str) and asof.strip().lower() == "today":
+        return pd.Timestamp(date.today())
+    try:
+        day = pd.Timestamp(asof)
+    except (ValueError, TypeError):
+        raise ParameterError("asof", asof, "a date like 2025-10-10, or 'today'") from None
+    return (day.tz_localize(None) if day.tzinfo is not None else day).normalize()
+
+
 def write_signals(
     asof: str | pd.Timestamp,
     out: str | Path,
@@ -54,43 +69,37 @@ def write_signals(
     fmt: str = "parquet",
     start: str = "2010-01-01",
     params: SignalParams | None = None,
+    tickers: Iterable[str] | None = None,
 ) -> dict:
-    """Build the panel up to ``asof`` and write ``signals-<asof>.<fmt>`` and ``manifest.json`` to ``out``.
+    """Build the panel up to ``asof``; publish ``<out>/signals-<asof>/`` with ``signals.<fmt>`` and ``manifest.json``.
 
-    The outputs are byte-identical for identical inputs (no timestamps inside) and each file is
-    written to a temporary name and renamed, so readers never see a partial file. The signal file
-    is renamed before the manifest: a manifest always describes a complete signal file.
+    The two files are published together (a staging folder renamed into place), so a reader never
+    sees a panel without its manifest or with another run's. The outputs are byte-identical for
+    identical inputs (no timestamps inside); an identical rerun leaves the folder untouched.
+    Nothing is written when anything fails, e.g. ``asof`` past the exchange calendars' range
+    (:class:`~signals.errors.CalendarRangeError`).
 
     Returns the manifest.
     """
     if fmt not in FORMATS:
         raise ParameterError("format", fmt, f"one of {', '.join(FORMATS)}")
-    try:
-        day = pd.Timestamp(asof)
-    except (ValueError, TypeError):
-        raise ParameterError("asof", asof, "a date like 2025-10-10") from None
+    day = resolve_asof(asof)
     if day < pd.Timestamp(start):
         raise ParameterError("asof", f"{day:%Y-%m-%d}", f"a date on or after the panel start {start}")
     params = params or SignalParams()
     started = time.perf_counter()
-    calendar = load_events(events, merge=merge)
     universe = load_universe()
+    assets = select_tickers(universe, tickers)
+    exchanges = sorted(universe.loc[assets, "exchange"].unique())
+    for code in exchanges:  # before any work: a date past a calendar's range is bad input
+        exchange_calendar(code, day)
+    calendar = load_events(events, merge=merge)
     log.info("loaded %d events (%d versions) from %s", len(calendar), len(calendar.all_versions), calendar.source)
-    panel = build_signals(calendar, universe, day, start=start, params=params)
+    panel = build_signals(calendar, universe, day, tickers=assets, start=start, params=params)
     log.info("built %d sessions x %d columns in %.2f s", *panel.shape, time.perf_counter() - started)
 
-    out = Path(out)
-    name = f"signals-{day:%Y-%m-%d}.{fmt}"
+    name = f"signals.{fmt}"
     payload = _serialize(panel, fmt)
-    atomic_write(out / name, payload)
-    log.info("wrote %s (%.1f MB)", out / name, len(payload) / 1e6)
-
-    # An event is used when it was knowable before the last session of some exchange opened.
-    last_open = max(
-        exchange_calendar(code).session_open(exchange_calendar(code).date_to_session(day, direction="previous"))
-        for code in universe["exchange"].unique()
-    )
-    used = sorted({version.id for version in calendar.all_versions if version.knowable_at() < last_open})
     inputs = {
         "events": {"path": str(events) if events else "shipped:seeds/events.csv", "merged_with_shipped": merge},
         "universe": {"path": "shipped:seeds/universe.csv", "sha256": sha256_file(seeds.path("universe.csv"))},
@@ -109,19 +118,34 @@ def write_signals(
         "assets": list(panel.columns.get_level_values("asset").unique()),
         "signals": list(SIGNALS),
         "parameters": {"start": start, **{k: str(v) if k == "after_close" else v for k, v in asdict(params).items()}},
-        "events_used": used,
+        "events_used": _events_used(calendar, exchanges, day, params),
         "inputs": inputs,
         "calendars": {
             code: {
-                "first_session": f"{exchange_calendar(code).first_session:%Y-%m-%d}",
-                "last_session": f"{exchange_calendar(code).last_session:%Y-%m-%d}",
+                "first_session": f"{exchange_calendar(code, day).first_session:%Y-%m-%d}",
+                "last_session": f"{exchange_calendar(code, day).last_session:%Y-%m-%d}",
+                "known_through": "rules" if calendar_bound(code) is None else f"{calendar_bound(code):%Y-%m-%d}",
             }
-            for code in sorted(universe["exchange"].unique())
+            for code in exchanges
         },
         "versions": {
             package: _version(package) for package in ("reelab", "exchange-calendars", "pandas", "numpy", "pyarrow")
         },
     }
-    atomic_write(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    log.info("wrote %s: %d events used", out / "manifest.json", len(used))
+    folder = publish_folder(
+        Path(out) / f"signals-{day:%Y-%m-%d}",
+        {name: payload, "manifest.json": (json.dumps(manifest, indent=2) + "\n").encode("utf-8")},
+    )
+    log.info("published %s (%.1f MB): %d events used", folder, len(payload) / 1e6, len(manifest["events_used"]))
     return manifest
+
+
+def _events_used(calendar: EventCalendar, exchanges: list[str], day: pd.Timestamp, params: SignalParams) -> list[str]:
+    """Ids of events (or revisions) that reach a session on or before ``day`` on some exchange of the panel."""
+    versions = calendar.all_versions
+    knowable = pd.DatetimeIndex([v.knowable_at(params.after_close) for v in versions], dtype="datetime64[ns, UTC]")
+    used = np.zeros(len(versions), dtype=bool)
+    for code in exchanges:
+        sessions, position = session_positions(code, knowable, until=day)
+        used |= position < sessions.searchsorted(day, side="right")
+    return sorted({version.id for version, hit in zip(versions, used) if hit})

@@ -10,7 +10,7 @@ from datetime import time
 import numpy as np
 import pandas as pd
 
-from ._align import CALENDAR_END, exchange_calendar
+from ._align import exchange_calendar, session_positions
 from ._events import AFTER_CLOSE, Event, EventCalendar, EventType
 from ._universe import select_tickers
 from .errors import ParameterError
@@ -92,14 +92,14 @@ def _date(name: str, value) -> pd.Timestamp | None:
     return stamp.tz_localize(None).normalize() if stamp.tzinfo is not None else stamp.normalize()
 
 
-def _exchange_base(code: str, versions: tuple[Event, ...], params: SignalParams) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    """All signals before exposure signing, on every session of exchange ``code``."""
-    calendar = exchange_calendar(code)
-    sessions = calendar.sessions
-    opens = calendar.opens.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
+def _exchange_base(
+    code: str, versions: tuple[Event, ...], params: SignalParams, last: pd.Timestamp
+) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """All signals before exposure signing, on every session of exchange ``code`` through ``last``'s year."""
+    exchange_calendar(code, last)  # raises when ``last`` is past what exchange_calendars knows for ``code``
+    knowable = pd.DatetimeIndex([v.knowable_at(params.after_close) for v in versions], dtype="datetime64[ns, UTC]")
+    sessions, position = session_positions(code, knowable, until=last)
     length = len(sessions)
-    knowable = pd.DatetimeIndex([v.knowable_at(params.after_close) for v in versions]).tz_localize(None)
-    position = np.searchsorted(opens, knowable.to_numpy("datetime64[ns]"), side="right")
 
     first_position: dict[str, int] = {}
     for version, where in zip(versions, position):  # versions are ordered by knowable time
@@ -174,7 +174,8 @@ def build_signals(
     universe : DataFrame
         From :func:`signals.load_universe` (exchange and signed ``exposure`` per asset).
     asof : date-like, optional
-        Last session of the panel (default: the end of the exchange calendars, 2026-12-31).
+        Last session of the panel (default: today). Raises :class:`~signals.errors.CalendarRangeError`
+        when an asset's exchange calendar is not known that far (XSHG: see :func:`signals.calendar_bound`).
     tickers : iterable of str, optional
         Assets (default: the whole universe).
     start : date-like, optional
@@ -193,7 +194,7 @@ def build_signals(
     """
     params = params or SignalParams()
     assets = select_tickers(universe, tickers)
-    first, last = _date("start", start), _date("asof", asof) or pd.Timestamp(CALENDAR_END)
+    first, last = _date("start", start), _date("asof", asof) or pd.Timestamp.today().normalize()
     if first is not None and last < first:
         raise ParameterError("asof", f"{last:%Y-%m-%d}", f"a date on or after start {first:%Y-%m-%d}")
     signs = universe.loc[assets, "exposure"].astype(int).to_dict()
@@ -205,7 +206,7 @@ def build_signals(
     versions = calendar.all_versions
     blocks = []
     for code, members in universe.loc[assets].groupby("exchange", sort=False).groups.items():
-        sessions, base = _exchange_base(code, versions, params)
+        sessions, base = _exchange_base(code, versions, params, last)
         keep = (sessions >= first if first is not None else np.ones(len(sessions), bool)) & (sessions <= last)
         rows = base[keep]
         columns = pd.MultiIndex.from_product([list(members), SIGNALS], names=["asset", "signal"])

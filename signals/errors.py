@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "AlignmentError",
+    "CalendarRangeError",
     "DuplicateEventIdError",
     "EventFileError",
     "InvalidDateError",
@@ -100,6 +101,18 @@ class UnknownTickerError(ReelabError, KeyError):
 
 class PriceDataError(ReelabError):
     """Price data violate the snapshot's contract (dates, positivity, finiteness)."""
+
+
+class CalendarRangeError(ReelabError):
+    """A date lies past the last day exchange_calendars knows an exchange's sessions for."""
+
+    def __init__(self, code: str, day, bound):
+        self.code, self.day, self.bound = code, day, bound
+        super().__init__(
+            f"{code} sessions are known only through {bound:%Y-%m-%d} (exchange-calendars records its holidays "
+            f"a year at a time), so nothing can be built as of {day:%Y-%m-%d}; upgrade exchange-calendars when a "
+            f"newer release covers it, or leave out the {code} assets"
+        )
 
 
 class AlignmentError(ReelabError):

@@ -2,35 +2,42 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
+import time as time_module
+from datetime import date, time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from backtests.cli import main
-from signals import SIGNALS, write_signals
+from signals import SIGNALS, SignalParams, calendar_bound, write_signals
 from signals._io import PAUSE_ENV
 
 REELAB = Path(sys.executable).with_name("reelab")
 ASOF = "2025-10-10"
 
 
-def test_job_writes_panel_and_manifest(tmp_path):
+def test_job_publishes_panel_and_manifest_together(tmp_path):
     manifest = write_signals(ASOF, tmp_path)
-    panel = pd.read_parquet(tmp_path / f"signals-{ASOF}.parquet")
+    folder = tmp_path / f"signals-{ASOF}"
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "signals.parquet"]
+    panel = pd.read_parquet(folder / "signals.parquet")
     assert panel.index[-1] == pd.Timestamp(ASOF) and panel.shape[1] == 29 * len(SIGNALS)
-    assert manifest == json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["asof"] == ASOF and manifest["signals_file"] == f"signals-{ASOF}.parquet"
+    assert manifest == json.loads((folder / "manifest.json").read_text())
+    assert manifest["asof"] == ASOF and manifest["signals_file"] == "signals.parquet"
+    assert manifest["sha256"] == hashlib.sha256((folder / "signals.parquet").read_bytes()).hexdigest()
     assert "2025-10-09-RT" in manifest["events_used"] and "2025-10-30-NW" not in manifest["events_used"]
     assert len(manifest["inputs"]["events"]["sha256"]) == 64 and len(manifest["inputs"]["universe"]["sha256"]) == 64
     assert set(manifest["versions"]) == {"reelab", "exchange-calendars", "pandas", "numpy", "pyarrow"}
     assert set(manifest["calendars"]) == {"XNYS", "XASX", "XSHG", "XTSE"}
+    assert manifest["calendars"]["XSHG"]["known_through"] == f"{calendar_bound('XSHG'):%Y-%m-%d}"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
@@ -38,13 +45,13 @@ def test_rerun_is_byte_identical(tmp_path, fmt):
     first, second = tmp_path / "a", tmp_path / "b"
     for out in (first, second):
         assert main(["signals", "build", "--asof", "2024-06-28", "--out", str(out), "--format", fmt, "--quiet"]) == 0
-    for name in (f"signals-2024-06-28.{fmt}", "manifest.json"):
-        assert (first / name).read_bytes() == (second / name).read_bytes()
+    for name in (f"signals.{fmt}", "manifest.json"):
+        assert (first / "signals-2024-06-28" / name).read_bytes() == (second / "signals-2024-06-28" / name).read_bytes()
 
 
 def test_csv_output_round_trips(tmp_path):
     write_signals("2024-06-28", tmp_path, fmt="csv", start="2024-01-01")
-    panel = pd.read_csv(tmp_path / "signals-2024-06-28.csv", header=[0, 1], index_col=0, parse_dates=True)
+    panel = pd.read_csv(tmp_path / "signals-2024-06-28" / "signals.csv", header=[0, 1], index_col=0, parse_dates=True)
     assert panel.columns.names == ["asset", "signal"] and panel.index[0] >= pd.Timestamp("2024-01-01")
 
 
@@ -57,25 +64,55 @@ def test_user_events_replace_or_merge(tmp_path, write_events):
     assert "shipped_events" in merged["inputs"]
 
 
-def test_killing_the_job_midway_leaves_no_partial_file(tmp_path):
+def test_events_used_follow_the_panels_own_time_of_day_rule(tmp_path, write_events):
+    """A date-only event on the as-of day counts only if the panel's after_close makes it known before the open."""
+    path = write_events({"id": "same-day", "announced": "2024-06-28", "tz": "America/New_York"})
+    late = write_signals("2024-06-28", tmp_path / "late", events=path, tickers=["MP"])
+    early = write_signals("2024-06-28", tmp_path / "early", events=path, tickers=["MP"],
+                          params=SignalParams(after_close=time(8, 0)))  # fmt: skip
+    assert late["events_used"] == [] and early["events_used"] == ["same-day"]
+
+
+def test_calendar_cliff(tmp_path):
+    """As of a date past exchange_calendars' range: one line, exit 2, nothing written; other exchanges go on."""
+    bound = calendar_bound("XSHG")
+    beyond = f"{bound + pd.Timedelta(days=152):%Y-%m-%d}"
+    out = tmp_path / "out"
+    shown = subprocess.run([REELAB, "signals", "build", "--asof", beyond, "--out", str(out)], capture_output=True,
+                           text=True)  # fmt: skip
+    assert shown.returncode == 2 and len(shown.stderr.strip().splitlines()) == 1
+    assert f"XSHG sessions are known only through {bound:%Y-%m-%d}" in shown.stderr
+    assert not out.exists()
+    assert main(["signals", "build", "--asof", beyond, "--out", str(out), "--tickers", "MP,LYC", "--quiet"]) == 0
+    panel = pd.read_parquet(out / f"signals-{beyond}" / "signals.parquet")
+    assert set(panel.columns.get_level_values("asset")) == {"MP", "LYC"} and panel.index[-1] <= pd.Timestamp(beyond)
+
+
+def test_asof_today(tmp_path):
+    assert main(["signals", "build", "--asof", "today", "--out", str(tmp_path), "--tickers", "MP", "--quiet"]) == 0
+    assert (tmp_path / f"signals-{date.today():%Y-%m-%d}" / "manifest.json").is_file()
+
+
+def test_killing_the_job_midway_leaves_no_partial_output(tmp_path):
     out = tmp_path / "out"
     job = subprocess.Popen(
         [REELAB, "signals", "build", "--asof", ASOF, "--out", str(out), "--quiet"],
         env=os.environ | {PAUSE_ENV: "60"},
     )
     try:
-        deadline = time.monotonic() + 60
-        while not list(out.glob(".signals-*.tmp")):  # the complete temporary file, not yet renamed
-            assert job.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+        deadline = time_module.monotonic() + 60
+        while not list(out.glob(f".signals-{ASOF}.*.tmp")):  # the staging folder, complete, not yet renamed
+            assert job.poll() is None and time_module.monotonic() < deadline
+            time_module.sleep(0.05)
         job.send_signal(signal.SIGKILL)
         job.wait(timeout=10)
     finally:
         job.kill()
-    assert not (out / f"signals-{ASOF}.parquet").exists() and not (out / "manifest.json").exists()
-    # A rerun completes normally over the leftovers.
+    assert not (out / f"signals-{ASOF}").exists()
+    # A rerun completes normally and clears the leftovers.
     assert main(["signals", "build", "--asof", ASOF, "--out", str(out), "--quiet"]) == 0
-    assert (out / f"signals-{ASOF}.parquet").exists() and (out / "manifest.json").exists()
+    assert sorted(p.name for p in (out / f"signals-{ASOF}").iterdir()) == ["manifest.json", "signals.parquet"]
+    assert not list(out.glob("*.tmp"))
 
 
 @pytest.mark.parametrize(
@@ -116,7 +153,7 @@ def test_logs_go_to_stderr_and_respect_quiet_and_verbose(tmp_path):
         )  # fmt: skip
 
     normal, quiet, verbose = run(), run("--quiet"), run("--verbose")
-    assert normal.stdout == quiet.stdout == "" and "wrote" in normal.stderr
+    assert normal.stdout == quiet.stdout == "" and "published" in normal.stderr
     assert quiet.stderr == "" and len(verbose.stderr) >= len(normal.stderr)
 
 

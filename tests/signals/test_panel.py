@@ -43,11 +43,11 @@ def _build(events, **kwargs):
 
 
 def test_panel_shape_and_full_universe():
-    panel = build_signals(load_events(), UNIVERSE)
+    panel = build_signals(load_events(), UNIVERSE, "2025-10-10")
     assert panel.columns.names == ["asset", "signal"]
     assert list(panel.columns.get_level_values("asset").unique()) == list(UNIVERSE.index)
     assert list(panel["MP"].columns) == list(SIGNALS)
-    assert panel.index[0] >= pd.Timestamp("2010-01-01") and panel.index[-1] <= pd.Timestamp("2026-12-31")
+    assert panel.index[0] >= pd.Timestamp("2010-01-01") and panel.index[-1] == pd.Timestamp("2025-10-10")
     sessions = exchange_calendar("XASX").sessions
     lynas = panel["LYC"].dropna(how="all").index
     assert lynas.isin(sessions).all()  # an asset has values on its own exchange's sessions only
@@ -209,3 +209,9 @@ def test_shipped_calendar_property_on_real_cut_dates():
             pdt.assert_frame_equal(candidate[asset], reference[asset])
             assert len(reference[asset]) > 10
     assert np.isfinite(full.to_numpy()[~np.isnan(full.to_numpy())]).all()
+
+
+def test_panel_without_asof_runs_to_today():
+    panel = build_signals(load_events(), UNIVERSE, tickers=["MP"], start="2026-01-01")
+    last_session = exchange_calendar("XNYS").date_to_session(pd.Timestamp.today().normalize(), direction="previous")
+    assert panel.index[-1] == last_session
