@@ -11,23 +11,25 @@ Conventions (Campbell, Lo & MacKinlay, *The Econometrics of Financial Markets*, 
 * The variance of a CAR over K sessions is s^2 K, plus, for the market model, the prediction-error
   terms s^2 (K^2 / L + (sum r_m - K mean r_m)^2 / Sxx) (L estimation sessions). SCAR = CAR / its
   standard error; it is also each pair's ``t_stat``.
+* The tests of a group of pairs, and how they handle events that cluster in calendar time, are in
+  :mod:`backtests._study_tests`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats as distributions
-from statsmodels.stats.weightstats import DescrStatsW
 
 from signals import EventCalendar, align_events, load_events, load_universe, select_tickers
 from signals.errors import ParameterError
 
 from ._prices import load_prices
+from ._study_tests import group_tests
 
 __all__ = ["MODELS", "PairEstimate", "StudyResult", "estimate_pair", "event_study", "group_tests"]
 
@@ -46,21 +48,35 @@ class PairEstimate:
     variance: float  # s^2 of the residuals
     model: str
     estimation_sessions: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
+    event_sessions: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))  # of the event days
+    event_id: str = ""
 
     @property
     def length(self) -> int:
         return len(self.estimation_ar)
 
+    def window_sessions(self, window: tuple[int, int]) -> np.ndarray:
+        """The calendar sessions of a window as int64 nanoseconds (empty without sessions)."""
+        if not len(self.event_sessions):
+            return np.empty(0, dtype=np.int64)
+        first = min(self.event_ar)
+        return self.event_sessions.asi8[window[0] - first : window[1] - first + 1]
+
     def car(self, window: tuple[int, int]) -> float:
         return float(sum(self.event_ar[day] for day in range(window[0], window[1] + 1)))
+
+    @cached_property
+    def _market_moments(self) -> tuple[float, float]:
+        """Mean and sum of squared deviations of the benchmark's returns over the estimation window."""
+        market = self.estimation_market
+        return float(market.mean()), float(((market - market.mean()) ** 2).sum())
 
     def car_variance(self, window: tuple[int, int]) -> float:
         days = window[1] - window[0] + 1
         variance = self.variance * days
         if self.model == "market":
-            market = self.estimation_market
-            spread = float(((market - market.mean()) ** 2).sum())
-            excess = sum(self.event_market[day] for day in range(window[0], window[1] + 1)) - days * market.mean()
+            mean, spread = self._market_moments
+            excess = sum(self.event_market[day] for day in range(window[0], window[1] + 1)) - days * mean
             variance += self.variance * (days**2 / self.length + excess**2 / spread)
         return variance
 
@@ -115,78 +131,14 @@ def estimate_pair(
     else:
         raise ParameterError("model", model, f"one of {', '.join(MODELS)}")
     estimation_sessions = sessions[window] if sessions is not None else pd.DatetimeIndex([])
-    return PairEstimate(np.asarray(residuals), np.asarray(x), abnormal, event_market, float(variance), model,
-                        estimation_sessions)  # fmt: skip
-
-
-def _average_correlation(pairs: list[PairEstimate], minimum: int = 30) -> float:
-    """Mean pairwise correlation of estimation residuals on common sessions (Kolari-Pynnonen r-bar)."""
-    if len(pairs) < 2 or any(len(pair.estimation_sessions) == 0 for pair in pairs):
-        return 0.0
-    frame = pd.DataFrame(
-        {number: pd.Series(pair.estimation_ar, index=pair.estimation_sessions) for number, pair in enumerate(pairs)}
+    days = sorted(days)
+    event_sessions = (
+        sessions[event_position + days[0] : event_position + days[-1] + 1]
+        if sessions is not None
+        else pd.DatetimeIndex([])
     )
-    correlation = frame.corr(min_periods=minimum).to_numpy()
-    upper = correlation[np.triu_indices(len(pairs), k=1)]
-    upper = upper[np.isfinite(upper)]
-    return float(upper.mean()) if len(upper) else 0.0
-
-
-def _ranks(pair: PairEstimate) -> tuple[np.ndarray, dict[int, float]]:
-    """Corrado's standardized ranks U = K/(T+1) - 1/2 of every abnormal return of a pair (estimation + event)."""
-    days = sorted(pair.event_ar)
-    values = np.concatenate([pair.estimation_ar, [pair.event_ar[day] for day in days]])
-    ranks = distributions.rankdata(values) / (len(values) + 1) - 0.5
-    return ranks[: pair.length], dict(zip(days, ranks[pair.length :]))
-
-
-def group_tests(pairs: list[PairEstimate], window: tuple[int, int], correlation: float | None = None) -> dict:
-    """The six tests of a group of pairs over one window: {statistic: (value, two-sided p-value)}.
-
-    * ``csect_t``: cross-sectional t of the CARs (Brown & Warner 1985).
-    * ``patell_z``: sum of SCARs / sqrt(sum (L-2)/(L-4)) (Patell 1976).
-    * ``bmp_t``: cross-sectional t of the SCARs (Boehmer, Musumeci & Poulsen 1991).
-    * ``kp_bmp_t``: BMP times sqrt((1 - r)/(1 + (N - 1) r)), r the mean residual cross-correlation
-      (Kolari & Pynnonen 2010), for events clustered in calendar time.
-    * ``corrado_rank``: sum over the window of the mean standardized rank / (sqrt(W) s_U), s_U from the
-      mean ranks of every relative day (Corrado 1989; Cowan 1992 for multi-day windows).
-    * ``generalized_sign``: (w - N p) / sqrt(N p (1 - p)), w the positive CARs, p the share of positive
-      estimation residuals (Cowan 1992).
-    """
-    count = len(pairs)
-    if count < 2:
-        return {}
-    cars = np.array([pair.car(window) for pair in pairs])
-    scars = np.array([pair.scar(window) for pair in pairs])
-    lengths = np.array([pair.length for pair in pairs], dtype=float)
-    results = {}
-    t_stat, p_value, _ = DescrStatsW(cars).ttest_mean(0.0)
-    results["csect_t"] = (float(t_stat), float(p_value))
-    patell = scars.sum() / np.sqrt(((lengths - 2) / (lengths - 4)).sum())
-    results["patell_z"] = (float(patell), float(2 * distributions.norm.sf(abs(patell))))
-    bmp, p_value, _ = DescrStatsW(scars).ttest_mean(0.0)
-    results["bmp_t"] = (float(bmp), float(p_value))
-    r_bar = _average_correlation(pairs) if correlation is None else correlation
-    kp = bmp * np.sqrt((1 - r_bar) / (1 + (count - 1) * r_bar))
-    results["kp_bmp_t"] = (float(kp), float(2 * distributions.t.sf(abs(kp), count - 1)))
-    estimation_ranks, event_ranks = zip(*(_ranks(pair) for pair in pairs))
-    by_day: dict[int, list[float]] = {}
-    for ranks, pair in zip(estimation_ranks, pairs):
-        for offset, rank in enumerate(ranks):
-            by_day.setdefault(offset - pair.length, []).append(rank)  # estimation days, aligned from the end
-    for ranks in event_ranks:
-        for day, rank in ranks.items():
-            by_day.setdefault(1000 + day, []).append(rank)
-    mean_rank = {day: float(np.mean(values)) for day, values in by_day.items()}
-    spread = np.sqrt(np.mean([value**2 for value in mean_rank.values()]))
-    width = window[1] - window[0] + 1
-    corrado = sum(mean_rank[1000 + day] for day in range(window[0], window[1] + 1)) / (np.sqrt(width) * spread)
-    results["corrado_rank"] = (float(corrado), float(2 * distributions.norm.sf(abs(corrado))))
-    share = float(np.mean([(pair.estimation_ar > 0).mean() for pair in pairs]))
-    positive = int((cars > 0).sum())
-    sign = (positive - count * share) / np.sqrt(count * share * (1 - share))
-    results["generalized_sign"] = (float(sign), float(2 * distributions.norm.sf(abs(sign))))
-    return results
+    return PairEstimate(np.asarray(residuals), np.asarray(x), abnormal, event_market, float(variance), model,
+                        estimation_sessions, event_sessions)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -195,8 +147,9 @@ class StudyResult:
 
     ``abnormal_returns``: event_id, event_type, ticker, group, session, rel_day, ar.
     ``car``: event_id, event_type, ticker, group, window_start, window_end, car, t_stat.
-    ``tests``: group, window, statistic, value, p_value (groups: ``all``, ``type=<event type>``,
-    ``asset_group=<china exposure>``). ``dropped``: event_id, ticker, reason.
+    ``tests``: group, window, n (pairs), clusters, statistic, value, p_value (groups: ``all``,
+    ``type=<event type>``, ``asset_group=<china exposure>``; see :mod:`backtests._study_tests`).
+    ``dropped``: event_id, ticker, reason.
     """
 
     abnormal_returns: pd.DataFrame
@@ -301,7 +254,7 @@ def event_study(
         if isinstance(estimate, str):
             dropped.append((row.event_id, row.asset, estimate))
             continue
-        pairs[(row.event_id, row.asset)] = estimate
+        pairs[(row.event_id, row.asset)] = estimate = replace(estimate, event_id=row.event_id)
         group = universe.at[row.asset, "china_exposure"]
         for day in days:
             session = asset_returns.index[position + day]
@@ -320,10 +273,10 @@ def event_study(
     groups += [(f"asset_group={kind}", part) for kind, part in car.groupby("group")]
     for name, part in groups if tests else []:
         members = [pairs[key] for key in dict.fromkeys(zip(part["event_id"], part["ticker"]))]
-        correlation = _average_correlation(members)
-        for window in windows:
-            for statistic, (value, p_value) in group_tests(members, window, correlation).items():
-                test_rows.append((name, f"{window[0]}:{window[1]}", len(members), statistic, value, p_value))
-    tests = pd.DataFrame(test_rows, columns=["group", "window", "n", "statistic", "value", "p_value"])
+        for window, results in group_tests(members, windows).items():
+            count = int(results.pop("clusters", (0.0, 0.0))[0])
+            for statistic, (value, p_value) in results.items():
+                test_rows.append((name, f"{window[0]}:{window[1]}", len(members), count, statistic, value, p_value))
+    tests = pd.DataFrame(test_rows, columns=["group", "window", "n", "clusters", "statistic", "value", "p_value"])
     dropped_frame = pd.DataFrame(dropped, columns=["event_id", "ticker", "reason"])
     return StudyResult(abnormal, car, tests, dropped_frame, windows, model, pairs)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import t as student_t
 
 from backtests import event_study
 from backtests._study import estimate_pair, group_tests
+from backtests._study_tests import TESTS, kp_average_bmp_t
 from signals.errors import ParameterError
 
+from .reference import clustered_reference
 from .reference import event_study_reference as reference
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "event_study_reference.json").read_text())
@@ -38,12 +42,49 @@ def synthetic_pairs():
 
 @pytest.mark.parametrize("window", reference.WINDOWS)
 def test_every_statistic_matches_the_independent_reference(synthetic_pairs, window):
-    results = group_tests(synthetic_pairs, window)
-    expected = REFERENCE[f"{window[0]}:{window[1]}"]
+    """One event, eight assets: one cluster, so the cluster tests are left out; KP here is the classic one."""
+    results = group_tests(synthetic_pairs, [window])[window]
+    expected = dict(REFERENCE[f"{window[0]}:{window[1]}"])
+    assert results.pop("clusters")[0] == 1.0
+    assert kp_average_bmp_t(synthetic_pairs, window)[0] == pytest.approx(expected.pop("kp_bmp_t"), rel=1e-9)
     assert set(results) == set(expected)
     for statistic, value in expected.items():
         assert results[statistic][0] == pytest.approx(value, rel=1e-9), statistic
         assert 0 <= results[statistic][1] <= 1
+
+
+def test_cluster_tests_match_the_independent_reference():
+    """Seven events, six assets in two time zones, two events with overlapping windows: the cluster
+    tests against plain-Python formulas (tests/backtests/reference/clustered_reference.py)."""
+    expected_all = json.loads((Path(__file__).parent / "reference" / "clustered_reference.json").read_text())
+    assert json.loads(json.dumps(clustered_reference.reference())) == expected_all
+    data = clustered_reference.synthetic_data()
+    sessions = pd.bdate_range("2020-01-01", periods=clustered_reference.SESSIONS)
+    market = np.asarray(data["market"])
+    pairs = []
+    for name, asset, zero in clustered_reference.pair_list():
+        pair = estimate_pair(np.asarray(data["assets"][asset]), market, zero, clustered_reference.DAYS, "market",
+                             clustered_reference.ESTIMATION, clustered_reference.GAP, sessions)  # fmt: skip
+        pairs.append(replace(pair, event_id=name))
+    results = group_tests(pairs, clustered_reference.WINDOWS)
+    for window in clustered_reference.WINDOWS:
+        expected = expected_all[f"{window[0]}:{window[1]}"]
+        groups = expected.pop("clusters")
+        assert results[window]["clusters"][0] == groups
+        for statistic, value in expected.items():
+            measured, p_value = results[window][statistic]
+            assert measured == pytest.approx(value, rel=1e-9), (window, statistic)
+            if statistic != "bmp_t":  # the cluster tests take Student's t with G - 1 degrees of freedom
+                assert p_value == pytest.approx(2 * student_t.sf(abs(value), groups - 1), rel=1e-9)
+
+
+def test_a_windows_statistics_do_not_depend_on_the_other_windows():
+    alone = event_study(types=["restriction_tightening"], windows=[(-1, 1)]).tests
+    together = event_study(types=["restriction_tightening"], windows=[(-1, 1), (0, 5), (0, 20)]).tests
+    together = together[together["window"] == "-1:1"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone, together)
+    corrado = alone[(alone["group"] == "type=restriction_tightening") & (alone["statistic"] == "corrado_rank")]
+    assert corrado["value"].iloc[0] == pytest.approx(3.594, abs=5e-4)  # the value the issue measured alone
 
 
 def test_study_on_the_bundled_data():
@@ -60,7 +101,8 @@ def test_study_on_the_bundled_data():
         "600111": pd.Timestamp("2025-04-07"),
     }  # fmt: skip
     tests = study.tests
-    assert set(tests["statistic"]) == {"csect_t", "patell_z", "bmp_t", "kp_bmp_t", "corrado_rank", "generalized_sign"}
+    assert set(tests["statistic"]) == set(TESTS)
+    assert (tests["clusters"] <= tests["n"]).all() and (tests.loc[tests["group"] == "all", "clusters"] > 1).all()
     assert {"all", "type=restriction_tightening", "asset_group=ex_china_producer"} <= set(tests["group"])
     assert tests["p_value"].between(0, 1).all()
     # CARs are sums of the abnormal returns of their window.

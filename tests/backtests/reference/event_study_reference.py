@@ -93,20 +93,26 @@ def _average_ranks(values):
     return ranks
 
 
+def _corrado_parts(pairs, window):
+    """Corrado (1989), Cowan (1992): each security's estimation residuals and *this window's* days
+    ranked together, U = rank / (T + 1) - 1/2; returns (sum over the window of the mean U, s_U)."""
+    days = list(range(window[0], window[1] + 1))
+    standardized = []
+    for pair in pairs:
+        values = pair["residuals"] + [pair["ar"][d] for d in days]
+        ranks = _average_ranks(values)
+        standardized.append([r / (len(values) + 1) - 0.5 for r in ranks])
+    mean_by_day = [_mean([s[t] for s in standardized]) for t in range(ESTIMATION + len(days))]
+    s_u = math.sqrt(_mean([u * u for u in mean_by_day]))
+    return sum(mean_by_day[ESTIMATION:]), s_u
+
+
 def reference() -> dict:
     pairs = [_pair(security) for security in synthetic_data()]
     n = len(pairs)
     r_bar = _mean(
         [_correlation(pairs[i]["residuals"], pairs[j]["residuals"]) for i in range(n) for j in range(i + 1, n)]
     )
-    # Corrado: standardized ranks over the estimation and event days of each security.
-    standardized = []
-    for pair in pairs:
-        values = pair["residuals"] + [pair["ar"][d] for d in DAYS]
-        ranks = _average_ranks(values)
-        standardized.append([r / (len(values) + 1) - 0.5 for r in ranks])
-    mean_by_day = [_mean([s[t] for s in standardized]) for t in range(ESTIMATION + len(DAYS))]
-    s_u = math.sqrt(_mean([u * u for u in mean_by_day]))
     share = _mean([sum(1 for r in pair["residuals"] if r > 0) / ESTIMATION for pair in pairs])
     out = {"r_bar": r_bar}
     for window in WINDOWS:
@@ -115,7 +121,7 @@ def reference() -> dict:
         key = f"{window[0]}:{window[1]}"
         bmp = _mean(scars) / (_sd(scars) / math.sqrt(n))
         width = window[1] - window[0] + 1
-        event_mean = sum(mean_by_day[ESTIMATION + DAYS.index(d)] for d in range(window[0], window[1] + 1))
+        event_mean, s_u = _corrado_parts(pairs, window)
         positive = sum(1 for c in cars if c > 0)
         out[key] = {
             "csect_t": _mean(cars) / (_sd(cars) / math.sqrt(n)),
