@@ -28,7 +28,8 @@ def validate_prices(long: pd.DataFrame, source: str, known_tickers: Iterable[str
     """
     for column in ("date", "ticker", "close"):
         if column not in long.columns:
-            raise PriceDataError(f"{source}: missing column {column!r}; columns are {list(long.columns)}")
+            found = ", ".join(str(name) for name in long.columns if name != "ticker")
+            raise PriceDataError(f"{source}: missing column {column!r} (found: {found})")
     unknown = sorted(set(long["ticker"]) - set(known_tickers))
     if unknown:
         raise UnknownTickerError(unknown, known_tickers)
@@ -125,25 +126,30 @@ def load_price_dir(
     """A user's own prices: a folder of ``<TICKER>.csv`` or ``<TICKER>.parquet`` files.
 
     Each file has a ``date`` column and at least ``close`` (``open, high, low, volume,
-    adj_close`` optional). The same validation as the snapshot applies; tickers must be in the
-    universe (the shipped one unless ``universe`` is given).
+    adj_close`` optional). Column names are read case- and space-insensitively, so a file saved
+    from Yahoo Finance (``Date,Open,High,Low,Close,Adj Close,Volume``) is read as it is. The same
+    validation as the snapshot applies; tickers must be in the universe (the shipped one unless
+    ``universe`` is given).
     """
     folder = Path(path)
     if not folder.is_dir():
         raise PriceDataError(f"price folder {folder} does not exist")
     universe = universe if universe is not None else load_universe()
-    frames = []
+    files: dict[str, Path] = {}
     for file in sorted(folder.iterdir()):
-        if file.suffix == ".csv":
-            frame = pd.read_csv(file)
-        elif file.suffix == ".parquet":
-            frame = pd.read_parquet(file)
-        else:
+        if file.suffix not in (".csv", ".parquet"):
             continue
-        frames.append(frame.assign(ticker=file.stem))
-    if not frames:
+        if file.stem in files:
+            raise PriceDataError(f"ticker {file.stem} has two price files, {files[file.stem]} and {file}; keep one")
+        files[file.stem] = file
+    if not files:
         raise PriceDataError(f"{folder}: no .csv or .parquet price files")
-    long = validate_prices(pd.concat(frames, ignore_index=True), str(folder), universe.index)
+    frames = []
+    for ticker, file in files.items():
+        frame = pd.read_csv(file) if file.suffix == ".csv" else pd.read_parquet(file)
+        frame.columns = [str(name).strip().lower().replace(" ", "_") for name in frame.columns]
+        frames.append(validate_prices(frame.assign(ticker=ticker), str(file), universe.index))
+    long = pd.concat(frames, ignore_index=True)
     if field not in long.columns and field in FIELDS:
         raise PriceDataError(f"{folder}: field {field!r} is not in the files; columns are {list(long.columns)}")
     return _window(long, tickers, start, end, field, universe)

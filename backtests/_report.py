@@ -22,6 +22,7 @@ import pandas as pd
 
 from signals._io import atomic_write
 
+from ._study_tests import TESTS
 from ._sweep import combination_params
 
 __all__ = ["write_report"]
@@ -76,6 +77,15 @@ def _parameter(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return html.escape(str(value))
+
+
+def _money(text: str) -> str:
+    """``USD:1234.5;AUD:-320`` as ``USD +1,235 · AUD −320``: each amount with its currency."""
+    parts = []
+    for item in filter(None, text.split(";")):
+        currency, _, amount = item.partition(":")
+        parts.append(f"{html.escape(currency)} {float(amount):+,.0f}")
+    return " · ".join(parts)
 
 
 def _number(value, digits: int = 2) -> str:
@@ -222,9 +232,13 @@ def _run_section(folder: Path, config: dict, summary: dict, first: list[bool]) -
     parts = [
         f'<p class="headline">{headline}</p>',
         "<h2>Strategy against buy &amp; hold</h2>",
-        '<p class="note">Each asset trades its own equal starting capital (contracts on one underlying share '
-        "it); the portfolio is their sum. Benchmark: each asset bought at its first price and held, with the "
-        "same costs. Returns use adjusted closes; fills at the close of the asset's own session.</p>",
+        '<p class="note">How the portfolio is formed: each asset is a sleeve with its own equal starting capital '
+        "(contracts on one underlying share it), which starts the session before the asset's first price. The "
+        "portfolio's return each session is the sleeves' summed gain over their summed value the session before "
+        "(time-weighted, so a sleeve waiting for its listing does not dilute the others). Each sleeve is valued in "
+        "its own currency, relative to its own starting capital: in effect currency-hedged, and no amounts in "
+        "different currencies are added. Benchmark: each asset bought at its first price and held, with the same "
+        "costs. Returns use adjusted closes; fills at the close of the asset's own session.</p>",
         summary_table,
         "<h2>Equity and drawdown</h2>",
         _figure_html(figure, first),
@@ -343,13 +357,16 @@ def _price_figure(config: dict, scopes, trades: pd.DataFrame | None):
     return figure
 
 
+TEXT_COLUMNS = ("event_id", "type", "announced", "direction", "assets", "pnl_by_currency", "exits")
+
+
 def _attribution_section(folder: Path) -> list[str]:
     table = _read(folder, "attribution.csv")
     if table is None:
         return []
     traded = table[table["trades"] > 0].copy()
-    traded["pnl"] = traded["pnl"].map(lambda v: f"{v:,.0f}")
-    formats = {"mean_abnormal_return": _percent}
+    traded["pnl_by_currency"] = traded["pnl_by_currency"].fillna("").map(_money)
+    formats = {"mean_abnormal_return": _percent, "contribution": _percent}
     columns = [
         "event_id",
         "type",
@@ -359,18 +376,18 @@ def _attribution_section(folder: Path) -> list[str]:
         "trades",
         "first_entry",
         "last_exit",
-        "pnl",
+        "pnl_by_currency",
+        "contribution",
         "mean_abnormal_return",
         "exits",
     ]
     return [
         "<h2>Per-event attribution</h2>",
-        '<p class="note">One row per policy event that opened trades: the assets, P&amp;L (split equally among '
-        "events that opened a trade together), the mean market-model abnormal return over the holding sessions "
-        "(signed by side) and the exits that fired.</p>",
-        _table(
-            traded[columns], formats, ("event_id", "type", "announced", "direction", "assets", "exits"), scroll=True
-        ),
+        '<p class="note">One row per policy event that opened trades: the assets, the P&amp;L in each currency it '
+        "was earned in (never added across currencies; split equally among events that opened a trade together), "
+        "its contribution as a share of one sleeve's starting capital (sleeves are in effect currency-hedged), the "
+        "mean market-model abnormal return over the holding sessions (signed by side) and the exits that fired.</p>",
+        _table(traded[columns], formats, TEXT_COLUMNS, scroll=True),
     ]
 
 
@@ -407,7 +424,7 @@ def _placebo_section(folder: Path, name: str, column: str, label: str, summary: 
     return parts
 
 
-def _study_section(folder: Path, summary: dict, first: list[bool]) -> str:
+def _study_section(folder: Path, config: dict, summary: dict, first: list[bool]) -> str:
     tests = _read(folder, "tests.csv")
     abnormal = _read(folder, "abnormal_returns.csv")
     car = _read(folder, "car.csv")
@@ -476,11 +493,12 @@ def _study_section(folder: Path, summary: dict, first: list[bool]) -> str:
     axis.legend(fontsize=7, ncol=2)
     _png(static, folder, "car_paths.png")
 
-    wide = tests.pivot_table(index=["group", "window", "n"], columns="statistic", values=["value", "p_value"])
+    index = ["group", "window", "n", "clusters"] if "clusters" in tests else ["group", "window", "n"]
+    wide = tests.pivot_table(index=index, columns="statistic", values=["value", "p_value"])
     rows = []
-    for (group, window, n), row in wide.iterrows():
-        record = {"group": group, "window": window, "n": n}
-        for statistic in ("csect_t", "patell_z", "bmp_t", "kp_bmp_t", "corrado_rank", "generalized_sign"):
+    for keys, row in wide.iterrows():
+        record = dict(zip(index, keys))
+        for statistic in TESTS:
             value, p_value = row.get(("value", statistic)), row.get(("p_value", statistic))
             mark = ' class="sig"' if pd.notna(p_value) and p_value < 0.05 else ""
             record[statistic] = f"<span{mark}>{_number(value)} <small>(p {_number(p_value, 3)})</small></span>"
@@ -495,19 +513,22 @@ def _study_section(folder: Path, summary: dict, first: list[bool]) -> str:
             for r in tests[tests["group"] == "all"].itertuples()
         },
     }
-    formats = {c: (lambda v: v) for c in shown.columns if c not in ("group", "window", "n")}
+    formats = {c: (lambda v: v) for c in shown.columns if c not in ("group", "window", "n", "clusters")}
     parts = [
         "<h2>Event study: cumulative abnormal returns by event type</h2>",
-        '<p class="note">Market model (estimation window 120 sessions ending 11 sessions before session 0), '
-        "simple daily returns on each asset's own sessions against its benchmark. Lines: mean CAR from session "
+        f'<p class="note">{html.escape(_header(config)[0][1])}; simple daily returns on each asset\'s own '
+        "sessions against its benchmark. Lines: mean CAR from session "
         "-1; bands: 95% cross-sectional confidence intervals. Minor event types start hidden: click the legend. "
         "Abnormal returns are not signed by exposure, so groups that mix producers inside and outside China "
         "can cancel out: see the asset-group rows of the tests.</p>",
         _figure_html(figure, first),
         "<h2>Event study: tests</h2>",
-        '<p class="note">Bold: p &lt; 0.05. <b>kp_bmp_t</b> corrects BMP for cross-correlated (clustered) '
-        "events, which is the norm here: one policy event hits every asset on the same dates, so it is the "
-        "test to trust when the others disagree.</p>",
+        '<p class="note">Bold: p &lt; 0.05. A policy event hits every asset on the same dates, so its pairs are '
+        "not independent: the tests that assume they are (csect_t, patell_z, bmp_t, generalized_sign) reject far "
+        "too often (about 35% at the 5% level in reelab's size simulation, benchmarks/study_size.py). Read "
+        "<b>portfolio_t</b> (one calendar-time portfolio per cluster of overlapping event windows, Jaffe-Mandelker), "
+        "or clustered_bmp_t and kp_cluster_t, which held their 5% size in that simulation; corrado_rank does too. "
+        "n: event-asset pairs; clusters: the independent units the cluster tests count.</p>",
         _table(shown, formats, ("group", "window"), scroll=True),
     ]
     parts += _placebo_section(folder, "placebo_car.csv", "mean_car", "mean CAR", summary, first, "study")
@@ -600,6 +621,41 @@ def _sweep_section(folder: Path, summary: dict, first: list[bool]) -> str:
     return "\n".join(parts)
 
 
+def _readable(value) -> str:
+    """A parameter value as a reader would write it: none, 10, 0.08, a+b."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "none"
+    if isinstance(value, list | tuple):
+        return "+".join(map(str, value)) if value else "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)
+
+
+def _header(config: dict) -> list[tuple[str, object]]:
+    """What was run, for the report's header: template, period, parameters, costs, events, model."""
+    command = config.get("command")
+    if command == "study":
+        return [
+            ("event study", f"{config.get('model', 'market')} model, estimation window {config.get('estimation')} "
+             f"sessions ending {int(config.get('gap', 10)) + 1} sessions before session 0"),
+            ("windows", ", ".join(f"{a}:{b}" for a, b in config.get("windows") or [])),
+            ("event types", _readable(config.get("types")) if config.get("types") else "all"),
+            ("events", config.get("events") or "shipped calendar"),
+        ]  # fmt: skip
+    if config.get("grid"):
+        parameters = "; ".join(f"{k} in {_readable(list(v))}" for k, v in config["grid"].items())
+    else:
+        chosen = config.get("resolved_params") or config.get("params") or {}
+        parameters = ", ".join(f"{k} {_readable(v)}" for k, v in chosen.items()) or "defaults"
+    period = f"{config.get('start') or 'first session'} to {config.get('end') or 'last session'}"
+    fees, slippage = config.get("fees"), config.get("slippage")
+    costs = None if fees is None else f"fees {fees * 1e4:g} bp, slippage {slippage * 1e4:g} bp per order"
+    events = config.get("events") or "shipped calendar"
+    return [("template", config.get("template")), ("period", period), ("parameters", parameters),
+            ("costs", costs), ("events", events + (" + shipped" if config.get("merge") else ""))]  # fmt: skip
+
+
 def write_report(folder: str | Path, title: str | None = None) -> Path:
     """Render ``report.html``, ``figures/*.png`` and ``summary.json`` for a results folder."""
     folder = Path(folder)
@@ -610,7 +666,7 @@ def write_report(folder: str | Path, title: str | None = None) -> Path:
     sections = [
         _run_section(folder, config, summary, first),
         _sweep_section(folder, summary, first),
-        _study_section(folder, summary, first),
+        _study_section(folder, config, summary, first),
     ]
     body = "\n".join(section for section in sections if section)
     if not body:
@@ -618,25 +674,7 @@ def write_report(folder: str | Path, title: str | None = None) -> Path:
 
         raise ReelabError(f"{folder}: no results to report (expected stats.csv, sweep.csv or car.csv)")
     title = title or f"reelab {config.get('template', 'study')} report"
-    params = ", ".join(f"{k}={v}" for k, v in (config.get("resolved_params") or config.get("params") or {}).items())
-    if config.get("grid"):
-        params = "; ".join(f"{k} in {v}" for k, v in config["grid"].items())
-    if config.get("command") == "study":
-        params = ", ".join(f"{k}={v}" for k, v in config.items() if k not in ("command", "events") and v is not None)
-    meta = " · ".join(
-        f"<b>{html.escape(k)}</b> {html.escape(str(v))}"
-        for k, v in (
-            ("template", config.get("template")),
-            (
-                "period",
-                None
-                if config.get("command") == "study"
-                else f"{config.get('start') or 'start'} to {config.get('end') or 'end'}",
-            ),
-            ("parameters", params or "defaults"),
-        )
-        if v
-    )
+    meta = " · ".join(f"<b>{html.escape(k)}</b> {html.escape(str(v))}" for k, v in _header(config) if v)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{CSS}</style></head>
 <body><h1>{html.escape(title)}</h1><div class="meta">{meta}</div>

@@ -15,7 +15,17 @@ from signals.errors import PriceDataError
 from strategies import StrategyContext, StrategySignals, market_locks
 
 from ._prices import load_prices
-from ._vbt import METRICS, Costs, Simulation, buy_and_hold, performance, periods_per_year, simulate
+from ._vbt import (
+    METRICS,
+    Costs,
+    Simulation,
+    buy_and_hold,
+    performance,
+    periods_per_year,
+    portfolio_index,
+    simulate,
+    sleeve_spans,
+)
 
 __all__ = ["BacktestResult", "build_context", "default_tickers", "run_backtest"]
 
@@ -79,8 +89,16 @@ def default_tickers(universe: pd.DataFrame, params: Any) -> list[str]:
     return list(exposure.index[exposure != 0])
 
 
-def _trade_table(simulation: Simulation, signals: StrategySignals, index: pd.DatetimeIndex) -> pd.DataFrame:
-    """One row per executed trade, with the events that opened (and rolled) it and why it closed.
+def currency_of(column: str, universe: pd.DataFrame) -> str:
+    """The currency an asset trades in; a synthetic option (``<ticker>|<leg>|<date>``) is its underlying's."""
+    ticker = column.split("|")[0]
+    return str(universe.at[ticker, "currency"]) if ticker in universe.index else ""
+
+
+def _trade_table(
+    simulation: Simulation, signals: StrategySignals, index: pd.DatetimeIndex, universe: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per executed trade, in its currency, with the events that opened (and rolled) it and why it closed.
 
     Exit reasons come from what the simulator did: ``time`` (time stop), ``signal`` (a template
     exit: momentum, window end, expiry), ``opposite_signal`` (an entry signal against it),
@@ -129,6 +147,7 @@ def _trade_table(simulation: Simulation, signals: StrategySignals, index: pd.Dat
         renewed.append(ids)
     trades["renewed_by"] = renewed
     trades["exit_reason"] = reasons
+    trades.insert(1, "currency", [currency_of(asset, universe) for asset in trades["asset"]])
     trades.loc[trades["status"].eq("Open"), "exit_session"] = pd.NaT
     return trades.sort_values(["entry_session", "asset"], ignore_index=True)
 
@@ -270,8 +289,11 @@ def _stats(
             rows[(scope, "benchmark")] = performance(benchmark_value.loc[span, scope], per_year) | {
                 "trades": 1.0, "win_rate": np.nan, "exposure": 1.0,
             }  # fmt: skip
-    strategy_total = value.sum(axis=1) if isinstance(value, pd.DataFrame) else value
-    benchmark_total = benchmark_value.sum(axis=1)
+    if isinstance(value, pd.DataFrame):  # each scope is a sleeve of an asset (or of an option's underlying)
+        strategy_total = portfolio_index(scopes, *sleeve_spans(underlying[list(scopes.columns)]))
+    else:  # one pool of cash (target weights): the pool is the portfolio
+        strategy_total = value / value.iloc[0]
+    benchmark_total = portfolio_index(benchmark_value, *sleeve_spans(underlying))
     rows[(PORTFOLIO, "strategy")] = performance(strategy_total, per_year) | _activity(trades, positions.any(axis=1))
     rows[(PORTFOLIO, "benchmark")] = performance(benchmark_total, per_year) | {
         "trades": float(underlying.shape[1]), "win_rate": np.nan, "exposure": 1.0,
@@ -323,7 +345,7 @@ def run_backtest(
     signals = spec.build(context, params)
     simulation = simulate(close, signals, costs, locks=context.memo(("locks",), lambda: market_locks(close, universe)))
     benchmark = buy_and_hold(close, costs)
-    trades = _trade_table(simulation, signals, close.index)
+    trades = _trade_table(simulation, signals, close.index, universe)
     per_year = periods_per_year(close.index)
     stats, scopes, strategy_total, benchmark_total = _stats(
         close, simulation.portfolio, benchmark, signals, trades, per_year

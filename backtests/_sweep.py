@@ -150,7 +150,7 @@ def _chunk_stats(
     first = np.where(code >= 0, own_first[np.maximum(code, 0)], 0)
     last = np.where(code >= 0, own_last[np.maximum(code, 0)], len(close) - 1)
     combo_codes, combos = pd.factorize(scopes.get_level_values(0))
-    metrics, combo_value, combo_invested = scope_stats_nb(
+    metrics, combo_gain, combo_base, combo_invested = scope_stats_nb(
         close, starts, ends, order_start, orders["idx"], orders["size"], orders["price"], orders["fees"],
         orders["side"], init, first, last, observed, code, combo_codes, len(combos), per_year, FLAT,
     )  # fmt: skip
@@ -173,8 +173,10 @@ def _chunk_stats(
         return table
 
     parts = [frame(metrics, scope_of_trade, scopes)]
-    if stacked.target_weights is None:  # each combination's portfolio: its scopes summed, over the whole index
-        totals = value_stats_nb(combo_value, combo_invested, per_year, FLAT)
+    if stacked.target_weights is None:  # each combination's portfolio of sleeves, as portfolio_index forms it
+        returns = np.divide(combo_gain, combo_base, out=np.zeros_like(combo_gain), where=combo_base > 0)
+        returns[0] = 0.0
+        totals = value_stats_nb(np.cumprod(1.0 + returns, axis=0), combo_invested, per_year, FLAT)
         index = pd.MultiIndex.from_arrays([combos, np.full(len(combos), PORTFOLIO)])
         parts.append(frame(totals, combo_codes[scope_of_trade], index))
     result = pd.concat(parts)

@@ -44,15 +44,18 @@ def scope_stats_nb(
     close, starts, ends, order_start, order_idx, order_size, order_price, order_fees, order_side,
     init, first, last, observed, observed_code, combo, n_combos, per_year, flat,
 ):  # fmt: skip
-    """Metrics per scope (columns ``starts[s]:ends[s]``) and each combination's summed value.
+    """Metrics per scope (columns ``starts[s]:ends[s]``) and each combination's portfolio.
 
-    Returns (metrics: scopes x [total, cagr, sharpe, sortino, max_dd, exposure],
-    combo_value: sessions x combos, combo_invested: sessions x combos).
+    Returns (metrics: scopes x [total, cagr, sharpe, sortino, max_dd, exposure], combo_gain and
+    combo_base: sessions x combos, the sums over the sleeves alive on a session and the one before
+    of their gains and of their previous values (see :func:`backtests._vbt.portfolio_index`), and
+    combo_invested: sessions x combos).
     """
     n_rows = close.shape[0]
     n_scopes = len(starts)
     out = np.full((n_scopes, 6), np.nan)
-    combo_value = np.zeros((n_rows, n_combos))
+    combo_gain = np.zeros((n_rows, n_combos))
+    combo_base = np.zeros((n_rows, n_combos))
     combo_invested = np.zeros((n_rows, n_combos), dtype=np.bool_)
     for s in range(n_scopes):
         a, b = starts[s], ends[s]
@@ -84,7 +87,9 @@ def scope_stats_nb(
                     invested = True
                 if position[j] != 0.0:
                     value += position[j] * close[t, a + j]
-            combo_value[t, combo[s]] += value
+            if max(first[s] - 1, 0) <= t - 1 and t <= last[s]:  # the sleeve is alive on t - 1 and on t
+                combo_gain[t, combo[s]] += value - previous
+                combo_base[t, combo[s]] += previous
             if invested:
                 combo_invested[t, combo[s]] = True
             if first[s] <= t <= last[s]:
@@ -103,7 +108,7 @@ def scope_stats_nb(
             first_value, last_value, last[s] - first[s], count, mean, m2, downside, drawdown, per_year, flat, out, s
         )
         out[s, 5] = held / seen if seen > 0 else np.nan
-    return out, combo_value, combo_invested
+    return out, combo_gain, combo_base, combo_invested
 
 
 @numba.njit(cache=True)

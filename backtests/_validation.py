@@ -114,17 +114,21 @@ def placebo_sharpe(
     start=None,
     end=None,
     costs: Costs | None = None,
+    calendar: EventCalendar | None = None,
+    universe: pd.DataFrame | None = None,
 ) -> tuple[float, np.ndarray, float]:
     """(real portfolio Sharpe, placebo Sharpes, empirical p-value) of a template on placebo calendars.
 
-    All draws run side by side as one broadcast vectorbt call per chunk (see :func:`backtests.sweep`).
+    The real Sharpe uses ``calendar`` (default: the shipped events); the placebo calendars move
+    those same events to random sessions. All draws run side by side as one broadcast vectorbt call
+    per chunk (see :func:`backtests.sweep`).
     """
     from ._sweep import run_stacked
 
     spec = strategies.get(template)
     parameters = resolve_params(spec, params)
     costs = costs or Costs()
-    context = prepare(spec, parameters, tickers, start, end)
+    context = prepare(spec, parameters, tickers, start, end, calendar, universe)
     real = run_stacked(spec, [context], [parameters], context, costs)
     calendars = placebo_calendars(
         context.calendar, draws, seed, start=context.close.index[0], end=context.close.index[-1]
@@ -243,9 +247,13 @@ def walk_forward(
 def attribution(result: BacktestResult) -> pd.DataFrame:
     """One row per policy event: what was traded on it, when, for what P&L, abnormal return and exit.
 
-    The abnormal return of a trade is the sum of its asset's market-model abnormal returns (120
-    sessions, gap 10, relative to the event's session 0) over the sessions it was held, signed by
-    its side. A trade opened by several events on one session splits its P&L equally among them.
+    Money is never added across currencies: ``pnl_by_currency`` lists the event's P&L in each
+    currency it was earned in (``USD:1234.5;AUD:-320.0``), and ``contribution`` is the sum of its
+    trades' P&L each divided by the starting capital of its own sleeve (a unitless share of one
+    sleeve's capital; sleeves are in effect currency-hedged). The abnormal return of a trade is the
+    sum of its asset's market-model abnormal returns (120 sessions, gap 10, relative to the event's
+    session 0) over the sessions it was held, signed by its side. A trade opened by several events
+    on one session splits its P&L equally among them.
     """
     universe, close = result.universe, result.close
     benchmarks = sorted(set(universe.loc[[t for t in close.columns if t in universe.index], "benchmark"]))
@@ -273,9 +281,10 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
                     abnormal = estimate.car((first, last)) * (1 if trade.side == "long" else -1)
         events = trade.event_ids.split(";")
         for event_id in events:  # a trade opened by several same-session events shares its P&L equally
-            per_trade.append((event_id, trade.asset, trade.entry_session, trade.exit_session, trade.pnl / len(events),
-                              abnormal, trade.exit_reason))  # fmt: skip
-    frame = pd.DataFrame(per_trade, columns=["event_id", "asset", "entry", "exit", "pnl", "abnormal", "reason"])
+            per_trade.append((event_id, trade.asset, trade.currency, trade.entry_session, trade.exit_session,
+                              trade.pnl / len(events), abnormal, trade.exit_reason))  # fmt: skip
+    columns = ["event_id", "asset", "currency", "entry", "exit", "pnl", "abnormal", "reason"]
+    frame = pd.DataFrame(per_trade, columns=columns)
     rows = []
     for event in result.calendar:
         mine = frame[frame["event_id"] == event.id]
@@ -284,7 +293,9 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
             "direction": str(event.direction), "assets": ";".join(mine["asset"]), "trades": len(mine),
             "first_entry": mine["entry"].min() if len(mine) else pd.NaT,
             "last_exit": mine["exit"].max() if len(mine) else pd.NaT,
-            "pnl": float(mine["pnl"].sum()) if len(mine) else 0.0,
+            "pnl_by_currency": ";".join(f"{currency}:{amount:.2f}" for currency, amount in
+                                        mine.groupby("currency", sort=True)["pnl"].sum().items()),
+            "contribution": float(mine["pnl"].sum() / result.costs.init_cash) if len(mine) else 0.0,
             "mean_abnormal_return": float(mine["abnormal"].mean()) if mine["abnormal"].notna().any() else np.nan,
             "exits": ";".join(sorted(set(mine["reason"]))) if len(mine) else "",
         })  # fmt: skip

@@ -14,7 +14,17 @@ import pandas as pd
 from signals.errors import ParameterError
 from strategies import StrategySignals, plan_frame
 
-__all__ = ["METRICS", "Costs", "Simulation", "buy_and_hold", "performance", "periods_per_year", "simulate"]
+__all__ = [
+    "METRICS",
+    "Costs",
+    "Simulation",
+    "buy_and_hold",
+    "performance",
+    "periods_per_year",
+    "portfolio_index",
+    "simulate",
+    "sleeve_spans",
+]
 
 FLAT = 1e-12  # a return series with a smaller standard deviation is treated as flat
 METRICS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "exposure")
@@ -181,6 +191,35 @@ def buy_and_hold(close: pd.DataFrame, costs: Costs):
     nothing = pd.DataFrame(False, index=close.index, columns=close.columns)
     holding = StrategySignals(first, nothing, nothing, nothing, None, None, plan_frame())
     return simulate(close, holding, costs).portfolio
+
+
+def sleeve_spans(prices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(first, last) row of each column's sleeve: from the session before its first price to its last price."""
+    observed = prices.notna().to_numpy()
+    rows = np.arange(len(observed))[:, None]
+    first = np.where(observed, rows, len(observed)).min(axis=0)
+    last = np.where(observed, rows, -1).max(axis=0)
+    return np.maximum(first - 1, 0), last
+
+
+def portfolio_index(values: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> pd.Series:
+    """The portfolio of equal-capital sleeves as a time-weighted index (1 at the start).
+
+    Each session's return is the sum of the sleeves' gains over the sum of their values the
+    session before, over the sleeves alive on both sessions: a sleeve counts from the session
+    before its asset's first price (so its entry costs count) to its last price. Capital that
+    arrives when a sleeve starts is not a gain, and a sleeve waiting for its asset's listing does
+    not dilute the others. Each sleeve is valued in units of its own starting capital (its own
+    currency: in effect currency-hedged), so no amounts in different currencies are ever added.
+    """
+    value = values.to_numpy(dtype=float)
+    rows = np.arange(len(value))[:, None]
+    alive = (rows >= first[None, :]) & (rows <= last[None, :])
+    both = alive[1:] & alive[:-1]
+    gains = np.where(both, value[1:] - value[:-1], 0.0).sum(axis=1)
+    base = np.where(both, value[:-1], 0.0).sum(axis=1)
+    returns = np.divide(gains, base, out=np.zeros_like(gains), where=base > 0)
+    return pd.Series(np.concatenate([[1.0], np.cumprod(1.0 + returns)]), index=values.index)
 
 
 def performance(value: pd.Series, per_year: float) -> dict[str, float]:

@@ -147,7 +147,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "equity.csv, config.json and report.html to --out.",
     )
     _add_backtest_arguments(run, "any template parameter, e.g. --param leg=call --param hedges=600111+600392")
-    run.add_argument("--events", type=Path, help="event CSV to use instead of the shipped calendar")
+    run.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
+    run.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     run.add_argument("--event-types", type=_comma_list, help="event types that trade (comma-separated)")
     run.add_argument("--horizon", type=int, help="sessions to hold a position (default 10)")
     run.add_argument("--min-severity", type=int, help="only events at least this severe, 1-3 (default 2)")
@@ -180,6 +181,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "without --grid, the template's documented grid)",
     )
     sweep.add_argument("--chunk-size", type=int, help="combinations per vectorbt call (default: memory-bounded)")
+    sweep.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
+    sweep.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     sweep.add_argument("--out", type=Path, required=True, help="output folder")
 
     study = commands.add_parser(
@@ -194,7 +197,8 @@ def _build_parser() -> argparse.ArgumentParser:
     study.add_argument("--model", choices=("market", "market_adjusted", "mean_adjusted"), default="market")
     study.add_argument("--estimation", type=int, default=120, help="estimation-window sessions (120)")
     study.add_argument("--gap", type=int, default=10, help="sessions between estimation window and session -1 (10)")
-    study.add_argument("--events", type=Path, help="event file instead of the shipped calendar")
+    study.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
+    study.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     study.add_argument("--placebo", type=int, default=0, metavar="N", help="N placebo calendars for empirical p-values")
     study.add_argument("--out", type=Path, required=True, help="output folder")
 
@@ -280,7 +284,6 @@ def _format_summary(result) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from signals import load_events
     from signals._io import atomic_write
 
     from ._report import write_report
@@ -307,6 +310,7 @@ def _run(args: argparse.Namespace) -> int:
         "start": None if args.start is None else f"{args.start:%Y-%m-%d}",
         "end": None if args.end is None else f"{args.end:%Y-%m-%d}",
         "events": None if args.events is None else str(args.events),
+        "merge": args.merge,
         "fees": args.fees,
         "slippage": args.slippage,
     }
@@ -317,7 +321,7 @@ def _run(args: argparse.Namespace) -> int:
         raise ReelabError(f"--out {out} exists and is not a folder")
 
     started = time.perf_counter()
-    calendar = load_events(args.events) if args.events is not None else None
+    calendar = _calendar(args)
     costs = Costs(fees=args.fees, slippage=args.slippage)
     result = run_backtest(args.template, params, args.tickers, args.start, args.end, costs=costs, calendar=calendar)
     elapsed = time.perf_counter() - started
@@ -328,7 +332,20 @@ def _run(args: argparse.Namespace) -> int:
     resolved = dict(vars(result.params))
     if resolved.get("exposure") is not None:
         resolved["exposure"] = dict(resolved["exposure"])
-    atomic_write(out / "config.json", json.dumps(config | {"resolved_params": resolved}, indent=2, default=str))
+    config = (
+        {"command": "run"}
+        | config
+        | {
+            "requested": {"tickers": args.tickers, "start": config["start"], "end": config["end"]},
+            "tickers": list(result.close.columns),
+            "start": f"{result.close.index[0]:%Y-%m-%d}",
+            "end": f"{result.close.index[-1]:%Y-%m-%d}",
+            "init_cash": costs.init_cash,
+            "resolved_params": resolved,
+        }
+        | _provenance(args)
+    )
+    atomic_write(out / "config.json", json.dumps(config, indent=2, default=str))
     atomic_write(
         out / "attribution.csv", attribution(result).to_csv(index=False, float_format="%.10g", date_format="%Y-%m-%d")
     )
@@ -336,7 +353,7 @@ def _run(args: argparse.Namespace) -> int:
         from ._validation import placebo_sharpe
 
         actual, null, p_value = placebo_sharpe(
-            args.template, params, args.placebo, 0, args.tickers, args.start, args.end, costs
+            args.template, params, args.placebo, 0, args.tickers, args.start, args.end, costs, calendar=calendar
         )
         placebo = pd.DataFrame({"draw": range(len(null)), "sharpe": null, "actual": actual, "p_value": p_value})
         atomic_write(out / "placebo_sharpe.csv", placebo.to_csv(index=False, float_format="%.10g"))
@@ -347,6 +364,7 @@ def _run(args: argparse.Namespace) -> int:
         f"{result.close.index[0]:%Y-%m-%d} to {result.close.index[-1]:%Y-%m-%d} ({elapsed:.1f} s)"
     )
     print(result.alignment.summary())
+    print(_event_outcomes(result))
     print()
     print(_format_summary(result))
     print()
@@ -357,6 +375,43 @@ def _run(args: argparse.Namespace) -> int:
         "summary.json, figures/)"
     )
     return 0
+
+
+def _event_outcomes(result) -> str:
+    """One line on what the template did with the events: chosen, entered, renewed, closed, skipped (why)."""
+    params = result.params
+    text = ""
+    if hasattr(params, "event_types") and hasattr(params, "min_severity"):
+        events = list(result.calendar)
+        chosen = [e for e in events if str(e.type) in params.event_types and e.severity >= params.min_severity]
+        weak = sum(1 for e in events if str(e.type) in params.event_types and e.severity < params.min_severity)
+        text = (f"events: {len(chosen)} of {len(events)} are of the traded types with severity >= "
+                f"{params.min_severity} ({weak} below that severity, {len(events) - len(chosen) - weak} of other "
+                "types); ")  # fmt: skip
+    outcomes = result.events
+    if outcomes.empty:
+        return text + "no event reached a traded asset"
+    counts = outcomes["outcome"].value_counts()
+    text += "event-asset signals: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("entered", "renewed", "closed"))
+    skipped = outcomes.loc[outcomes["outcome"] == "skipped", "reason"].value_counts()
+    text += f", {int(skipped.sum())} skipped"
+    if len(skipped):
+        text += " (" + ", ".join(f"{count} {reason}" for reason, count in skipped.items()) + ")"
+    return text
+
+
+VERSIONED = ("reelab", "vectorbt", "numba", "pandas", "numpy", "statsmodels", "exchange-calendars", "pyarrow")
+
+
+def _provenance(args: argparse.Namespace) -> dict:
+    """The inputs a command read (path and sha256) and the library versions it ran with."""
+    from signals._io import input_record, package_versions
+
+    inputs = {"events": input_record(args.events, "events.csv")}
+    if getattr(args, "merge", False):
+        inputs["shipped_events"] = input_record(None, "events.csv")
+    inputs |= {"universe": input_record(None, "universe.csv"), "prices": input_record(None, "prices.parquet")}
+    return {"inputs": inputs, "versions": package_versions(VERSIONED)}
 
 
 def _signals_build(args: argparse.Namespace) -> int:
@@ -470,19 +525,23 @@ def _sweep(args: argparse.Namespace) -> int:
         Costs(fees=args.fees, slippage=args.slippage),
         base=dict(args.param),
         chunk_size=args.chunk_size,
+        calendar=_calendar(args),
     )
     elapsed = time.perf_counter() - started
     atomic_write(args.out / "sweep.csv", table.to_csv(index=False, float_format="%.10g"))
     config = {
+        "command": "sweep",
         "template": args.template,
         "grid": grid,
         "params": dict(args.param),
         "tickers": args.tickers,
         "start": None if args.start is None else f"{args.start:%Y-%m-%d}",
         "end": None if args.end is None else f"{args.end:%Y-%m-%d}",
+        "events": None if args.events is None else str(args.events),
+        "merge": args.merge,
         "fees": args.fees,
         "slippage": args.slippage,
-    }
+    } | _provenance(args)
     atomic_write(args.out / "config.json", json.dumps(config, indent=2, default=str))
     portfolio = table[table["scope"] == "portfolio"].sort_values("sharpe", ascending=False)
     dsr = _sweep_dsr(args, portfolio, grid)
@@ -515,8 +574,9 @@ def _sweep_dsr(args: argparse.Namespace, portfolio: pd.DataFrame, grid: dict) ->
     best = portfolio.iloc[0]
     chosen = dict(args.param) | combination_params(best, grid)
     result = run_backtest(
-        args.template, chosen, args.tickers, args.start, args.end, Costs(fees=args.fees, slippage=args.slippage)
-    )
+        args.template, chosen, args.tickers, args.start, args.end, Costs(fees=args.fees, slippage=args.slippage),
+        calendar=_calendar(args),
+    )  # fmt: skip
     returns = result.equity["strategy"].pct_change().dropna().to_numpy()
     per_year = periods_per_year(result.equity.index)
     return deflated_sharpe_ratio(returns, portfolio["sharpe"].to_numpy() / np.sqrt(per_year)) | {"params": chosen}
@@ -536,13 +596,12 @@ def _windows(text: str) -> list[tuple[int, int]]:
 
 
 def _study(args: argparse.Namespace) -> int:
-    from signals import load_events
     from signals._io import atomic_write
 
     from ._report import write_report
     from ._study import DEFAULT_WINDOWS, event_study
 
-    calendar = load_events(args.events) if args.events is not None else None
+    calendar = _calendar(args)
     windows = args.windows or list(DEFAULT_WINDOWS)
     started = time.perf_counter()
     study = event_study(calendar, None, args.tickers, args.types, windows, args.model, args.estimation, args.gap)
@@ -566,12 +625,13 @@ def _study(args: argparse.Namespace) -> int:
         "estimation": args.estimation,
         "gap": args.gap,
         "events": None if args.events is None else str(args.events),
-    }
+        "merge": args.merge,
+    } | _provenance(args)
     atomic_write(out / "config.json", json.dumps(config, indent=2))
     if args.placebo:
         from ._validation import empirical_p_value, placebo_calendars, placebo_cars
 
-        base = calendar if calendar is not None else load_events()
+        base = calendar
         if args.types:
             base = base.filter(types=args.types)
         draws = placebo_cars(study, placebo_calendars(base, args.placebo, seed=0))
@@ -697,10 +757,25 @@ COMMANDS = {
 }
 
 
+#: Options whose value may start with '-' (a negative window start): argparse would read it as an option.
+DASHED_VALUES = ("--windows",)
+
+
+def _join_dashed_values(argv: Sequence[str]) -> list[str]:
+    """``--windows -1:1,0:5`` as ``--windows=-1:1,0:5``, the form argparse reads."""
+    joined: list[str] = []
+    for item in argv:
+        if joined and joined[-1] in DASHED_VALUES and item.startswith("-") and item[1:2].isdigit():
+            joined[-1] = f"{joined[-1]}={item}"
+        else:
+            joined.append(item)
+    return joined
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``reelab`` console script."""
     parser = _build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_dashed_values(sys.argv[1:] if argv is None else argv))
     action = getattr(args, f"{args.command}_command", None) if args.command else None
     command = COMMANDS.get((args.command, action))
     if command is None:

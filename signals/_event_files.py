@@ -23,6 +23,7 @@ from .errors import (
     InvalidDateError,
     InvalidFieldError,
     MissingColumnError,
+    MissingFileError,
     UnknownEventTypeError,
     UnknownTimeZoneError,
     WindowOrderError,
@@ -219,6 +220,8 @@ def parse_events(text: str, name: str, suffix: str = ".csv") -> EventCalendar:
 def _read(path: str | Path | None, collect: bool) -> tuple[list[Event], list[EventFileError], str]:
     file = Path(path) if path is not None else seeds.path("events.csv")
     name = file.name if path is None else str(file)
+    if not file.is_file():
+        raise MissingFileError("event file", file, "a CSV, JSON or YAML file of events")
     events, problems = _events(_records(file, name), name, collect)
     return events, problems, name
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-__all__ = ["atomic_write", "locked", "publish_folder", "sha256_file"]
+__all__ = ["atomic_write", "input_record", "locked", "package_versions", "publish_folder", "sha256_file"]
 
 #: Test hook: seconds to wait after the temporary file is complete and before the rename, so that a
 #: test can kill the process at the worst moment and check that no partial output appears.
@@ -39,6 +39,28 @@ def atomic_write(path: str | Path, data: str | bytes) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def package_versions(packages: tuple[str, ...]) -> dict[str, str]:
+    """Installed versions of ``packages`` (distribution names), ``unknown`` where one is not installed."""
+    from importlib import metadata
+
+    versions = {}
+    for package in packages:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "unknown"
+    return versions
+
+
+def input_record(path: str | Path | None, shipped: str) -> dict[str, str]:
+    """Where an input came from and the sha256 of its bytes: ``path``, or the shipped ``seeds/<shipped>``."""
+    import seeds
+
+    if path is None:
+        return {"path": f"shipped:seeds/{shipped}", "sha256": sha256_file(seeds.path(shipped))}
+    return {"path": str(path), "sha256": sha256_file(path)}
 
 
 def sha256_file(path: str | Path) -> str:

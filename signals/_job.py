@@ -13,18 +13,15 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-import seeds
-
 from ._align import calendar_bound, exchange_calendar, session_positions
 from ._event_files import load_events
 from ._events import EventCalendar
-from ._io import publish_folder, sha256_file
+from ._io import input_record, package_versions, publish_folder
 from ._panel import SIGNALS, SignalParams, build_signals
 from ._universe import load_universe, select_tickers
 from .errors import ParameterError
@@ -33,13 +30,6 @@ __all__ = ["FORMATS", "resolve_asof", "write_signals"]
 
 FORMATS = ("parquet", "csv")
 log = logging.getLogger("reelab.signals")
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _serialize(panel: pd.DataFrame, fmt: str) -> bytes:
@@ -101,12 +91,11 @@ def write_signals(
     name = f"signals.{fmt}"
     payload = _serialize(panel, fmt)
     inputs = {
-        "events": {"path": str(events) if events else "shipped:seeds/events.csv", "merged_with_shipped": merge},
-        "universe": {"path": "shipped:seeds/universe.csv", "sha256": sha256_file(seeds.path("universe.csv"))},
+        "events": input_record(events, "events.csv") | {"merged_with_shipped": merge},
+        "universe": input_record(None, "universe.csv"),
     }
-    inputs["events"]["sha256"] = sha256_file(events if events else seeds.path("events.csv"))
     if merge and events:
-        inputs["shipped_events"] = {"path": "shipped:seeds/events.csv", "sha256": sha256_file(seeds.path("events.csv"))}
+        inputs["shipped_events"] = input_record(None, "events.csv")
     manifest = {
         "asof": f"{day:%Y-%m-%d}",
         "signals_file": name,
@@ -128,9 +117,7 @@ def write_signals(
             }
             for code in exchanges
         },
-        "versions": {
-            package: _version(package) for package in ("reelab", "exchange-calendars", "pandas", "numpy", "pyarrow")
-        },
+        "versions": package_versions(("reelab", "exchange-calendars", "pandas", "numpy", "pyarrow")),
     }
     folder = publish_folder(
         Path(out) / f"signals-{day:%Y-%m-%d}",

@@ -10,7 +10,7 @@ import pandas as pd
 
 import seeds
 
-from .errors import UniverseError, UnknownTickerError
+from .errors import MissingFileError, UniverseError, UnknownTickerError
 
 __all__ = ["CLASS_EXPOSURE", "ChinaExposure", "load_universe", "select_tickers"]
 
@@ -51,6 +51,8 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
     :data:`CLASS_EXPOSURE` when the file has no such column.
     """
     file = Path(path) if path is not None else seeds.path("universe.csv")
+    if not file.is_file():
+        raise MissingFileError("universe file", file, "a CSV with the columns of seeds/universe.csv")
     frame = pd.read_csv(file, dtype=str, keep_default_na=False)
     missing = [column for column in REQUIRED if column not in frame.columns]
     if missing:

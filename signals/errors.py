@@ -17,6 +17,7 @@ __all__ = [
     "InvalidDateError",
     "InvalidFieldError",
     "MissingColumnError",
+    "MissingFileError",
     "ParameterError",
     "PriceDataError",
     "ReelabError",
@@ -41,6 +42,16 @@ class ReelabError(ValueError):
 
 class ReelabWarning(UserWarning):
     """Base class of reelab's own warnings (the test suite turns them into errors)."""
+
+
+class MissingFileError(ReelabError, FileNotFoundError):
+    """An input file or folder does not exist (or is not the kind of path expected)."""
+
+    def __init__(self, kind: str, path: object, expected: str = "an existing file"):
+        self.kind, self.path = kind, path
+        super().__init__(f"{kind} {str(path)!r} not found; expected {expected}")
+
+    __str__ = ValueError.__str__  # OSError would format its own message
 
 
 class EventFileError(ReelabError):

@@ -41,7 +41,7 @@ def _exit_code(arguments) -> int:
         (["run", "--horizon", "400"], "'horizon' = 400"),
         (["run", "--template", "magic"], "'template' = 'magic'"),
         (["run", "--fees", "0.5"], "'fees' = 0.5"),
-        (["run", "--events", "/no/such/events.csv"], "No such file"),
+        (["run", "--events", "/no/such/events.csv"], "event file '/no/such/events.csv' not found"),
         (["fly"], "invalid choice"),
     ],
 )

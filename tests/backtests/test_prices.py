@@ -124,3 +124,32 @@ def test_missing_or_empty_price_folder(tmp_path):
         load_price_dir(tmp_path / "nowhere")
     with pytest.raises(PriceDataError, match=r"no \.csv or \.parquet"):
         load_price_dir(tmp_path)
+
+
+def test_missing_files_are_reelab_errors(tmp_path):
+    from signals import load_events, load_universe
+    from signals.errors import MissingFileError, ReelabError
+
+    for load, name in ((load_events, "missing.yaml"), (load_universe, "nope.csv")):
+        with pytest.raises(ReelabError, match=f"'{tmp_path / name}' not found") as caught:
+            load(tmp_path / name)
+        assert isinstance(caught.value, MissingFileError) and isinstance(caught.value, FileNotFoundError)
+
+
+def test_a_yahoo_shaped_csv_is_read_as_it_is(tmp_path):
+    (tmp_path / "MP.csv").write_text(
+        "Date,Open,High,Low,Close,Adj Close,Volume\n"
+        "2025-01-02,20.1,21.0,19.8,20.5,20.4,1000\n2025-01-03,20.5,22.0,20.0,21.5,21.4,1200\n"
+    )
+    close = load_price_dir(tmp_path, field="adj_close")
+    assert close["MP"].tolist() == [20.4, 21.4]
+    (tmp_path / "MP.csv").write_text("Day,Close\n2025-01-02,20.5\n")
+    with pytest.raises(PriceDataError, match=r"MP.csv: missing column 'date' \(found: day, close\)"):
+        load_price_dir(tmp_path)
+
+
+def test_two_files_for_one_ticker_are_named(tmp_path):
+    (tmp_path / "MP.csv").write_text("date,close\n2025-01-02,20.5\n")
+    pd.DataFrame({"date": ["2025-01-02"], "close": [20.5]}).to_parquet(tmp_path / "MP.parquet")
+    with pytest.raises(PriceDataError, match=r"MP has two price files, .*MP.csv and .*MP.parquet"):
+        load_price_dir(tmp_path)

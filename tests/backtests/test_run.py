@@ -77,8 +77,22 @@ def test_stats_cover_each_asset_and_the_portfolio(default_run):
     assert np.isfinite(portfolio[["total_return", "cagr", "sharpe", "sortino", "max_drawdown"]].astype(float)).all()
     assert -1 <= portfolio["max_drawdown"] <= 0 and 0 < portfolio["exposure"] < 1
     assert portfolio["trades"] == len(default_run.trades)
-    # The portfolio is the sum of the equal-capital assets.
-    pdt.assert_series_equal(default_run.asset_equity.sum(axis=1), default_run.equity["strategy"], check_names=False)
+    # Where every sleeve is alive, the portfolio's return is the return of the sleeves' summed value.
+    close, values = default_run.close, default_run.asset_equity
+    first, last = close.notna().idxmax(), close[::-1].notna().idxmax()
+    every = (close.index > first.max()) & (close.index <= last.min())
+    summed = values.sum(axis=1).pct_change()[every]
+    np.testing.assert_allclose(default_run.equity["strategy"].pct_change()[every], summed, rtol=1e-9, atol=1e-15)
+
+
+def test_a_sleeve_waiting_for_its_listing_does_not_dilute_the_portfolio():
+    """USAR lists on 2025-03-14: before that, the portfolio with it equals the portfolio without it."""
+    both = run_backtest(tickers=["MP", "USAR"], start="2024-01-01")
+    alone = run_backtest(tickers=["MP"], start="2024-01-01")
+    before = both.equity.index < pd.Timestamp("2025-03-13")
+    for series in ("strategy", "benchmark"):
+        pdt.assert_series_equal(both.equity[series][before], alone.equity[series][before], rtol=1e-12)
+    assert both.equity["benchmark"].iloc[0] == 1.0
 
 
 def test_results_are_identical_from_run_to_run(default_run):

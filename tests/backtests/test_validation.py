@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -69,7 +71,44 @@ def test_attribution_has_one_row_per_event():
     table = attribution(result)
     assert list(table["event_id"]) == [e.id for e in result.calendar]
     traded = table[table["trades"] > 0]
-    assert traded["pnl"].sum() == pytest.approx(result.trades.dropna(subset=["event_ids"])["pnl"].sum())
+    trades = result.trades.dropna(subset=["event_ids"])
+    # Money stays in its currency: each currency's P&L adds up to that currency's trades, and the
+    # unitless contribution is each trade's P&L over its own sleeve's capital.
+    for currency, part in trades.groupby("currency"):
+        amounts = [float(item.split(":")[1]) for cell in traded["pnl_by_currency"] for item in str(cell).split(";")
+                   if item.startswith(f"{currency}:")]  # fmt: skip
+        assert sum(amounts) == pytest.approx(part["pnl"].sum(), abs=0.01 * len(amounts) + 1e-6)
+    assert set(trades["currency"]) == {"USD", "AUD"}
+    assert traded["contribution"].sum() == pytest.approx(trades["pnl"].sum() / result.costs.init_cash, rel=1e-9)
+    assert "pnl" not in table.columns
     assert traded["mean_abnormal_return"].notna().all()
     reasons = {"time", "signal", "opposite_signal", "stop_loss", "take_profit", "trailing_stop", "open"}
     assert set(";".join(traded["exits"]).split(";")) <= reasons
+
+
+def test_placebo_uses_the_users_events(tmp_path, write_events, monkeypatch):
+    """reelab run --events F --placebo N: the real Sharpe and every placebo calendar come from F."""
+    import backtests._validation as validation
+    from backtests.cli import main
+
+    rows = [{"announced": day} for day in ("2024-03-04", "2024-06-03", "2024-09-02", "2025-01-06", "2025-04-04")]
+    path = write_events(*rows)
+    mine = load_events(path)
+    seen = []
+    original = validation.placebo_calendars
+    monkeypatch.setattr(validation, "placebo_calendars", lambda calendar, *a, **k: seen.append(calendar) or
+                        original(calendar, *a, **k))  # fmt: skip
+    out = tmp_path / "run"
+    arguments = ["run", "--events", str(path), "--tickers", "MP,LYC", "--start", "2023-06-01", "--placebo", "4"]
+    assert main([*arguments, "--out", str(out)]) == 0
+    assert [e.id for e in seen[0]] == [e.id for e in mine]  # the placebo draws move the user's five events
+    placebo = pd.read_csv(out / "placebo_sharpe.csv")
+    real = run_backtest(tickers=["MP", "LYC"], start="2023-06-01", calendar=mine)
+    assert placebo["actual"].iloc[0] == pytest.approx(real.stats.loc[("portfolio", "strategy"), "sharpe"], rel=1e-9)
+    shipped = run_backtest(tickers=["MP", "LYC"], start="2023-06-01")
+    assert placebo["actual"].iloc[0] != pytest.approx(shipped.stats.loc[("portfolio", "strategy"), "sharpe"])
+    # --merge adds the file to the shipped calendar.
+    merged = tmp_path / "merged"
+    assert main([*arguments[:-2], "--merge", "--out", str(merged)]) == 0
+    config = json.loads((merged / "config.json").read_text())
+    assert config["merge"] is True

@@ -122,7 +122,7 @@ def test_killing_the_job_midway_leaves_no_partial_output(tmp_path):
         (["signals", "build", "--out", "x"], 2, "--asof"),
         (["signals", "build", "--asof", "2009-01-05", "--out", "OUT"], 2, "'asof'"),
         (["signals", "build", "--asof", ASOF, "--out", "OUT", "--format", "xlsx"], 2, "invalid choice"),
-        (["signals", "build", "--asof", ASOF, "--out", "OUT", "--events", "/nope.csv"], 2, "No such file"),
+        (["signals", "build", "--asof", ASOF, "--out", "OUT", "--events", "/nope.csv"], 2, "'/nope.csv' not found"),
         (["signals", "build", "--asof", ASOF, "--out", "OUT", "--merge"], 2, "--merge needs --events"),
         (["signals"], 2, "needs an action: build"),
     ],

@@ -6,6 +6,7 @@ the event-type vocabulary and the shipped calendar (seeds/events.csv), then
 prints summary counts and the sha256 of the canonical JSON of the test split.
 Exit status is 1 if any check fails.
 """
+
 import collections
 import csv
 import datetime
@@ -17,14 +18,30 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 CALENDAR = "/work/main/seeds/events.csv"
 TYPES = {
-    "restriction_tightening", "permit_approval", "negotiation_window",
-    "negotiation_talks", "easing_pause", "licensing_reform", "quota_change",
-    "wto_dispute", "wto_ruling", "retaliation_escalation",
+    "restriction_tightening",
+    "permit_approval",
+    "negotiation_window",
+    "negotiation_talks",
+    "easing_pause",
+    "licensing_reform",
+    "quota_change",
+    "wto_dispute",
+    "wto_ruling",
+    "retaliation_escalation",
 }
 PRECISIONS = {"day", "week", "month", "year"}
 RELATIONS = {"news", "recalled"}
-KINDS = {"wire", "trade_press", "law_firm", "consultancy", "state_media",
-         "government", "broker", "analysis", "newsletter"}
+KINDS = {
+    "wire",
+    "trade_press",
+    "law_firm",
+    "consultancy",
+    "state_media",
+    "government",
+    "broker",
+    "analysis",
+    "newsletter",
+}
 
 errors = []
 
@@ -42,8 +59,10 @@ def parse_date(s, where):
 
 
 def main():
-    corpus = json.load(open(os.path.join(HERE, "corpus.json"), encoding="utf-8"))
-    split = json.load(open(os.path.join(HERE, "split.json"), encoding="utf-8"))
+    with open(os.path.join(HERE, "corpus.json"), encoding="utf-8") as handle:
+        corpus = json.load(handle)
+    with open(os.path.join(HERE, "split.json"), encoding="utf-8") as handle:
+        split = json.load(handle)
     with open(CALENDAR, newline="", encoding="utf-8") as fh:
         cal_ids = {row["id"] for row in csv.DictReader(fh)}
 
@@ -59,7 +78,8 @@ def main():
         if not os.path.isfile(path):
             err(f"{did}: missing file {d['file']}")
             continue
-        text = open(path, encoding="utf-8").read()
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
         if d.get("outlet_kind") not in KINDS:
             err(f"{did}: unknown outlet_kind {d.get('outlet_kind')!r}")
         pub = parse_date(d.get("published"), f"{did} published")
@@ -108,11 +128,12 @@ def main():
     all_l = labels(docs)
     print(f"documents: {len(docs)} (dev {len(dev_docs)}, test {len(test_docs)})")
     print(f"outlets: {len({d['outlet'] for d in docs})} (dev {len(dev_o)}, test {len(test_o)})")
-    print(f"labels: {len(all_l)} (dev {len(labels(dev_docs))}, test {len(labels(test_docs))}, "
-          f"test share {len(labels(test_docs)) / max(1, len(all_l)):.1%})")
+    print(
+        f"labels: {len(all_l)} (dev {len(labels(dev_docs))}, test {len(labels(test_docs))}, "
+        f"test share {len(labels(test_docs)) / max(1, len(all_l)):.1%})"
+    )
     print("labels per type (all / dev / test):")
-    ta, td, tt = (collections.Counter(e["type"] for e in x)
-                  for x in (all_l, labels(dev_docs), labels(test_docs)))
+    ta, td, tt = (collections.Counter(e["type"] for e in x) for x in (all_l, labels(dev_docs), labels(test_docs)))
     for t in sorted(TYPES):
         print(f"  {t:24s} {ta[t]:4d} {td[t]:4d} {tt[t]:4d}")
     rel = collections.Counter(e["relation"] for e in all_l)
