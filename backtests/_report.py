@@ -156,7 +156,7 @@ def _run_section(folder: Path, config: dict, summary: dict, first: list[bool]) -
         f"Portfolio: {_percent(head['total_return'])} against {_percent(bench.get('total_return'))} for buy &amp; "
         f"hold · Sharpe {_number(head['sharpe'])} against {_number(bench.get('sharpe'))} · max drawdown "
         f"{_percent(head['max_drawdown'])} against {_percent(bench.get('max_drawdown'))} · {head['trades']:.0f} "
-        f"trades, {_percent(head['win_rate']).replace('+', '')} winners, invested {head['exposure']:.0%} of sessions"
+        f"trades, {_percent(head['win_rate']).replace('+', '')} winners, invested {head['time_invested']:.0%} of sessions"
     )
     shown = pd.DataFrame(
         {
@@ -170,12 +170,12 @@ def _run_section(folder: Path, config: dict, summary: dict, first: list[bool]) -
             "B&H_max_DD": benchmark["max_drawdown"] if benchmark is not None else np.nan,
             "trades": strategy["trades"],
             "win_rate": strategy["win_rate"],
-            "exposure": strategy["exposure"],
+            "time_invested": strategy["time_invested"],
         }
     )
     formats = {c: _percent for c in ("return", "buy_and_hold", "CAGR", "max_DD", "B&H_max_DD")}
     formats |= {"Sharpe": _number, "B&H_Sharpe": _number, "trades": lambda v: f"{v:.0f}"}
-    formats |= {"win_rate": lambda v: "–" if pd.isna(v) else f"{v:.0%}", "exposure": lambda v: f"{v:.1%}"}
+    formats |= {"win_rate": lambda v: "–" if pd.isna(v) else f"{v:.0%}", "time_invested": lambda v: f"{v:.1%}"}
     summary_table = _table(shown, formats, ("scope",), lambda row: "portfolio" if row["scope"] == PORTFOLIO else "")
 
     value = equity / equity.iloc[0]
@@ -545,7 +545,17 @@ def _sweep_section(folder: Path, summary: dict, first: list[bool]) -> str:
     import matplotlib.pyplot as plt
     import plotly.graph_objects as go
 
-    metrics = {"total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "exposure", "scope"}
+    metrics = {
+        "total_return",
+        "cagr",
+        "sharpe",
+        "sortino",
+        "max_drawdown",
+        "trades",
+        "win_rate",
+        "time_invested",
+        "scope",
+    }
     params = [c for c in table.columns if c not in metrics]
     portfolio = table[table["scope"] == PORTFOLIO].copy()
     best = portfolio.loc[portfolio["sharpe"].idxmax()]

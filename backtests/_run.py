@@ -76,7 +76,7 @@ class BacktestResult:
         keep = []
         for metric in ("total_return", "cagr", "sharpe", "max_drawdown"):
             keep += [f"{metric}:strategy", f"{metric}:benchmark"]
-        keep += ["trades:strategy", "win_rate:strategy", "exposure:strategy"]
+        keep += ["trades:strategy", "win_rate:strategy", "time_invested:strategy"]
         order = [PORTFOLIO, *(scope for scope in self.asset_equity.columns if scope in table.index)]
         return table.loc[order, keep]
 
@@ -261,7 +261,7 @@ def _activity(trades: pd.DataFrame, invested: pd.Series) -> dict[str, float]:
     return {
         "trades": float(len(trades)),
         "win_rate": float((closed["pnl"] > 0).mean()) if len(closed) else np.nan,
-        "exposure": float(invested.mean()) if len(invested) else np.nan,
+        "time_invested": float(invested.mean()) if len(invested) else np.nan,
     }
 
 
@@ -287,7 +287,7 @@ def _stats(
         )
         if scope in benchmark_value:
             rows[(scope, "benchmark")] = performance(benchmark_value.loc[span, scope], per_year) | {
-                "trades": 1.0, "win_rate": np.nan, "exposure": 1.0,
+                "trades": 1.0, "win_rate": np.nan, "time_invested": 1.0,
             }  # fmt: skip
     if isinstance(value, pd.DataFrame):  # each scope is a sleeve of an asset (or of an option's underlying)
         strategy_total = portfolio_index(scopes, *sleeve_spans(underlying[list(scopes.columns)]))
@@ -296,7 +296,7 @@ def _stats(
     benchmark_total = portfolio_index(benchmark_value, *sleeve_spans(underlying))
     rows[(PORTFOLIO, "strategy")] = performance(strategy_total, per_year) | _activity(trades, positions.any(axis=1))
     rows[(PORTFOLIO, "benchmark")] = performance(benchmark_total, per_year) | {
-        "trades": float(underlying.shape[1]), "win_rate": np.nan, "exposure": 1.0,
+        "trades": float(underlying.shape[1]), "win_rate": np.nan, "time_invested": 1.0,
     }  # fmt: skip
     stats = pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)]
     stats.index = pd.MultiIndex.from_tuples(stats.index, names=["scope", "series"])

@@ -167,7 +167,7 @@ def _chunk_stats(
         return {"trades": np.bincount(groups, minlength=count).astype(float), "win_rate": win_rate}
 
     def frame(values: np.ndarray, groups: np.ndarray, index: pd.MultiIndex) -> pd.DataFrame:
-        table = pd.DataFrame(values, columns=[*METRICS[:5], "exposure"], index=index)
+        table = pd.DataFrame(values, columns=[*METRICS[:5], "time_invested"], index=index)
         for name, column in activity(groups, len(index)).items():
             table[name] = column
         return table

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 FLAT = 1e-12  # a return series with a smaller standard deviation is treated as flat
-METRICS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "exposure")
+METRICS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "time_invested")
 
 
 @dataclass(frozen=True)

@@ -329,6 +329,14 @@ def _run(args: argparse.Namespace) -> int:
     atomic_write(out / "stats.csv", result.stats.to_csv(float_format="%.10g"))
     atomic_write(out / "trades.csv", result.trades.to_csv(index=False, float_format="%.10g", date_format="%Y-%m-%d"))
     atomic_write(out / "equity.csv", result.equity.to_csv(float_format="%.10g", date_format="%Y-%m-%d"))
+    atomic_write(out / "close.csv", result.close.to_csv(float_format="%.10g", date_format="%Y-%m-%d"))
+    descriptions = {event.id: event.description for event in result.calendar}
+    aligned = result.alignment.table.assign(
+        knowable_at=lambda t: t["knowable_at"].map(pd.Timestamp.isoformat),
+        description=lambda t: t["event_id"].map(descriptions),
+    )
+    atomic_write(out / "alignment.csv", aligned.to_csv(index=False, date_format="%Y-%m-%d"))
+    atomic_write(out / "events.csv", result.events.to_csv(index=False, date_format="%Y-%m-%d"))
     resolved = dict(vars(result.params))
     if resolved.get("exposure") is not None:
         resolved["exposure"] = dict(resolved["exposure"])

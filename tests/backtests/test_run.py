@@ -75,7 +75,7 @@ def test_stats_cover_each_asset_and_the_portfolio(default_run):
     assert scopes == set(default_run.close.columns) | {"portfolio"}
     portfolio = stats.loc[("portfolio", "strategy")]
     assert np.isfinite(portfolio[["total_return", "cagr", "sharpe", "sortino", "max_drawdown"]].astype(float)).all()
-    assert -1 <= portfolio["max_drawdown"] <= 0 and 0 < portfolio["exposure"] < 1
+    assert -1 <= portfolio["max_drawdown"] <= 0 and 0 < portfolio["time_invested"] < 1
     assert portfolio["trades"] == len(default_run.trades)
     # Where every sleeve is alive, the portfolio's return is the return of the sleeves' summed value.
     close, values = default_run.close, default_run.asset_equity
