@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 import strategies
-from signals import Alignment, EventCalendar, align_events, load_events, load_universe, select_tickers
-from signals.errors import PriceDataError
-from strategies import StrategyContext, StrategySignals, market_locks
+from signals import Alignment, EventCalendar
+from strategies import StrategySignals, build_context, default_tickers, market_locks
 
-from ._prices import load_prices
 from ._vbt import (
     METRICS,
     Costs,
@@ -26,6 +25,9 @@ from ._vbt import (
     simulate,
     sleeve_spans,
 )
+from .data import MarketData
+from .results import read_config, read_frame, write_config, write_frame
+from .spec import RunSpec
 
 __all__ = ["BacktestResult", "build_context", "default_tickers", "run_backtest"]
 
@@ -68,6 +70,8 @@ class BacktestResult:
     universe: pd.DataFrame = field(repr=False)
     market_rules: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     events: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    spec: RunSpec | None = field(repr=False, default=None)
+    data: MarketData | None = field(repr=False, default=None)
 
     def summary(self) -> pd.DataFrame:
         """Strategy against benchmark for the portfolio and each asset, rounded for reading."""
@@ -80,13 +84,49 @@ class BacktestResult:
         order = [PORTFOLIO, *(scope for scope in self.asset_equity.columns if scope in table.index)]
         return table.loc[order, keep]
 
+    def to_frame(self) -> pd.DataFrame:
+        """The stats, one row per (scope, series)."""
+        return self.stats
 
-def default_tickers(universe: pd.DataFrame, params: Any) -> list[str]:
-    """Assets a template trades by default: its own choice, else those with a non-zero exposure sign."""
-    if hasattr(params, "tickers"):
-        return params.tickers(universe)
-    exposure = strategies.asset_exposure(universe, getattr(params, "exposure", None))
-    return list(exposure.index[exposure != 0])
+    def save(self, folder: str | Path) -> Path:
+        """Write the results folder (see :mod:`backtests.results`); returns the folder."""
+        from ._validation import attribution
+
+        folder = Path(folder)
+        frames = {
+            "stats": self.stats, "trades": self.trades, "equity": self.equity, "asset_equity": self.asset_equity,
+            "close": self.close, "events": self.events, "market_rules": self.market_rules,
+        }  # fmt: skip
+        if self.alignment is not None:
+            descriptions = {event.id: event.description for event in self.calendar}
+            frames["alignment"] = self.alignment.table.assign(
+                knowable_at=lambda t: t["knowable_at"].map(pd.Timestamp.isoformat),
+                description=lambda t: t["event_id"].map(descriptions),
+            )
+            frames["attribution"] = attribution(self)
+        for name, frame in frames.items():
+            write_frame(folder, "run", name, frame)
+        if self.spec is not None:
+            resolved = {k: dict(v) if isinstance(v, Mapping) else v for k, v in vars(self.params).items()}
+            write_config(folder, "run", self.spec, self.data, resolved_params=resolved)
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> BacktestResult:
+        """A saved run: its frames and spec (no signals, calendar or alignment objects)."""
+        config = read_config(folder)
+        spec = RunSpec.from_dict(config["spec"]) if "spec" in config else None
+        names = ("stats", "trades", "equity", "asset_equity", "close", "events", "market_rules")
+        frames = {name: read_frame(folder, "run", name, required=name in names[:3]) for name in names}
+        empty = pd.DataFrame()
+        return cls(
+            config.get("template", ""), config.get("resolved_params", {}), spec.costs if spec else Costs(),
+            frames["stats"], frames["trades"], frames["equity"],
+            frames["asset_equity"] if frames["asset_equity"] is not None else empty,
+            frames["close"] if frames["close"] is not None else empty, None, None, None, None,  # type: ignore[arg-type]
+            frames["market_rules"] if frames["market_rules"] is not None else empty,
+            frames["events"] if frames["events"] is not None else empty, spec,
+        )  # fmt: skip
 
 
 def currency_of(column: str, universe: pd.DataFrame) -> str:
@@ -337,12 +377,18 @@ def run_backtest(
     >>> result = run_backtest(params={"horizon": 5}, tickers=["MP", "LYC"])  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
     """
-    spec = strategies.get(template)
-    params = resolve_params(spec, params)
-    costs = costs or Costs()
-    context = prepare(spec, params, tickers, start, end, calendar, universe, close)
+    spec = RunSpec(template, params_mapping(template, params), tickers, start, end, costs or Costs())
+    return backtest(spec, MarketData.load(spec, calendar, universe, close))
+
+
+def backtest(spec: RunSpec, data: MarketData) -> BacktestResult:
+    """The run operation: the spec's template on ``data``, simulated by vectorbt (see :mod:`backtests.ops`)."""
+    template = strategies.get(spec.template)
+    params = spec.resolved_params()
+    costs = spec.costs
+    context = data.context(spec)
     calendar, universe, close = context.calendar, context.universe, context.close
-    signals = spec.build(context, params)
+    signals = template.build(context, params)
     simulation = simulate(close, signals, costs, locks=context.memo(("locks",), lambda: market_locks(close, universe)))
     benchmark = buy_and_hold(close, costs)
     trades = _trade_table(simulation, signals, close.index, universe)
@@ -352,8 +398,9 @@ def run_backtest(
     )
     equity = pd.DataFrame({"strategy": strategy_total, "benchmark": benchmark_total})
     return BacktestResult(
-        template, params, costs, stats, trades, equity, scopes, close, context.alignment, signals, calendar,
+        spec.template, params, costs, stats, trades, equity, scopes, close, context.alignment, signals, calendar,
         universe, _market_rules(simulation, universe), signal_outcomes(trades, signals, simulation, close.index),
+        spec, data,
     )  # fmt: skip
 
 
@@ -367,37 +414,10 @@ def _market_rules(simulation: Simulation, universe: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(counts, index=[columns[n] for n in a_shares], columns=["deferred_buys", "deferred_sells"])
 
 
-def resolve_params(spec: strategies.Template, params: Mapping[str, Any] | Any | None):
-    """A template's validated parameters from a mapping (or ``None`` for the defaults)."""
-    return spec.params(**dict(params or {})) if params is None or isinstance(params, Mapping) else params
-
-
-def prepare(
-    spec: strategies.Template,
-    params: Any,
-    tickers: Iterable[str] | None = None,
-    start: str | pd.Timestamp | None = None,
-    end: str | pd.Timestamp | None = None,
-    calendar: EventCalendar | None = None,
-    universe: pd.DataFrame | None = None,
-    close: pd.DataFrame | None = None,
-) -> StrategyContext:
-    """Load what a run needs (shipped data unless given) and bundle it into a context."""
-    universe = universe if universe is not None else load_universe()
-    calendar = calendar if calendar is not None else load_events()
-    chosen = select_tickers(universe, tickers) if tickers is not None else default_tickers(universe, params)
-    if close is None:
-        close = load_prices(chosen, start=start, end=end, field="adj_close")
-    else:
-        close = close.loc[start:end, chosen]
-    close = close.dropna(how="all", axis=1).dropna(how="all", axis=0)
-    if close.empty:
-        raise PriceDataError(f"no prices for {chosen} between {start} and {end}")
-    return build_context(calendar, universe, close)
-
-
-def build_context(calendar: EventCalendar, universe: pd.DataFrame, close: pd.DataFrame) -> StrategyContext:
-    """Align the calendar to each asset's observed sessions and bundle what templates read."""
-    data_sessions = {asset: close.index[close[asset].notna().to_numpy()] for asset in close.columns}
-    alignment = align_events(calendar, universe, close.columns, data_sessions=data_sessions)
-    return StrategyContext(calendar, universe, close, alignment)
+def params_mapping(template: str, params: Mapping[str, Any] | Any | None) -> dict[str, Any]:
+    """A template's parameters as a mapping, from a mapping, a params object or ``None`` (the defaults)."""
+    if params is None:
+        return {}
+    if isinstance(params, Mapping):
+        return dict(params)
+    return {f.name: getattr(params, f.name) for f in fields(params)}

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,11 +31,11 @@ from signals.errors import ParameterError
 
 from ._prices import load_prices
 from ._study_tests import group_tests
+from .data import MarketData
+from .results import read_config, read_frame, write_config, write_frame
+from .spec import DEFAULT_WINDOWS, MODELS, StudySpec
 
 __all__ = ["MODELS", "PairEstimate", "StudyResult", "estimate_pair", "event_study", "group_tests"]
-
-MODELS = ("market", "market_adjusted", "mean_adjusted")
-DEFAULT_WINDOWS = ((-1, 1), (0, 5), (0, 20))
 
 
 @dataclass(frozen=True)
@@ -159,10 +160,43 @@ class StudyResult:
     windows: tuple[tuple[int, int], ...]
     model: str
     pairs: dict = field(repr=False, default_factory=dict)
+    placebo: pd.DataFrame | None = field(repr=False, default=None)
+    spec: StudySpec | None = field(repr=False, default=None)
+    data: MarketData | None = field(repr=False, default=None)
 
     def car_paths(self) -> pd.DataFrame:
         """Mean cumulative abnormal return by event type and relative day, with a 95% band."""
         return car_paths(self.abnormal_returns)
+
+    def summary(self) -> pd.DataFrame:
+        """Mean CAR by event type (rows) and window (columns, in numeric order)."""
+        table = self.car.groupby(["event_type", "window_start", "window_end"])["car"].mean().unstack([1, 2])
+        return table[sorted(table.columns)]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tests: one row per (group, window, statistic)."""
+        return self.tests
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the results folder (see :mod:`backtests.results`)."""
+        columns = ["event_id", "ticker", "session", "rel_day", "ar", "event_type", "group"]
+        frames = {"abnormal_returns": self.abnormal_returns[columns], "car": self.car, "tests": self.tests,
+                  "dropped": self.dropped}  # fmt: skip
+        if self.placebo is not None:
+            frames["placebo"] = self.placebo
+        for name, frame in frames.items():
+            write_frame(folder, "study", name, frame)
+        if self.spec is not None:
+            write_config(folder, "study", self.spec, self.data)
+        return Path(folder)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> StudyResult:
+        config = read_config(folder)
+        spec = StudySpec.from_dict(config["spec"]) if "spec" in config else StudySpec()
+        frames = {name: read_frame(folder, "study", name) for name in ("abnormal_returns", "car", "tests", "dropped")}
+        return cls(frames["abnormal_returns"], frames["car"], frames["tests"], frames["dropped"], spec.windows,
+                   spec.model, {}, read_frame(folder, "study", "placebo", required=False), spec)  # fmt: skip
 
 
 def car_paths(abnormal_returns: pd.DataFrame) -> pd.DataFrame:
@@ -215,25 +249,35 @@ def event_study(
     tests : bool
         Compute the group tests (placebo draws skip them).
     """
-    if model not in MODELS:
-        raise ParameterError("model", model, f"one of {', '.join(MODELS)}")
-    windows = tuple((int(a), int(b)) for a, b in windows)
-    for start, end in windows:
-        if start > end or start < -gap:
-            raise ParameterError("windows", f"{start}:{end}", f"start <= end and start >= -gap (-{gap})")
-    if not 30 <= estimation <= 1000:
-        raise ParameterError("estimation", estimation, "an integer number of sessions in 30..1000")
-    universe = universe if universe is not None else load_universe()
-    calendar = calendar if calendar is not None else load_events()
-    if types is not None:
-        calendar = calendar.filter(types=types)
-    assets = (
-        select_tickers(universe, tickers)
-        if tickers is not None
-        else [t for t in universe.index if universe.at[t, "china_exposure"] != "benchmark"]
-    )
-    needed = list(dict.fromkeys([*assets, *universe.loc[assets, "benchmark"]]))
-    close = close if close is not None else load_prices(needed, field="adj_close")
+    spec = StudySpec(None if types is None else tuple(types), tickers, tuple(windows), model, estimation, gap)
+    if calendar is None and universe is None and close is None:
+        data = MarketData.for_study(spec)
+    else:
+        universe = universe if universe is not None else load_universe()
+        calendar = calendar if calendar is not None else load_events()
+        if close is None:
+            close = load_prices(list(dict.fromkeys([*_assets(spec, universe), *universe["benchmark"]])),
+                                field="adj_close")  # fmt: skip
+        data = MarketData(calendar, universe, close)
+    return run_study(spec, data, tests=tests)
+
+
+def _assets(spec: StudySpec, universe: pd.DataFrame) -> list[str]:
+    if spec.tickers is not None:
+        return select_tickers(universe, spec.tickers)
+    return [t for t in universe.index if universe.at[t, "china_exposure"] != "benchmark"]
+
+
+def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0, tests: bool = True) -> StudyResult:
+    """The study operation: abnormal returns, CARs and tests of ``spec`` on ``data``.
+
+    With ``placebo`` > 0, also the mean CAR of each window on that many placebo calendars (the
+    same events moved to random sessions) and its empirical p-value (``placebo_car.csv``).
+    """
+    windows, model, estimation, gap = spec.windows, spec.model, spec.estimation, spec.gap
+    universe, close = data.universe, data.close
+    calendar = data.calendar.filter(types=spec.types) if spec.types is not None else data.calendar
+    assets = _assets(spec, universe)
     data_sessions = {asset: close.index[close[asset].notna().to_numpy()] for asset in assets}
     alignment = align_events(calendar, universe, assets, data_sessions=data_sessions)
     days = list(range(min(w[0] for w in windows), max(w[1] for w in windows) + 1))
@@ -279,4 +323,19 @@ def event_study(
                 test_rows.append((name, f"{window[0]}:{window[1]}", len(members), count, statistic, value, p_value))
     tests = pd.DataFrame(test_rows, columns=["group", "window", "n", "clusters", "statistic", "value", "p_value"])
     dropped_frame = pd.DataFrame(dropped, columns=["event_id", "ticker", "reason"])
-    return StudyResult(abnormal, car, tests, dropped_frame, windows, model, pairs)
+    result = StudyResult(abnormal, car, tests, dropped_frame, windows, model, pairs, None, spec, data)
+    return replace(result, placebo=_placebo_cars(result, calendar, placebo, seed)) if placebo else result
+
+
+def _placebo_cars(study: StudyResult, calendar: EventCalendar, draws: int, seed: int) -> pd.DataFrame:
+    """Placebo draws of each window's mean CAR, with the real mean CAR and its empirical p-value."""
+    from ._validation import empirical_p_value, placebo_calendars, placebo_cars
+
+    assert study.data is not None
+    frame = placebo_cars(study, placebo_calendars(calendar, draws, seed=seed), study.data.close, study.data.universe)
+    rows = []
+    for window, part in frame.groupby("window"):
+        start, end = (int(v) for v in window.split(":"))
+        real = study.car[(study.car["window_start"] == start) & (study.car["window_end"] == end)]["car"].mean()
+        rows.append(part.assign(actual=real, p_value=empirical_p_value(real, part["mean_car"].to_numpy())))
+    return pd.concat(rows)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,10 +17,14 @@ from signals import EventCalendar
 from signals.errors import ParameterError
 from strategies import StrategyContext, StrategySignals, market_locks, plan_frame
 
-from ._run import PORTFOLIO, prepare
+from ._run import PORTFOLIO
+from ._validation import deflated_sharpe_ratio
 from ._vbt import FLAT, METRICS, Costs, periods_per_year, simulate
+from .data import MarketData
+from .results import read_config, read_frame, read_json, write_config, write_frame, write_json
+from .spec import RunSpec
 
-__all__ = ["combination_params", "run_stacked", "stack_signals", "sweep"]
+__all__ = ["SweepResult", "combination_params", "run_stacked", "run_sweep", "stack_signals", "sweep"]
 
 #: Cells (sessions x columns) simulated per vectorbt call: bounds the memory of one chunk.
 CHUNK_CELLS = 25_000_000
@@ -113,8 +119,9 @@ def _first_last(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _chunk_stats(
     portfolio, stacked: StrategySignals, underlying: pd.DataFrame, costs: Costs, per_year: float
-) -> pd.DataFrame:
-    """Per-scope and per-combination metrics from vectorbt's order and trade records.
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per-scope and per-combination metrics from vectorbt's order and trade records, and each
+    combination's daily portfolio returns (sessions x combinations).
 
     Equity is rebuilt from the order records in one numba pass per scope (much faster than
     vectorbt's value frames on wide sweeps); a test checks it matches single runs exactly.
@@ -179,9 +186,62 @@ def _chunk_stats(
         totals = value_stats_nb(np.cumprod(1.0 + returns, axis=0), combo_invested, per_year, FLAT)
         index = pd.MultiIndex.from_arrays([combos, np.full(len(combos), PORTFOLIO)])
         parts.append(frame(totals, combo_codes[scope_of_trade], index))
+    else:  # one pool of cash per combination: the pool is the portfolio
+        value = np.asarray(portfolio.value(), dtype=float).reshape(len(close), -1)
+        returns = np.vstack([np.zeros((1, value.shape[1])), value[1:] / value[:-1] - 1.0])
     result = pd.concat(parts)
     result.index.names = ["combo", "scope"]
-    return result[list(METRICS)]
+    return result[list(METRICS)], returns
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A sweep: one row per combination x scope, and what the deflated Sharpe ratio needs.
+
+    ``best_returns`` are the daily portfolio returns of the combination with the highest portfolio
+    Sharpe, kept from the sweep itself (nothing is rerun); ``dsr`` is its deflated Sharpe ratio
+    over all the combinations (None with fewer than two).
+    """
+
+    table: pd.DataFrame
+    grid: Mapping[str, Sequence]
+    spec: RunSpec | None = None
+    data: MarketData | None = field(default=None, repr=False)
+    best_params: dict[str, Any] = field(default_factory=dict)
+    best_returns: pd.Series = field(default_factory=lambda: pd.Series(dtype=float), repr=False)
+    dsr: dict[str, Any] | None = None
+
+    def summary(self, rows: int = 10) -> pd.DataFrame:
+        """The best combinations by portfolio Sharpe (in-sample: beware of overfitting)."""
+        portfolio = self.table[self.table["scope"] == PORTFOLIO].sort_values("sharpe", ascending=False)
+        return portfolio.head(rows).drop(columns="scope").reset_index(drop=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+    def save(self, folder: str | Path) -> Path:
+        folder = Path(folder)
+        write_frame(folder, "sweep", "table", self.table)
+        if len(self.best_returns):
+            write_frame(folder, "sweep", "best_returns", self.best_returns.rename("return").to_frame())
+        if self.dsr is not None:
+            write_json(folder, "sweep", "dsr", self.dsr)
+        if self.spec is not None:
+            grid = {name: list(values) for name, values in self.grid.items()}
+            write_config(folder, "sweep", self.spec, self.data, grid=grid)
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> SweepResult:
+        config = read_config(folder)
+        returns = read_frame(folder, "sweep", "best_returns", required=False)
+        dsr = read_json(folder, "sweep", "dsr")
+        return cls(
+            read_frame(folder, "sweep", "table"), config.get("grid", {}),
+            RunSpec.from_dict(config["spec"]) if "spec" in config else None, None,
+            dict((dsr or {}).get("params", {})),
+            returns["return"] if returns is not None else pd.Series(dtype=float), dsr,
+        )  # fmt: skip
 
 
 def sweep(
@@ -218,15 +278,39 @@ def sweep(
     DataFrame
         Tidy: the grid's parameters, ``scope`` (an asset, an underlying, or ``portfolio``) and the
         metrics of :data:`backtests.METRICS`, the same numbers :func:`run_backtest` reports.
+        :func:`backtests.ops.sweep` returns a :class:`SweepResult` with the deflated Sharpe too.
     """
-    spec = strategies.get(template)
+    spec = RunSpec(template, dict(base or {}), tickers, start, end, costs or Costs())
+    data = MarketData.load(spec, calendar, universe, close)
+    return run_sweep(spec, data, grid, chunk_size, progress, deflate=False).table
+
+
+def run_sweep(
+    spec: RunSpec,
+    data: MarketData,
+    grid: Mapping[str, Sequence] | None = None,
+    chunk_size: int | None = None,
+    progress: bool | None = None,
+    deflate: bool = True,
+) -> SweepResult:
+    """The sweep operation: ``spec`` with every combination of ``grid`` (default: the template's grid)."""
+    template = strategies.get(spec.template)
+    grid = dict(grid) if grid else dict(template.grid)
     combos = _combinations(grid)
-    params = [spec.params(**(dict(base or {}) | combo)) for combo in combos]
-    context = prepare(spec, params[0], tickers, start, end, calendar, universe, close)
-    table = run_stacked(spec, [context], params, context, costs or Costs(), chunk_size, progress)
+    params = [spec.with_params(**combo).resolved_params() for combo in combos]
+    context = data.context(spec)
+    table, returns = run_stacked(template, [context], params, context, spec.costs, chunk_size, progress)
     settings = pd.DataFrame([{name: combo[name] for name in grid} for combo in combos])
-    table = settings.iloc[table["combo"].to_numpy()].reset_index(drop=True).join(table)
-    return table.drop(columns="combo")
+    table = settings.iloc[table["combo"].to_numpy()].reset_index(drop=True).join(table).drop(columns="combo")
+    portfolio = table[table["scope"] == PORTFOLIO]
+    if not deflate or len(portfolio) < 2 or not portfolio["sharpe"].notna().any():
+        return SweepResult(table, grid, spec, data)
+    best = int(np.nanargmax(portfolio["sharpe"].to_numpy()))
+    chosen = dict(spec.params) | combination_params(portfolio.iloc[best], grid)
+    best_returns = pd.Series(returns[:, best], index=context.close.index, name="return")
+    per_year = periods_per_year(context.close.index)
+    dsr = deflated_sharpe_ratio(best_returns.to_numpy()[1:], portfolio["sharpe"].to_numpy() / np.sqrt(per_year))
+    return SweepResult(table, grid, spec, data, chosen, best_returns, dsr | {"params": chosen})
 
 
 def run_stacked(
@@ -237,8 +321,9 @@ def run_stacked(
     costs: Costs,
     chunk_size: int | None = None,
     progress: bool | None = None,
-) -> pd.DataFrame:
-    """Backtest every (context, params) combination side by side; one row per combination x scope.
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Backtest every (context, params) combination side by side; one row per combination x scope,
+    and every combination's daily portfolio returns (sessions x combinations).
 
     ``contexts`` holds one context shared by every combination, or one per combination (placebo
     calendars); all share ``base``'s prices. The ``combo`` column numbers the combinations.
@@ -251,7 +336,7 @@ def run_stacked(
     from tqdm.auto import tqdm
 
     buy_locked, sell_locked = base.memo(("locks",), lambda: market_locks(base.close, base.universe))
-    results = []
+    results, returns = [], []
     for chunk in tqdm(chunks, desc=f"backtests of {spec.name}", unit="chunk", disable=not show, file=sys.stderr):
         built = []
         for number in chunk:
@@ -263,7 +348,9 @@ def run_stacked(
             for frame in (buy_locked, sell_locked)
         )
         portfolio = simulate(base.close, stacked, costs, filled=True, observed=observed, locks=locks).portfolio
-        stats = _chunk_stats(portfolio, stacked, base.close, costs, per_year)
+        stats, chunk_returns = _chunk_stats(portfolio, stacked, base.close, costs, per_year)
         stats.index = stats.index.set_levels(stats.index.levels[0] + chunk.start, level="combo")
         results.append(stats)
-    return pd.concat(results).reset_index().sort_values("combo", kind="stable", ignore_index=True)
+        returns.append(chunk_returns)
+    table = pd.concat(results).reset_index().sort_values("combo", kind="stable", ignore_index=True)
+    return table, np.concatenate(returns, axis=1)

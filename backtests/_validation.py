@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,16 +17,22 @@ import strategies
 from signals import EventCalendar, exchange_calendar
 from signals.errors import ParameterError
 
-from ._run import PORTFOLIO, BacktestResult, build_context, prepare, resolve_params, run_backtest
+from ._run import PORTFOLIO, BacktestResult, params_mapping
 from ._study import StudyResult, estimate_pair, returns_on_own_sessions
 from ._vbt import Costs
+from .data import MarketData
+from .results import read_frame, write_frame
+from .spec import RunSpec
 
 __all__ = [
+    "PlaceboResult",
     "attribution",
     "deflated_sharpe_ratio",
     "placebo_calendars",
     "placebo_cars",
     "placebo_sharpe",
+    "run_placebo",
+    "run_walk_forward",
     "walk_forward",
 ]
 
@@ -91,8 +99,9 @@ def placebo_cars(study: StudyResult, calendars: Sequence[EventCalendar], close: 
     tickers = sorted(study.car["ticker"].unique())
     rows = []
     for draw, calendar in enumerate(calendars):
-        placebo = event_study(calendar, universe, tickers, windows=study.windows, model=study.model, close=close,
-                              tests=False)  # fmt: skip
+        estimation, gap = (study.spec.estimation, study.spec.gap) if study.spec else (120, 10)
+        placebo = event_study(calendar, universe, tickers, windows=study.windows, model=study.model,
+                              estimation=estimation, gap=gap, close=close, tests=False)  # fmt: skip
         for (start, end), part in placebo.car.groupby(["window_start", "window_end"]):
             rows.append((draw, f"{start}:{end}", float(part["car"].mean()), len(part)))
     return pd.DataFrame(rows, columns=["draw", "window", "mean_car", "n"])
@@ -103,6 +112,52 @@ def empirical_p_value(actual: float, null: np.ndarray) -> float:
     null = np.asarray(null, dtype=float)
     null = null[np.isfinite(null)]
     return float((1 + np.sum(np.abs(null) >= abs(actual))) / (1 + len(null)))
+
+
+@dataclass(frozen=True)
+class PlaceboResult:
+    """The real portfolio Sharpe, the Sharpes of placebo calendars and the empirical p-value."""
+
+    actual: float
+    null: np.ndarray = field(repr=False)
+    p_value: float
+    seed: int = 0
+
+    def summary(self) -> str:
+        return (f"placebo: real Sharpe {self.actual:.2f}, {len(self.null)} placebo calendars, "
+                f"empirical p = {self.p_value:.3f}")  # fmt: skip
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"draw": range(len(self.null)), "sharpe": self.null, "actual": self.actual, "p_value": self.p_value}
+        )
+
+    def save(self, folder: str | Path) -> Path:
+        write_frame(folder, "run", "placebo", self.to_frame())
+        return Path(folder)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> PlaceboResult:
+        frame = read_frame(folder, "run", "placebo")
+        return cls(float(frame["actual"].iloc[0]), frame["sharpe"].to_numpy(), float(frame["p_value"].iloc[0]))
+
+
+def run_placebo(spec: RunSpec, data: MarketData, draws: int = 100, seed: int = 0) -> PlaceboResult:
+    """The placebo operation: the spec on ``data``'s events and on ``draws`` calendars of the same
+    events moved to random sessions, side by side as broadcast vectorbt calls (see :func:`backtests.sweep`)."""
+    from ._sweep import run_stacked
+
+    template = strategies.get(spec.template)
+    parameters = spec.resolved_params()
+    context = data.context(spec)
+    real, _ = run_stacked(template, [context], [parameters], context, spec.costs)
+    calendars = placebo_calendars(context.calendar, draws, seed, start=context.close.index[0],
+                                  end=context.close.index[-1])  # fmt: skip
+    contexts = [data.with_calendar(calendar).context(spec) for calendar in calendars]
+    placebo, _ = run_stacked(template, contexts, [parameters] * draws, context, spec.costs)
+    actual = float(real.loc[real["scope"] == PORTFOLIO, "sharpe"].iloc[0])
+    null = placebo.loc[placebo["scope"] == PORTFOLIO, "sharpe"].to_numpy()
+    return PlaceboResult(actual, null, empirical_p_value(actual, null), seed)
 
 
 def placebo_sharpe(
@@ -120,24 +175,11 @@ def placebo_sharpe(
     """(real portfolio Sharpe, placebo Sharpes, empirical p-value) of a template on placebo calendars.
 
     The real Sharpe uses ``calendar`` (default: the shipped events); the placebo calendars move
-    those same events to random sessions. All draws run side by side as one broadcast vectorbt call
-    per chunk (see :func:`backtests.sweep`).
+    those same events to random sessions. See :func:`run_placebo`.
     """
-    from ._sweep import run_stacked
-
-    spec = strategies.get(template)
-    parameters = resolve_params(spec, params)
-    costs = costs or Costs()
-    context = prepare(spec, parameters, tickers, start, end, calendar, universe)
-    real = run_stacked(spec, [context], [parameters], context, costs)
-    calendars = placebo_calendars(
-        context.calendar, draws, seed, start=context.close.index[0], end=context.close.index[-1]
-    )
-    contexts = [build_context(calendar, context.universe, context.close) for calendar in calendars]
-    placebo = run_stacked(spec, contexts, [parameters] * draws, context, costs)
-    actual = float(real.loc[real["scope"] == PORTFOLIO, "sharpe"].iloc[0])
-    null = placebo.loc[placebo["scope"] == PORTFOLIO, "sharpe"].to_numpy()
-    return actual, null, empirical_p_value(actual, null)
+    spec = RunSpec(template, params_mapping(template, params), tickers, start, end, costs or Costs())
+    result = run_placebo(spec, MarketData.load(spec, calendar, universe), draws, seed)
+    return result.actual, result.null, result.p_value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,32 +239,45 @@ def walk_forward(
 ) -> pd.DataFrame:
     """Choose parameters on the past, test them on the next stretch of events; repeat.
 
+    See :func:`run_walk_forward`; this loads the data for ``template`` and returns the folds.
+    """
+    spec = RunSpec(template, {}, tickers, costs=costs or Costs())
+    return run_walk_forward(spec, MarketData.load(spec), grid, folds, embargo, select_by)
+
+
+def run_walk_forward(
+    spec: RunSpec, data: MarketData, grid: Mapping[str, Sequence], folds: int = 4, embargo: int = 21,
+    select_by: str = "sharpe",
+) -> pd.DataFrame:  # fmt: skip
+    """The walk-forward operation, on data loaded once.
+
     The event timeline (events inside the price data) is cut into ``folds + 1`` blocks of equal event
     counts; cuts fall on event dates. Fold k trains on every block before it, stopping ``embargo``
     sessions before the test block starts (so no position opened in training can hold into it), then
     evaluates the in-sample best combination (by portfolio ``select_by``) on the test block.
     Returns one row per fold with the chosen parameters and in-sample / out-of-sample stats.
     """
-    from ._sweep import combination_params, sweep
+    from ._run import backtest
+    from ._sweep import combination_params, run_sweep
 
-    spec = strategies.get(template)
-    context = prepare(spec, resolve_params(spec, None), tickers)
-    close = context.close
-    inside = [e for e in context.calendar if close.index[0] <= e.announced_at.tz_localize(None) <= close.index[-1]]
+    close = data.close
+    inside = [e for e in data.calendar if close.index[0] <= e.announced_at.tz_localize(None) <= close.index[-1]]
     days = pd.DatetimeIndex(sorted(e.announced_at.tz_localize(None).normalize() for e in inside))
     if folds < 1 or len(days) < 2 * (folds + 1):
         raise ParameterError("folds", folds, f"at least 1 and at most {len(days) // 2 - 1} for {len(days)} events")
     cuts = [days[int(len(days) * k / (folds + 1))] for k in range(1, folds + 1)] + [close.index[-1]]
     sessions = close.index
+    everything = replace(spec, tickers=tuple(close.columns))
     rows = []
     for fold, (test_start, test_end) in enumerate(itertools.pairwise(cuts), start=1):
         train_end = sessions[max(0, sessions.searchsorted(test_start) - embargo - 1)]
-        train = sweep(template, grid, list(close.columns), end=train_end, costs=costs, progress=False)
+        train_spec = replace(everything, start=None, end=train_end)
+        train = run_sweep(train_spec, data.window(train_spec), grid, progress=False, deflate=False).table
         portfolio = train[train["scope"] == PORTFOLIO].reset_index(drop=True)
         best = portfolio.loc[portfolio[select_by].idxmax()]
         chosen = combination_params(best, grid)
-        test = run_backtest(template, chosen, list(close.columns), start=test_start, end=test_end, costs=costs)
-        outcome = test.stats.loc[(PORTFOLIO, "strategy")]
+        test_spec = replace(everything.with_params(**chosen), start=test_start, end=test_end)
+        outcome = backtest(test_spec, data.window(test_spec)).stats.loc[(PORTFOLIO, "strategy")]
         rows.append(
             {
                 "fold": fold,

@@ -3,42 +3,64 @@
 Events become dated, typed, sourced records (:func:`load_events`), are aligned to each
 exchange's sessions (:func:`align_events`) and turned into signal panels. This package never
 imports vectorbt or numba.
+
+Names are imported on first use, so ``import signals.errors`` and the command line's parser
+stay fast (exchange_calendars loads when a calendar is needed).
 """
 
-from ._align import Alignment, align_events, calendar_bound, exchange_calendar, first_sessions_after
-from ._event_files import load_events, validate_events
-from ._events import AFTER_CLOSE, Confidence, Direction, Event, EventCalendar, EventType
-from ._extract import Candidate, extract_events, find_dateline, link_events
-from ._job import write_signals
-from ._panel import SIGNALS, SignalParams, build_signals
-from ._universe import CLASS_EXPOSURE, ChinaExposure, load_universe, select_tickers
-from .errors import ReelabError
+from __future__ import annotations
 
-__all__ = [
-    "AFTER_CLOSE",
-    "CLASS_EXPOSURE",
-    "SIGNALS",
-    "Alignment",
-    "Candidate",
-    "ChinaExposure",
-    "Confidence",
-    "Direction",
-    "Event",
-    "EventCalendar",
-    "EventType",
-    "ReelabError",
-    "SignalParams",
-    "align_events",
-    "build_signals",
-    "calendar_bound",
-    "exchange_calendar",
-    "extract_events",
-    "find_dateline",
-    "first_sessions_after",
-    "link_events",
-    "load_events",
-    "load_universe",
-    "select_tickers",
-    "validate_events",
-    "write_signals",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Alignment": "._align",
+    "align_events": "._align",
+    "calendar_bound": "._align",
+    "exchange_calendar": "._align",
+    "first_sessions_after": "._align",
+    "load_events": "._event_files",
+    "validate_events": "._event_files",
+    "AFTER_CLOSE": "._events",
+    "Confidence": "._events",
+    "Direction": "._events",
+    "Event": "._events",
+    "EventCalendar": "._events",
+    "EventType": "._events",
+    "Candidate": "._extract",
+    "extract_events": "._extract",
+    "find_dateline": "._extract",
+    "link_events": "._extract",
+    "atomic_write": "._io",
+    "input_record": "._io",
+    "package_versions": "._io",
+    "publish_folder": "._io",
+    "sha256_file": "._io",
+    "write_signals": "._job",
+    "Publication": "._news",
+    "append_candidates": "._news",
+    "candidate_row": "._news",
+    "find_publication": "._news",
+    "SIGNALS": "._panel",
+    "SignalParams": "._panel",
+    "build_signals": "._panel",
+    "CLASS_EXPOSURE": "._universe",
+    "ChinaExposure": "._universe",
+    "load_universe": "._universe",
+    "select_tickers": "._universe",
+    "ReelabError": ".errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'signals' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

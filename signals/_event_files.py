@@ -17,15 +17,20 @@ import pandas as pd
 import seeds
 
 from ._events import SEVERITIES, Confidence, Direction, Event, EventCalendar, EventType
+from .dates import parse_instant
 from .errors import (
+    DateError,
     DuplicateEventIdError,
     EventFileError,
     InvalidDateError,
     InvalidFieldError,
+    MalformedFileError,
     MissingColumnError,
     MissingFileError,
+    UnknownColumnError,
     UnknownEventTypeError,
     UnknownTimeZoneError,
+    UnsupportedFormatError,
     WindowOrderError,
 )
 
@@ -38,8 +43,7 @@ OPTIONAL_COLUMNS = (
 )  # fmt: skip
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 FORMATS = (".csv", ".json", ".yaml", ".yml")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$")
+_DAY_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
 
@@ -87,13 +91,13 @@ class _Row:
             if required:
                 raise self.error(InvalidDateError, column, "missing date")
             return None, False
-        has_time = bool(_DATETIME.match(value))
-        if not (has_time or _DATE.match(value)):
-            raise self.error(InvalidDateError, column, "bad date (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM)")
         try:
-            stamp = pd.Timestamp(value)
-        except ValueError:
-            raise self.error(InvalidDateError, column, "not a calendar date") from None
+            stamp, has_time = parse_instant(value, column)
+        except DateError:
+            problem = "bad date (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM)"
+            if _DAY_LIKE.match(value):
+                problem = "not a calendar date"
+            raise self.error(InvalidDateError, column, problem) from None
         if not 1990 <= stamp.year <= 2100:
             raise self.error(InvalidDateError, column, "date out of range 1990-2100")
         return stamp.tz_localize(tz), has_time
@@ -150,7 +154,7 @@ def _check_header(name: str, line: int, header: list[str]) -> None:
             raise MissingColumnError(name, line, column, ",".join(header), "missing column; columns are")
     unknown = [column for column in header if column not in COLUMNS]
     if unknown:
-        raise MissingColumnError(name, line, unknown[0], unknown[0], "unknown column", COLUMNS)
+        raise UnknownColumnError(name, line, unknown[0], unknown[0], "unknown column", COLUMNS)
 
 
 def _csv_records(name: str, text: str) -> Iterator[tuple[int, dict]]:
@@ -166,11 +170,11 @@ def _structured_records(name: str, records: object, lines: list[int]) -> Iterato
     if isinstance(records, dict) and "events" in records:
         records = records["events"]
     if not isinstance(records, list):
-        raise MissingColumnError(name, 1, "events", type(records).__name__, "expected a list of events, got")
+        raise MalformedFileError(name, 1, "events", type(records).__name__, "expected a list of events, got")
     for position, record in enumerate(records):
         line = lines[position] if position < len(lines) else position + 1
         if not isinstance(record, dict):
-            raise MissingColumnError(name, line, "event", str(record)[:40], "expected a mapping of columns, got")
+            raise MalformedFileError(name, line, "event", str(record)[:40], "expected a mapping of columns, got")
         _check_header(name, line, list(record))
         yield line, record
 
@@ -186,7 +190,7 @@ def _parse(text: str, name: str, suffix: str) -> Iterator[tuple[int, dict]]:
         try:
             records = json.loads(text)
         except json.JSONDecodeError as error:
-            raise MissingColumnError(name, error.lineno, "json", error.msg, "not valid JSON:") from None
+            raise MalformedFileError(name, error.lineno, "json", error.msg, "not valid JSON:") from None
         # JSON gives no line per record: number them 1, 2, ... in file order.
         yield from _structured_records(name, records, [])
     elif suffix in (".yaml", ".yml"):
@@ -197,7 +201,7 @@ def _parse(text: str, name: str, suffix: str) -> Iterator[tuple[int, dict]]:
             root = yaml.compose(text)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
-            raise MissingColumnError(
+            raise MalformedFileError(
                 name, (mark.line + 1) if mark else 1, "yaml", str(error)[:80], "not valid YAML:"
             ) from None
         if root is not None and root.tag.endswith(":map"):
@@ -209,7 +213,7 @@ def _parse(text: str, name: str, suffix: str) -> Iterator[tuple[int, dict]]:
         )
         yield from _structured_records(name, records, lines)
     else:
-        raise MissingColumnError(name, 1, "format", suffix, "unknown event-file format", FORMATS)
+        raise UnsupportedFormatError(name, 1, "format", suffix, "unknown event-file format", FORMATS)
 
 
 def parse_events(text: str, name: str, suffix: str = ".csv") -> EventCalendar:

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 import pandas as pd
 
+from .dates import parse_day
 from .errors import DuplicateEventIdError
 
 __all__ = [
@@ -157,7 +158,7 @@ class EventCalendar(Sequence[Event]):
             for earlier, later in itertools.pairwise(versions):
                 if later.knowable_at() <= earlier.knowable_at():
                     raise DuplicateEventIdError(
-                        source, 0, "id", event_id,
+                        source, None, "id", event_id,
                         "duplicate id (a revision needs a later 'known' than the version it restates):",
                     )  # fmt: skip
         self._history = {event_id: tuple(versions) for event_id, versions in history.items()}
@@ -219,8 +220,8 @@ class EventCalendar(Sequence[Event]):
         Revisions of the kept events are kept too.
         """
         wanted = None if types is None else {EventType(kind) for kind in types}
-        first = pd.Timestamp(start) if start is not None else None
-        last = pd.Timestamp(end) if end is not None else None
+        first = parse_day(start, "start") if start is not None else None
+        last = parse_day(end, "end") if end is not None else None
         kept = set()
         for event in self._events:
             day = event.announced_at.tz_localize(None).normalize()

@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +23,10 @@ from ._events import EventCalendar
 from ._io import input_record, package_versions, publish_folder
 from ._panel import SIGNALS, SignalParams, build_signals
 from ._universe import load_universe, select_tickers
+from .dates import parse_asof
 from .errors import ParameterError
 
-__all__ = ["FORMATS", "resolve_asof", "write_signals"]
+__all__ = ["FORMATS", "write_signals"]
 
 FORMATS = ("parquet", "csv")
 log = logging.getLogger("reelab.signals")
@@ -38,17 +38,6 @@ def _serialize(panel: pd.DataFrame, fmt: str) -> bytes:
         panel.to_parquet(buffer, engine="pyarrow", compression="zstd", index=True)
         return buffer.getvalue()
     return panel.to_csv(float_format="%.12g", date_format="%Y-%m-%d").encode("utf-8")
-
-
-def resolve_asof(asof: str | date | pd.Timestamp) -> pd.Timestamp:
-    """An as-of date: a date, or ``"today"`` (the machine's local date)."""
-    if isinstance(asof, str) and asof.strip().lower() == "today":
-        return pd.Timestamp(date.today())
-    try:
-        day = pd.Timestamp(asof)
-    except (ValueError, TypeError):
-        raise ParameterError("asof", asof, "a date like 2025-10-10, or 'today'") from None
-    return (day.tz_localize(None) if day.tzinfo is not None else day).normalize()
 
 
 def write_signals(
@@ -73,7 +62,7 @@ def write_signals(
     """
     if fmt not in FORMATS:
         raise ParameterError("format", fmt, f"one of {', '.join(FORMATS)}")
-    day = resolve_asof(asof)
+    day = parse_asof(asof)
     if day < pd.Timestamp(start):
         raise ParameterError("asof", f"{day:%Y-%m-%d}", f"a date on or after the panel start {start}")
     params = params or SignalParams()

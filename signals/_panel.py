@@ -13,6 +13,7 @@ import pandas as pd
 from ._align import exchange_calendar, session_positions
 from ._events import AFTER_CLOSE, Event, EventCalendar, EventType
 from ._universe import select_tickers
+from .dates import parse_day
 from .errors import ParameterError
 from .transforms import (
     OVERLAP_POLICIES,
@@ -80,16 +81,6 @@ class SignalParams:
             raise ParameterError("overlap_window", self.overlap_window, "an integer number of sessions >= 0")
         if not isinstance(self.after_close, time):
             raise ParameterError("after_close", self.after_close, "a datetime.time")
-
-
-def _date(name: str, value) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ParameterError(name, value, "a date like 2025-10-10") from None
-    return stamp.tz_localize(None).normalize() if stamp.tzinfo is not None else stamp.normalize()
 
 
 def _exchange_base(
@@ -194,7 +185,8 @@ def build_signals(
     """
     params = params or SignalParams()
     assets = select_tickers(universe, tickers)
-    first, last = _date("start", start), _date("asof", asof) or pd.Timestamp.today().normalize()
+    first = parse_day(start, "start") if start is not None else None
+    last = parse_day(asof, "asof") if asof is not None else pd.Timestamp.today().normalize()
     if first is not None and last < first:
         raise ParameterError("asof", f"{last:%Y-%m-%d}", f"a date on or after start {first:%Y-%m-%d}")
     signs = universe.loc[assets, "exposure"].astype(int).to_dict()

@@ -57,10 +57,11 @@ class MissingFileError(ReelabError, FileNotFoundError):
 class EventFileError(ReelabError):
     """A problem in an event file, located by file, line and column."""
 
-    def __init__(self, file: str, line: int, column: str, value: object, problem: str, valid=None):
+    def __init__(self, file: str, line: int | None, column: str, value: object, problem: str, valid=None):
         self.file, self.line, self.column, self.value = file, line, column, value
         self.valid = list(valid) if valid is not None else None
-        message = f"{file} line {line}, column {column!r}: {problem} {value!r}"
+        where = f"{file} line {line}" if line is not None else file  # no line: events merged in memory
+        message = f"{where}, column {column!r}: {problem} {value!r}"
         if self.valid is not None:
             message += f"; expected one of: {_choices(self.valid)}"
         super().__init__(message)
@@ -71,7 +72,7 @@ class UnknownEventTypeError(EventFileError):
 
 
 class InvalidDateError(EventFileError):
-    """A date or time could not be parsed."""
+    """A date or time in an event file could not be parsed."""
 
 
 class UnknownTimeZoneError(EventFileError):
@@ -88,6 +89,18 @@ class DuplicateEventIdError(EventFileError):
 
 class MissingColumnError(EventFileError):
     """A required column is absent from the file's header."""
+
+
+class UnknownColumnError(EventFileError):
+    """The header has a column that is not in the event-file format."""
+
+
+class MalformedFileError(EventFileError):
+    """The file is not valid JSON or YAML, or its structure is not a list of events."""
+
+
+class UnsupportedFormatError(EventFileError):
+    """The file's extension is not one of the event-file formats."""
 
 
 class InvalidFieldError(EventFileError):
@@ -136,3 +149,7 @@ class ParameterError(ReelabError):
     def __init__(self, name: str, value: object, valid: str):
         self.name, self.value, self.valid = name, value, valid
         super().__init__(f"parameter {name!r} = {value!r} is invalid; expected {valid}")
+
+
+class DateError(ParameterError):
+    """A date or time given to a function or on the command line could not be parsed."""

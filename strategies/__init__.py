@@ -5,7 +5,16 @@ Templates are registered by name: :func:`get` and :func:`available`. Every templ
 parameters, and returns :class:`StrategySignals`. A-share market rules: :func:`market_locks`.
 """
 
-from ._base import PLAN_COLUMNS, SKIPPED_COLUMNS, StrategyContext, StrategySignals, plan_frame, skipped_frame
+from ._base import (
+    PLAN_COLUMNS,
+    SKIPPED_COLUMNS,
+    StrategyContext,
+    StrategySignals,
+    build_context,
+    default_tickers,
+    plan_frame,
+    skipped_frame,
+)
 from ._event_drift import EventDriftParams, asset_exposure, event_drift, momentum_exits
 from ._event_templates import PermitFadeParams, RelativeValueParams, permit_fade, relative_value
 from ._options import black_scholes, option_value, realized_volatility
@@ -28,6 +37,8 @@ __all__ = [
     "asset_exposure",
     "available",
     "black_scholes",
+    "build_context",
+    "default_tickers",
     "event_drift",
     "get",
     "market_locks",

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import time
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from signals import Alignment, EventCalendar, EventType, SignalParams, build_signals
+from signals import AFTER_CLOSE, Alignment, EventCalendar, EventType, SignalParams, align_events, build_signals
 from signals.errors import ParameterError
 
 __all__ = [
@@ -240,3 +242,31 @@ def chosen_events(context: StrategyContext, types: Iterable[str], min_severity: 
     """Aligned (event, asset) rows of the given types and at least this severe."""
     table = context.alignment.table
     return table[table["type"].isin(list(types)) & (table["severity"] >= min_severity)]
+
+
+def default_tickers(universe: pd.DataFrame, params: Any) -> list[str]:
+    """Assets a template trades by default: its own choice, else those with a non-zero exposure sign."""
+    from ._event_drift import asset_exposure  # the template module builds on this one
+
+    if hasattr(params, "tickers"):
+        return params.tickers(universe)
+    exposure = asset_exposure(universe, getattr(params, "exposure", None))
+    return list(exposure.index[exposure != 0])
+
+
+def build_context(
+    calendar: EventCalendar,
+    universe: pd.DataFrame,
+    close: pd.DataFrame,
+    after_close: time = AFTER_CLOSE,
+    max_dropped: int | None = None,
+) -> StrategyContext:
+    """Align the calendar to each asset's observed sessions and bundle what templates read.
+
+    ``after_close`` and ``max_dropped`` are those of :func:`signals.align_events`.
+    """
+    data_sessions = {asset: close.index[close[asset].notna().to_numpy()] for asset in close.columns}
+    alignment = align_events(
+        calendar, universe, close.columns, after_close=after_close, max_dropped=max_dropped, data_sessions=data_sessions
+    )
+    return StrategyContext(calendar, universe, close, alignment)

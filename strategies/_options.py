@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtr
 
 __all__ = ["LEGS", "black_scholes", "option_value", "realized_volatility"]
 
@@ -26,6 +25,8 @@ def black_scholes(spot, strike, years, volatility, rate=0.0, kind: str = "call")
     >>> round(float(black_scholes(42, 40, 0.5, 0.2, 0.1, "put")), 2)
     0.81
     """
+    from scipy.special import ndtr  # imported here: the signal job never needs scipy
+
     if kind not in ("call", "put"):
         raise ValueError(f"unknown option kind {kind!r}; expected 'call' or 'put'")
     spot, strike, years, volatility, rate = np.broadcast_arrays(

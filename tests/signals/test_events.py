@@ -11,9 +11,12 @@ from signals.errors import (
     EventFileError,
     InvalidDateError,
     InvalidFieldError,
+    MalformedFileError,
     MissingColumnError,
+    UnknownColumnError,
     UnknownEventTypeError,
     UnknownTimeZoneError,
+    UnsupportedFormatError,
     WindowOrderError,
 )
 
@@ -116,7 +119,7 @@ def test_missing_and_unknown_columns(write_events):
     header = ["id", "type", "announced", "tz", "direction"]
     with pytest.raises(MissingColumnError, match="severity"):
         load_events(write_events({}, header=header))
-    with pytest.raises(MissingColumnError, match="unknown column 'colour'"):
+    with pytest.raises(UnknownColumnError, match="unknown column 'colour'"):
         load_events(write_events({}, header=[*header, "severity", "colour"]))
 
 
@@ -178,10 +181,10 @@ def test_yaml_errors_carry_real_line_numbers(tmp_path):
 
 def test_unknown_format_and_bad_json(tmp_path):
     (tmp_path / "events.txt").write_text("x")
-    with pytest.raises(MissingColumnError, match="unknown event-file format"):
+    with pytest.raises(UnsupportedFormatError, match="unknown event-file format"):
         load_events(tmp_path / "events.txt")
     (tmp_path / "events.json").write_text("[{oops")
-    with pytest.raises(MissingColumnError, match="not valid JSON"):
+    with pytest.raises(MalformedFileError, match="not valid JSON"):
         load_events(tmp_path / "events.json")
 
 

@@ -1,0 +1,70 @@
+"""The ``reelab`` command line: parse -> spec -> call -> save -> render. The outermost layer.
+
+The parser is :mod:`backtests.cli._parser`; each command group is a small module
+(:mod:`._backtest`: run, sweep, study, report; :mod:`._events`: signals build and events ...).
+Exit codes: 0 ok, 2 bad input (one line on stderr), 1 unexpected failure.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+from signals.errors import ReelabError
+
+from ._parser import build_parser, join_dashed_values
+
+__all__ = ["main"]
+
+
+def _command(name: str) -> Callable:
+    """The function behind a command, imported only when that command runs."""
+    module, function = name.split(":")
+    if module == "backtest":
+        from . import _backtest as chosen
+    else:
+        from . import _events as chosen  # type: ignore[no-redef]
+    return getattr(chosen, function)
+
+
+COMMANDS = {
+    ("run", None): "backtest:run",
+    ("sweep", None): "backtest:sweep",
+    ("study", None): "backtest:study",
+    ("report", None): "backtest:report",
+    ("signals", "build"): "events:signals_build",
+    ("events", "list"): "events:events_list",
+    ("events", "show"): "events:events_show",
+    ("events", "validate"): "events:events_validate",
+    ("events", "extract"): "events:events_extract",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``reelab`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(join_dashed_values(sys.argv[1:] if argv is None else argv))
+    action = getattr(args, f"{args.command}_command", None) if args.command else None
+    command = COMMANDS.get((args.command, action))
+    if command is None:
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        actions = sorted(action for command_name, action in COMMANDS if command_name == args.command)
+        parser.error(f"'reelab {args.command}' needs an action: {', '.join(actions)}")
+    try:
+        return _command(command)(args)
+    except (ReelabError, FileNotFoundError) as error:
+        print(f"reelab: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # unexpected: one line, exit 1 (tracebacks with --verbose)
+        if getattr(args, "verbose", False):
+            raise
+        print(f"reelab: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""``reelab run``, ``sweep``, ``study`` and ``report``: parse -> spec -> call -> save -> render.
+
+Each command builds its spec from the arguments, calls one operation of :mod:`backtests.ops`,
+saves the result through :mod:`backtests.results`, renders the report from the saved folder and
+prints a summary (:mod:`backtests.cli._console`). No computation happens here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from signals.errors import ReelabError
+
+from ._console import event_outcomes, run_table, study_tables, sweep_table
+
+__all__ = ["report", "run", "study", "sweep"]
+
+
+def _out(out: Path | None, spec) -> Path:
+    """``--out``, or ``./reelab-out/<time>-<hash of the spec>``; never a file."""
+    if out is None:
+        digest = hashlib.sha256(json.dumps(spec.to_dict(), sort_keys=True).encode()).hexdigest()[:8]
+        out = Path("reelab-out") / f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{digest}"
+    if out.exists() and not out.is_dir():
+        raise ReelabError(f"--out {out} exists and is not a folder")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import ops
+    from .._report import write_report
+    from ..data import MarketData
+    from ..spec import RunSpec
+
+    spec = RunSpec.from_args(args)
+    out = _out(args.out, spec)
+    started = time.perf_counter()
+    data = MarketData.load(spec)
+    result = ops.run(spec, data)
+    elapsed = time.perf_counter() - started
+    result.save(out)
+    placebo = ops.placebo(spec, args.placebo, data=data) if args.placebo else None
+    if placebo is not None:
+        placebo.save(out)
+    write_report(out, title=f"reelab {spec.template} backtest")
+    print(f"reelab run {out.name}: {spec.template} on {result.close.shape[1]} assets, "
+          f"{result.close.index[0]:%Y-%m-%d} to {result.close.index[-1]:%Y-%m-%d} ({elapsed:.1f} s)")  # fmt: skip
+    print(result.alignment.summary())
+    print(event_outcomes(result))
+    print()
+    print(run_table(result))
+    print()
+    if placebo is not None:
+        print(placebo.summary())
+    files = ", ".join(sorted(path.name for path in out.iterdir() if path.is_file()))
+    print(f"wrote {out}/ ({files}, figures/)")
+    return 0
+
+
+def sweep(args: argparse.Namespace) -> int:
+    from .. import ops
+    from .._report import write_report
+    from ..spec import RunSpec
+
+    spec = RunSpec.from_args(args)
+    started = time.perf_counter()
+    result = ops.sweep(spec, dict(args.grid) if args.grid else None, chunk_size=args.chunk_size)
+    elapsed = time.perf_counter() - started
+    result.save(args.out)
+    write_report(args.out, title=f"reelab {spec.template} sweep")
+    table = result.table
+    print(f"reelab sweep: {spec.template}, {(table['scope'] == 'portfolio').sum()} combinations x "
+          f"{table['scope'].nunique() - 1} scopes in {elapsed:.1f} s")  # fmt: skip
+    print("best combinations by portfolio Sharpe (in-sample: beware of overfitting):")
+    print(sweep_table(result.summary(), list(result.grid)))
+    if result.dsr is not None:
+        print(f"deflated Sharpe ratio of the best combination: probability {result.dsr['dsr']:.3f} that its "
+              f"Sharpe beats the best of {result.dsr['trials']} trials by luck")  # fmt: skip
+    print(f"wrote {args.out}/ (sweep.csv, best_returns.csv, dsr.json, config.json, report.html, summary.json, "
+          "figures/)")  # fmt: skip
+    return 0
+
+
+def study(args: argparse.Namespace) -> int:
+    from .. import ops
+    from .._report import write_report
+    from ..spec import StudySpec
+
+    spec = StudySpec.from_args(args)
+    started = time.perf_counter()
+    result = ops.study(spec, placebo=args.placebo)
+    elapsed = time.perf_counter() - started
+    result.save(args.out)
+    write_report(args.out, title="reelab event study")
+    pairs = result.car.groupby(["event_id", "ticker"]).ngroups
+    print(f"reelab study: {pairs} event-asset pairs, model {spec.model}, {len(result.dropped)} dropped "
+          f"({elapsed:.1f} s)")  # fmt: skip
+    cars, p_values = study_tables(result)
+    print("mean CAR by event type and window:")
+    print(cars)
+    print("p-values, all events:")
+    print(p_values)
+    print(f"wrote {args.out}/ (abnormal_returns.csv, car.csv, tests.csv, dropped.csv, report.html, summary.json, "
+          "figures/)")  # fmt: skip
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    from .._report import write_report
+
+    if not args.folder.is_dir():
+        raise ReelabError(f"{args.folder} is not a folder of reelab results")
+    path = write_report(args.folder)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB), summary.json and figures/")
+    return 0

@@ -1,0 +1,283 @@
+"""The ``reelab`` argument parser: every command's options, and the argument types that read them.
+
+Dates go through :mod:`signals.dates`, the one parser used at every input boundary.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from signals.dates import parse_asof, parse_day, parse_instant
+from signals.errors import DateError
+
+__all__ = ["build_parser", "join_dashed_values"]
+
+DESCRIPTION = """reelab: trade China rare-earth export-control policy shocks, point-in-time.
+
+Runs events -> per-exchange signals -> strategy template -> vectorbt backtest on the bundled,
+real price snapshot, and writes stats, trades and an offline HTML report."""
+
+LATEST_ZONE = "America/New_York"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument as one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"reelab: error: {message} (see '{self.prog} --help')\n")
+
+
+def _comma_list(text: str) -> list[str]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+    return items
+
+
+def _typed(parse, name: str):
+    """An argparse type from one of :mod:`signals.dates`' parsers: its error becomes argparse's one line."""
+
+    def read(text: str):
+        try:
+            return parse(text, name)
+        except DateError as error:
+            raise argparse.ArgumentTypeError(f"bad date {text!r}; expected {error.valid}") from None
+
+    read.__name__ = name
+    return read
+
+
+_date = _typed(parse_day, "date")
+_asof = _typed(parse_asof, "asof")
+_day_or_instant = _typed(lambda text, name: parse_instant(text, name)[0], "published")
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    windows = []
+    for part in _comma_list(text):
+        start, separator, end = part.partition(":")
+        try:
+            windows.append((int(start), int(end)))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"bad window {part!r}; expected START:END like 0:5 or -1:1") from None
+        if not separator:
+            raise argparse.ArgumentTypeError(f"bad window {part!r}; expected START:END like 0:5 or -1:1")
+    return windows
+
+
+def _zone(text: str) -> str:
+    import zoneinfo
+
+    if text not in zoneinfo.available_timezones():
+        raise argparse.ArgumentTypeError(f"unknown time zone {text!r}; use an IANA name like Asia/Shanghai")
+    return text
+
+
+def _fraction(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number like 0.05, got {text!r}") from None
+
+
+def _value(text: str):
+    """A parameter value from the command line: None, true/false, int, float, a+b tuple, or text."""
+    if "+" in text:  # a tuple, e.g. of tickers or event types: kept as text
+        return tuple(part.strip() for part in text.split("+") if part.strip())
+    lowered = text.strip().lower()
+    if lowered in ("none", "null"):
+        return None
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        number = int(text)
+        return number if str(number) == text.strip() else text.strip()  # '000831' stays a ticker
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
+def _assignment(text: str) -> tuple[str, object]:
+    name, separator, value = text.partition("=")
+    if not separator or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), _value(value)
+
+
+def _grid_axis(text: str) -> tuple[str, list]:
+    name, separator, values = text.partition("=")
+    if not separator or not name.strip() or not values.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=V1,V2,..., got {text!r}")
+    return name.strip(), [_value(value) for value in values.split(",") if value.strip()]
+
+
+def _add_backtest_arguments(parser: argparse.ArgumentParser, param_help: str) -> None:
+    """The template, its parameters, the assets, the window and the costs: shared by run and sweep."""
+    parser.add_argument(
+        "--template",
+        default="event_drift",
+        help="strategy template: event_drift (default), window_optionality, relative_value, regime_tilt, permit_fade",
+    )
+    parser.add_argument(
+        "--param", type=_assignment, action="append", default=[], metavar="NAME=VALUE",
+        help=f"{param_help} (repeatable)",
+    )  # fmt: skip
+    parser.add_argument("--tickers", type=_comma_list, help="comma-separated tickers (default: the template's)")
+    parser.add_argument("--start", type=_date, help="first session, YYYY-MM-DD (default: start of the data)")
+    parser.add_argument("--end", type=_date, help="last session, YYYY-MM-DD (default: end of the data)")
+    parser.add_argument("--fees", type=_fraction, default=0.001, help="fees per order, fraction (default 0.001)")
+    parser.add_argument(
+        "--slippage", type=_fraction, default=0.001, help="slippage per order, fraction (default 0.001)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="reelab", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    run = commands.add_parser(
+        "run",
+        help="backtest a strategy template on the bundled universe and write a report",
+        description="Run events -> signals -> template -> vectorbt backtest and write stats.csv, trades.csv, "
+        "equity.csv, config.json and report.html to --out.",
+    )
+    _add_backtest_arguments(run, "any template parameter, e.g. --param leg=call --param hedges=600111+600392")
+    run.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
+    run.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    run.add_argument("--event-types", type=_comma_list, help="event types that trade (comma-separated)")
+    run.add_argument("--horizon", type=int, help="sessions to hold a position (default 10)")
+    run.add_argument("--min-severity", type=int, help="only events at least this severe, 1-3 (default 2)")
+    run.add_argument("--stop-loss", type=_fraction, help="stop-loss as a fraction, e.g. 0.08")
+    run.add_argument("--take-profit", type=_fraction, help="take-profit as a fraction, e.g. 0.15")
+    run.add_argument("--allow-short", action="store_true", help="open shorts on negative signals")
+    run.add_argument(
+        "--placebo",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run N placebo calendars and report the strategy's empirical Sharpe p-value",
+    )
+    run.add_argument("--out", type=Path, help="output folder (default: ./reelab-out/<run-id>)")
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="run a template over a parameter grid and write sweep.csv",
+        description="Run every combination of --grid as broadcast vectorbt calls (in memory-bounded chunks) and "
+        "write sweep.csv (one row per combination x scope, with the parameters and the stats) and config.json.",
+    )
+    _add_backtest_arguments(sweep, "a fixed parameter for every combination")
+    sweep.add_argument(
+        "--grid",
+        type=_grid_axis,
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2",
+        help="a parameter and its values, e.g. --grid horizon=5,10,21 --grid stop_loss=none,0.05 (repeatable; "
+        "without --grid, the template's documented grid)",
+    )
+    sweep.add_argument("--chunk-size", type=int, help="combinations per vectorbt call (default: memory-bounded)")
+    sweep.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
+    sweep.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    sweep.add_argument("--out", type=Path, required=True, help="output folder")
+
+    study = commands.add_parser(
+        "study",
+        help="event study: abnormal returns, CARs and their tests around policy events",
+        description="Market-model event study on the bundled prices; writes abnormal_returns.csv, car.csv, "
+        "tests.csv, dropped.csv, report.html, summary.json and figures/ to --out.",
+    )
+    study.add_argument("--types", type=_comma_list, help="event types (comma-separated; default: all)")
+    study.add_argument("--tickers", type=_comma_list, help="assets (default: every non-benchmark asset)")
+    study.add_argument("--windows", type=_windows, help="event windows, e.g. -1:1,0:5,0:20 (the default)")
+    study.add_argument("--model", choices=("market", "market_adjusted", "mean_adjusted"), default="market")
+    study.add_argument("--estimation", type=int, default=120, help="estimation-window sessions (120)")
+    study.add_argument("--gap", type=int, default=10, help="sessions between estimation window and session -1 (10)")
+    study.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
+    study.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    study.add_argument("--placebo", type=int, default=0, metavar="N", help="N placebo calendars for empirical p-values")
+    study.add_argument("--out", type=Path, required=True, help="output folder")
+
+    report = commands.add_parser("report", help="(re)build report.html, summary.json and figures/ for a results folder")
+    report.add_argument("folder", type=Path, help="a folder written by reelab run, sweep or study")
+
+    signals = commands.add_parser("signals", help="point-in-time signal panels (scheduled jobs)")
+    signals_commands = signals.add_subparsers(dest="signals_command", metavar="ACTION", parser_class=_Parser)
+    build = signals_commands.add_parser(
+        "build",
+        help="write the signal panel up to --asof and its manifest",
+        description="Build every signal for the bundled universe up to --asof and publish the folder "
+        "<out>/signals-<asof>/ with signals.<format> and manifest.json, together (never one without the other). "
+        "Reruns with the same inputs write byte-identical files. "
+        "Exit codes: 0 ok, 2 bad input, 1 unexpected failure.",
+    )
+    build.add_argument(
+        "--asof", type=_asof, required=True, help="last session of the panel: YYYY-MM-DD, or 'today' (local date)"
+    )
+    build.add_argument("--tickers", type=_comma_list, help="assets (default: the whole universe)")
+    build.add_argument("--out", type=Path, required=True, help="output folder")
+    build.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
+    build.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    build.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (parquet)")
+    build.add_argument("--start", type=_date, default=parse_day("2010-01-01"), help="first session (2010-01-01)")
+    verbosity = build.add_mutually_exclusive_group()
+    verbosity.add_argument("--quiet", action="store_true", help="log warnings only")
+    verbosity.add_argument("--verbose", action="store_true", help="log debugging detail")
+
+    events = commands.add_parser("events", help="inspect and validate event calendars")
+    events_commands = events.add_subparsers(dest="events_command", metavar="ACTION", parser_class=_Parser)
+    listing = events_commands.add_parser("list", help="a table of events, filtered by type and dates")
+    show = events_commands.add_parser("show", help="every field and version of one event")
+    for sub in (listing, show):
+        sub.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped one")
+        sub.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    listing.add_argument("--type", type=_comma_list, help="event types (comma-separated)")
+    listing.add_argument("--start", type=_date, help="announced on or after, YYYY-MM-DD")
+    listing.add_argument("--end", type=_date, help="announced on or before, YYYY-MM-DD")
+    listing.add_argument("--min-severity", type=int, default=1, help="only events at least this severe (1-3)")
+    show.add_argument("id", help="event id, e.g. 2025-04-04-RT")
+    validate = events_commands.add_parser(
+        "validate", help="check an event file and report every problem with its line number"
+    )
+    validate.add_argument("file", type=Path, help="event file (CSV, JSON or YAML)")
+    extract = events_commands.add_parser(
+        "extract",
+        help="candidate events from news text, linked to the calendar",
+        description="Find candidate policy events in article text files (type, date with precision, window end, "
+        "countries, elements, confidence, evidence) and link them to the shipped calendar.",
+    )
+    extract.add_argument("files", type=Path, nargs="+", metavar="FILE", help="article text files")
+    extract.add_argument(
+        "--published", type=_day_or_instant,
+        help="publication date or local time, YYYY-MM-DD[THH:MM] (default: the dateline of each file)",
+    )  # fmt: skip
+    extract.add_argument(
+        "--tz", type=_zone, help="publication time zone when neither the dateline nor the outlet gives it "
+        f"(default: the latest plausible, {LATEST_ZONE})",
+    )  # fmt: skip
+    extract.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    extract.add_argument(
+        "--append-to",
+        type=Path,
+        metavar="EVENTS.csv",
+        help="append the candidates new to that file (validated, atomic, no duplicates)",
+    )
+    return parser
+
+
+#: Options whose value may start with '-' (a negative window start): argparse would read it as an option.
+DASHED_VALUES = ("--windows",)
+
+
+def join_dashed_values(argv: Sequence[str]) -> list[str]:
+    """``--windows -1:1,0:5`` as ``--windows=-1:1,0:5``, the form argparse reads."""
+    joined: list[str] = []
+    for item in argv:
+        if joined and joined[-1] in DASHED_VALUES and item.startswith("-") and item[1:2].isdigit():
+            joined[-1] = f"{joined[-1]}={item}"
+        else:
+            joined.append(item)
+    return joined

@@ -1,0 +1,128 @@
+"""The data a spec reads, loaded once through the input boundaries, with the hashes of what was read.
+
+:meth:`MarketData.load` reads the events, the universe and the adjusted closes a :class:`RunSpec`
+needs; :meth:`MarketData.for_study` those of a :class:`StudySpec` (the assets and their
+benchmarks). Operations take a ``MarketData`` and never load anything themselves, so a sweep, its
+placebos and every walk-forward fold share one load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from signals import EventCalendar, input_record, load_universe, select_tickers
+from signals.errors import PriceDataError
+from strategies import StrategyContext, build_context, default_tickers
+
+from ._prices import load_prices
+from .spec import EventSource, RunSpec, StudySpec
+
+__all__ = ["MarketData"]
+
+
+def _inputs(events: EventSource) -> dict[str, dict[str, str]]:
+    """Path and sha256 of every file read: events (and the shipped ones when merged), universe, prices."""
+    inputs = {"events": input_record(events.path, "events.csv")}
+    if events.merge:
+        inputs["shipped_events"] = input_record(None, "events.csv")
+    return inputs | {"universe": input_record(None, "universe.csv"), "prices": input_record(None, "prices.parquet")}
+
+
+@dataclass(frozen=True)
+class MarketData:
+    """Events, universe and adjusted closes (sessions x assets), and where they came from.
+
+    ``close`` holds the traded assets (a run) or the assets and their benchmarks (a study), on the
+    union of their sessions, NaN where an asset has no session.
+    """
+
+    calendar: EventCalendar
+    universe: pd.DataFrame
+    close: pd.DataFrame
+    inputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    _contexts: dict[Any, StrategyContext] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def load(
+        cls,
+        spec: RunSpec,
+        calendar: EventCalendar | None = None,
+        universe: pd.DataFrame | None = None,
+        close: pd.DataFrame | None = None,
+    ) -> MarketData:
+        """The spec's events, the universe and the closes of its assets and period.
+
+        ``calendar``, ``universe`` or ``close`` given here are used instead of reading them
+        (notebooks, tests, placebo calendars); ``inputs`` then records only what was read.
+        """
+        given = {"events": calendar, "shipped_events": calendar, "universe": universe, "prices": close}
+        universe = universe if universe is not None else load_universe()
+        calendar = calendar if calendar is not None else spec.events.load()  # a missing file fails here, named
+        inputs = {name: record for name, record in _inputs(spec.events).items() if given[name] is None}
+        params = spec.resolved_params()
+        chosen = (
+            select_tickers(universe, spec.tickers) if spec.tickers is not None else default_tickers(universe, params)
+        )
+        if close is None:
+            close = load_prices(chosen, start=spec.start, end=spec.end, field="adj_close")
+        else:
+            close = close.loc[spec.start : spec.end, chosen]
+        return cls(calendar, universe, _trimmed(close, chosen, spec.start, spec.end), inputs)
+
+    @classmethod
+    def for_study(cls, spec: StudySpec) -> MarketData:
+        """Events, universe and the closes of the study's assets and of their benchmarks."""
+        universe = load_universe()
+        calendar = spec.events.load()  # a missing file fails here, named
+        assets = (
+            select_tickers(universe, spec.tickers)
+            if spec.tickers is not None
+            else [t for t in universe.index if universe.at[t, "china_exposure"] != "benchmark"]
+        )
+        needed = list(dict.fromkeys([*assets, *universe.loc[assets, "benchmark"]]))
+        return cls(calendar, universe, load_prices(needed, field="adj_close"), _inputs(spec.events))
+
+    def window(self, spec: RunSpec) -> MarketData:
+        """This data cut to a spec's assets and period (no reloading)."""
+        chosen = (
+            select_tickers(self.universe, spec.tickers)
+            if spec.tickers is not None
+            else [t for t in default_tickers(self.universe, spec.resolved_params()) if t in self.close.columns]
+        )
+        missing = [ticker for ticker in chosen if ticker not in self.close.columns]
+        if missing:
+            raise PriceDataError(f"no prices loaded for {', '.join(missing)}")
+        close = _trimmed(self.close.loc[spec.start : spec.end, chosen], chosen, spec.start, spec.end)
+        return MarketData(self.calendar, self.universe, close, self.inputs)
+
+    def context(self, spec: RunSpec) -> StrategyContext:
+        """The events aligned to these closes, as templates read them (built once per alignment setting)."""
+        key = (spec.after_close, spec.max_dropped)
+        if key not in self._contexts:
+            self._contexts[key] = build_context(
+                self.calendar, self.universe, self.close, after_close=spec.after_close, max_dropped=spec.max_dropped
+            )
+        return self._contexts[key]
+
+    def with_calendar(self, calendar: EventCalendar) -> MarketData:
+        """The same prices with other events (placebo calendars)."""
+        return MarketData(calendar, self.universe, self.close, self.inputs)
+
+    def describe(self) -> dict[str, Any]:
+        """What ``config.json`` records about the data: assets, first and last session, inputs."""
+        return {
+            "tickers": [str(column) for column in self.close.columns],
+            "start": f"{self.close.index[0]:%Y-%m-%d}",
+            "end": f"{self.close.index[-1]:%Y-%m-%d}",
+            "inputs": self.inputs,
+        }
+
+
+def _trimmed(close: pd.DataFrame, chosen, start, end) -> pd.DataFrame:
+    close = close.dropna(how="all", axis=1).dropna(how="all", axis=0)
+    if close.empty:
+        raise PriceDataError(f"no prices for {list(chosen)} between {start} and {end}")
+    return close

@@ -1,0 +1,59 @@
+"""Operations: ``op(spec, data) -> Result``. The one place where runs, sweeps and studies are computed.
+
+Every operation takes a frozen spec (:mod:`backtests.spec`) and the data it reads
+(:class:`backtests.data.MarketData`, loaded once), and returns a result with ``summary()``,
+``to_frame()``, ``save(folder)`` and ``load(folder)`` (the folder schema: :mod:`backtests.results`).
+``data`` defaults to loading what the spec names.
+
+>>> from backtests import ops
+>>> from backtests.spec import RunSpec
+>>> spec = RunSpec(tickers=["MP", "LYC"], start="2024-01-01")
+>>> result = ops.run(spec)  # doctest: +SKIP
+>>> result.save("run/")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from ._run import BacktestResult, backtest
+from ._study import StudyResult, run_study
+from ._sweep import SweepResult, run_sweep
+from ._validation import PlaceboResult, attribution, run_placebo, run_walk_forward
+from .data import MarketData
+from .spec import RunSpec, StudySpec
+
+__all__ = ["attribution", "placebo", "run", "study", "sweep", "walk_forward"]
+
+
+def run(spec: RunSpec, data: MarketData | None = None) -> BacktestResult:
+    """Backtest ``spec``: events -> aligned sessions -> template signals -> vectorbt."""
+    return backtest(spec, data if data is not None else MarketData.load(spec))
+
+
+def sweep(
+    spec: RunSpec, grid: Mapping[str, Sequence] | None = None, data: MarketData | None = None,
+    chunk_size: int | None = None, progress: bool | None = None,
+) -> SweepResult:  # fmt: skip
+    """``spec`` over every combination of ``grid`` (default: the template's), with the deflated Sharpe ratio."""
+    return run_sweep(spec, data if data is not None else MarketData.load(spec), grid, chunk_size, progress)
+
+
+def placebo(spec: RunSpec, draws: int = 100, seed: int = 0, data: MarketData | None = None) -> PlaceboResult:
+    """The portfolio Sharpe of ``spec`` against ``draws`` placebo calendars of the same events."""
+    return run_placebo(spec, data if data is not None else MarketData.load(spec), draws, seed)
+
+
+def walk_forward(
+    spec: RunSpec, grid: Mapping[str, Sequence], folds: int = 4, embargo: int = 21, select_by: str = "sharpe",
+    data: MarketData | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Parameters chosen on the past and tested on the next stretch of events, fold by fold (data loaded once)."""
+    return run_walk_forward(spec, data if data is not None else MarketData.load(spec), grid, folds, embargo, select_by)
+
+
+def study(spec: StudySpec, data: MarketData | None = None, placebo: int = 0, seed: int = 0) -> StudyResult:
+    """Abnormal returns, CARs and their tests around the spec's events (and placebo draws)."""
+    return run_study(spec, data if data is not None else MarketData.for_study(spec), placebo, seed)

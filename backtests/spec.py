@@ -1,0 +1,241 @@
+"""What defines a run or a study: frozen, validated specs, built from Python or from the command line.
+
+A spec says *what* to compute; :class:`backtests.data.MarketData` holds the data it reads and
+:mod:`backtests.ops` computes it. Two specs that compare equal give the same results on the same data.
+
+>>> spec = RunSpec(tickers=["MP", "LYC"], start="2024-01-01", params={"horizon": 5})
+>>> spec.tickers, f"{spec.start:%Y-%m-%d}", spec.resolved_params().horizon
+(('MP', 'LYC'), '2024-01-01', 5)
+>>> RunSpec(start="2025-06-01", end="2025-01-01")
+Traceback (most recent call last):
+...
+signals.errors.ParameterError: parameter 'end' = '2025-01-01' is invalid; expected on or after start 2025-06-01
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import time
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+from signals import AFTER_CLOSE, EventCalendar, load_events
+from signals.dates import parse_day
+from signals.errors import ParameterError
+
+from ._vbt import Costs
+
+__all__ = ["MODELS", "EventSource", "RunSpec", "StudySpec"]
+
+MODELS = ("market", "market_adjusted", "mean_adjusted")
+DEFAULT_WINDOWS = ((-1, 1), (0, 5), (0, 20))
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """Where events come from: the shipped calendar (no ``path``), a file, or a file merged into the shipped one."""
+
+    path: Path | None = None
+    merge: bool = False
+
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            object.__setattr__(self, "path", Path(self.path))
+        if self.merge and self.path is None:
+            raise ParameterError("merge", True, "an event file to merge (--merge needs --events FILE)")
+
+    def load(self) -> EventCalendar:
+        return load_events(self.path, merge=self.merge)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"events": None if self.path is None else str(self.path), "merge": self.merge}
+
+
+def _day(value: Any, name: str) -> pd.Timestamp | None:
+    return None if value is None else parse_day(value, name)
+
+
+def _tickers(value: Iterable[str] | str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = (value,) if isinstance(value, str) else tuple(value)
+    if not items or not all(isinstance(item, str) and item for item in items):
+        raise ParameterError("tickers", value, "a non-empty list of ticker strings")
+    return tuple(items)
+
+
+def _check_period(start: pd.Timestamp | None, end: pd.Timestamp | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise ParameterError("end", f"{end:%Y-%m-%d}", f"on or after start {start:%Y-%m-%d}")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that defines a backtest: template and parameters, assets, period, costs, events.
+
+    Parameters
+    ----------
+    template : str
+        A registered template (see :func:`strategies.available`).
+    params : mapping
+        The template's parameters; validated here (unknown names and bad values raise).
+    tickers : sequence of str, optional
+        Assets to trade (default: the template's).
+    start, end : date-like, optional
+        First and last session (default: the whole price history).
+    costs : Costs
+        Fees, slippage and starting cash per sleeve.
+    events : EventSource
+        The shipped calendar, a user file, or a user file merged into the shipped calendar.
+    after_close : datetime.time
+        When a date-only event counts as known, in its announcing zone (default 18:00).
+    max_dropped : int, optional
+        Fail when more events than this reach no asset (default: no limit, every drop is reported).
+    """
+
+    template: str = "event_drift"
+    params: Mapping[str, Any] = field(default_factory=dict)
+    tickers: tuple[str, ...] | None = None
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    costs: Costs = field(default_factory=Costs)
+    events: EventSource = field(default_factory=EventSource)
+    after_close: time = AFTER_CLOSE
+    max_dropped: int | None = None
+
+    def __post_init__(self) -> None:
+        import strategies
+
+        strategies.get(self.template).params(**dict(self.params))  # raises on unknown names or bad values
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "tickers", _tickers(self.tickers))
+        object.__setattr__(self, "start", _day(self.start, "start"))
+        object.__setattr__(self, "end", _day(self.end, "end"))
+        _check_period(self.start, self.end)
+        if not isinstance(self.after_close, time):
+            raise ParameterError("after_close", self.after_close, "a datetime.time")
+        if self.max_dropped is not None and (not isinstance(self.max_dropped, int) or self.max_dropped < 0):
+            raise ParameterError("max_dropped", self.max_dropped, "an integer >= 0")
+
+    def resolved_params(self) -> Any:
+        """The template's validated parameter object (defaults filled in)."""
+        import strategies
+
+        return strategies.get(self.template).params(**dict(self.params))
+
+    def with_params(self, **changes: Any) -> RunSpec:
+        """The same spec with some parameters changed (a sweep's combination, a fold's choice)."""
+        return replace(self, params=dict(self.params) | changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, as ``config.json`` records it; :meth:`from_dict` reads it back."""
+        return {
+            "template": self.template,
+            "params": {name: list(v) if isinstance(v, tuple) else v for name, v in self.params.items()},
+            "tickers": None if self.tickers is None else list(self.tickers),
+            "start": None if self.start is None else f"{self.start:%Y-%m-%d}",
+            "end": None if self.end is None else f"{self.end:%Y-%m-%d}",
+            "fees": self.costs.fees,
+            "slippage": self.costs.slippage,
+            "init_cash": self.costs.init_cash,
+            **self.events.to_dict(),
+            "after_close": f"{self.after_close:%H:%M}",
+            "max_dropped": self.max_dropped,
+        }
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> RunSpec:
+        return cls(
+            record.get("template", "event_drift"),
+            {name: tuple(v) if isinstance(v, list) else v for name, v in (record.get("params") or {}).items()},
+            record.get("tickers"),
+            record.get("start"),
+            record.get("end"),
+            Costs(record.get("fees", 0.001), record.get("slippage", 0.001), record.get("init_cash", 100_000.0)),
+            EventSource(record.get("events"), bool(record.get("merge"))),
+            time.fromisoformat(record.get("after_close", "18:00")),
+            record.get("max_dropped"),
+        )
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> RunSpec:
+        """From ``reelab run`` / ``reelab sweep`` arguments (the named options and ``--param NAME=VALUE``)."""
+        named = {
+            "event_types": getattr(args, "event_types", None),
+            "horizon": getattr(args, "horizon", None),
+            "min_severity": getattr(args, "min_severity", None),
+            "stop_loss": getattr(args, "stop_loss", None),
+            "take_profit": getattr(args, "take_profit", None),
+            "allow_short": True if getattr(args, "allow_short", False) else None,
+        }
+        params = {name: value for name, value in named.items() if value is not None} | dict(args.param)
+        return cls(
+            args.template, params, args.tickers, args.start, args.end, Costs(args.fees, args.slippage),
+            EventSource(args.events, args.merge),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """Everything that defines an event study: events and their types, assets, windows, the model.
+
+    ``windows`` are inclusive (start, end) sessions around session 0; the estimation window has
+    ``estimation`` sessions and ends ``gap`` sessions before session -1.
+    """
+
+    types: tuple[str, ...] | None = None
+    tickers: tuple[str, ...] | None = None
+    windows: tuple[tuple[int, int], ...] = DEFAULT_WINDOWS
+    model: str = "market"
+    estimation: int = 120
+    gap: int = 10
+    events: EventSource = field(default_factory=EventSource)
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ParameterError("model", self.model, f"one of {', '.join(MODELS)}")
+        windows = tuple(sorted({(int(a), int(b)) for a, b in self.windows}))
+        for start, end in windows:
+            if start > end or start < -self.gap:
+                raise ParameterError("windows", f"{start}:{end}", f"start <= end and start >= -gap (-{self.gap})")
+        if not windows:
+            raise ParameterError("windows", self.windows, "at least one window")
+        object.__setattr__(self, "windows", windows)
+        if not (isinstance(self.estimation, int) and 30 <= self.estimation <= 1000):
+            raise ParameterError("estimation", self.estimation, "an integer number of sessions in 30..1000")
+        if not (isinstance(self.gap, int) and self.gap >= 0):
+            raise ParameterError("gap", self.gap, "an integer number of sessions >= 0")
+        object.__setattr__(self, "types", None if self.types is None else tuple(self.types))
+        object.__setattr__(self, "tickers", _tickers(self.tickers))
+
+    def to_dict(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["windows"] = [list(window) for window in self.windows]
+        for name in ("types", "tickers"):
+            record[name] = None if record[name] is None else list(record[name])
+        return {key: value for key, value in record.items() if key != "events"} | self.events.to_dict()
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> StudySpec:
+        return cls(
+            record.get("types"), record.get("tickers"),
+            tuple(tuple(window) for window in record.get("windows", DEFAULT_WINDOWS)),  # type: ignore[misc]
+            record.get("model", "market"), record.get("estimation", 120), record.get("gap", 10),
+            EventSource(record.get("events"), bool(record.get("merge"))),
+        )  # fmt: skip
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> StudySpec:
+        return cls(
+            args.types, args.tickers, tuple(args.windows or DEFAULT_WINDOWS), args.model, args.estimation, args.gap,
+            EventSource(args.events, args.merge),
+        )  # fmt: skip
+
+
+def window_label(window: Sequence[int]) -> str:
+    return f"{window[0]}:{window[1]}"
