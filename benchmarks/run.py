@@ -29,8 +29,8 @@ def _wall(command: list[str], env: dict[str, str]) -> float:
 def _stages() -> dict[str, float]:
     import backtests._run as run_module
     from backtests import Costs, build_context, load_prices
-    from backtests._report import write_report
     from backtests._validation import attribution
+    from backtests.report import write_report
     from signals import load_events, load_universe
     from strategies import get
 

@@ -98,7 +98,10 @@ def regime_tilt(context: StrategyContext, params: RegimeTiltParams) -> StrategyS
     last = np.zeros(weights.shape[1])
     tradable = close.notna().to_numpy()
     for row in range(len(weights)):
-        if np.abs(weights[row] - last).max() > params.rebalance_band and tradable[row][weights[row] > 0].all():
+        # Every asset the rebalance trades, held or to be held, needs a price that session:
+        # a target of 0 sells what the last rebalance bought.
+        trades = (weights[row] > 0) | (last > 0)
+        if np.abs(weights[row] - last).max() > params.rebalance_band and tradable[row][trades].all():
             targets[row] = weights[row]
             last = weights[row]
     nothing = empty_orders(close)

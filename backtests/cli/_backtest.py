@@ -33,8 +33,8 @@ def _out(out: Path | None, spec) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from .. import ops
-    from .._report import write_report
     from ..data import MarketData
+    from ..report import write_report
     from ..spec import RunSpec
 
     spec = RunSpec.from_args(args)
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
 def sweep(args: argparse.Namespace) -> int:
     from .. import ops
-    from .._report import write_report
+    from ..report import write_report
     from ..spec import RunSpec
 
     spec = RunSpec.from_args(args)
@@ -88,7 +88,7 @@ def sweep(args: argparse.Namespace) -> int:
 
 def study(args: argparse.Namespace) -> int:
     from .. import ops
-    from .._report import write_report
+    from ..report import write_report
     from ..spec import StudySpec
 
     spec = StudySpec.from_args(args)
@@ -111,7 +111,7 @@ def study(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    from .._report import write_report
+    from ..report import write_report
 
     if not args.folder.is_dir():
         raise ReelabError(f"{args.folder} is not a folder of reelab results")

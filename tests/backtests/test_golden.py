@@ -16,10 +16,10 @@ import pytest
 from backtests.cli import main
 
 GOLDEN = Path(__file__).parent / "golden"
+GRID = ["--grid", "horizon=5,10", "--grid", "stop_loss=none,0.05"]
 COMMANDS = {
     "run": ["run", "--tickers", "MP,LYC,300748", "--start", "2023-01-01"],
-    "sweep": ["sweep", "--tickers", "MP,LYC,300748", "--start", "2023-01-01", "--grid", "horizon=5,10",
-              "--grid", "stop_loss=none,0.05"],  # fmt: skip
+    "sweep": ["sweep", "--tickers", "MP,LYC,300748", "--start", "2023-01-01", *GRID],
     "study": ["study", "--types", "restriction_tightening", "--tickers", "MP,LYC,600111", "--windows", "-1:1,0:5"],
 }
 RENAMED = {"exposure": "time_invested"}

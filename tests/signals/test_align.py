@@ -83,6 +83,7 @@ def test_events_outside_the_data_are_counted_and_reported():
     assert (alignment.dropped["reason"] == "outside price data").all()
     assert len(alignment.table) + len(alignment.dropped) == len(calendar)
     assert "dropped" in alignment.summary() and "reached no asset" in alignment.summary()
+    assert len(before_listing) > 3  # so max_dropped=3 is exceeded (the shipped file has 19 events before 2020)
     with pytest.raises(AlignmentError, match="events reached no asset"):
         align_events(calendar, UNIVERSE, ["MP"], data_sessions=data, max_dropped=3)
 
@@ -92,6 +93,8 @@ def test_impulse_panel_counts_every_aligned_event():
     panel = alignment.impulses()
     assert panel.columns.names == ["asset", "event_type"]
     assert panel.to_numpy().sum() == len(alignment.table)
+    # The shipped 2025-04-04-RT is date-only in Beijing: known 18:00 Beijing (10:00 UTC), before the
+    # New York open that day, after the Sydney close (16:00 AEDT = 05:00 UTC): Sydney trades it Monday 04-07.
     assert panel.loc["2025-04-04", ("MP", "restriction_tightening")] == 1
     assert panel.loc["2025-04-07", ("LYC", "restriction_tightening")] == 1
     # Each impulse sits on a session of that asset's own exchange.

@@ -28,8 +28,9 @@ def shipped():
 
 def test_shipped_calendar_is_large_real_and_in_range(shipped):
     frame = shipped.to_frame()
-    assert len(shipped) >= 60
+    assert len(shipped) >= 60  # a floor: seeds/events.csv holds 80 events
     years = frame["announced_at"].map(lambda stamp: stamp.year)
+    # seeds/events.csv runs from 2010-07-08-QC (the H2-2010 export-quota cut) to 2026-06-22-RE.
     assert years.min() == 2010 and years.max() == 2026
     assert set(frame["type"]) <= {kind.value for kind in EventType}
     assert frame.index.is_unique
@@ -43,7 +44,7 @@ def test_shipped_windows_match_the_record(shipped):
     def window_end(event_id):
         return shipped.get(event_id).window_end.strftime("%Y-%m-%d")
 
-    assert window_end("2025-05-12-NW") == "2025-08-12"  # Geneva 90-day truce
+    assert window_end("2025-05-12-NW") == "2025-08-12"  # Geneva 90-day truce, from 05-14: 05-14 + 90 days
     assert window_end("2025-08-11-NW") == "2025-11-10"  # extended to Nov 10
     assert window_end("2025-11-07-EP") == "2026-11-10"  # October measures suspended for a year
     assert window_end("2025-10-30-NW") == "2026-11-10"
@@ -53,6 +54,7 @@ def test_shipped_windows_match_the_record(shipped):
 
 
 def test_shipped_key_events(shipped):
+    # As recorded in seeds/events.csv: MOFCOM's 2025-04-04 controls on Sm, Gd, Tb, Dy, Lu, Sc and Y.
     april = shipped.get("2025-04-04-RT")
     assert april.direction is Direction.TIGHTENING and april.severity == 3
     assert april.tz == "Asia/Shanghai"
@@ -70,12 +72,12 @@ def test_time_of_day_is_kept_when_known(write_events):
     calendar = load_events(write_events({"announced": "2025-02-04T13:30"}))
     event = calendar[0]
     assert event.time_of_day_known
-    assert event.knowable_at() == pd.Timestamp("2025-02-04 05:30", tz="UTC")
+    assert event.knowable_at() == pd.Timestamp("2025-02-04 05:30", tz="UTC")  # 13:30 Shanghai (UTC+8)
 
 
 def test_filter_by_type_date_and_severity(shipped):
     chosen = shipped.filter(types=["permit_approval"], start="2025-06-01", end="2025-06-30")
-    assert len(chosen) >= 4
+    assert len(chosen) >= 4  # a floor: seeds/events.csv has six (06-06, 06-07, 06-11, 06-12, 06-19, 06-26)
     assert {event.type for event in chosen} == {EventType.PERMIT_APPROVAL}
     assert all(event.severity >= 3 for event in shipped.filter(min_severity=3))
 

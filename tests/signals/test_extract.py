@@ -16,6 +16,7 @@ def _one(text, published="2025-06-13"):
 
 
 def test_weekday_resolves_against_the_publication_day():
+    # Published Friday 2025-06-13: "on Thursday" is the day before; "on Friday" is the day itself.
     candidate = _one(
         "China has approved a number of export license applications, the Ministry of Commerce said on Thursday."
     )
@@ -24,6 +25,9 @@ def test_weekday_resolves_against_the_publication_day():
     assert same_day.date == date(2025, 6, 13)
 
 
+# Published Friday 2025-06-13: "last month" is May (month precision: its first day), "last week"
+# 7 days before (06-06), "earlier this week" the publication day itself (week precision), a bare
+# year its January 1st.
 @pytest.mark.parametrize(
     ("text", "expected", "precision"),
     [
@@ -44,9 +48,10 @@ def test_date_expressions_and_their_precision(text, expected, precision):
 def test_windows_countries_and_elements():
     window = _one("On May 12, Beijing and Washington agreed to a truce that pauses the tariffs for 90 days.",
                   "2025-05-12")  # fmt: skip
-    assert str(window.type) == "negotiation_window" and window.window_end == date(2025, 8, 10)
+    assert str(window.type) == "negotiation_window" and window.window_end == date(2025, 8, 10)  # May 12 + 90 days
     permits = _one("China has issued export permits for dysprosium magnets to European and Vietnamese clients, "
                    "excluding the US.", "2025-05-14")  # fmt: skip
+    # No date expression: the present perfect "has issued" dates it to the publication day, week precision.
     assert permits.precision == "week" and permits.date == date(2025, 5, 14)
     assert {"EU", "VN"} <= set(permits.countries_included) and permits.countries_excluded == ("US",)
     assert "dysprosium" in permits.elements and "magnets" in permits.elements
@@ -71,6 +76,7 @@ def test_dateline_and_linking():
     text = "China grants permits\nBy Yoyo Shi / 2025-06-26\nOn June 12, the ministry said it had approved applications."
     assert find_dateline(text) == date(2025, 6, 26)
     candidates = link_events(extract_events(text), load_events())
+    # "On June 12" resolves in the dateline's year; the shipped calendar has that day's permits as 2025-06-12-PA.
     assert [(c.date, c.calendar_id) for c in candidates] == [(date(2025, 6, 12), "2025-06-12-PA")]
     new = link_events(extract_events("On March 3, 2025, MOFCOM imposed export controls on graphite.", "2025-03-04"),
                       load_events())  # fmt: skip

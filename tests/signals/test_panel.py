@@ -65,6 +65,8 @@ def test_beijing_announcement_after_shanghai_close_before_new_york_open():
 def test_exposure_signs_and_common_signals():
     panel = _build([_event("e1", "2024-06-03", kind=EventType.PERMIT_APPROVAL, direction=Direction.EASING)])
     new_york, shanghai = panel.loc["2024-06-03", "MP"], panel.loc["2024-06-04", "600111"]  # 18:00 Beijing
+    # Severity 2, easing (-1): impulses carry the asset's exposure (MP +1, 600111 -1); permit_flow counts
+    # one approval; regime_pressure is direction x severity, unsigned by exposure.
     assert new_york["impulse_permit_approval"] == -2 and shanghai["impulse_permit_approval"] == 2
     assert new_york["permit_flow"] == shanghai["permit_flow"] == 1
     assert new_york["regime_pressure"] == shanghai["regime_pressure"] == -2
@@ -78,6 +80,8 @@ def test_window_countdown_on_each_exchange():
                     direction=Direction.EASING, window_end=pd.Timestamp("2024-08-12", tz="Europe/Zurich"))  # fmt: skip
     panel = _build([window])
     mp = panel["MP"].dropna(how="all")
+    # Announced Sunday 2024-05-12: New York trades it Monday 05-13 (05-10 is the Friday before);
+    # Monday 08-12 is the window's last session.
     assert mp.loc["2024-05-10", "window_active"] == 0 and mp.loc["2024-05-13", "window_active"] == 1
     assert mp.loc["2024-08-12", "window_countdown"] == 0 and mp.loc["2024-08-13", "window_active"] == 0
     sessions = exchange_calendar("XNYS").sessions
@@ -90,6 +94,8 @@ def test_overlap_policy_changes_clusters():
     for policy in ("net", "merge", "keep_first"):
         panel = _build(events, params=SignalParams(overlap=policy, overlap_window=5))
         impulses[policy] = panel["MP"]["impulse_restriction_tightening"].loc["2024-03-01":"2024-03-08"].sum()
+    # Severities 2, 3, 2 on New York's 03-04, 03-05, 03-06 (one cluster within 5 sessions): net adds
+    # them (7), merge keeps the largest (3), keep_first the first (2).
     assert impulses == {"net": 7, "merge": 3, "keep_first": 2}
 
 
@@ -102,6 +108,7 @@ def test_revision_changes_signals_only_from_when_it_was_known():
     mp_before, mp_after = before["MP"].dropna(how="all"), after["MP"].dropna(how="all")
     cut = mp_after.index.get_loc(pd.Timestamp("2024-04-02"))  # NY opens 13:30 UTC, after the revision
     pdt.assert_frame_equal(mp_after.iloc[:cut], mp_before.iloc[:cut])
+    # Pressure is linear in severity: from the revision on, the event counts 3 instead of 1.
     assert mp_after["regime_pressure"].iloc[cut] == pytest.approx(3 * mp_before["regime_pressure"].iloc[cut])
     assert mp_after.loc["2024-03-04", "impulse_restriction_tightening"] == 1  # history is not rewritten
     calendar = EventCalendar([original, revised])
@@ -200,6 +207,8 @@ def test_truncating_or_altering_later_events_leaves_the_past_unchanged(specs, cu
 
 def test_shipped_calendar_property_on_real_cut_dates():
     calendar = load_events()
+    # Around shipped events known at 18:00 Beijing (10:00 UTC): before 2025-04-04-RT, just after
+    # 2025-10-09-RT, before 2025-11-07-EP.
     for cut in ("2025-04-04 06:00", "2025-10-09 12:00", "2025-11-07 03:00"):
         instant = pd.Timestamp(cut, tz="UTC")
         full = build_signals(calendar, UNIVERSE, tickers=ASSETS, start="2025-01-01")

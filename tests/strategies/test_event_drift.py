@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 import strategies
-from backtests import build_context, run_backtest
+from backtests import run_backtest
 from signals import exchange_calendar, load_events, load_universe
 from signals.errors import ParameterError
-from strategies import EventDriftParams, event_drift
+from strategies import EventDriftParams, build_context, event_drift
 
 UNIVERSE = load_universe()
 
@@ -29,16 +29,19 @@ def _signals(write_events, close, rows, **params):
 
 
 def test_tightening_is_long_outside_china_and_skipped_for_chinese_makers(write_events, close):
+    # The default row is date-only in Asia/Shanghai, so it is known at 18:00 Beijing on Friday
+    # 2025-04-04 = 06:00 New York: before that day's NY open, after the Shanghai close.
     signals = _signals(write_events, close, [{"announced": "2025-04-04"}])
     assert signals.entries["MP"].sum() == 1 and signals.entries.loc["2025-04-04", "MP"]
     assert not signals.entries["300748"].any() and not signals.short_entries.any().any()
     shorting = _signals(write_events, close, [{"announced": "2025-04-04"}], allow_short=True)
-    assert shorting.short_entries.loc["2025-04-07", "300748"]  # next Shanghai session
+    assert shorting.short_entries.loc["2025-04-07", "300748"]  # next Shanghai session: Monday (04-04 was Qingming)
 
 
 def test_permit_approval_is_long_for_chinese_magnet_makers(write_events, close):
     row = {"type": "permit_approval", "direction": "easing", "announced": "2025-06-11"}
     signals = _signals(write_events, close, [row])
+    # Known 18:00 Beijing on Wednesday 06-11, after the Shanghai close: the next session is Thursday 06-12.
     assert signals.entries.loc["2025-06-12", "300748"]
     assert not signals.entries["MP"].any()
 
@@ -52,14 +55,14 @@ def test_time_stop_is_horizon_own_sessions_after_entry(write_events, close):
                           "2025-04-04"})), close=close[["MP"]])  # fmt: skip
     mp = close["MP"].dropna().index
     trade = result.trades.iloc[0]
-    assert trade["entry_session"] == pd.Timestamp("2025-04-04")
+    assert trade["entry_session"] == pd.Timestamp("2025-04-04")  # 18:00 Beijing = 06:00 New York, same day
     assert trade["exit_session"] == mp[mp.get_loc(pd.Timestamp("2025-04-04")) + 7] and trade["exit_reason"] == "time"
 
 
 def test_gap_in_data_moves_the_entry_to_the_next_price(write_events, close):
     close.loc["2025-04-04", "MP"] = np.nan  # a missing row on the event session
     signals = _signals(write_events, close, [{"announced": "2025-04-04"}])
-    assert signals.entries["MP"].idxmax() == pd.Timestamp("2025-04-07")
+    assert signals.entries["MP"].idxmax() == pd.Timestamp("2025-04-07")  # 04-04 is a Friday: next price Monday
 
 
 def test_opposite_events_on_one_session_net_out(write_events, close):
@@ -72,6 +75,7 @@ def test_opposite_events_on_one_session_net_out(write_events, close):
 
 def test_types_and_severity_filter(write_events, close):
     rows = [{"announced": "2025-04-04", "severity": "1"}, {"announced": "2025-05-14", "type": "wto_dispute"}]
+    # Defaults: min_severity 2 drops the first, and wto_dispute is not among the default event_types.
     assert not _signals(write_events, close, rows).entries.any().any()
     assert _signals(write_events, close, rows, min_severity=1, event_types=("wto_dispute",)).entries["MP"].sum() == 1
 

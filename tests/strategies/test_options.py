@@ -72,7 +72,8 @@ def test_realized_volatility_uses_only_earlier_sessions():
     changed = prices.copy()
     changed[50:] *= 1.5  # a jump on session 50 and after
     after = realized_volatility(changed, 20)
-    np.testing.assert_array_equal(volatility[:51], after[:51])
-    assert after[51] != volatility[51]
-    returns = np.diff(np.log(prices))
+    np.testing.assert_array_equal(volatility[:51], after[:51])  # session 50 sees returns up to session 49
+    assert after[51] != volatility[51]  # session 51 is the first to see the jump (the move from 49 to 50)
+    returns = np.diff(np.log(prices))  # returns[k] is the move from session k to k + 1
+    # Session 40 uses the 20 returns before it, sessions 20..39 (returns[19:39]); 252 sessions a year.
     assert volatility[40] == pytest.approx(returns[19:39].std(ddof=1) * np.sqrt(252))

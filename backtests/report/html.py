@@ -1,0 +1,346 @@
+"""HTML assembly: the page, its CSS and sorting script, tables and the run, sweep and study sections.
+
+Sections take what :mod:`backtests.report.summary` computed and figures already drawn to HTML; the
+page works offline (plotly.js is inlined once, the sorting script is a few lines written here).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .summary import Table
+
+__all__ = ["page", "run_section", "study_section", "sweep_section", "table"]
+
+CSS = """
+body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1100px;
+       color: #222; padding: 0 16px; }
+h1 { font-size: 24px; margin-bottom: 6px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; font-size: 12px; margin: 8px 0; font-variant-numeric: tabular-nums; }
+th, td { padding: 3px 6px; text-align: right; border-bottom: 1px solid #eee; vertical-align: top; }
+th { background: #f4f6f8; position: sticky; top: 0; font-weight: 600; }
+.text { text-align: left; } .id, .date { text-align: left; white-space: nowrap; } .nw { white-space: nowrap; }
+table.sortable th { cursor: pointer; } table.sortable th:hover { background: #e3e8ee; }
+th[data-order=ascending]::after { content: " \\25B2"; font-size: 9px; }
+th[data-order=descending]::after { content: " \\25BC"; font-size: 9px; }
+tr.highlight td { font-weight: 600; background: #eef3f8; }
+.neg, .tightening { color: #b03a2e; } .pos, .easing { color: #1e6b3a; }
+.sig { font-weight: 700; } small { color: #666; }
+.scroll { max-height: 460px; max-width: 100%; overflow-y: auto; border: 1px solid #eee; display: inline-block; }
+.note { font-size: 12px; color: #555; max-width: 960px; }
+.missing { font-size: 13px; background: #fdf3e7; border-left: 4px solid #e67e22; padding: 8px 12px; }
+.headline { font-size: 15px; background: #f4f6f8; padding: 10px 14px; border-left: 4px solid #1f4e79; }
+table.meta { font-size: 13px; margin: 0; } table.meta td { border: 0; padding: 1px 8px 1px 0; text-align: left; }
+table.meta td:first-child { color: #666; white-space: nowrap; }
+.plot { max-width: 100%; overflow: hidden; } .inline { display: inline-block; }
+"""
+
+#: Sorts a table.sortable by the clicked column (numbers by their data-v value, the rest as text).
+SORT_JS = """
+document.querySelectorAll("table.sortable th").forEach(function (th) {
+  th.title = "click to sort";
+  th.addEventListener("click", function () {
+    var table = th.closest("table"), body = table.tBodies[0], column = th.cellIndex;
+    var ascending = th.getAttribute("data-order") !== "ascending";
+    table.querySelectorAll("th").forEach(function (other) { other.removeAttribute("data-order"); });
+    th.setAttribute("data-order", ascending ? "ascending" : "descending");
+    function key(row) {
+      var cell = row.cells[column], value = cell.getAttribute("data-v");
+      return value === null ? cell.textContent : parseFloat(value);
+    }
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = key(a), y = key(b);
+      var order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+      return ascending ? order : -order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  });
+});
+"""
+
+ALIGNS = {
+    "id": "id",
+    "ids": "text",
+    "date": "date",
+    "dates": "date",
+    "text": "text",
+    "money": "id",
+    "direction": "text",
+}
+
+
+def _escape(value) -> str:
+    return html.escape("" if value is None or (not isinstance(value, tuple) and pd.isna(value)) else str(value))
+
+
+def signed(value, digits: int = 1) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f'<span class="{"neg" if value < 0 else "pos"}">{value:+.{digits}%}</span>'
+
+
+def number(value, digits: int = 2) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+
+
+def _date(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    return value if isinstance(value, str) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _items(text, separator: str = ";") -> list[str]:
+    return [] if text is None or pd.isna(text) else [item for item in str(text).split(separator) if item]
+
+
+def _money(text) -> str:
+    """``USD:1234.5;AUD:-320`` as one ``USD +1,235`` a line: amounts are never added across currencies."""
+    lines = []
+    for item in _items(text):
+        currency, _, amount = item.partition(":")
+        lines.append(f"{html.escape(currency)} {float(amount):+,.0f}")
+    return "<br>".join(lines) or "–"
+
+
+def _stat(pair) -> str:
+    if pair is None:
+        return "–"
+    value, p_value = pair
+    strong = ' class="sig"' if pd.notna(p_value) and p_value < 0.05 else ""
+    return f"<span{strong}>{number(value)}</span><br><small>p {number(p_value, 3)}</small>"
+
+
+def _id(value) -> str:
+    return _escape(value).replace("=", "=<wbr>")  # asset_group=china_producer may break after '='
+
+
+def cell(value, kind: str) -> tuple[str, float | None]:
+    """A value as HTML, and the number a sortable column sorts it by (None: by its text)."""
+    numeric = kind in ("signed", "share", "number", "count")
+    key = (float("-inf") if value is None or pd.isna(value) else float(value)) if numeric else None
+    shown = {
+        "signed": lambda v: signed(v),
+        "share": lambda v: "–" if pd.isna(v) else f"{v:.0%}" if v >= 0.1 or v == 0 else f"{v:.1%}",
+        "number": number,
+        "count": lambda v: "–" if pd.isna(v) else f"{v:.0f}",
+        "date": _date,
+        "dates": lambda v: "<br>".join(html.escape(d) for d in _items(v)) or "–",
+        "ids": lambda v: ", ".join(f'<span class="nw">{_id(i)}</span>' for i in _items(v)) or "–",
+        "id": _id,
+        "money": _money,
+        "stat": _stat,
+        "direction": lambda v: f'<span class="{html.escape(v[1])}">{html.escape(v[0])}</span>',
+    }.get(kind, _escape)(value)
+    return shown, key
+
+
+def table(spec: Table, scroll: bool = False) -> str:
+    kinds = spec.kinds
+    head = "".join(
+        f'<th class="{ALIGNS.get(kinds.get(c, "text"), "")}">{html.escape(str(c)).replace("_", "_<wbr>")}</th>'
+        for c in spec.frame.columns
+    )
+    rows = []
+    for values in spec.frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(spec.frame.columns, values):
+            shown, key = cell(value, kinds.get(column, "text"))
+            sort = "" if key is None else f' data-v="{key if key > float("-inf") else "-Infinity"}"'
+            cells.append(f'<td class="{ALIGNS.get(kinds.get(column, "text"), "")}"{sort}>{shown}</td>')
+        emphasis = ' class="highlight"' if spec.highlight is not None and values[0] == spec.highlight else ""
+        rows.append(f"<tr{emphasis}>{''.join(cells)}</tr>")
+    sortable = ' class="sortable"' if spec.sortable else ""
+    markup = f"<table{sortable}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return f'<div class="scroll">{markup}</div>' if scroll else markup
+
+
+def _note(text: str, kind: str = "note") -> str:
+    return f'<p class="{kind}">{text}</p>'
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections
+
+FORMATION = (
+    "How the portfolio is formed: each asset is a sleeve with its own equal starting capital (contracts on one "
+    "underlying share it), which starts the session before the asset's first price. The portfolio's return each "
+    "session is the sleeves' summed gain over their summed value the session before (time-weighted, so a sleeve "
+    "waiting for its listing does not dilute the others). Each sleeve is valued in its own currency, relative to "
+    "its own starting capital: in effect currency-hedged, and no amounts in different currencies are added. "
+    "Benchmark (B&amp;H): each asset bought at its first price and held, with the same costs. Returns use adjusted "
+    "closes; fills at the close of the asset's own session. Sharpe ratios are annualized (no risk-free rate); "
+    "time invested is the share of sessions with a position open."
+)
+ATTRIBUTION = (
+    "One row per policy event that opened trades: its type (red: tightening, green: easing), the assets, the "
+    "first entry and last exit, the P&amp;L in each "
+    "currency it was earned in (never added across currencies; split equally among events that opened a trade "
+    "together), its contribution as a share of one sleeve's starting capital (sleeves are in effect "
+    "currency-hedged), the mean market-model abnormal return over the holding sessions (signed by side) and the "
+    "exits that fired. Click a column header to sort."
+)
+PLACEBO = (
+    "The same number of events, of the same types, moved to random sessions away from every real event. The "
+    "histogram is what the method produces by chance; the red line is the real value."
+)
+
+
+def _placebo(label: str, figures: Sequence[str]) -> list[str]:
+    if not figures:
+        return []
+    return [
+        f"<h2>Placebo events: {html.escape(label)}</h2>",
+        _note(PLACEBO),
+        *(f'<div class="inline">{figure}</div>' for figure in figures),
+    ]
+
+
+def run_section(
+    numbers: Mapping[str, Any],
+    stats: Table,
+    equity: str,
+    prices: str | None,
+    absent: Sequence[str],
+    outcomes: str | None,
+    attribution: Table | None,
+    placebo: Sequence[str],
+    trades: Table | None,
+) -> str:
+    mine, bench = numbers["strategy"], numbers["benchmark"]
+    win = "–" if mine.get("win_rate") is None else f"{mine['win_rate']:.0%}"
+    invested = mine.get("time_invested")
+    headline = (
+        f"Portfolio: {signed(mine['total_return'])} against {signed(bench.get('total_return'))} for buy &amp; hold "
+        f"· Sharpe {number(mine['sharpe'])} against {number(bench.get('sharpe'))} · max drawdown "
+        f"{signed(mine['max_drawdown'])} against {signed(bench.get('max_drawdown'))} · {mine['trades']:.0f} trades, "
+        f"{win} winners · time invested {'–' if invested is None else f'{invested:.0%}'} of sessions"
+    )
+    parts = [
+        _note(headline, "headline"),
+        "<h2>Strategy against buy &amp; hold</h2>",
+        _note(FORMATION),
+        table(stats),
+        "<h2>Equity and drawdown</h2>",
+        _note(
+            "Top: the strategy and buy &amp; hold on one log scale. Middle: the strategy alone on its own "
+            "scale, so that its moves show even when it is invested a small share of the time. Bottom: "
+            "drawdowns from the running peak."
+        ),
+        f'<div class="plot">{equity}</div>',
+        "<h2>Prices, policy events and trades</h2>",
+    ]
+    if prices is None:
+        parts.append(
+            _note(
+                f"Not drawn: this folder has no {' and '.join(f'<code>{name}</code>' for name in absent)} (it was "
+                "written before runs saved the prices they traded and the events' sessions). The report only shows "
+                "what the folder holds and recomputes nothing; run the command again to get this chart."
+                if absent
+                else "Not drawn: <code>close.csv</code> holds no prices.",
+                "missing",
+            )
+        )
+    else:
+        parts += [
+            _note(
+                "Pick an asset in the menu. Prices: the adjusted closes the run traded (close.csv). Ticks "
+                "mark the session each event was first tradable on that asset's exchange (red: tightening, "
+                "green: easing; hover for the event and what became of it); triangles mark entries and "
+                "exits (for contracts, at the underlying's price)."
+                + (f" Event-asset pairs: {html.escape(outcomes)}." if outcomes else "")
+            ),
+            f'<div class="plot">{prices}</div>',
+        ]
+    if attribution is not None:
+        parts += ["<h2>Per-event attribution</h2>", _note(ATTRIBUTION), table(attribution, scroll=True)]
+    parts += _placebo("Sharpe ratio (annualized)", placebo)
+    if trades is not None:
+        parts += [
+            "<h2>Trades</h2>",
+            _note(f"{len(trades.frame)} trades. Click a column header to sort."),
+            table(trades, scroll=True),
+        ]
+    return "\n".join(parts)
+
+
+def sweep_section(numbers: Mapping[str, Any], heatmap: str | None, top: Table) -> str:
+    parts = [
+        "<h2>Parameter sweep</h2>",
+        _note(
+            f"{numbers['combinations']} combinations. Sharpe ratios are annualized. The best in-sample Sharpe is "
+            "selected out of many trials: read it with the deflated Sharpe ratio below, not at face value."
+        ),
+    ]
+    deflated = numbers.get("deflated_sharpe")
+    if deflated:
+        sharpe = deflated.get("sharpe_annualized")
+        versus = "" if sharpe is None else (
+            f"; Sharpe {sharpe:.2f} against an expected maximum of {deflated['expected_max_sharpe_annualized']:.2f} "
+            "by luck, both annualized"
+        )  # fmt: skip
+        parts.append(
+            _note(
+                f"Deflated Sharpe ratio of the best combination: {deflated['dsr']:.3f} (probability that its Sharpe "
+                f"beats the best of {deflated['trials']} lucky trials{versus})",
+                "headline",
+            )
+        )
+    if heatmap:
+        parts.append(f'<div class="plot">{heatmap}</div>')
+    parts += [_note("Best combinations by portfolio Sharpe (click a column header to sort):"), table(top)]
+    return "\n".join(parts)
+
+
+def study_section(description: str, car: str, tests: Table, placebo: Sequence[str]) -> str:
+    parts = [
+        "<h2>Event study: cumulative abnormal returns by event type</h2>",
+        _note(
+            f"{html.escape(description)}; simple daily returns on each asset's own sessions against its "
+            "benchmark. Lines: mean CAR from the first relative session; bands: 95% cross-sectional confidence "
+            "intervals. Minor event types start hidden: click the legend. Abnormal returns are not signed by "
+            "exposure (the asset's China-exposure sign), so groups that mix producers inside and outside China "
+            "can cancel out: see the asset-group rows of the tests."
+        ),
+        f'<div class="plot">{car}</div>',
+        "<h2>Event study: tests</h2>",
+        _note(
+            "Bold: p &lt; 0.05. A policy event hits every asset on the same dates, so its pairs are not "
+            "independent: the tests that assume they are (csect_t, patell_z, bmp_t, generalized_sign) reject far "
+            "too often (about 35% at the 5% level in reelab's size simulation, benchmarks/study_size.py). Read "
+            "<b>portfolio_t</b> (one calendar-time portfolio per cluster of overlapping event windows, "
+            "Jaffe-Mandelker), or clustered_bmp_t and kp_cluster_t, which held their 5% size in that simulation; "
+            "corrado_rank does too. n: event-asset pairs; clusters: the independent units the cluster tests "
+            "count."
+        ),
+        table(tests),
+    ]
+    return "\n".join([*parts, *_placebo("mean CAR", placebo)])
+
+
+def page(title: str, header: Sequence[tuple[str, str | list[str]]], body: str, script: str = "") -> str:
+    """The whole document; ``script`` (plotly.js) is inlined in its head."""
+    rows = []
+    for label, value in header:
+        shown = (
+            (", " if label == "assets" else " · ").join(f'<span class="nw">{html.escape(v)}</span>' for v in value)
+            if isinstance(value, list)
+            else html.escape(str(value))
+        )
+        rows.append(f"<tr><td>{html.escape(label)}</td><td>{shown}</td></tr>")
+    meta = f'<table class="meta">{"".join(rows)}</table>' if rows else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title><style>{CSS}</style>
+<script type="text/javascript">{script}</script></head>
+<body><h1>{html.escape(title)}</h1>{meta}
+{body}
+<p class="note">Generated by reelab from the files in this folder (nothing is recomputed). Prices: bundled snapshot
+(see the README for provenance and licences). Static figures: figures/*.png; headline numbers: summary.json.</p>
+<script>{SORT_JS}</script>
+</body></html>
+"""

@@ -1,0 +1,349 @@
+"""What a results folder says, as plain numbers and tables: no plotting, no HTML.
+
+Every function takes frames as saved in the folder (see :mod:`backtests.results`) or ``config.json``
+and returns dicts, strings or :class:`Table` objects; nothing is recomputed from prices or events.
+Sharpe ratios are annualized everywhere (``stats.csv`` and ``sweep.csv`` hold them annualized; the
+per-session Sharpe of ``dsr.json`` is annualized here).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["PORTFOLIO", "Table", "attribution_table", "car_paths", "event_outcomes", "header", "parameter",
+           "placebo_numbers", "run_numbers", "run_table", "study_numbers", "study_table", "sweep_grid",
+           "sweep_numbers", "sweep_table", "trades_table"]  # fmt: skip
+
+PORTFOLIO = "portfolio"
+#: Metric columns of stats.csv and sweep.csv; every other sweep.csv column but ``scope`` is a parameter.
+METRICS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "time_invested")
+#: Folders written before time in market was named ``time_invested``.
+RENAMED = {"exposure": "time_invested"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows to show. ``frame`` holds raw values under the column labels a reader sees; ``kinds`` says how
+    each column reads: id, ids (a ``;`` list), text, date, dates, signed (a +/- percentage), share (a
+    percentage), number, count, money (``CUR:amount;...``), stat (a (value, p-value) pair) or direction (a
+    (text, tightening or easing) pair, coloured by the direction)."""
+
+    frame: pd.DataFrame
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    highlight: str | None = None  # rows whose first cell is this are emphasised
+    sortable: bool = False
+
+
+def _float(value) -> float | None:
+    """A plain float for JSON (None for missing values)."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def parameter(value) -> str:
+    """A parameter value as a reader writes it: none, 10, 0.05, a+b, yes."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "none"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, list | tuple):
+        return "+".join(map(str, value)) if value else "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {parameter(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _basis_points(value) -> str:
+    return f"{float(value) * 1e4:g} bp"
+
+
+def header(config: Mapping[str, Any]) -> list[tuple[str, str | list[str]]]:
+    """What was run, for the report's header: (label, text or list of items), empty ones left out."""
+    if not config:
+        return []
+    requested = config.get("requested") or {}
+    tickers = requested.get("tickers") or config.get("tickers")
+    assets = [str(t) for t in tickers] if tickers else None
+    start, end = config.get("start"), config.get("end")
+    period = f"{start or 'first session'} to {end or 'last session'}"
+    asked = (requested.get("start"), requested.get("end"))
+    if any(asked) and asked != (start, end):
+        period += f" (asked: {asked[0] or 'start of data'} to {asked[1] or 'end of data'})"
+    events = (config.get("events") or "shipped calendar") + (" + shipped" if config.get("merge") else "")
+    if config.get("command") == "study":
+        model = (
+            f"{config.get('model', 'market')} model, estimation window {config.get('estimation')} sessions "
+            f"ending {int(config.get('gap', 10)) + 1} sessions before session 0"
+        )
+        windows = [f"{a}:{b}" for a, b in config.get("windows") or []]
+        rows = [
+            ("event study", model),
+            ("period", period),
+            ("assets", assets),
+            ("windows", windows),
+            ("event types", [str(t) for t in config.get("types") or []] or "all"),
+            ("events", events),
+        ]
+        return [(label, value) for label, value in rows if value]
+    grid = config.get("grid") or {}
+    if grid:
+        parameters = [f"{k} in {', '.join(parameter(v) for v in values)}" for k, values in grid.items()]
+        parameters += [f"{k} {parameter(v)}" for k, v in (config.get("params") or {}).items() if k not in grid]
+    else:
+        chosen = config.get("resolved_params") or config.get("params") or {}
+        parameters = [f"{k} {parameter(v)}" for k, v in chosen.items()] or "template defaults"
+    fees, slippage = config.get("fees"), config.get("slippage")
+    costs = None if fees is None else f"fees {_basis_points(fees)}, slippage {_basis_points(slippage or 0)} per order"
+    rows = [
+        ("template", config.get("template")),
+        ("period", period),
+        ("assets", assets),
+        ("parameters", parameters),
+        ("costs", costs),
+        ("events", events),
+    ]
+    return [(label, value) for label, value in rows if value]
+
+
+# ---------------------------------------------------------------------------------------------
+# A run
+
+
+def _by_series(stats: pd.DataFrame, series: str) -> pd.DataFrame:
+    part = stats[stats["series"] == series].set_index("scope")
+    order = [PORTFOLIO, *(s for s in stats["scope"].drop_duplicates() if s != PORTFOLIO)]
+    return part.reindex([s for s in order if s in part.index])
+
+
+def run_numbers(stats: pd.DataFrame, template: str | None = None) -> dict[str, Any]:
+    """Headline numbers of the portfolio, strategy and buy & hold, exactly as stats.csv holds them."""
+    strategy = _by_series(stats, "strategy").loc[PORTFOLIO]
+    benchmark = _by_series(stats, "benchmark")
+    bench = benchmark.loc[PORTFOLIO] if PORTFOLIO in benchmark.index else pd.Series(dtype=float)
+    return {
+        "template": template,
+        "strategy": {k: _float(strategy[k]) for k in METRICS if k in strategy},
+        "benchmark": {
+            k: _float(bench[k]) for k in ("total_return", "cagr", "sharpe", "sortino", "max_drawdown") if k in bench
+        },
+    }
+
+
+def _table(frame: pd.DataFrame, columns: str, **options) -> Table:
+    """``columns``: one ``source:label:kind`` a line (the label shown, how the values read); a source column
+    the folder lacks (an older schema) shows as missing values."""
+    specs = [line.strip().split(":") for line in columns.strip().splitlines()]
+    shown = pd.DataFrame({label: frame.get(source, np.nan) for source, label, _ in specs})
+    shown = shown.reset_index(drop=True)
+    return Table(shown, {label: kind for _, label, kind in specs}, **options)
+
+
+def run_table(stats: pd.DataFrame) -> Table:
+    strategy = _by_series(stats, "strategy")
+    both = strategy.join(_by_series(stats, "benchmark").add_prefix("bh_")).reset_index(names="scope")
+    columns = """scope:scope:id
+        total_return:return:signed
+        bh_total_return:B&H return:signed
+        cagr:CAGR:signed
+        sharpe:Sharpe:number
+        bh_sharpe:B&H Sharpe:number
+        max_drawdown:max DD:signed
+        bh_max_drawdown:B&H max DD:signed
+        trades:trades:count
+        win_rate:win rate:share
+        time_invested:time invested:share"""
+    return _table(both, columns, highlight=PORTFOLIO)
+
+
+def trades_table(trades: pd.DataFrame) -> Table:
+    columns = """asset:asset:id
+        side:side:text
+        event_ids:events:ids
+        event_session:event session:date
+        entry_session:entry:date
+        exit_session:exit:date
+        return:return:signed
+        exit_reason:exit reason:text"""
+    still_open = trades["exit_session"].isna()
+    exits = [_day([day])[0] if not missing else "open" for day, missing in zip(trades["exit_session"], still_open)]
+    return _table(trades.assign(exit_session=exits), columns, sortable=True)
+
+
+def attribution_table(attribution: pd.DataFrame) -> Table:
+    traded = attribution[attribution["trades"] > 0]
+    traded = traded.assign(
+        type=[
+            (str(kind).replace("_", " "), str(direction))
+            for kind, direction in zip(traded["type"], traded["direction"])
+        ],
+        held=[f"{a};{b}" for a, b in zip(_day(traded["first_entry"]), _day(traded["last_exit"]))],
+    )
+    columns = """event_id:event:id
+        announced:announced:date
+        type:type:direction
+        assets:assets:ids
+        trades:trades:count
+        held:held:dates
+        pnl_by_currency:P&L by currency:money
+        contribution:contribution:signed
+        mean_abnormal_return:mean abnormal return:signed
+        exits:exits:ids"""
+    return _table(traded, columns, sortable=True)
+
+
+def _day(values: pd.Series) -> list[str]:
+    return [value.strftime("%Y-%m-%d") if not pd.isna(value) else "–" for value in pd.to_datetime(values)]
+
+
+def event_outcomes(events: pd.DataFrame) -> str:
+    """What became of the event-asset pairs: ``35 entered, 82 skipped (56 short side not allowed, ...)``."""
+    parts = []
+    for outcome, part in events.groupby("outcome", sort=False):
+        reasons = part["reason"].dropna().value_counts()
+        why = f" ({', '.join(f'{n} {reason}' for reason, n in reasons.items())})" if len(reasons) else ""
+        parts.append(f"{len(part)} {outcome}{why}")
+    return ", ".join(parts)
+
+
+def placebo_numbers(table: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """For each window (``all`` for a run's Sharpe): the real value, its empirical p-value and the draws."""
+    groups = table.groupby("window", sort=False) if "window" in table else [("all", table)]
+    return {
+        str(window): {
+            "actual": float(part["actual"].iloc[0]),
+            "p_value": float(part["p_value"].iloc[0]),
+            "draws": len(part),
+        }
+        for window, part in groups
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# A sweep
+
+
+def sweep_parameters(sweep: pd.DataFrame) -> list[str]:
+    return [c for c in sweep.columns if c not in (*METRICS, "scope")]
+
+
+def _value_order(value: str):
+    """Sort key of a shown parameter value: none first, then numbers, then words."""
+    if value == "none":
+        return (0, 0.0, "")
+    try:
+        return (1, float(value), "")
+    except ValueError:
+        return (2, 0.0, value)
+
+
+def sweep_numbers(sweep: pd.DataFrame, dsr: Mapping | None, best_returns: pd.DataFrame | None) -> dict[str, Any]:
+    portfolio = sweep[sweep["scope"] == PORTFOLIO]
+    params = sweep_parameters(sweep)
+    numbers: dict[str, Any] = {"combinations": len(portfolio)}
+    if portfolio["sharpe"].notna().any():
+        best = portfolio.loc[portfolio["sharpe"].idxmax()]
+        numbers |= {"best_sharpe": _float(best["sharpe"]), "best_params": {p: _plain(best[p]) for p in params}}
+    if dsr:
+        deflated = {"dsr": _float(dsr["dsr"]), "trials": dsr.get("trials"), "params": dsr.get("params")}
+        if best_returns is not None and len(best_returns) > 2:
+            scale = math.sqrt(periods_per_year(best_returns.index))
+            deflated |= {
+                "sharpe_annualized": _float(dsr["sharpe"] * scale),
+                "expected_max_sharpe_annualized": _float(dsr["expected_max_sharpe"] * scale),
+            }
+        numbers["deflated_sharpe"] = deflated
+    return numbers
+
+
+def _plain(value):
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def periods_per_year(index: pd.DatetimeIndex) -> float:
+    """Observed rows per calendar year of ``index``: how the run annualized its ratios."""
+    years = (index[-1] - index[0]).days / 365.25
+    return (len(index) - 1) / years if years > 0 else 252.0
+
+
+def sweep_grid(sweep: pd.DataFrame) -> tuple[pd.DataFrame, str, str | None, bool] | None:
+    """Portfolio Sharpe by the two most varied parameters: rows are the second parameter's values, columns
+    the first's, both in the order none, numbers, words; the best over the others if more vary (then the
+    last item is True). None if no parameter varies."""
+    portfolio = sweep[sweep["scope"] == PORTFOLIO]
+    shown = portfolio[sweep_parameters(sweep)].map(parameter) if len(portfolio) else portfolio
+    varied = sorted((p for p in shown if shown[p].nunique() > 1), key=lambda p: -shown[p].nunique())
+    if not varied:
+        return None
+    x, y = varied[0], (varied[1] if len(varied) > 1 else None)
+    frame = shown.assign(sharpe=portfolio["sharpe"], **({} if y else {"_": ""}))
+    grid = frame.groupby([y or "_", x])["sharpe"].max().unstack(x)
+    grid = grid.reindex(index=sorted(grid.index, key=_value_order), columns=sorted(grid.columns, key=_value_order))
+    return grid, x, y, len(varied) > 2
+
+
+def sweep_table(sweep: pd.DataFrame, rows: int = 15) -> Table:
+    params = sweep_parameters(sweep)
+    portfolio = sweep[sweep["scope"] == PORTFOLIO].sort_values("sharpe", ascending=False).head(rows)
+    portfolio = portfolio.assign(**{p: portfolio[p].map(parameter) for p in params})
+    columns = (
+        "".join(f"{p}:{p}:id\n" for p in params)
+        + """total_return:return:signed
+        sharpe:Sharpe:number
+        max_drawdown:max DD:signed
+        trades:trades:count
+        time_invested:time invested:share"""
+    )
+    return _table(portfolio, columns, sortable=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# An event study
+
+
+def car_paths(abnormal_returns: pd.DataFrame) -> pd.DataFrame:
+    """Mean CAR (cumulated from the first relative day) by event type and relative day, with a 95% band."""
+    frame = abnormal_returns.sort_values("rel_day", kind="stable")
+    frame = frame.assign(cum=frame.groupby(["event_id", "ticker"])["ar"].cumsum())
+    paths = frame.groupby(["event_type", "rel_day"])["cum"].agg(["mean", "std", "count"]).reset_index()
+    half = 1.96 * paths["std"] / np.sqrt(paths["count"])
+    return paths.assign(low=paths["mean"] - half, high=paths["mean"] + half)
+
+
+def study_numbers(car: pd.DataFrame, tests: pd.DataFrame) -> dict[str, Any]:
+    mean_car = car.groupby(["event_type", "window_start", "window_end"])["car"].mean()
+    return {
+        "pairs": int(car.groupby(["event_id", "ticker"]).ngroups),
+        "mean_car": {f"{kind} {a}:{b}": _float(value) for (kind, a, b), value in mean_car.items()},
+        "tests_all": {
+            f"{r.window} {r.statistic}": {"value": _float(r.value), "p_value": _float(r.p_value)}
+            for r in tests[tests["group"] == "all"].itertuples()
+        },
+    }
+
+
+def study_table(tests: pd.DataFrame) -> Table:
+    """One row per (group, window); one column per statistic of tests.csv (value and p-value)."""
+    statistics = list(tests["statistic"].drop_duplicates())
+    keys = ["group", "window", "n", "clusters"] if "clusters" in tests else ["group", "window", "n"]
+    rows = []
+    for key, part in tests.groupby(keys, sort=False, dropna=False):
+        values = part.set_index("statistic")
+        record = dict(zip(keys, key))
+        for statistic in statistics:
+            known = statistic in values.index
+            record[statistic] = (values.at[statistic, "value"], values.at[statistic, "p_value"]) if known else None
+        rows.append(record)
+    kinds = {"group": "id", "window": "id", "n": "count", "clusters": "count"} | dict.fromkeys(statistics, "stat")
+    return Table(pd.DataFrame(rows, columns=[*keys, *statistics]), kinds)
