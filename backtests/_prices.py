@@ -108,9 +108,17 @@ def load_prices(
     Examples
     --------
     >>> from backtests import load_prices
-    >>> close = load_prices(["MP", "LYC"], start="2025-01-01")
-    >>> close["MP"].dropna().iloc[0] > 0
-    True
+    >>> close = load_prices(["MP", "LYC"], start="2025-01-01", end="2025-01-10")
+    >>> close.round(2)  # New York closed on 01-09 (national day of mourning), Sydney traded
+    ticker         MP   LYC
+    session
+    2025-01-02  16.39  6.53
+    2025-01-03  18.20  6.61
+    2025-01-06  20.46  6.83
+    2025-01-07  20.58  7.03
+    2025-01-08  19.38  6.94
+    2025-01-09    NaN  6.85
+    2025-01-10  19.75  6.99
     """
     return _window(_snapshot(), tickers, start, end, field, load_universe())
 

@@ -33,7 +33,7 @@ from ._prices import load_prices
 from ._study_tests import group_tests
 from .data import MarketData
 from .results import read_config, read_frame, write_config, write_frame
-from .spec import DEFAULT_WINDOWS, MODELS, StudySpec
+from .spec import DEFAULT_WINDOWS, MODELS, StudySpec, ticker_tuple
 
 __all__ = ["MODELS", "PairEstimate", "StudyResult", "estimate_pair", "event_study", "group_tests"]
 
@@ -54,6 +54,7 @@ class PairEstimate:
 
     @property
     def length(self) -> int:
+        """Number of sessions in the estimation window (L)."""
         return len(self.estimation_ar)
 
     def window_sessions(self, window: tuple[int, int]) -> np.ndarray:
@@ -64,6 +65,11 @@ class PairEstimate:
         return self.event_sessions.asi8[window[0] - first : window[1] - first + 1]
 
     def car(self, window: tuple[int, int]) -> float:
+        """Cumulative abnormal return over ``window``: the sum of the daily abnormal returns (a fraction).
+
+        ``window`` is (start, end) in sessions relative to session 0, both inclusive; every day in it must be
+        one of the pair's event days, else ``KeyError``.
+        """
         return float(sum(self.event_ar[day] for day in range(window[0], window[1] + 1)))
 
     @cached_property
@@ -73,6 +79,11 @@ class PairEstimate:
         return float(market.mean()), float(((market - market.mean()) ** 2).sum())
 
     def car_variance(self, window: tuple[int, int]) -> float:
+        """Variance of :meth:`car` over ``window`` (inclusive, K sessions).
+
+        s^2 K; for the market model plus the estimation-error terms s^2 (K^2 / L + (sum r_m - K mean r_m)^2 / Sxx),
+        where L, mean r_m and Sxx come from the estimation window and sum r_m is over the window's benchmark returns.
+        """
         days = window[1] - window[0] + 1
         variance = self.variance * days
         if self.model == "market":
@@ -82,6 +93,7 @@ class PairEstimate:
         return variance
 
     def scar(self, window: tuple[int, int]) -> float:
+        """Standardized CAR: :meth:`car` over the square root of :meth:`car_variance` (the pair's ``t_stat``)."""
         return self.car(window) / np.sqrt(self.car_variance(window))
 
 
@@ -192,6 +204,13 @@ class StudyResult:
 
     @classmethod
     def load(cls, folder: str | Path) -> StudyResult:
+        """Read a folder written by :meth:`save`.
+
+        ``windows`` and ``model`` come from config.json's ``spec`` (the :class:`StudySpec` defaults without
+        one); ``placebo`` is read when present. ``pairs`` and ``data`` are not saved: they come back empty
+        (``{}`` and None). Raises :class:`~signals.errors.MissingFileError` when config.json or a required
+        CSV is absent.
+        """
         config = read_config(folder)
         spec = StudySpec.from_dict(config["spec"]) if "spec" in config else StudySpec()
         frames = {name: read_frame(folder, "study", name) for name in ("abnormal_returns", "car", "tests", "dropped")}
@@ -212,6 +231,12 @@ def car_paths(abnormal_returns: pd.DataFrame) -> pd.DataFrame:
 
 
 def returns_on_own_sessions(close: pd.DataFrame, ticker: str, benchmark: str) -> tuple[pd.Series, pd.Series]:
+    """Simple daily returns of ``ticker`` and of its ``benchmark``, both on the ticker's own sessions.
+
+    The ticker's sessions are the rows of ``close`` where it has a price. The benchmark is forward-filled
+    over all of ``close``'s rows and then read on those sessions, so both returns span the same interval.
+    Returns (asset returns, benchmark returns), indexed by the ticker's sessions; the first of each is NaN.
+    """
     own = close[ticker].dropna()
     market = close[benchmark].ffill().reindex(own.index)
     return own.pct_change(), market.pct_change()
@@ -249,7 +274,8 @@ def event_study(
     tests : bool
         Compute the group tests (placebo draws skip them).
     """
-    spec = StudySpec(None if types is None else tuple(types), tickers, tuple(windows), model, estimation, gap)
+    chosen = None if types is None else tuple(types)
+    spec = StudySpec(chosen, ticker_tuple(tickers), tuple(windows), model, estimation, gap)
     if calendar is None and universe is None and close is None:
         data = MarketData.for_study(spec)
     else:

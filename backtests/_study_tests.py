@@ -157,14 +157,14 @@ def group_tests(
     """
     count = len(pairs)
     if count < 2:
-        return {tuple(window): {} for window in windows}
+        return {(int(window[0]), int(window[1])): {} for window in windows}
     # Residual correlations are computed once, within the clusters of all windows together.
     linked = clusters(pairs, windows)
     correlation = np.zeros((count, count))
     for label in np.unique(linked):
         members = np.flatnonzero(linked == label)
         if len(members) > 1:
-            correlation[np.ix_(members, members)] = residual_correlations([pairs[n] for n in members])[0]
+            correlation[np.ix_(members, members)] = residual_correlations([pairs[int(n)] for n in members])[0]
     lengths = np.array([pair.length for pair in pairs], dtype=float)
     share = float(np.mean([(pair.estimation_ar > 0).mean() for pair in pairs]))
     output = {}

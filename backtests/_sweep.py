@@ -22,7 +22,7 @@ from ._validation import deflated_sharpe_ratio
 from ._vbt import FLAT, METRICS, Costs, periods_per_year, simulate
 from .data import MarketData
 from .results import read_config, read_frame, read_json, write_config, write_frame, write_json
-from .spec import RunSpec
+from .spec import RunSpec, ticker_tuple
 
 __all__ = ["SweepResult", "combination_params", "run_stacked", "run_sweep", "stack_signals", "sweep"]
 
@@ -111,6 +111,11 @@ def stack_signals(
     return signals, np.concatenate(observed, axis=1), originals
 
 
+def _stacked_locks(locked: pd.DataFrame, traded: list[pd.DataFrame]) -> np.ndarray:
+    """A market-rule lock frame laid out like the stacked columns (one block per combination)."""
+    return np.concatenate([locked.reindex(columns=own.columns, fill_value=False).to_numpy() for own in traded], axis=1)
+
+
 def _first_last(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row of the first and of the last observation of each column."""
     rows = np.arange(len(observed))[:, None]
@@ -128,6 +133,7 @@ def _chunk_stats(
     """
     from ._sweep_nb import scope_stats_nb, value_stats_nb
 
+    assert stacked.close is not None  # stack_signals always sets it
     close = stacked.close.to_numpy()  # forward-filled by stack_signals
     columns = stacked.close.columns
     combo = np.asarray(columns.get_level_values("combo"))
@@ -217,9 +223,13 @@ class SweepResult:
         return portfolio.head(rows).drop(columns="scope").reset_index(drop=True)
 
     def to_frame(self) -> pd.DataFrame:
+        """The sweep table itself: one row per combination x scope."""
         return self.table
 
     def save(self, folder: str | Path) -> Path:
+        """Write ``sweep.csv`` to ``folder``, and ``best_returns.csv``, ``dsr.json`` and ``config.json`` (with
+        the grid) when there is something to put in them; return the folder as a Path.
+        """
         folder = Path(folder)
         write_frame(folder, "sweep", "table", self.table)
         if len(self.best_returns):
@@ -233,6 +243,12 @@ class SweepResult:
 
     @classmethod
     def load(cls, folder: str | Path) -> SweepResult:
+        """Read a folder written by :meth:`save`.
+
+        ``spec`` comes from config.json (None without one), ``best_params`` from dsr.json (empty without it);
+        ``data`` is not saved and comes back None. Raises :class:`~signals.errors.MissingFileError` when
+        config.json or sweep.csv is absent.
+        """
         config = read_config(folder)
         returns = read_frame(folder, "sweep", "best_returns", required=False)
         dsr = read_json(folder, "sweep", "dsr")
@@ -280,7 +296,7 @@ def sweep(
         metrics of :data:`backtests.METRICS`, the same numbers :func:`run_backtest` reports.
         :func:`backtests.ops.sweep` returns a :class:`SweepResult` with the deflated Sharpe too.
     """
-    spec = RunSpec(template, dict(base or {}), tickers, start, end, costs or Costs())
+    spec = RunSpec(template, dict(base or {}), ticker_tuple(tickers), start, end, costs or Costs())
     data = MarketData.load(spec, calendar, universe, close)
     return run_sweep(spec, data, grid, chunk_size, progress, deflate=False).table
 
@@ -343,10 +359,7 @@ def run_stacked(
             context = contexts[number] if len(contexts) > 1 else contexts[0]
             built.append(spec.build(context, params[number]))
         stacked, observed, traded = stack_signals(built, base.close)
-        locks = tuple(
-            np.concatenate([frame.reindex(columns=own.columns, fill_value=False).to_numpy() for own in traded], axis=1)
-            for frame in (buy_locked, sell_locked)
-        )
+        locks = (_stacked_locks(buy_locked, traded), _stacked_locks(sell_locked, traded))
         portfolio = simulate(base.close, stacked, costs, filled=True, observed=observed, locks=locks).portfolio
         stats, chunk_returns = _chunk_stats(portfolio, stacked, base.close, costs, per_year)
         stats.index = stats.index.set_levels(stats.index.levels[0] + chunk.start, level="combo")

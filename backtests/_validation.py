@@ -22,7 +22,7 @@ from ._study import StudyResult, estimate_pair, returns_on_own_sessions
 from ._vbt import Costs
 from .data import MarketData
 from .results import read_frame, write_frame
-from .spec import RunSpec
+from .spec import RunSpec, ticker_tuple
 
 __all__ = [
     "PlaceboResult",
@@ -124,20 +124,32 @@ class PlaceboResult:
     seed: int = 0
 
     def summary(self) -> str:
-        return (f"placebo: real Sharpe {self.actual:.2f}, {len(self.null)} placebo calendars, "
+        """One line: the real Sharpe, the number of placebo calendars and the empirical p-value."""
+        finite = int(np.isfinite(self.null).sum())
+        unused = f" ({len(self.null) - finite} without a Sharpe, left out of p)" if finite < len(self.null) else ""
+        return (f"placebo: real Sharpe {self.actual:.2f}, {len(self.null)} placebo calendars{unused}, "
                 f"empirical p = {self.p_value:.3f}")  # fmt: skip
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per placebo draw: ``draw`` and its portfolio ``sharpe``, with the real Sharpe (``actual``) and
+        the ``p_value`` repeated on every row (the layout of ``placebo_sharpe.csv``).
+        """
         return pd.DataFrame(
             {"draw": range(len(self.null)), "sharpe": self.null, "actual": self.actual, "p_value": self.p_value}
         )
 
     def save(self, folder: str | Path) -> Path:
+        """Write :meth:`to_frame` to ``placebo_sharpe.csv`` in ``folder``; return the folder as a Path."""
         write_frame(folder, "run", "placebo", self.to_frame())
         return Path(folder)
 
     @classmethod
     def load(cls, folder: str | Path) -> PlaceboResult:
+        """Read ``placebo_sharpe.csv`` back from ``folder``.
+
+        The seed is not saved: it comes back as 0. Raises :class:`~signals.errors.MissingFileError` when the
+        file is absent.
+        """
         frame = read_frame(folder, "run", "placebo")
         return cls(float(frame["actual"].iloc[0]), frame["sharpe"].to_numpy(), float(frame["p_value"].iloc[0]))
 
@@ -177,7 +189,7 @@ def placebo_sharpe(
     The real Sharpe uses ``calendar`` (default: the shipped events); the placebo calendars move
     those same events to random sessions. See :func:`run_placebo`.
     """
-    spec = RunSpec(template, params_mapping(template, params), tickers, start, end, costs or Costs())
+    spec = RunSpec(template, params_mapping(template, params), ticker_tuple(tickers), start, end, costs or Costs())
     result = run_placebo(spec, MarketData.load(spec, calendar, universe), draws, seed)
     return result.actual, result.null, result.p_value
 
@@ -241,7 +253,7 @@ def walk_forward(
 
     See :func:`run_walk_forward`; this loads the data for ``template`` and returns the folds.
     """
-    spec = RunSpec(template, {}, tickers, costs=costs or Costs())
+    spec = RunSpec(template, {}, ticker_tuple(tickers), costs=costs or Costs())
     return run_walk_forward(spec, MarketData.load(spec), grid, folds, embargo, select_by)
 
 
@@ -310,7 +322,9 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
     session 0) over the sessions it was held, signed by its side. A trade opened by several events
     on one session splits its P&L equally among them.
     """
-    universe, close = result.universe, result.close
+    universe, close, calendar = result.universe, result.close, result.calendar
+    if universe is None or calendar is None:
+        raise ParameterError("result", result.template, "a result computed in this session, not loaded from a folder")
     benchmarks = sorted(set(universe.loc[[t for t in close.columns if t in universe.index], "benchmark"]))
     prices = pd.concat([close, load_prices_for(benchmarks, close.index).drop(columns=close.columns, errors="ignore")],
                        axis=1)  # fmt: skip
@@ -341,7 +355,7 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
     columns = ["event_id", "asset", "currency", "entry", "exit", "pnl", "abnormal", "reason"]
     frame = pd.DataFrame(per_trade, columns=columns)
     rows = []
-    for event in result.calendar:
+    for event in calendar:
         mine = frame[frame["event_id"] == event.id]
         rows.append({
             "event_id": event.id, "type": str(event.type), "announced": f"{event.announced_at:%Y-%m-%d}",

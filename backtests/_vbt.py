@@ -7,6 +7,7 @@ or building signals never pays for them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,7 +63,7 @@ class Simulation:
     None for target-weight runs, which do not use the signal function.
     """
 
-    portfolio: object
+    portfolio: Any  # vectorbt.Portfolio (vectorbt ships no type information)
     marks: np.ndarray | None = None
     deferred: np.ndarray | None = None
     observed: np.ndarray | None = None  # sessions x columns: where each traded column has a real price

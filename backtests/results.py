@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 
@@ -69,6 +69,12 @@ def write_frame(folder: str | Path, kind: str, name: str, frame: pd.DataFrame | 
     return path
 
 
+@overload
+def read_frame(folder: str | Path, kind: str, name: str, required: Literal[True] = True) -> pd.DataFrame: ...
+@overload
+def read_frame(folder: str | Path, kind: str, name: str, required: bool) -> pd.DataFrame | None: ...
+
+
 def read_frame(folder: str | Path, kind: str, name: str, required: bool = True) -> pd.DataFrame | None:
     """Read one saved frame back (None when it is optional and absent)."""
     path = Path(folder) / FILES[kind][name]
@@ -109,6 +115,11 @@ def write_config(folder: str | Path, command: str, spec: Any, data: Any = None, 
 
 
 def read_config(folder: str | Path) -> dict[str, Any]:
+    """The ``config.json`` of a results folder, as a dict.
+
+    Raises :class:`~signals.errors.MissingFileError` when it is absent, and
+    :class:`~signals.errors.ReelabError` when it is not JSON or has no ``command``.
+    """
     path = Path(folder) / CONFIG
     if not path.is_file():
         raise MissingFileError("results folder", folder, "a folder written by reelab run, sweep or study")
@@ -122,11 +133,13 @@ def read_config(folder: str | Path) -> dict[str, Any]:
 
 
 def write_json(folder: str | Path, kind: str, name: str, value: Any) -> Path:
+    """Write ``value`` as indented JSON under its schema name (atomically; other values as ``str``); return the path."""
     path = Path(folder) / FILES[kind][name]
     atomic_write(path, json.dumps(value, indent=2, default=str) + "\n")
     return path
 
 
 def read_json(folder: str | Path, kind: str, name: str) -> Any:
+    """Read a JSON file saved by :func:`write_json` back (None when it is absent)."""
     path = Path(folder) / FILES[kind][name]
     return json.loads(path.read_text()) if path.is_file() else None

@@ -50,9 +50,11 @@ class EventSource:
             raise ParameterError("merge", True, "an event file to merge (--merge needs --events FILE)")
 
     def load(self) -> EventCalendar:
+        """The calendar: the shipped one, the file at ``path``, or that file merged into the shipped one."""
         return load_events(self.path, merge=self.merge)
 
     def to_dict(self) -> dict[str, Any]:
+        """``events`` (the path as text, or None) and ``merge``, as config.json records them."""
         return {"events": None if self.path is None else str(self.path), "merge": self.merge}
 
 
@@ -60,7 +62,8 @@ def _day(value: Any, name: str) -> pd.Timestamp | None:
     return None if value is None else parse_day(value, name)
 
 
-def _tickers(value: Iterable[str] | str | None) -> tuple[str, ...] | None:
+def ticker_tuple(value: Iterable[str] | str | None) -> tuple[str, ...] | None:
+    """Tickers as a tuple (one string is one ticker); ``None`` stays ``None`` (the template's default)."""
     if value is None:
         return None
     items = (value,) if isinstance(value, str) else tuple(value)
@@ -113,7 +116,7 @@ class RunSpec:
 
         strategies.get(self.template).params(**dict(self.params))  # raises on unknown names or bad values
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
-        object.__setattr__(self, "tickers", _tickers(self.tickers))
+        object.__setattr__(self, "tickers", ticker_tuple(self.tickers))
         object.__setattr__(self, "start", _day(self.start, "start"))
         object.__setattr__(self, "end", _day(self.end, "end"))
         _check_period(self.start, self.end)
@@ -150,6 +153,10 @@ class RunSpec:
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> RunSpec:
+        """The spec a :meth:`to_dict` record describes (config.json's ``spec``); missing keys take the defaults.
+
+        Lists in ``params`` become tuples again.
+        """
         return cls(
             record.get("template", "event_drift"),
             {name: tuple(v) if isinstance(v, list) else v for name, v in (record.get("params") or {}).items()},
@@ -211,9 +218,15 @@ class StudySpec:
         if not (isinstance(self.gap, int) and self.gap >= 0):
             raise ParameterError("gap", self.gap, "an integer number of sessions >= 0")
         object.__setattr__(self, "types", None if self.types is None else tuple(self.types))
-        object.__setattr__(self, "tickers", _tickers(self.tickers))
+        object.__setattr__(self, "tickers", ticker_tuple(self.tickers))
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, as ``config.json`` records it; :meth:`from_dict` reads it back.
+
+        >>> spec = StudySpec(windows=[(0, 5)], model="market_adjusted")
+        >>> spec.to_dict()["windows"], StudySpec.from_dict(spec.to_dict()) == spec
+        ([[0, 5]], True)
+        """
         record = asdict(self)
         record["windows"] = [list(window) for window in self.windows]
         for name in ("types", "tickers"):
@@ -222,15 +235,17 @@ class StudySpec:
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> StudySpec:
+        """The spec a :meth:`to_dict` record describes (config.json's ``spec``); missing keys take the defaults."""
         return cls(
             record.get("types"), record.get("tickers"),
-            tuple(tuple(window) for window in record.get("windows", DEFAULT_WINDOWS)),  # type: ignore[misc]
+            tuple(tuple(window) for window in record.get("windows", DEFAULT_WINDOWS)),
             record.get("model", "market"), record.get("estimation", 120), record.get("gap", 10),
             EventSource(record.get("events"), bool(record.get("merge"))),
         )  # fmt: skip
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> StudySpec:
+        """From ``reelab study`` arguments (without ``--windows``, the default windows)."""
         return cls(
             args.types, args.tickers, tuple(args.windows or DEFAULT_WINDOWS), args.model, args.estimation, args.gap,
             EventSource(args.events, args.merge),
@@ -238,4 +253,9 @@ class StudySpec:
 
 
 def window_label(window: Sequence[int]) -> str:
+    """A (start, end) window as ``start:end``, the label tests.csv and ``--windows`` use.
+
+    >>> window_label((-1, 1))
+    '-1:1'
+    """
     return f"{window[0]}:{window[1]}"

@@ -53,10 +53,8 @@ def _stages() -> dict[str, float]:
     clock("import vectorbt", __import__, "vectorbt")
     result = clock("backtest + stats (run_backtest)", run_module.run_backtest, costs=Costs())
     folder = Path(tempfile.mkdtemp())
-    result.stats.to_csv(folder / "stats.csv")
-    result.equity.to_csv(folder / "equity.csv")
-    result.trades.to_csv(folder / "trades.csv", index=False)
-    clock("attribution", lambda: attribution(result).to_csv(folder / "attribution.csv", index=False))
+    clock("attribution", attribution, result)
+    clock("save results folder (incl. attribution)", result.save, folder)
     clock("render report (HTML, PNG, summary)", write_report, folder)
     return timings
 

@@ -31,8 +31,7 @@ def main() -> int:
     import vectorbt as vbt
 
     import strategies
-    from backtests import Costs, sweep
-    from backtests._run import prepare
+    from backtests import Costs, MarketData, RunSpec, sweep
     from backtests._sweep import stack_signals
 
     combinations = int(np.prod([len(values) for values in GRID.values()]))
@@ -47,7 +46,8 @@ def main() -> int:
     spec = strategies.get("event_drift")
     params = [spec.params(horizon=h, stop_loss=s, take_profit=t) for h in GRID["horizon"]
               for s in GRID["stop_loss"] for t in GRID["take_profit"]]  # fmt: skip
-    context = prepare(spec, params[0])
+    run_spec = RunSpec("event_drift", {})
+    context = MarketData.load(run_spec).context(run_spec)
     ruled = {}
     built = []
     for parameters in params:
@@ -58,7 +58,7 @@ def main() -> int:
             n: getattr(ruled[parameters.horizon], n) for n in ("entries", "exits", "short_entries", "short_exits")
         }
         built.append(dataclasses.replace(signals, **frames))
-    stacked = stack_signals(built, context.close)
+    stacked = stack_signals(built, context.close)[0]
     costs = Costs()
     arrays = dict(
         close=stacked.close.ffill(), entries=stacked.entries, exits=stacked.exits,

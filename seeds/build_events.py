@@ -69,9 +69,15 @@ def _first_url(sources: str) -> str:
 
 
 def build_rows(reference: Path) -> list[dict[str, str]]:
+    """The rows of ``events.csv`` (column -> text), one per row of the reference timeline, in its order.
+
+    Adds the id, direction, severity, time zone, time of day and effective date as the module docstring
+    describes. A type without a code in ``TYPE_CODES`` raises ``KeyError``.
+    """
     with reference.open(newline="", encoding="utf-8") as handle:
         records = list(csv.DictReader(handle))
-    rows, seen = [], {}
+    rows: list[dict[str, str]] = []
+    seen: dict[str, int] = {}
     for record in records:
         date, kind = record["date"], record["type"]
         base = f"{date}-{CODES[kind]}"
@@ -111,6 +117,10 @@ def build_rows(reference: Path) -> list[dict[str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: write ``--out`` (default ``seeds/events.csv``) from ``--reference``.
+
+    Returns 0, or 2 when the reference file is missing.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default_reference = HERE.parent.parent / "shared" / "reference" / "policy_events.csv"
     parser.add_argument("--reference", type=Path, default=default_reference)

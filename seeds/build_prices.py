@@ -184,6 +184,13 @@ def _report_overlaps(ticker: str, sources, report: list[str]) -> None:
 
 
 def build(raw: Path, out: Path) -> tuple[pd.DataFrame, list[str]]:
+    """Read and clean every ``universe.csv`` asset's raw files under ``raw``; write the snapshot to ``out``.
+
+    Returns the long snapshot (one row per date and ticker, :data:`COLUMNS`, from :data:`START`, exchange
+    sessions only) and the report, one line per fix. Raises ``ValueError`` when a raw file breaks an
+    expectation (the US intraday row not last, dates no source can stitch, a missing or non-positive
+    close after cleaning).
+    """
     universe = pd.read_csv(HERE / "universe.csv", dtype=str)
     report: list[str] = []
     frames = []
@@ -221,6 +228,11 @@ def build(raw: Path, out: Path) -> tuple[pd.DataFrame, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: write ``--out`` (default ``seeds/prices.parquet``) from ``--raw``, print the report and
+    each ticker's first and last date and row count.
+
+    Returns 0, or 2 when the raw folder is missing.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, default=HERE.parent.parent / "shared" / "data" / "raw")
     parser.add_argument("--out", type=Path, default=HERE / "prices.parquet")

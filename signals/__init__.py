@@ -16,9 +16,13 @@ from typing import Any
 _EXPORTS = {
     "Alignment": "._align",
     "align_events": "._align",
+    "cache_dir": "._align",
     "calendar_bound": "._align",
+    "check_calendar_range": "._align",
     "exchange_calendar": "._align",
+    "exchange_sessions": "._align",
     "first_sessions_after": "._align",
+    "knowable_instants": "._align",
     "load_events": "._event_files",
     "validate_events": "._event_files",
     "AFTER_CLOSE": "._events",

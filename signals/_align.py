@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
+import io
+import logging
+import os
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import time
 from functools import cache, reduce
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 
-from ._events import AFTER_CLOSE, EventCalendar, EventType
+from ._events import AFTER_CLOSE, Event, EventCalendar, EventType
+from ._io import atomic_write
 from ._universe import select_tickers
 from .errors import AlignmentError, CalendarRangeError
+
+if TYPE_CHECKING:
+    import exchange_calendars as xcals
 
 __all__ = [
     "Alignment",
     "align_events",
+    "cache_dir",
     "calendar_bound",
+    "check_calendar_range",
     "exchange_calendar",
+    "exchange_sessions",
     "first_sessions_after",
+    "knowable_instants",
     "session_positions",
 ]
 
 CALENDAR_START = pd.Timestamp("2005-01-01")
+log = logging.getLogger(__name__)
 
 
 def _year_end(day: pd.Timestamp) -> pd.Timestamp:
@@ -34,11 +48,57 @@ def _year_end(day: pd.Timestamp) -> pd.Timestamp:
 
 @cache
 def _calendar(code: str, end: pd.Timestamp) -> xcals.ExchangeCalendar:
+    import exchange_calendars as xcals
+
     with warnings.catch_warnings():
         # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1 deprecates.
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         return xcals.get_calendar(code, start=CALENDAR_START, end=end)
+
+
+# ---- a disk cache of what exchange_calendars computes, so a scheduled job starts fast ----------
+# Building a calendar evaluates its holiday rules over every year since CALENDAR_START (about
+# 0.2 s per exchange); the job needs only each session and its open. Both are saved once per
+# exchange_calendars release, exchange and end date, and read back in milliseconds. Set
+# REELAB_CACHE_DIR to move the cache, or to an empty string to switch it off.
+
+
+def cache_dir() -> Path | None:
+    """Where reelab caches exchange sessions: ``$REELAB_CACHE_DIR``, else ``~/.cache/reelab`` (None: off)."""
+    chosen = os.environ.get("REELAB_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen else None
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reelab"
+
+
+def _cache_file(name: str) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    return folder / f"exchange-calendars-{version('exchange-calendars')}" / name
+
+
+def _read_cache(path: Path | None) -> np.lib.npyio.NpzFile | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        return np.load(path)
+    except (OSError, ValueError) as error:  # a damaged file is rebuilt, and said
+        log.warning("ignoring damaged calendar cache %s (%s); rebuilding it", path, error)
+        return None
+
+
+def _write_cache(path: Path | None, **arrays: np.ndarray) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez(buffer, allow_pickle=False, **arrays)
+        atomic_write(path, buffer.getvalue())
+    except OSError as error:  # a read-only home still runs, only slower
+        log.info("calendar cache not written to %s (%s)", path, error)
 
 
 @cache
@@ -48,18 +108,40 @@ def calendar_bound(code: str) -> pd.Timestamp | None:
     XSHG's holidays are announced a year at a time, so exchange_calendars knows them only through
     the year of its release (2026 for 4.13.2); a newer release extends it.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        bound = xcals.get_calendar(code).bound_max()
+    path = _cache_file(f"{code}-bound.npz")
+    cached = _read_cache(path)
+    if cached is not None:
+        stamp = cached["bound"][()]
+        return None if np.isnat(stamp) else pd.Timestamp(stamp)
+    # bound_max is a class method: a one-month calendar is enough to reach it.
+    bound = _calendar(code, CALENDAR_START + pd.Timedelta(days=31)).bound_max()
+    _write_cache(path, bound=np.array(np.datetime64("NaT" if bound is None else pd.Timestamp(bound).date(), "ns")))
     return None if bound is None else pd.Timestamp(bound)
+
+
+def _covering_end(code: str, until: pd.Timestamp) -> pd.Timestamp:
+    """The end of ``until``'s year, or the calendar's bound if that comes first."""
+    end = _year_end(until)
+    bound = calendar_bound(code)
+    return end if bound is None else min(end, bound)
 
 
 def _covering(code: str, until: pd.Timestamp) -> xcals.ExchangeCalendar:
     """The calendar through the end of ``until``'s year, or through its bound if that comes first."""
-    end = _year_end(until)
+    return _calendar(code, _covering_end(code, until))
+
+
+def _naive_day(day: str | pd.Timestamp | None) -> pd.Timestamp:
+    stamp = pd.Timestamp.today().normalize() + pd.DateOffset(years=1) if day is None else pd.Timestamp(day)
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def check_calendar_range(code: str, until: str | pd.Timestamp) -> None:
+    """Raise :class:`CalendarRangeError` when ``until`` lies past what exchange_calendars knows for ``code``."""
+    day = _naive_day(until)
     bound = calendar_bound(code)
-    return _calendar(code, end if bound is None else min(end, bound))
+    if bound is not None and day.normalize() > bound:
+        raise CalendarRangeError(code, day, bound)
 
 
 def exchange_calendar(code: str, until: str | pd.Timestamp | None = None) -> xcals.ExchangeCalendar:
@@ -68,18 +150,37 @@ def exchange_calendar(code: str, until: str | pd.Timestamp | None = None) -> xca
     ``until`` defaults to a year from today. Raises :class:`CalendarRangeError` when ``until`` lies
     past the last day exchange_calendars knows the sessions of ``code`` for (:func:`calendar_bound`).
     """
-    day = pd.Timestamp.today().normalize() + pd.DateOffset(years=1) if until is None else pd.Timestamp(until)
-    bound = calendar_bound(code)
-    if until is not None and bound is not None and day.tz_localize(None).normalize() > bound:
-        raise CalendarRangeError(code, day, bound)
-    return _covering(code, day.tz_localize(None) if day.tzinfo is not None else day)
+    if until is not None:
+        check_calendar_range(code, until)
+    return _covering(code, _naive_day(until))
 
 
 @cache
 def _opens(code: str, end: pd.Timestamp) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Sessions of ``code`` from CALENDAR_START through ``end`` and their opens (UTC, naive ns)."""
+    path = _cache_file(f"{code}-{CALENDAR_START:%Y%m%d}-{end:%Y%m%d}.npz")
+    cached = _read_cache(path)
+    if cached is not None:
+        return pd.DatetimeIndex(cached["sessions"]), cached["opens"]
     calendar = _calendar(code, end)
+    sessions = pd.DatetimeIndex(calendar.sessions)
     opens = calendar.opens.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
-    return pd.DatetimeIndex(calendar.sessions), opens
+    _write_cache(path, sessions=sessions.to_numpy("datetime64[ns]"), opens=opens)
+    return sessions, opens
+
+
+def exchange_sessions(code: str, until: str | pd.Timestamp) -> pd.DatetimeIndex:
+    """Sessions of ``code`` from 2005 through the end of ``until``'s year (or the calendar's bound)."""
+    return _opens(code, _covering_end(code, _naive_day(until)))[0]
+
+
+def knowable_instants(events: Iterable[Event], after_close: time = AFTER_CLOSE) -> pd.DatetimeIndex:
+    """When each event (or revision) became knowable, in UTC: the point-in-time rule's first half.
+
+    The second half is :func:`session_positions`: an event acts from the first session that opens
+    strictly after this instant. The panel, the job and the alignment all go through both.
+    """
+    return pd.DatetimeIndex([event.knowable_at(after_close) for event in events], dtype="datetime64[ns, UTC]")
 
 
 def session_positions(
@@ -94,8 +195,7 @@ def session_positions(
     utc = pd.DatetimeIndex(instants).tz_convert("UTC").tz_localize(None)
     if until is None:
         until = max(utc.max(), CALENDAR_START) + pd.Timedelta(days=14) if len(utc) else CALENDAR_START
-    calendar = _covering(code, pd.Timestamp(until))
-    sessions, opens = _opens(code, pd.Timestamp(calendar.last_session))
+    sessions, opens = _opens(code, _covering_end(code, pd.Timestamp(until)))
     return sessions, np.searchsorted(opens, utc.to_numpy("datetime64[ns]"), side="right")
 
 
@@ -110,6 +210,10 @@ def first_sessions_after(code: str, instants: pd.DatetimeIndex) -> pd.DatetimeIn
     result = sessions[np.clip(position, 0, len(sessions) - 1)].to_numpy().copy()
     result[outside] = np.datetime64("NaT")
     return pd.DatetimeIndex(result)
+
+
+def _between(sessions: pd.DatetimeIndex, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
+    return sessions[(sessions >= first) & (sessions <= last)]
 
 
 @dataclass(frozen=True)
@@ -154,7 +258,7 @@ class Alignment:
             first, last = (
                 (self.table["session"].min(), self.table["session"].max()) if len(self.table) else (None, None)
             )
-            parts = [_covering(code, last).sessions_in_range(first, last) for code in exchanges]
+            parts = [_between(exchange_sessions(code, last), first, last) for code in exchanges]
             index = reduce(pd.DatetimeIndex.union, parts) if parts else pd.DatetimeIndex([])
         columns = pd.MultiIndex.from_product([assets, [str(kind) for kind in EventType]], names=["asset", "event_type"])
         counts = self.table.groupby(["session", "asset", "type"]).size()
@@ -190,7 +294,7 @@ def align_events(
     """
     assets = select_tickers(universe, tickers)
     events = list(calendar)
-    knowable = pd.DatetimeIndex([event.knowable_at(after_close) for event in events], tz="UTC")
+    knowable = knowable_instants(events, after_close)
     rows, dropped = [], []
     for code, members in universe.loc[assets].groupby("exchange", sort=False).groups.items():
         sessions = first_sessions_after(code, knowable)

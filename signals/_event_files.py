@@ -114,6 +114,7 @@ class _Row:
                 ["Asia/Shanghai", "America/New_York", "Europe/Brussels", "Asia/Tokyo", "UTC", "..."],
             )  # fmt: skip
         announced_at, time_known = self.instant("announced", tz, required=True)
+        assert announced_at is not None  # required=True raises instead of returning None
         known_at, known_has_time = self.instant("known", tz)
         if known_at is not None:
             time_known = known_has_time

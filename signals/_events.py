@@ -55,6 +55,11 @@ class Direction(StrEnum):
 
     @property
     def sign(self) -> int:
+        """+1 for tightening, -1 for easing.
+
+        >>> Direction.TIGHTENING.sign, Direction("easing").sign
+        (1, -1)
+        """
         return 1 if self is Direction.TIGHTENING else -1
 
 
@@ -117,6 +122,7 @@ class Event:
 
     @property
     def tz(self) -> str:
+        """The announcing zone's name, e.g. ``Asia/Shanghai`` (``str`` of ``announced_at``'s time zone)."""
         return str(self.announced_at.tz)
 
     def knowable_at(self, after_close: time = AFTER_CLOSE) -> pd.Timestamp:
@@ -168,7 +174,7 @@ class EventCalendar(Sequence[Event]):
     def __len__(self) -> int:
         return len(self._events)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         if isinstance(index, slice):
             return EventCalendar(self._events[index], self.source)
         return self._events[index]

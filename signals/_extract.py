@@ -8,6 +8,7 @@ candidate (its main action); candidates of one type whose dates agree are merged
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -125,12 +126,12 @@ class Candidate:
     """A candidate event found in a text, for a researcher to review."""
 
     type: EventType
-    date: date
+    date: dt.date
     precision: str
     confidence: float
     evidence: str
     span: tuple[int, int]
-    window_end: date | None = None
+    window_end: dt.date | None = None
     countries_included: tuple[str, ...] = ()
     countries_excluded: tuple[str, ...] = ()
     elements: tuple[str, ...] = ()
@@ -138,6 +139,11 @@ class Candidate:
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict:
+        """The candidate as a JSON- and CSV-ready row.
+
+        Dates in ISO form, lists ``;``-joined, ``span`` as ``start:end``, ``confidence`` rounded to three
+        decimals, and ``""`` for a missing window end or calendar id; ``extra`` is left out.
+        """
         return {
             "date": self.date.isoformat(), "precision": self.precision, "type": str(self.type),
             "confidence": round(self.confidence, 3), "calendar_id": self.calendar_id or "",
@@ -203,7 +209,7 @@ def _resolve_date(sentence: str, published: date, anchor: int = 0) -> tuple[date
         expression = match.group(0)
         lowered = expression.lower()
         if re.search(r"the \d{1,2}(st|nd|rd|th)", lowered):
-            day = int(re.search(r"\d{1,2}", lowered).group(0))
+            day = int(re.findall(r"\d{1,2}", lowered)[0])
             candidate = published.replace(day=day) if day <= published.day else None
             if candidate is None:
                 previous = published.replace(day=1) - timedelta(days=1)
@@ -221,7 +227,7 @@ def _resolve_date(sentence: str, published: date, anchor: int = 0) -> tuple[date
             month = _parse(lowered.replace("this year", str(published.year)), published)
             return (month.replace(day=1), "month", True) if month else None
         if precision == "year":
-            year = int(re.search(r"(19|20)\d\d", expression).group(0))
+            year = int(re.findall(r"(?:19|20)\d\d", expression)[0])
             return date(year, 1, 1), "year", True
         parsed = _parse(re.sub(r"^(on|in|In) ", "", expression), published)
         if parsed is None or parsed > published + timedelta(days=1):
@@ -233,7 +239,8 @@ def _resolve_date(sentence: str, published: date, anchor: int = 0) -> tuple[date
 
 
 def _countries(sentence: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    included, excluded = [], []
+    included: list[str] = []
+    excluded: list[str] = []
     for code, pattern in _COUNTRIES.items():
         for match in re.finditer(pattern, sentence):
             before = sentence[max(0, match.start() - 30) : match.start()]
@@ -276,8 +283,8 @@ def extract_events(text: str, published: str | date | None = None) -> list[Candi
         main_clause = re.split(r"\s(?:that|which|who)\s|,\s(?:which|where|while)\s|\s[—–-]\s", sentence)[0]
         if not _ACTION.search(sentence) or (_SPECULATION.search(main_clause) and not _REPORTED.search(main_clause)):
             continue
-        matches = [(kind, re.search(rule, lowered)) for kind, rule in _RULES]
-        matches = [(kind, match) for kind, match in matches if match][:2]  # a sentence states one or two actions
+        searched = ((kind, re.search(rule, lowered)) for kind, rule in _RULES)
+        matches = [(kind, match) for kind, match in searched if match][:2]  # a sentence states one or two actions
         kinds = {kind for kind, _ in matches}
         if EventType.NEGOTIATION_WINDOW in kinds:  # a pause agreed in a truce is the window itself
             matches = [(kind, match) for kind, match in matches if kind is not EventType.EASING_PAUSE]

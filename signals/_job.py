@@ -1,6 +1,7 @@
 """The scheduled signal job: the panel up to an as-of date, written atomically with a manifest.
 
-Imports only pandas, numpy, exchange_calendars and pyarrow: never vectorbt or numba.
+Imports only pandas, numpy and pyarrow, plus exchange_calendars while its sessions are not cached:
+never vectorbt or numba.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._align import calendar_bound, exchange_calendar, session_positions
+from ._align import calendar_bound, check_calendar_range, exchange_sessions, knowable_instants, session_positions
 from ._event_files import load_events
 from ._events import EventCalendar
 from ._io import input_record, package_versions, publish_folder
@@ -71,7 +73,7 @@ def write_signals(
     assets = select_tickers(universe, tickers)
     exchanges = sorted(universe.loc[assets, "exchange"].unique())
     for code in exchanges:  # before any work: a date past a calendar's range is bad input
-        exchange_calendar(code, day)
+        check_calendar_range(code, day)
     calendar = load_events(events, merge=merge)
     log.info("loaded %d events (%d versions) from %s", len(calendar), len(calendar.all_versions), calendar.source)
     panel = build_signals(calendar, universe, day, tickers=assets, start=start, params=params)
@@ -85,7 +87,7 @@ def write_signals(
     }
     if merge and events:
         inputs["shipped_events"] = input_record(None, "events.csv")
-    manifest = {
+    manifest: dict[str, Any] = {
         "asof": f"{day:%Y-%m-%d}",
         "signals_file": name,
         "format": fmt,
@@ -100,8 +102,8 @@ def write_signals(
         "inputs": inputs,
         "calendars": {
             code: {
-                "first_session": f"{exchange_calendar(code, day).first_session:%Y-%m-%d}",
-                "last_session": f"{exchange_calendar(code, day).last_session:%Y-%m-%d}",
+                "first_session": f"{exchange_sessions(code, day)[0]:%Y-%m-%d}",
+                "last_session": f"{exchange_sessions(code, day)[-1]:%Y-%m-%d}",
                 "known_through": "rules" if calendar_bound(code) is None else f"{calendar_bound(code):%Y-%m-%d}",
             }
             for code in exchanges
@@ -119,7 +121,7 @@ def write_signals(
 def _events_used(calendar: EventCalendar, exchanges: list[str], day: pd.Timestamp, params: SignalParams) -> list[str]:
     """Ids of events (or revisions) that reach a session on or before ``day`` on some exchange of the panel."""
     versions = calendar.all_versions
-    knowable = pd.DatetimeIndex([v.knowable_at(params.after_close) for v in versions], dtype="datetime64[ns, UTC]")
+    knowable = knowable_instants(versions, params.after_close)
     used = np.zeros(len(versions), dtype=bool)
     for code in exchanges:
         sessions, position = session_positions(code, knowable, until=day)

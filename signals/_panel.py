@@ -10,7 +10,7 @@ from datetime import time
 import numpy as np
 import pandas as pd
 
-from ._align import exchange_calendar, session_positions
+from ._align import check_calendar_range, knowable_instants, session_positions
 from ._events import AFTER_CLOSE, Event, EventCalendar, EventType
 from ._universe import select_tickers
 from .dates import parse_day
@@ -87,8 +87,8 @@ def _exchange_base(
     code: str, versions: tuple[Event, ...], params: SignalParams, last: pd.Timestamp
 ) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """All signals before exposure signing, on every session of exchange ``code`` through ``last``'s year."""
-    exchange_calendar(code, last)  # raises when ``last`` is past what exchange_calendars knows for ``code``
-    knowable = pd.DatetimeIndex([v.knowable_at(params.after_close) for v in versions], dtype="datetime64[ns, UTC]")
+    check_calendar_range(code, last)
+    knowable = knowable_instants(versions, params.after_close)
     sessions, position = session_positions(code, knowable, until=last)
     length = len(sessions)
 

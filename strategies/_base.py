@@ -56,6 +56,10 @@ class StrategyContext:
 
     @cached_property
     def panel(self) -> pd.DataFrame:
+        """The point-in-time signal panel of ``close``'s assets, from its first to its last session.
+
+        Built by :func:`signals.build_signals` on first use (then cached) and reindexed to ``close``'s index.
+        """
         panel = build_signals(
             self.calendar, self.universe, self.close.index[-1], tickers=self.close.columns,
             start=self.close.index[0], params=self.signal_params,
@@ -107,20 +111,21 @@ class StrategySignals:
     exits: pd.DataFrame
     short_entries: pd.DataFrame
     short_exits: pd.DataFrame
-    sl_stop: float | None
-    tp_stop: float | None
+    sl_stop: float | np.ndarray | None  # arrays: one value per column, when a sweep stacks templates
+    tp_stop: float | np.ndarray | None
     plan: pd.DataFrame
-    sl_trail: bool = False
-    time_stop: int | None = None
+    sl_trail: bool | np.ndarray = False
+    time_stop: int | np.ndarray | None = None
     close: pd.DataFrame | None = None
     target_weights: pd.DataFrame | None = None
-    size: float = 1.0  # fraction of available cash per entry (signal style)
+    size: float | np.ndarray = 1.0  # fraction of available cash per entry (signal style)
     cash_sharing: bool = False
     group_by: object = None  # column -> group label when assets share cash (signal style)
     skipped: pd.DataFrame = field(default_factory=skipped_frame)
 
 
 def empty_orders(close: pd.DataFrame) -> pd.DataFrame:
+    """An all-False signal frame with ``close``'s index and columns."""
     return pd.DataFrame(False, index=close.index, columns=close.columns)
 
 
@@ -128,6 +133,16 @@ def empty_orders(close: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_int(name: str, value, low: int, high: int, optional: bool = False) -> None:
+    """Check that ``value`` is an integer in ``[low, high]`` (numpy integers pass, bools do not).
+
+    With ``optional``, None passes too. Raises :class:`~signals.errors.ParameterError` otherwise.
+
+    >>> check_int("horizon", 5, 1, 250)
+    >>> check_int("horizon", 0, 1, 250)
+    Traceback (most recent call last):
+    ...
+    signals.errors.ParameterError: parameter 'horizon' = 0 is invalid; expected an integer in 1..250
+    """
     if optional and value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or not low <= value <= high:
@@ -137,6 +152,18 @@ def check_int(name: str, value, low: int, high: int, optional: bool = False) -> 
 def check_fraction(
     name: str, value, high: float = 1.0, optional: bool = True, low: float = 0.0, high_included: bool = False
 ) -> None:
+    """Check that ``value`` is a number in ``(low, high)``, or ``(low, high]`` with ``high_included``.
+
+    Only ``int`` and ``float`` (and their subclasses, such as ``numpy.float64``) count as numbers; bools
+    do not. None passes when ``optional`` (the default). Raises :class:`~signals.errors.ParameterError`
+    otherwise.
+
+    >>> check_fraction("stop_loss", 0.05)
+    >>> check_fraction("stop_loss", 1.0)
+    Traceback (most recent call last):
+    ...
+    signals.errors.ParameterError: parameter 'stop_loss' = 1.0 is invalid; expected None or a number in (0, 1)
+    """
     if optional and value is None:
         return
     inside = isinstance(value, int | float) and low < value and (value <= high if high_included else value < high)
@@ -146,6 +173,7 @@ def check_fraction(
 
 
 def check_choice(name: str, value, choices: Iterable) -> None:
+    """Check that ``value`` is one of ``choices``; raises :class:`~signals.errors.ParameterError` otherwise."""
     choices = tuple(choices)
     if value not in choices:
         raise ParameterError(name, value, f"one of {', '.join(map(str, choices))}")
@@ -177,7 +205,20 @@ def in_universe(name: str, tickers: Iterable[str], universe: pd.DataFrame) -> li
 
 
 def check_event_types(name: str, value) -> tuple[str, ...]:
-    types = (value,) if isinstance(value, str) else tuple(value)
+    """``value`` (one event-type name, or an iterable of them) as a tuple of event-type strings.
+
+    Raises :class:`~signals.errors.ParameterError` for a name outside :class:`signals.EventType` or when
+    there is none.
+
+    >>> check_event_types("event_types", "quota_change")
+    ('quota_change',)
+    """
+    if isinstance(value, str):
+        types: tuple = (value,)
+    elif isinstance(value, Iterable):
+        types = tuple(value)
+    else:
+        raise ParameterError(name, value, "an event-type name or a list of them")
     valid = [str(kind) for kind in EventType]
     for kind in types:
         if kind not in valid:

@@ -16,7 +16,7 @@ class Template:
     """A registered strategy template: its name, its frozen parameter class and its builder."""
 
     name: str
-    params_type: type
+    params_type: Any  # a frozen dataclass with a GRID class variable
     build: Callable[..., Any]
 
     @property

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Exchange sessions are cached on disk (signals._align); tests start from an empty cache of their
+# own and never write to the user's home. Subprocesses (the CLI tests) inherit it.
+os.environ["REELAB_CACHE_DIR"] = tempfile.mkdtemp(prefix="reelab-cache-")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

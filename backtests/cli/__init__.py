@@ -7,6 +7,7 @@ Exit codes: 0 ok, 2 bad input (one line on stderr), 1 unexpected failure.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -20,23 +21,19 @@ __all__ = ["main"]
 def _command(name: str) -> Callable:
     """The function behind a command, imported only when that command runs."""
     module, function = name.split(":")
-    if module == "backtest":
-        from . import _backtest as chosen
-    else:
-        from . import _events as chosen  # type: ignore[no-redef]
-    return getattr(chosen, function)
+    return getattr(importlib.import_module(f"{__name__}.{module}"), function)
 
 
 COMMANDS = {
-    ("run", None): "backtest:run",
-    ("sweep", None): "backtest:sweep",
-    ("study", None): "backtest:study",
-    ("report", None): "backtest:report",
-    ("signals", "build"): "events:signals_build",
-    ("events", "list"): "events:events_list",
-    ("events", "show"): "events:events_show",
-    ("events", "validate"): "events:events_validate",
-    ("events", "extract"): "events:events_extract",
+    ("run", None): "_backtest:run",
+    ("sweep", None): "_backtest:sweep",
+    ("study", None): "_backtest:study",
+    ("report", None): "_backtest:report",
+    ("signals", "build"): "_events:signals_build",
+    ("events", "list"): "_events:events_list",
+    ("events", "show"): "_events:events_show",
+    ("events", "validate"): "_events:events_validate",
+    ("events", "extract"): "_events:events_extract",
 }
 
 
@@ -50,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2
-        actions = sorted(action for command_name, action in COMMANDS if command_name == args.command)
+        actions = sorted(str(action) for command_name, action in COMMANDS if command_name == args.command and action)
         parser.error(f"'reelab {args.command}' needs an action: {', '.join(actions)}")
     try:
         return _command(command)(args)

@@ -31,7 +31,17 @@ def _out(out: Path | None, spec) -> Path:
     return out
 
 
+def _written(folder: str | Path) -> str:
+    """What the folder holds now, as the last line of a command's output."""
+    names = sorted(path.name + ("/" if path.is_dir() else "") for path in Path(folder).iterdir())
+    return f"wrote {folder}/ ({', '.join(names)})"
+
+
 def run(args: argparse.Namespace) -> int:
+    """reelab run: RunSpec from args -> backtest (and --placebo draws) -> save to --out -> report -> print summary.
+
+    Without ``--out`` the folder is ``reelab-out/<UTC time>-<hash of the spec>``. Returns exit code 0.
+    """
     from .. import ops
     from ..data import MarketData
     from ..report import write_report
@@ -50,19 +60,20 @@ def run(args: argparse.Namespace) -> int:
     write_report(out, title=f"reelab {spec.template} backtest")
     print(f"reelab run {out.name}: {spec.template} on {result.close.shape[1]} assets, "
           f"{result.close.index[0]:%Y-%m-%d} to {result.close.index[-1]:%Y-%m-%d} ({elapsed:.1f} s)")  # fmt: skip
-    print(result.alignment.summary())
+    if result.alignment is not None:
+        print(result.alignment.summary())
     print(event_outcomes(result))
     print()
     print(run_table(result))
     print()
     if placebo is not None:
         print(placebo.summary())
-    files = ", ".join(sorted(path.name for path in out.iterdir() if path.is_file()))
-    print(f"wrote {out}/ ({files}, figures/)")
+    print(_written(out))
     return 0
 
 
 def sweep(args: argparse.Namespace) -> int:
+    """reelab sweep: RunSpec from args -> every --grid combination -> save to --out -> report -> print best; 0."""
     from .. import ops
     from ..report import write_report
     from ..spec import RunSpec
@@ -81,12 +92,12 @@ def sweep(args: argparse.Namespace) -> int:
     if result.dsr is not None:
         print(f"deflated Sharpe ratio of the best combination: probability {result.dsr['dsr']:.3f} that its "
               f"Sharpe beats the best of {result.dsr['trials']} trials by luck")  # fmt: skip
-    print(f"wrote {args.out}/ (sweep.csv, best_returns.csv, dsr.json, config.json, report.html, summary.json, "
-          "figures/)")  # fmt: skip
+    print(_written(args.out))
     return 0
 
 
 def study(args: argparse.Namespace) -> int:
+    """reelab study: StudySpec from args -> event study (and --placebo draws) -> save -> report -> print CARs; 0."""
     from .. import ops
     from ..report import write_report
     from ..spec import StudySpec
@@ -105,12 +116,15 @@ def study(args: argparse.Namespace) -> int:
     print(cars)
     print("p-values, all events:")
     print(p_values)
-    print(f"wrote {args.out}/ (abnormal_returns.csv, car.csv, tests.csv, dropped.csv, report.html, summary.json, "
-          "figures/)")  # fmt: skip
+    print(_written(args.out))
     return 0
 
 
 def report(args: argparse.Namespace) -> int:
+    """reelab report: rebuild report.html, summary.json and figures/ from a results folder's saved files.
+
+    Returns exit code 0; raises :class:`~signals.errors.ReelabError` when ``folder`` is not a directory.
+    """
     from ..report import write_report
 
     if not args.folder.is_dir():

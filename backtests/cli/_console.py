@@ -4,6 +4,7 @@ integers, "none" for what is missing, windows in numeric order, each row's data 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -12,8 +13,8 @@ __all__ = ["event_outcomes", "run_table", "study_tables", "sweep_table"]
 NONE = "none"
 
 
-def _shown(format_: Callable[[float], str]) -> Callable[[object], str]:
-    return lambda value: NONE if value is None or pd.isna(value) else format_(value)  # type: ignore[arg-type]
+def _shown(format_: Callable[[Any], str]) -> Callable[[Any], str]:
+    return lambda value: NONE if value is None or pd.isna(value) else format_(value)
 
 
 PERCENT = _shown("{:+.1%}".format)

@@ -18,6 +18,11 @@ __all__ = ["events_extract", "events_list", "events_show", "events_validate", "s
 
 
 def signals_build(args: argparse.Namespace) -> int:
+    """reelab signals build: set the log level, then publish the signal panel up to --asof under --out.
+
+    See :func:`signals.write_signals`. Returns exit code 0; ``--merge`` without ``--events`` raises
+    :class:`~signals.errors.ReelabError`.
+    """
     from signals import write_signals
 
     level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
@@ -38,6 +43,7 @@ def _calendar(args: argparse.Namespace):
 
 
 def events_list(args: argparse.Namespace) -> int:
+    """reelab events list: print the events matching --type, --start, --end and --min-severity; exit code 0."""
     calendar = _calendar(args).filter(args.type, args.start, args.end, args.min_severity)
     frame = calendar.to_frame()
     table = pd.DataFrame(
@@ -64,6 +70,10 @@ def events_list(args: argparse.Namespace) -> int:
 
 
 def events_show(args: argparse.Namespace) -> int:
+    """reelab events show: print every field of every version of one event id.
+
+    Returns exit code 0; an unknown id raises :class:`~signals.errors.ReelabError`.
+    """
     calendar = _calendar(args)
     try:
         versions = calendar.versions(args.id)
@@ -96,6 +106,10 @@ def events_show(args: argparse.Namespace) -> int:
 
 
 def events_validate(args: argparse.Namespace) -> int:
+    """reelab events validate: print every problem of an event file to stderr (exit code 2), or its event count (0).
+
+    The count is of every event row, revisions included.
+    """
     from signals import validate_events
 
     problems = validate_events(args.file)
@@ -126,6 +140,12 @@ EXTRACT_COLUMNS = [
 
 
 def events_extract(args: argparse.Namespace) -> int:
+    """reelab events extract: print candidate events found in article files, linked to the shipped calendar.
+
+    Prints them as a table, CSV or JSON (``--format``); with ``--append-to``, appends the new ones to
+    that event file and notes those event_drift's defaults would not trade. Returns exit code 0; a
+    missing file or an article without a publication date raises :class:`~signals.errors.ReelabError`.
+    """
     from signals import append_candidates, candidate_row, extract_events, find_publication, link_events, load_events
 
     calendar = load_events()

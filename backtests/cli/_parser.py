@@ -137,6 +137,11 @@ def _add_backtest_arguments(parser: argparse.ArgumentParser, param_help: str) ->
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``reelab`` parser: run, sweep, study, report, signals build and events list/show/validate/extract.
+
+    A bad argument exits with code 2 and one line on stderr. Pass argv through :func:`join_dashed_values`
+    first so that ``--windows -1:1`` parses.
+    """
     parser = _Parser(prog="reelab", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     run = commands.add_parser(

@@ -33,7 +33,7 @@ def log_ticks(panel: Panel) -> list[float]:
     low, high = float(values.min()), float(values.max())
     if high / low <= 2.5:
         step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0) if (high - low) / s <= 8)
-        ticks = np.arange(np.ceil(low / step) * step, high + step / 2, step)
+        ticks = list(np.arange(np.ceil(low / step) * step, high + step / 2, step))
     else:
         mantissas = (1, 2, 5) if high / low > 10 else (1, 1.5, 2, 3, 5, 7)
         decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)

@@ -98,6 +98,13 @@ class Heatmap:
 
 @dataclass
 class Figure:
+    """One figure: its panels stacked top to bottom (heights by each panel's ``share``), or a heatmap instead.
+
+    ``png`` names the file under ``figures/`` it is also drawn to (None: the HTML only); ``height`` and
+    ``width`` are HTML pixels, ``size`` PNG inches. ``menu`` adds a dropdown showing one trace group at a
+    time, ``toolbar`` plotly's mode bar, and ``hover`` is plotly's hover mode.
+    """
+
     title: str
     panels: list[Panel] = field(default_factory=list)
     heatmap: Heatmap | None = None

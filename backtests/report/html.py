@@ -79,12 +79,26 @@ def _escape(value) -> str:
 
 
 def signed(value, digits: int = 1) -> str:
+    """A fraction as a signed percentage in a span classed by its sign (``neg`` below zero, else ``pos``).
+
+    Missing values (None, NaN) show as an en dash.
+
+    >>> signed(0.0123)
+    '<span class="pos">+1.2%</span>'
+    >>> signed(-0.5, digits=0)
+    '<span class="neg">-50%</span>'
+    """
     if value is None or pd.isna(value):
         return "–"
     return f'<span class="{"neg" if value < 0 else "pos"}">{value:+.{digits}%}</span>'
 
 
 def number(value, digits: int = 2) -> str:
+    """``value`` with ``digits`` decimals (plain text); missing values (None, NaN) show as an en dash.
+
+    >>> number(1.23456), number(2, digits=0)
+    ('1.23', '2')
+    """
     return "–" if value is None or pd.isna(value) else f"{value:.{digits}f}"
 
 
@@ -140,6 +154,12 @@ def cell(value, kind: str) -> tuple[str, float | None]:
 
 
 def table(spec: Table, scroll: bool = False) -> str:
+    """A :class:`Table` as an HTML ``<table>``.
+
+    Each cell is formatted by its column's kind; numeric cells carry their value in ``data-v`` (for
+    sorting, missing ones ``-Infinity``); the row whose first cell equals ``spec.highlight`` is
+    emphasised. ``scroll`` wraps the table in a scrolling box.
+    """
     kinds = spec.kinds
     head = "".join(
         f'<th class="{ALIGNS.get(kinds.get(c, "text"), "")}">{html.escape(str(c)).replace("_", "_<wbr>")}</th>'
@@ -211,6 +231,27 @@ def run_section(
     placebo: Sequence[str],
     trades: Table | None,
 ) -> str:
+    """The HTML of a run.
+
+    Parameters
+    ----------
+    numbers : mapping
+        :func:`~backtests.report.summary.run_numbers` (``strategy`` and ``benchmark`` metrics) for the headline.
+    stats : Table
+        Strategy against buy & hold by scope.
+    equity : str
+        The equity-and-drawdown figure as HTML.
+    prices : str or None
+        The prices-events-trades figure as HTML; None when not drawn.
+    absent : sequence of str
+        The files missing for the price figure (explained when ``prices`` is None).
+    outcomes : str or None
+        What became of the event-asset pairs, shown under the price figure.
+    attribution, trades : Table or None
+        Sections left out when None.
+    placebo : sequence of str
+        Placebo figures as HTML (no section when empty).
+    """
     mine, bench = numbers["strategy"], numbers["benchmark"]
     win = "–" if mine.get("win_rate") is None else f"{mine['win_rate']:.0%}"
     invested = mine.get("time_invested")
@@ -269,6 +310,9 @@ def run_section(
 
 
 def sweep_section(numbers: Mapping[str, Any], heatmap: str | None, top: Table) -> str:
+    """The HTML of a sweep: the number of combinations, the deflated Sharpe ratio (when ``numbers`` has it),
+    the heatmap (when there is one) and the table of the best combinations.
+    """
     parts = [
         "<h2>Parameter sweep</h2>",
         _note(
@@ -297,6 +341,9 @@ def sweep_section(numbers: Mapping[str, Any], heatmap: str | None, top: Table) -
 
 
 def study_section(description: str, car: str, tests: Table, placebo: Sequence[str]) -> str:
+    """The HTML of an event study: the CAR figure (``car``, HTML) introduced by ``description``, the tests
+    table with a note on which tests to trust, and the placebo figures.
+    """
     parts = [
         "<h2>Event study: cumulative abnormal returns by event type</h2>",
         _note(

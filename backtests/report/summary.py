@@ -101,7 +101,7 @@ def header(config: Mapping[str, Any]) -> list[tuple[str, str | list[str]]]:
         parameters += [f"{k} {parameter(v)}" for k, v in (config.get("params") or {}).items() if k not in grid]
     else:
         chosen = config.get("resolved_params") or config.get("params") or {}
-        parameters = [f"{k} {parameter(v)}" for k, v in chosen.items()] or "template defaults"
+        parameters = [f"{k} {parameter(v)}" for k, v in chosen.items()] or ["template defaults"]
     fees, slippage = config.get("fees"), config.get("slippage")
     costs = None if fees is None else f"fees {_basis_points(fees)}, slippage {_basis_points(slippage or 0)} per order"
     rows = [
@@ -149,6 +149,9 @@ def _table(frame: pd.DataFrame, columns: str, **options) -> Table:
 
 
 def run_table(stats: pd.DataFrame) -> Table:
+    """stats.csv as a table: one row per scope (portfolio first, highlighted), the strategy's metrics beside
+    buy & hold's.
+    """
     strategy = _by_series(stats, "strategy")
     both = strategy.join(_by_series(stats, "benchmark").add_prefix("bh_")).reset_index(names="scope")
     columns = """scope:scope:id
@@ -166,6 +169,7 @@ def run_table(stats: pd.DataFrame) -> Table:
 
 
 def trades_table(trades: pd.DataFrame) -> Table:
+    """trades.csv as a sortable table; a trade without an exit session shows ``open`` as its exit."""
     columns = """asset:asset:id
         side:side:text
         event_ids:events:ids
@@ -180,6 +184,9 @@ def trades_table(trades: pd.DataFrame) -> Table:
 
 
 def attribution_table(attribution: pd.DataFrame) -> Table:
+    """attribution.csv as a sortable table of the events that opened trades (``trades`` > 0), with the span
+    held from first entry to last exit.
+    """
     traded = attribution[attribution["trades"] > 0]
     traded = traded.assign(
         type=[
@@ -233,6 +240,7 @@ def placebo_numbers(table: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 
 def sweep_parameters(sweep: pd.DataFrame) -> list[str]:
+    """The parameter columns of a sweep table: every column but the metrics and ``scope``, in order."""
     return [c for c in sweep.columns if c not in (*METRICS, "scope")]
 
 
@@ -247,6 +255,13 @@ def _value_order(value: str):
 
 
 def sweep_numbers(sweep: pd.DataFrame, dsr: Mapping | None, best_returns: pd.DataFrame | None) -> dict[str, Any]:
+    """A sweep's headline numbers for summary.json.
+
+    ``combinations`` (the portfolio rows); ``best_sharpe`` and ``best_params`` when any portfolio Sharpe
+    is known; with ``dsr`` (dsr.json), ``deflated_sharpe``: the DSR, trials and parameters, plus the
+    best and expected maximum Sharpe annualized with ``best_returns``' sessions per year when it has
+    more than two rows (dsr.json holds them per session).
+    """
     portfolio = sweep[sweep["scope"] == PORTFOLIO]
     params = sweep_parameters(sweep)
     numbers: dict[str, Any] = {"combinations": len(portfolio)}
@@ -294,6 +309,11 @@ def sweep_grid(sweep: pd.DataFrame) -> tuple[pd.DataFrame, str, str | None, bool
 
 
 def sweep_table(sweep: pd.DataFrame, rows: int = 15) -> Table:
+    """The ``rows`` best combinations by portfolio Sharpe (highest first) as a sortable table.
+
+    Parameter values are shown as :func:`parameter` writes them, beside the portfolio's return, Sharpe, max
+    drawdown, trades and time invested.
+    """
     params = sweep_parameters(sweep)
     portfolio = sweep[sweep["scope"] == PORTFOLIO].sort_values("sharpe", ascending=False).head(rows)
     portfolio = portfolio.assign(**{p: portfolio[p].map(parameter) for p in params})
@@ -322,6 +342,10 @@ def car_paths(abnormal_returns: pd.DataFrame) -> pd.DataFrame:
 
 
 def study_numbers(car: pd.DataFrame, tests: pd.DataFrame) -> dict[str, Any]:
+    """A study's headline numbers for summary.json: ``pairs`` (event-asset pairs), ``mean_car`` keyed
+    ``"<type> <start>:<end>"`` and ``tests_all``, the ``all`` group's tests keyed ``"<window> <statistic>"``
+    (value and p-value).
+    """
     mean_car = car.groupby(["event_type", "window_start", "window_end"])["car"].mean()
     return {
         "pairs": int(car.groupby(["event_id", "ticker"]).ngroups),

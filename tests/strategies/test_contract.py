@@ -159,3 +159,11 @@ class TestTemplateContract:
         universe_close = load_prices(tickers, start="2024-01-01", field="adj_close")
         signals = _build(template, universe_close)
         assert _traded(signals, universe_close).index.equals(universe_close.index)
+
+
+@pytest.mark.parametrize("value", [None, 3, ()])
+def test_event_types_that_are_not_names_are_parameter_errors(value):
+    from strategies._base import check_event_types
+
+    with pytest.raises(ParameterError, match="event_types"):
+        check_event_types("event_types", value)
