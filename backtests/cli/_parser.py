@@ -9,7 +9,6 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from signals.dates import parse_asof, parse_day, parse_instant
 from signals.errors import DateError
 
 __all__ = ["build_parser", "join_dashed_values"]
@@ -36,12 +35,18 @@ def _comma_list(text: str) -> list[str]:
     return items
 
 
-def _typed(parse, name: str):
-    """An argparse type from one of :mod:`signals.dates`' parsers: its error becomes argparse's one line."""
+def _typed(parser: str, name: str):
+    """An argparse type from one of :mod:`signals.dates`' parsers: its error becomes argparse's one line.
+
+    The parser is imported when an argument is read, so that ``reelab --help`` never imports pandas.
+    """
 
     def read(text: str):
+        from signals import dates
+
         try:
-            return parse(text, name)
+            value = getattr(dates, parser)(text, name)
+            return value[0] if parser == "parse_instant" else value
         except DateError as error:
             raise argparse.ArgumentTypeError(f"bad date {text!r}; expected {error.valid}") from None
 
@@ -49,9 +54,9 @@ def _typed(parse, name: str):
     return read
 
 
-_date = _typed(parse_day, "date")
-_asof = _typed(parse_asof, "asof")
-_day_or_instant = _typed(lambda text, name: parse_instant(text, name)[0], "published")
+_date = _typed("parse_day", "date")
+_asof = _typed("parse_asof", "asof")
+_day_or_instant = _typed("parse_instant", "published")
 
 
 def _windows(text: str) -> list[tuple[int, int]]:
@@ -227,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     build.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     build.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (parquet)")
-    build.add_argument("--start", type=_date, default=parse_day("2010-01-01"), help="first session (2010-01-01)")
+    build.add_argument("--start", type=_date, default="2010-01-01", help="first session (2010-01-01)")
     verbosity = build.add_mutually_exclusive_group()
     verbosity.add_argument("--quiet", action="store_true", help="log warnings only")
     verbosity.add_argument("--verbose", action="store_true", help="log debugging detail")
