@@ -12,6 +12,7 @@ import pandas as pd
 
 import strategies
 from signals import Alignment, EventCalendar
+from signals.errors import ReelabError
 from strategies import StrategySignals, build_context, default_tickers, market_locks
 
 from ._trades import signal_outcomes, trade_table
@@ -35,6 +36,10 @@ __all__ = ["BacktestResult", "build_context", "default_tickers", "run_backtest"]
 PORTFOLIO = "portfolio"
 
 
+class NothingTradedError(ReelabError):
+    """A template that trades contracts of its own (options) wrote none in the period."""
+
+
 @dataclass(frozen=True)
 class BacktestResult:
     """What a backtest produced, as plain data.
@@ -55,6 +60,9 @@ class BacktestResult:
         with the reason (see :func:`signal_outcomes`). Nothing the template saw is dropped silently.
     market_rules : DataFrame
         Buys and sells that waited at an A-share daily limit, per A-share.
+    holdings : DataFrame
+        Units held after each session's close, per traded column (not saved: a run folder keeps
+        the trades, from which :mod:`backtests._positions` and the reports read positions).
     """
 
     template: str
@@ -73,6 +81,7 @@ class BacktestResult:
     events: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     spec: RunSpec | None = field(repr=False, default=None)
     data: MarketData | None = field(repr=False, default=None)
+    holdings: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def summary(self) -> pd.DataFrame:
         """Strategy against benchmark for the portfolio and each asset, rounded for reading."""
@@ -223,6 +232,11 @@ def backtest(spec: RunSpec, data: MarketData) -> BacktestResult:
     context = data.context(spec)
     calendar, universe, close = context.calendar, context.universe, context.close
     signals = template.build(context, params)
+    if signals.close is not None and signals.close.shape[1] == 0:
+        raise NothingTradedError(
+            f"{spec.template} traded nothing between {close.index[0]:%Y-%m-%d} and {close.index[-1]:%Y-%m-%d}: "
+            "no contract was written (widen the period or change the parameters)"
+        )
     simulation = simulate(close, signals, costs, locks=context.memo(("locks",), lambda: market_locks(close, universe)))
     benchmark = buy_and_hold(close, costs)
     trades = trade_table(simulation, signals, close.index, universe)
@@ -234,8 +248,14 @@ def backtest(spec: RunSpec, data: MarketData) -> BacktestResult:
     return BacktestResult(
         spec.template, params, costs, stats, trades, equity, scopes, close, context.alignment, signals, calendar,
         universe, _market_rules(simulation, universe), signal_outcomes(trades, signals, simulation, close.index),
-        spec, data,
+        spec, data, _holdings(simulation),
     )  # fmt: skip
+
+
+def _holdings(simulation: Simulation) -> pd.DataFrame:
+    """Units held after each session's close, per traded column (vectorbt's asset positions)."""
+    held = simulation.portfolio.assets()
+    return held if isinstance(held, pd.DataFrame) else held.to_frame()
 
 
 def _market_rules(simulation: Simulation, universe: pd.DataFrame) -> pd.DataFrame:

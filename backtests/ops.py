@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from ._positions import PositionsResult, run_positions
 from ._run import BacktestResult, backtest
 from ._study import StudyResult, run_study
 from ._sweep import SweepResult, run_sweep
@@ -25,7 +26,7 @@ from ._validation import PlaceboResult, attribution, run_placebo, run_walk_forwa
 from .data import MarketData
 from .spec import RunSpec, StudySpec
 
-__all__ = ["attribution", "placebo", "run", "study", "sweep", "walk_forward"]
+__all__ = ["attribution", "placebo", "positions", "run", "study", "sweep", "walk_forward"]
 
 
 def run(spec: RunSpec, data: MarketData | None = None) -> BacktestResult:
@@ -57,3 +58,8 @@ def walk_forward(
 def study(spec: StudySpec, data: MarketData | None = None, placebo: int = 0, seed: int = 0) -> StudyResult:
     """Abnormal returns, CARs and their tests around the spec's events (and placebo draws)."""
     return run_study(spec, data if data is not None else MarketData.for_study(spec), placebo, seed)
+
+
+def positions(spec: RunSpec, asof: str | pd.Timestamp, data: MarketData | None = None) -> PositionsResult:
+    """What ``spec``'s template holds after the close of ``asof`` and its orders for the next session."""
+    return run_positions(spec, data if data is not None else MarketData.load(spec), asof)

@@ -267,6 +267,28 @@ class Alignment:
         return panel
 
 
+def _in_force(
+    versions: tuple[Event, ...], code: str, after_close: time
+) -> tuple[list[Event], pd.DatetimeIndex, pd.DatetimeIndex]:
+    """Per event id: the version in force at its first session on ``code``, when it was first knowable, that session."""
+    instants = knowable_instants(versions, after_close)
+    sessions = first_sessions_after(code, instants)
+    first: dict[str, int] = {}
+    for number, event in enumerate(versions):
+        first.setdefault(event.id, number)
+    chosen = dict(first)
+    for number, event in enumerate(versions):  # later versions knowable before that session's open
+        anchor = sessions[first[event.id]]
+        if number != first[event.id] and not pd.isna(anchor) and not sessions[number] > anchor:
+            chosen[event.id] = number
+    order = list(first)
+    return (
+        [versions[chosen[i]] for i in order],
+        pd.DatetimeIndex([instants[first[i]] for i in order]),
+        pd.DatetimeIndex([sessions[first[i]] for i in order]),
+    )
+
+
 def align_events(
     calendar: EventCalendar,
     universe: pd.DataFrame,
@@ -294,10 +316,12 @@ def align_events(
     """
     assets = select_tickers(universe, tickers)
     events = list(calendar)
-    knowable = knowable_instants(events, after_close)
+    versions = calendar.all_versions  # ordered by knowable time
     rows, dropped = [], []
     for code, members in universe.loc[assets].groupby("exchange", sort=False).groups.items():
-        sessions = first_sessions_after(code, knowable)
+        # Each event acts from the session after its first version became knowable, as the version
+        # in force then: a revision known later never reaches back (point-in-time).
+        events, knowable, sessions = _in_force(versions, code, after_close)
         for asset in members:
             own = data_sessions.get(asset) if data_sessions is not None else None
             for event, instant, session in zip(events, knowable, sessions):

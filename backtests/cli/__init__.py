@@ -34,6 +34,7 @@ COMMANDS = {
     ("events", "show"): "_events:events_show",
     ("events", "validate"): "_events:events_validate",
     ("events", "extract"): "_events:events_extract",
+    ("positions", None): "_positions:positions",
 }
 
 

@@ -237,6 +237,22 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity.add_argument("--quiet", action="store_true", help="log warnings only")
     verbosity.add_argument("--verbose", action="store_true", help="log debugging detail")
 
+    positions = commands.add_parser(
+        "positions",
+        help="the positions a template holds after the close of --asof, and the orders for the next session",
+        description="Run the template on what was knowable at --asof (prices and events up to that session) and "
+        "write positions.csv (per asset: position after the close, order for the next session, side, target, "
+        "reason) and manifest.json to --out/positions-<template>-<asof>/. Reruns are byte-identical. "
+        "Exit codes: 0 ok, 2 bad input, 1 unexpected failure.",
+    )
+    _add_backtest_arguments(positions, "any template parameter, e.g. --param horizon=5")
+    positions.add_argument(
+        "--asof", type=_asof, required=True, help="the session whose close the positions follow: YYYY-MM-DD or 'today'"
+    )
+    positions.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
+    positions.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    positions.add_argument("--out", type=Path, required=True, help="output folder")
+
     events = commands.add_parser("events", help="inspect and validate event calendars")
     events_commands = events.add_subparsers(dest="events_command", metavar="ACTION", parser_class=_Parser)
     listing = events_commands.add_parser("list", help="a table of events, filtered by type and dates")

@@ -1,0 +1,209 @@
+"""Today's positions: what a template holds after the close of ``asof``, and its orders for the next session.
+
+The positions come from the same backtest as research, run on what was knowable at ``asof``:
+prices through ``asof`` and the events (and revisions) known by the end of that day in UTC,
+which is after every exchange of the universe opened on ``asof``. So ``positions(asof=t)`` holds
+exactly what the full backtest held after the close of ``t`` (a property test checks every
+template). For the next session each asset gets one placeholder row at its last close; the
+simulation's change of holdings on that row is the order (entries and their events, time and
+signal exits, rebalances). Exits at a stop or a target depend on the next session's prices and
+are not predicted; the reason column says so for open positions that carry one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from signals import exchange_sessions, package_versions, publish_folder
+from signals.dates import parse_day
+from signals.errors import ParameterError
+
+from ._run import NothingTradedError, backtest, params_mapping
+from .data import MarketData
+from .results import VERSIONED
+from .spec import RunSpec
+
+__all__ = ["COLUMNS", "PositionsResult", "run_positions"]
+
+#: One row per traded column (an asset, or an option contract on one).
+COLUMNS = [
+    "column", "asset", "currency", "position", "units", "last_close", "value", "next_session", "order",
+    "order_units", "target_units", "reason",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PositionsResult:
+    """Positions after the close of ``asof`` and the orders for each asset's next session."""
+
+    frame: pd.DataFrame
+    manifest: dict[str, Any] = field(repr=False)
+
+    def summary(self) -> str:
+        """One line per held position or order; 'flat' when there is neither."""
+        active = self.frame[(self.frame["units"] != 0) | (self.frame["order"] != "none")]
+        head = (f"positions of {self.manifest['template']} after the close of {self.manifest['asof']} "
+                f"(events known by {self.manifest['events_known_by']})")  # fmt: skip
+        if active.empty:
+            return head + ": flat, no orders"
+        lines = [head + ":"]
+        for row in active.itertuples():
+            order = "" if row.order == "none" else f"; next session {row.next_session}: {row.order} {row.order_units:g}"
+            lines.append(f"  {row.column:<12} {row.position:<5} {row.units:12.2f} units{order} ({row.reason})")
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The positions table (:data:`COLUMNS`)."""
+        return self.frame.copy()
+
+    def files(self) -> dict[str, bytes]:
+        """positions.csv and manifest.json as bytes: the same inputs give the same bytes."""
+        text = io.StringIO()
+        self.frame.to_csv(text, index=False, float_format="%.6f", lineterminator="\n")
+        manifest = json.dumps(self.manifest, indent=2, default=str) + "\n"
+        return {"positions.csv": text.getvalue().encode(), "manifest.json": manifest.encode()}
+
+    def save(self, folder: str | Path) -> Path:
+        """Publish positions.csv and manifest.json together into ``folder`` (atomic; a rerun changes no byte)."""
+        return publish_folder(folder, self.files())
+
+    @classmethod
+    def load(cls, folder: str | Path) -> PositionsResult:
+        """A folder written by :meth:`save`."""
+        folder = Path(folder)
+        frame = pd.read_csv(folder / "positions.csv", dtype={"column": str, "asset": str}, keep_default_na=False)
+        return cls(frame, json.loads((folder / "manifest.json").read_text()))
+
+
+def _next_session(code: str, day: pd.Timestamp) -> pd.Timestamp:
+    sessions = exchange_sessions(code, day + pd.Timedelta(days=14))
+    return sessions[sessions.searchsorted(day, side="right")]
+
+
+def run_positions(spec: RunSpec, data: MarketData, asof: str | pd.Timestamp) -> PositionsResult:
+    """The positions of ``spec``'s template after the close of ``asof`` and its orders for the next session.
+
+    Uses the prices through ``asof`` and the events known by midnight UTC after it; raises
+    :class:`~signals.errors.ParameterError` when ``asof`` lies before the prices or after they end
+    (run ``reelab prices update`` first).
+    """
+    day = parse_day(asof, "asof")
+    close = data.close.loc[:day]
+    if close.empty:
+        raise ParameterError(
+            "asof", f"{day:%Y-%m-%d}", f"a date on or after the prices start {data.close.index[0]:%Y-%m-%d}"
+        )
+    last_data = data.close.index[-1]
+    if day > last_data:
+        raise ParameterError(
+            "asof", f"{day:%Y-%m-%d}", f"a date on or before the prices end {last_data:%Y-%m-%d} (reelab prices update)"
+        )
+    cutoff = (day + pd.Timedelta(days=1)).tz_localize("UTC")
+    universe = data.universe
+    assets = [str(c) for c in close.columns]
+    nexts = {a: _next_session(universe.at[a, "exchange"], day) for a in assets}
+    extended = close.reindex(close.index.union(pd.DatetimeIndex(sorted(set(nexts.values())))))
+    extended.index.name = close.index.name
+    for asset, session in nexts.items():
+        extended.loc[session, asset] = close[asset].ffill().iloc[-1]  # placeholder: the last close
+    known = MarketData(data.calendar.asof(cutoff), universe, extended, data.inputs)
+    try:
+        result = backtest(spec, known)
+    except NothingTradedError:  # e.g. no option written yet: flat everywhere
+        return _flat(spec, day, close, nexts, universe, manifest_base(spec, day, close, cutoff, known, data))
+    assert result.signals is not None
+    held = result.holdings
+    traded = result.signals.close if result.signals.close is not None else extended
+    labels = pd.Series(result.signals.group_by if result.signals.group_by is not None else traded.columns,
+                       index=traded.columns)  # fmt: skip
+    session_t = close.index[-1]
+    rows = []
+    for column in held.columns:
+        asset = str(labels[column]) if str(labels[column]) in nexts else str(column)
+        session = nexts[asset]
+        units, after = float(held.at[session_t, column]), float(held.at[session, column])
+        price = float(traded[column].loc[:session_t].ffill().iloc[-1]) if traded[column].notna().any() else np.nan
+        rows.append((
+            str(column), asset, str(universe.at[asset, "currency"]), _side(units), units, price, units * price,
+            f"{session:%Y-%m-%d}", _order(units, after), after - units, after,
+            _reason(result, column, session, session_t, units, after),
+        ))  # fmt: skip
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return PositionsResult(frame, manifest_base(spec, day, close, cutoff, known, data))
+
+
+def manifest_base(spec, day, close, cutoff, known: MarketData, data: MarketData) -> dict[str, Any]:
+    """What positions.csv was computed from: the spec, the cut-off, the events used, hashes and versions."""
+    manifest = {
+        "command": "positions",
+        "template": spec.template,
+        "asof": f"{day:%Y-%m-%d}",
+        "last_session": f"{close.index[-1]:%Y-%m-%d}",
+        "events_known_by": cutoff.isoformat(),
+        "events_used": sorted({v.id for v in known.calendar.all_versions}),
+        "params": params_mapping(spec.template, spec.resolved_params()),
+        "spec": spec.to_dict(),
+        "inputs": data.inputs,
+        "versions": package_versions(VERSIONED),
+    }
+    return json.loads(json.dumps(manifest, default=str))
+
+
+def _flat(spec, day, close, nexts, universe, manifest) -> PositionsResult:
+    rows = [
+        (a, a, str(universe.at[a, "currency"]), "flat", 0.0, float(close[a].ffill().iloc[-1]), 0.0,
+         f"{nexts[a]:%Y-%m-%d}", "none", 0.0, 0.0, "nothing traded by then")
+        for a in nexts
+    ]  # fmt: skip
+    return PositionsResult(pd.DataFrame(rows, columns=COLUMNS), manifest)
+
+
+def _side(units: float) -> str:
+    return "long" if units > 0 else "short" if units < 0 else "flat"
+
+
+def _order(before: float, after: float) -> str:
+    if np.isclose(before, after, rtol=1e-9, atol=1e-9):
+        return "none"
+    if after > before:
+        return "cover" if before < 0 and after <= 0 else "buy"
+    return "sell" if before > 0 and after >= 0 else "short"
+
+
+def _reason(result, column, session: pd.Timestamp, today: pd.Timestamp, before: float, after: float) -> str:
+    """Why the position changes on the next session, or why it is held."""
+    trades = result.trades[result.trades["asset"] == column] if len(result.trades) else result.trades
+    if result.signals.target_weights is not None:
+        if np.isclose(before, after, rtol=1e-9, atol=1e-9):
+            return "held at the last rebalance's target weight"
+        weight = result.signals.target_weights.at[session, column]
+        return f"rebalance to target weight {weight:.4f}"
+    parts = []
+    opened = trades[trades["entry_session"] == session]
+    for trade in opened.itertuples():
+        parts.append(f"enter {trade.side} on events {trade.event_ids}")
+    closed = trades[trades["exit_session"] == session]
+    for trade in closed.itertuples():
+        parts.append(f"exit {trade.side} ({trade.exit_reason})")
+    if parts:
+        return "; ".join(parts)
+    held = trades[(trades["entry_session"] <= today) & ~(trades["exit_session"] <= today)]
+    if len(held) and before != 0:
+        trade = held.iloc[-1]
+        stops = " or at its stop/target (next session's prices decide)" if _has_stop(result.signals) else ""
+        return f"held since {trade.entry_session:%Y-%m-%d} on events {trade.event_ids}; exits by its rule{stops}"
+    return "no signal"
+
+
+def _has_stop(signals) -> bool:
+    return any(
+        value is not None and not (np.ndim(value) == 0 and np.isnan(value))
+        for value in (signals.sl_stop, signals.tp_stop)
+    )

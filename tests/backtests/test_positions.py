@@ -1,0 +1,131 @@
+"""Research-to-production parity: today's positions are the backtest's positions, for every template."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from backtests import MarketData, RunSpec, ops
+from backtests.cli import main
+from signals.errors import ParameterError
+
+START, END = "2024-06-01", "2025-12-31"
+#: Each template on a few assets over 19 months that hold tightenings, permits and a truce window.
+SPECS = {
+    "event_drift": RunSpec("event_drift", {"stop_loss": 0.08}, ("MP", "LYC", "600111"), START, END),
+    "permit_fade": RunSpec("permit_fade", {}, ("MP", "LYC", "ILU"), START, END),
+    "regime_tilt": RunSpec("regime_tilt", {}, ("MP", "LYC", "600111", "300748"), START, END),
+    "relative_value": RunSpec("relative_value", {"longs": ("MP", "LYC")}, ("MP", "LYC", "REMX"), START, END),
+    "window_optionality": RunSpec("window_optionality", {}, ("MP", "LYC"), START, END),
+}
+
+
+@functools.cache
+def _full(template: str):
+    spec = SPECS[template]
+    data = MarketData.load(spec)
+    return data, ops.run(spec, data)
+
+
+@pytest.mark.parametrize("template", sorted(SPECS))
+@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(position=st.integers(min_value=30, max_value=10_000))
+def test_positions_asof_t_are_the_backtests_positions_at_t(template, position):
+    """For sessions t sampled by hypothesis, positions(asof=t) holds what the full backtest held after t's close.
+
+    The full backtest saw every later price and event; positions(asof=t) saw only prices through t
+    and events known by midnight UTC after t. Equal holdings mean nothing later reached t.
+    """
+    data, full = _full(template)
+    sessions = data.close.index
+    t = sessions[position % (len(sessions) - 1)]
+    today = ops.positions(SPECS[template], t, data)
+    held = today.frame.set_index("column")["units"]
+    at_t = full.holdings.loc[t].astype(float)
+    known = held.index.intersection(at_t.index)  # option contracts written after t are not known at t
+    np.testing.assert_allclose(held[known], at_t[known], rtol=1e-9, atol=1e-9, err_msg=f"{template} {t}")
+    assert (at_t.drop(known) == 0).all(), f"{template} {t}: the backtest held {at_t.drop(known)[lambda x: x != 0]}"
+    assert (held.drop(known) == 0).all()
+
+
+def test_next_session_orders_match_what_the_backtest_did_next():
+    """Without stops, event_drift's next-session orders depend on no price: entries and time exits.
+
+    On the sessions of 2025 where MP or LYC changed hands in the full backtest, the order
+    predicted the evening before (events known by midnight UTC) has the same direction, unless
+    the trade's event was announced overnight, after that cut-off (Asian daytime news before the
+    New York open): no evening job could have known it, and the test counts those apart.
+    """
+    spec = RunSpec("event_drift", {}, ("MP", "LYC"), "2025-01-01", "2025-12-31")
+    data = MarketData.load(spec)
+    full = ops.run(spec, data)
+    knowable = {event.id: event.knowable_at() for event in data.calendar}
+    change = full.holdings.diff().fillna(full.holdings)
+    checked, overnight = 0, 0
+    for day in change.index[(change != 0).any(axis=1)][:10]:
+        before = data.close.index[data.close.index.get_loc(day) - 1]
+        cutoff = (before + pd.Timedelta(days=1)).tz_localize("UTC")
+        orders = ops.positions(spec, before, data).frame.set_index("column")
+        for column in ("MP", "LYC"):
+            if orders.at[column, "next_session"] != f"{day:%Y-%m-%d}":
+                continue  # the asset's exchange is closed on that day; its own next session comes later
+            entered = full.trades[(full.trades["asset"] == column) & (full.trades["entry_session"] == day)]
+            events = [e for ids in entered["event_ids"] for e in ids.split(";")]
+            if any(knowable[e] > cutoff for e in events):
+                overnight += 1
+                continue
+            moved = change.at[day, column]
+            expected = "none" if moved == 0 else ("buy" if moved > 0 else "sell")
+            assert orders.at[column, "order"] == expected, (day, column, orders.loc[column].to_dict())
+            checked += 1
+    assert checked >= 6, (checked, overnight)
+
+
+def test_positions_reruns_are_byte_identical_and_bad_dates_are_errors(tmp_path, capsys):
+    arguments = ["positions", "--tickers", "MP,LYC", "--asof", "2025-10-10", "--out", str(tmp_path)]
+    assert main(arguments) == 0
+    folder = tmp_path / "positions-event_drift-2025-10-10"
+    first = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert main(arguments) == 0
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == first
+    manifest = ops.PositionsResult.load(folder).manifest
+    assert manifest["events_known_by"] == "2025-10-11T00:00:00+00:00"
+    assert "2025-10-09-RT" in manifest["events_used"] and manifest["inputs"]["prices"]["sha256"]
+    capsys.readouterr()
+    assert main(["positions", "--asof", "2031-01-02", "--out", str(tmp_path)]) == 2
+    assert "prices end" in capsys.readouterr().err
+    with pytest.raises(ParameterError, match="asof"):
+        ops.positions(RunSpec(tickers=("MP",)), "1999-01-04")
+
+
+def test_a_revision_after_asof_is_not_used(write_events):
+    """An event revised after t is seen at t as it was first known (point-in-time)."""
+    from signals import load_events
+
+    calendar = load_events(
+        write_events(
+            {"id": "x", "announced": "2025-04-04", "severity": "3", "tz": "Asia/Shanghai"},
+            {"id": "x", "announced": "2025-04-04", "severity": "1", "tz": "Asia/Shanghai", "known": "2025-04-20"},
+            header=["id", "type", "announced", "tz", "window_end", "direction", "severity", "source", "known"],
+        )
+    )
+    spec = RunSpec("event_drift", {}, ("MP",), "2025-03-01", "2025-05-30")
+    data = MarketData.load(spec, calendar=calendar)
+    today = ops.positions(spec, "2025-04-10", data)
+    assert today.manifest["events_used"] == ["x"]
+    # Severity 3 passes min_severity 2: MP entered on 04-04 and still holds on 04-10 (horizon 10).
+    assert today.frame.set_index("column").at["MP", "position"] == "long"
+    pd.testing.assert_series_equal(
+        today.frame.set_index("column")["units"],
+        _full_holdings(spec, data).loc[pd.Timestamp("2025-04-10")].rename("units").rename_axis("column"),
+        check_dtype=False,
+    )
+
+
+def _full_holdings(spec, data):
+    return ops.run(spec, data).holdings
