@@ -23,6 +23,7 @@ _EXPORTS = {
     "exchange_sessions": "._align",
     "first_sessions_after": "._align",
     "knowable_instants": "._align",
+    "event_file_template": "._event_files",
     "load_events": "._event_files",
     "validate_events": "._event_files",
     "AFTER_CLOSE": "._events",

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -27,6 +28,7 @@ from .errors import (
     MalformedFileError,
     MissingColumnError,
     MissingFileError,
+    ParameterError,
     UnknownColumnError,
     UnknownEventTypeError,
     UnknownTimeZoneError,
@@ -34,7 +36,9 @@ from .errors import (
     WindowOrderError,
 )
 
-__all__ = ["COLUMNS", "REQUIRED_COLUMNS", "load_events", "parse_events", "validate_events"]
+__all__ = [
+    "COLUMNS", "REQUIRED_COLUMNS", "event_file_template", "load_events", "parse_events", "validate_events",
+]  # fmt: skip
 
 REQUIRED_COLUMNS = ("id", "type", "announced", "tz", "direction", "severity")
 OPTIONAL_COLUMNS = (
@@ -43,6 +47,42 @@ OPTIONAL_COLUMNS = (
 )  # fmt: skip
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 FORMATS = (".csv", ".json", ".yaml", ".yml")
+#: Every column: (type, what it holds and its valid values). The README's event-file table says the same.
+SCHEMA = {
+    "id": ("text", "unique: letters, digits, _.:- (2025-04-04-RT); repeat it with a later 'known' to revise"),
+    "type": ("choice", "one of: " + ", ".join(member.value for member in EventType)),
+    "announced": ("date", "the day (YYYY-MM-DD) or local time (YYYY-MM-DDTHH:MM) of the announcement, in 'tz'"),
+    "tz": ("time zone", "the IANA zone of the dates, e.g. Asia/Shanghai, America/New_York, UTC"),
+    "direction": ("choice", "tightening or easing (of China's export stance)"),
+    "severity": ("integer", "1 (talks, disputes), 2 or 3 (restrictions, quota cuts, windows naming rare earths)"),
+    "known": ("date", "when the market could know it, if later than 'announced' (point-in-time); not before it"),
+    "effective": ("date", "when the measure takes effect"),
+    "window_end": ("date", "end of a negotiation window or pause: required for negotiation_window"),
+    "elements": ("list", "elements or products covered, separated by ';' (e.g. Dy;Tb;magnets)"),
+    "countries_included": ("list", "ISO codes the measure targets, ';'-separated, or ALL"),
+    "countries_excluded": ("list", "ISO codes exempted, ';'-separated"),
+    "confidence": ("choice", "confirmed (default), single_source or uncertain"),
+    "source": ("text", "the URL of the main source"),
+    "sources": ("text", "further URLs, separated by spaces"),
+    "description": ("text", "free text"),
+}
+#: The starter file's events: a dated restriction, and a negotiation window known a day later.
+_EXAMPLE = (
+    {
+        "id": "2026-01-15-RT", "type": "restriction_tightening", "announced": "2026-01-15", "tz": "Asia/Shanghai",
+        "direction": "tightening", "severity": "3", "known": "", "effective": "2026-02-01", "window_end": "",
+        "elements": "Dy;Tb;magnets", "countries_included": "ALL", "countries_excluded": "",
+        "confidence": "confirmed", "source": "https://example.com/mofcom-announcement", "sources": "",
+        "description": "MOFCOM adds dysprosium and terbium magnets to the export-licence list",
+    },
+    {
+        "id": "2026-03-02-NW", "type": "negotiation_window", "announced": "2026-03-02T09:30", "tz": "America/New_York",
+        "direction": "easing", "severity": "3", "known": "2026-03-03", "effective": "", "window_end": "2026-05-31",
+        "elements": "rare earths", "countries_included": "US", "countries_excluded": "",
+        "confidence": "single_source", "source": "https://example.com/truce", "sources": "",
+        "description": "a 90-day truce suspends the new licence requirements for US buyers",
+    },
+)  # fmt: skip
 _DAY_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
@@ -65,31 +105,48 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+_Choice = TypeVar("_Choice", bound=StrEnum)
+#: What the readers yield: a record with its line, or a problem that does not stop the reading
+#: (a missing or unknown column, a record that is not a mapping).
+_Item = tuple[int, dict] | EventFileError
+
+
 class _Row:
-    """One record of an event file, with the context every error message needs."""
+    """One record of an event file, with the context every error message needs.
+
+    :meth:`to_event` checks every field and keeps every problem in :attr:`problems`, in the order
+    the fields are checked, so a caller can raise the first or report them all. Required columns
+    the record lacks are reported once, with the header (:func:`_check_header`), not again here.
+    """
 
     def __init__(self, file: str, line: int, record: dict[str, object]):
         self.file, self.line = file, line
+        self.absent = frozenset(column for column in REQUIRED_COLUMNS if column not in record)
         self.record = {key: _text(value) for key, value in record.items() if key is not None}
+        self.problems: list[EventFileError] = []
 
     def get(self, column: str) -> str:
         return self.record.get(column, "")
 
-    def error(self, kind: type[EventFileError], column: str, problem: str, valid=None) -> EventFileError:
-        return kind(self.file, self.line, column, self.get(column), problem, valid)
+    def report(self, kind: type[EventFileError], column: str, problem: str, valid=None) -> None:
+        if column not in self.absent:
+            self.problems.append(kind(self.file, self.line, column, self.get(column), problem, valid))
 
-    def choice(self, column: str, vocabulary: type[StrEnum], kind=InvalidFieldError):
+    def choice(
+        self, column: str, vocabulary: type[_Choice], kind: type[EventFileError] = InvalidFieldError
+    ) -> _Choice | None:
         try:
             return vocabulary(self.get(column))
         except ValueError:
-            raise self.error(kind, column, "unknown value", [member.value for member in vocabulary]) from None
+            self.report(kind, column, "unknown value", [member.value for member in vocabulary])
+            return None
 
     def instant(self, column: str, tz: str, required: bool = False) -> tuple[pd.Timestamp | None, bool]:
-        """Parse a local date or date-time in ``tz``; return (timestamp, has_time_of_day)."""
+        """Parse a local date or date-time in ``tz``; return (timestamp, has_time_of_day), or (None, False)."""
         value = self.get(column)
         if not value:
             if required:
-                raise self.error(InvalidDateError, column, "missing date")
+                self.report(InvalidDateError, column, "missing date")
             return None, False
         try:
             stamp, has_time = parse_instant(value, column)
@@ -97,44 +154,51 @@ class _Row:
             problem = "bad date (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM)"
             if _DAY_LIKE.match(value):
                 problem = "not a calendar date"
-            raise self.error(InvalidDateError, column, problem) from None
+            self.report(InvalidDateError, column, problem)
+            return None, False
         if not 1990 <= stamp.year <= 2100:
-            raise self.error(InvalidDateError, column, "date out of range 1990-2100")
+            self.report(InvalidDateError, column, "date out of range 1990-2100")
+            return None, False
         return stamp.tz_localize(tz), has_time
 
-    def to_event(self) -> Event:
+    def to_event(self) -> Event | None:
+        """The record's event, or None when it has a problem (all of them in :attr:`problems`)."""
         event_id = self.get("id")
         if not _ID.match(event_id):
-            raise self.error(InvalidFieldError, "id", "bad id (letters, digits, _.:- only)")
+            self.report(InvalidFieldError, "id", "bad id (letters, digits, _.:- only)")
         kind = self.choice("type", EventType, UnknownEventTypeError)
         tz = self.get("tz")
         if tz not in _time_zones():
-            raise self.error(
+            self.report(
                 UnknownTimeZoneError, "tz", "unknown time zone; use an IANA name",
                 ["Asia/Shanghai", "America/New_York", "Europe/Brussels", "Asia/Tokyo", "UTC", "..."],
             )  # fmt: skip
+            tz = "UTC"  # stands in, so that the dates are still checked
         announced_at, time_known = self.instant("announced", tz, required=True)
-        assert announced_at is not None  # required=True raises instead of returning None
         known_at, known_has_time = self.instant("known", tz)
         if known_at is not None:
             time_known = known_has_time
-            if known_at < announced_at:
-                raise self.error(InvalidDateError, "known", "known before announced:")
+            if announced_at is not None and known_at < announced_at:
+                self.report(InvalidDateError, "known", "known before announced:")
         effective_at, _ = self.instant("effective", tz)
         window_end, _ = self.instant("window_end", tz)
-        if window_end is not None and window_end.normalize() < announced_at.normalize():
-            raise self.error(WindowOrderError, "window_end", f"window ends before it starts ({self.get('announced')}):")
-        if kind is EventType.NEGOTIATION_WINDOW and window_end is None:
-            raise self.error(InvalidFieldError, "window_end", "a negotiation_window needs a window_end, got")
+        if window_end is not None and announced_at is not None and window_end.normalize() < announced_at.normalize():
+            self.report(WindowOrderError, "window_end", f"window ends before it starts ({self.get('announced')}):")
+        if kind is EventType.NEGOTIATION_WINDOW and not self.get("window_end"):
+            self.report(InvalidFieldError, "window_end", "a negotiation_window needs a window_end, got")
+        direction = self.choice("direction", Direction)
         severity = self.get("severity")
         if severity not in {str(level) for level in SEVERITIES}:
-            raise self.error(InvalidFieldError, "severity", "bad severity", [str(level) for level in SEVERITIES])
+            self.report(InvalidFieldError, "severity", "bad severity", [str(level) for level in SEVERITIES])
         confidence = self.choice("confidence", Confidence) if self.get("confidence") else Confidence.CONFIRMED
+        if self.problems or self.absent:
+            return None
+        assert kind is not None and announced_at is not None and direction is not None and confidence is not None
         return Event(
             id=event_id,
             type=kind,
             announced_at=announced_at,
-            direction=self.choice("direction", Direction),
+            direction=direction,
             severity=int(severity),
             time_of_day_known=time_known,
             known_at=known_at,
@@ -149,25 +213,32 @@ class _Row:
         )
 
 
-def _check_header(name: str, line: int, header: list[str]) -> None:
-    for column in REQUIRED_COLUMNS:
-        if column not in header:
-            raise MissingColumnError(name, line, column, ",".join(header), "missing column; columns are")
-    unknown = [column for column in header if column not in COLUMNS]
-    if unknown:
-        raise UnknownColumnError(name, line, unknown[0], unknown[0], "unknown column", COLUMNS)
+def _check_header(name: str, line: int, header: list) -> list[EventFileError]:
+    """Every required column the header lacks, then every column it has that the format does not know."""
+    shown = ",".join(map(str, header))
+    problems: list[EventFileError] = [
+        MissingColumnError(name, line, column, shown, "missing column; columns are")
+        for column in REQUIRED_COLUMNS
+        if column not in header
+    ]
+    problems += [
+        UnknownColumnError(name, line, str(column), str(column), "unknown column", COLUMNS)
+        for column in header
+        if column not in COLUMNS
+    ]
+    return problems
 
 
-def _csv_records(name: str, text: str) -> Iterator[tuple[int, dict]]:
+def _csv_records(name: str, text: str) -> Iterator[_Item]:
     reader = csv.DictReader(io.StringIO(text))
-    _check_header(name, 1, list(reader.fieldnames or []))
+    yield from _check_header(name, 1, list(reader.fieldnames or []))
     line = reader.line_num + 1
     for record in reader:
         yield line, record
         line = reader.line_num + 1
 
 
-def _structured_records(name: str, records: object, lines: list[int]) -> Iterator[tuple[int, dict]]:
+def _structured_records(name: str, records: object, lines: list[int]) -> Iterator[_Item]:
     if isinstance(records, dict) and "events" in records:
         records = records["events"]
     if not isinstance(records, list):
@@ -175,16 +246,17 @@ def _structured_records(name: str, records: object, lines: list[int]) -> Iterato
     for position, record in enumerate(records):
         line = lines[position] if position < len(lines) else position + 1
         if not isinstance(record, dict):
-            raise MalformedFileError(name, line, "event", str(record)[:40], "expected a mapping of columns, got")
-        _check_header(name, line, list(record))
+            yield MalformedFileError(name, line, "event", str(record)[:40], "expected a mapping of columns, got")
+            continue
+        yield from _check_header(name, line, list(record))
         yield line, record
 
 
-def _records(file: Path, name: str) -> Iterator[tuple[int, dict]]:
+def _records(file: Path, name: str) -> Iterator[_Item]:
     yield from _parse(file.read_text(encoding="utf-8-sig"), name, file.suffix.lower())
 
 
-def _parse(text: str, name: str, suffix: str) -> Iterator[tuple[int, dict]]:
+def _parse(text: str, name: str, suffix: str) -> Iterator[_Item]:
     if suffix == ".csv":
         yield from _csv_records(name, text)
     elif suffix == ".json":
@@ -217,6 +289,31 @@ def _parse(text: str, name: str, suffix: str) -> Iterator[tuple[int, dict]]:
         raise UnsupportedFormatError(name, 1, "format", suffix, "unknown event-file format", FORMATS)
 
 
+def event_file_template(format: str = "csv") -> str:
+    """A valid starter event file, ``csv`` or ``yaml`` (the YAML one explains every column in comments).
+
+    >>> text = event_file_template("yaml")
+    >>> len(parse_events(text, "starter.yaml", ".yaml")), len(parse_events(event_file_template(), "starter.csv"))
+    (2, 2)
+    """
+    if format == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(_EXAMPLE)
+        return buffer.getvalue()
+    if format != "yaml":
+        raise ParameterError("format", format, "csv or yaml")
+    lines = ["# reelab event file. Required: " + ", ".join(REQUIRED_COLUMNS) + "; the others may be left out.", "#"]
+    lines += [f"# {column:<18} {kind:<9} {text}" for column, (kind, text) in SCHEMA.items()]
+    lines += ["", "events:"]
+    for event in _EXAMPLE:
+        for position, (column, value) in enumerate((c, v) for c, v in event.items() if v):
+            shown = value if re.fullmatch(r"[\w.:;/-]+", value) else json.dumps(value)
+            lines.append(f"  {'- ' if position == 0 else '  '}{column}: {shown}")
+    return "\n".join(lines) + "\n"
+
+
 def parse_events(text: str, name: str, suffix: str = ".csv") -> EventCalendar:
     """Validate event-file ``text`` (as if read from a file called ``name``) and return its calendar."""
     return EventCalendar(_events(_parse(text, name, suffix.lower()), name, collect=False)[0], name)
@@ -231,35 +328,46 @@ def _read(path: str | Path | None, collect: bool) -> tuple[list[Event], list[Eve
     return events, problems, name
 
 
-def _events(records: Iterator[tuple[int, dict]], name: str, collect: bool) -> tuple[list[Event], list[EventFileError]]:
+def _events(records: Iterator[_Item], name: str, collect: bool) -> tuple[list[Event], list[EventFileError]]:
+    """The events of ``records``; with ``collect`` every problem is kept, else the first is raised."""
     events: list[Event] = []
     problems: list[EventFileError] = []
     last_seen: dict[str, tuple[int, Event]] = {}
+
+    def found(found_problems: list[EventFileError]) -> None:
+        if found_problems and not collect:
+            raise found_problems[0]
+        problems.extend(found_problems)
+
     while True:
         try:
-            line, record = next(records)
+            item = next(records)
         except StopIteration:
             break
         except EventFileError as error:  # a file-level problem: nothing after it can be read
-            if not collect:
-                raise
-            problems.append(error)
+            found([error])
             break
-        try:
-            event = _Row(name, line, record).to_event()
-            if event.id in last_seen:
-                first_line, previous = last_seen[event.id]
-                if event.knowable_at() <= previous.knowable_at():
-                    raise DuplicateEventIdError(
+        if isinstance(item, EventFileError):
+            found([item])
+            continue
+        line, record = item
+        row = _Row(name, line, record)
+        event = row.to_event()
+        found(row.problems)
+        if event is None:
+            continue
+        if event.id in last_seen:
+            first_line, previous = last_seen[event.id]
+            if event.knowable_at() <= previous.knowable_at():
+                found([
+                    DuplicateEventIdError(
                         name, line, "id", event.id,
                         f"duplicate id (first on line {first_line}; a revision needs a later 'known'):",
-                    )  # fmt: skip
-            last_seen[event.id] = (line, event)
-            events.append(event)
-        except EventFileError as error:
-            if not collect:
-                raise
-            problems.append(error)
+                    )
+                ])  # fmt: skip
+                continue
+        last_seen[event.id] = (line, event)
+        events.append(event)
     return events, problems
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from signals.errors import ReelabError
 
-__all__ = ["events_extract", "events_list", "events_show", "events_validate", "signals_build"]
+__all__ = ["events_extract", "events_list", "events_show", "events_template", "events_validate", "signals_build"]
 
 
 def signals_build(args: argparse.Namespace) -> int:
@@ -102,6 +102,14 @@ def events_show(args: argparse.Namespace) -> int:
         }
         for name, value in fields.items():
             print(f"{name:>20}: {'' if value is None else value}")
+    return 0
+
+
+def events_template(args: argparse.Namespace) -> int:
+    """reelab events template: print a valid starter event file (--format csv or yaml) to stdout; exit code 0."""
+    from signals import event_file_template
+
+    sys.stdout.write(event_file_template(args.format))
     return 0
 
 

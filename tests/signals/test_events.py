@@ -223,3 +223,53 @@ def test_validate_reports_every_problem_with_its_line(write_events):
         (3, "type"), (4, "tz"), (5, "id"), (6, "severity"),
     ]  # fmt: skip
     assert validate_events(write_events({}, name="ok.csv")) == []
+
+
+def test_validate_reports_every_missing_column_and_every_problem_of_a_row(tmp_path):
+    from signals import validate_events
+
+    path = tmp_path / "bad.csv"
+    path.write_text("id,type,announced,colour\nx y,bogus,2025-02-30,red\ne2,permit_approval,2025-02-01,blue\n")
+    problems = validate_events(path)
+    assert [(problem.line, problem.column) for problem in problems] == [
+        (1, "tz"), (1, "direction"), (1, "severity"), (1, "colour"),  # the header: all at once
+        (2, "id"), (2, "type"), (2, "announced"),  # a row: every problem, not the first
+    ]  # fmt: skip
+    assert all(isinstance(problem, MissingColumnError) for problem in problems[:3])
+    with pytest.raises(MissingColumnError, match="'tz'"):  # loading still stops at the first
+        load_events(path)
+    everything = tmp_path / "row.csv"
+    everything.write_text(
+        "id,type,announced,tz,known,window_end,direction,severity,confidence\n"
+        "ok,negotiation_window,2025-13-01,Mars/Base,2024-01-01,,up,7,sure\n"
+    )
+    assert [problem.column for problem in validate_events(everything)] == [
+        "tz", "announced", "window_end", "direction", "severity", "confidence",
+    ]  # fmt: skip
+
+
+def test_yaml_records_that_are_not_mappings_do_not_hide_the_others(tmp_path):
+    from signals import validate_events
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("- just text\n- id: a\n  type: permit\n")
+    problems = validate_events(path)
+    assert [(type(problem), problem.line, problem.column) for problem in problems] == [
+        (MalformedFileError, 1, "event"),
+        (MissingColumnError, 2, "announced"), (MissingColumnError, 2, "tz"), (MissingColumnError, 2, "direction"),
+        (MissingColumnError, 2, "severity"), (UnknownEventTypeError, 2, "type"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("form", ["csv", "yaml"])
+def test_the_starter_file_is_valid_and_names_every_column(tmp_path, form):
+    from signals import event_file_template
+    from signals._event_files import COLUMNS, SCHEMA
+
+    text = event_file_template(form)
+    path = tmp_path / f"starter.{form}"
+    path.write_text(text)
+    calendar = load_events(path)
+    assert list(calendar.to_frame().index) == ["2026-01-15-RT", "2026-03-02-NW"]
+    assert calendar.get("2026-03-02-NW").window_end is not None
+    assert set(SCHEMA) == set(COLUMNS) and all(column in text for column in COLUMNS)
