@@ -100,11 +100,7 @@ def run_positions(spec: RunSpec, data: MarketData, asof: str | pd.Timestamp) -> 
         raise ParameterError(
             "asof", f"{day:%Y-%m-%d}", f"a date on or after the prices start {data.close.index[0]:%Y-%m-%d}"
         )
-    last_data = data.close.index[-1]
-    if day > last_data:
-        raise ParameterError(
-            "asof", f"{day:%Y-%m-%d}", f"a date on or before the prices end {last_data:%Y-%m-%d} (reelab prices update)"
-        )
+    _check_fresh(close, data.universe, day)
     cutoff = (day + pd.Timedelta(days=1)).tz_localize("UTC")
     universe = data.universe
     assets = [str(c) for c in close.columns]
@@ -137,6 +133,29 @@ def run_positions(spec: RunSpec, data: MarketData, asof: str | pd.Timestamp) -> 
         ))  # fmt: skip
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return PositionsResult(frame, manifest_base(spec, day, close, cutoff, known, data))
+
+
+def _check_fresh(close: pd.DataFrame, universe: pd.DataFrame, day: pd.Timestamp) -> None:
+    """Every asset has a close for each session its exchange held through ``day``: no stale position.
+
+    ``asof`` may be a day with no session (a weekend, a holiday): the positions are then those after
+    the last session before it. It may not lie past an asset's prices while its exchange traded.
+    """
+    stale = []
+    for asset in close.columns:
+        last = close[asset].last_valid_index()
+        if last is None:
+            stale.append(f"{asset} (no prices)")
+            continue
+        sessions = exchange_sessions(universe.at[asset, "exchange"], day)
+        missing = sessions[(sessions > last) & (sessions <= day)]
+        if len(missing):
+            stale.append(f"{asset} (prices end {last:%Y-%m-%d}, {len(missing)} session(s) missing)")
+    if stale:
+        raise ParameterError(
+            "asof", f"{day:%Y-%m-%d}", "a day the prices reach for every asset; run reelab prices update, or choose "
+            f"--tickers without {'; '.join(stale)}",
+        )  # fmt: skip
 
 
 def manifest_base(spec, day, close, cutoff, known: MarketData, data: MarketData) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -13,7 +14,11 @@ import seeds
 from signals import load_universe, select_tickers
 from signals.errors import ParameterError, PriceDataError, UnknownTickerError
 
-__all__ = ["FIELDS", "load_price_dir", "load_prices", "validate_prices"]
+__all__ = ["FIELDS", "load_price_dir", "load_prices", "price_inputs", "validate_prices"]
+
+#: ``source`` of :func:`load_prices` that reads the bundled snapshot only.
+BUNDLED = "bundled"
+PriceSource = str | Path | None
 
 FIELDS = ("open", "high", "low", "close", "volume", "adj_close")
 PRICE_FIELDS = ("open", "high", "low", "close", "adj_close")
@@ -93,17 +98,39 @@ def _window(long: pd.DataFrame, tickers, start, end, field: str, universe: pd.Da
     return wide.astype("float64")
 
 
+def _layered(universe: pd.DataFrame) -> pd.DataFrame:
+    """The price store (in the data dir) over the bundled snapshot: a ticker the store has comes from it."""
+    from ._store import read_store, store_dir
+
+    bundled = _snapshot()
+    stored = read_store(store_dir(), universe.index)
+    if stored.empty:
+        return bundled
+    layered = pd.concat([bundled[~bundled["ticker"].isin(set(stored["ticker"]))], stored], ignore_index=True)
+    order = {ticker: position for position, ticker in enumerate(universe.index)}
+    return layered.sort_values(
+        ["ticker", "date"], key=lambda column: column.map(order) if column.name == "ticker" else column, kind="stable"
+    ).reset_index(drop=True)
+
+
 def load_prices(
     tickers: Iterable[str] | str | None = None,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     field: str = "close",
+    source: PriceSource = None,
 ) -> pd.DataFrame:
-    """Bundled prices as a wide frame: sessions x tickers.
+    """Prices as a wide frame: sessions x tickers.
 
     Each ticker keeps its own exchange's sessions; a row is NaN for tickers whose exchange was
     closed that day (or before their listing). ``field`` is one of ``open, high, low, close,
     volume, adj_close``; ``close`` is on the series' single adjustment basis (see the README).
+
+    ``source`` says where the prices come from: ``None`` (default) the user's price store (filled
+    by ``reelab prices update``, in the data dir: ``$REELAB_DATA`` or the platform's user data
+    folder) layered over the bundled snapshot, for the tickers the store has (without a store this
+    is the bundled snapshot exactly); ``"bundled"`` the snapshot only; a folder (``str`` or
+    ``Path``) that folder's files, read by :func:`load_price_dir`.
 
     Examples
     --------
@@ -120,7 +147,56 @@ def load_prices(
     2025-01-09    NaN  6.85
     2025-01-10  19.75  6.99
     """
-    return _window(_snapshot(), tickers, start, end, field, load_universe())
+    if source is not None and not (isinstance(source, str) and source == BUNDLED):
+        return load_price_dir(source, tickers, start, end, field)
+    universe = load_universe()
+    return _window(_snapshot() if source == BUNDLED else _layered(universe), tickers, start, end, field, universe)
+
+
+def _files_record(source: str, path: Path, files: list[Path]) -> dict[str, str]:
+    """A manifest record for several files: the sha256 of their ``sha256sum`` lines, sorted by name."""
+    from signals import sha256_file
+
+    files = sorted(files, key=lambda file: file.name)
+    lines = "".join(f"{sha256_file(file)}  {file.name}\n" for file in files)
+    return {
+        "source": source,
+        "path": str(path),
+        "sha256": hashlib.sha256(lines.encode("utf-8")).hexdigest(),
+        "files": ",".join(file.name for file in files),
+    }
+
+
+def price_inputs(source: PriceSource = None, tickers: Iterable[str] | str | None = None) -> dict[str, dict[str, str]]:
+    """What :func:`load_prices` reads for ``source`` and ``tickers``, for a run's manifest.
+
+    ``{"prices": {"source": "bundled", "path": "shipped:seeds/prices.parquet", "sha256": ...}}`` for
+    the snapshot. For the store (``source=None`` with stored files for some of ``tickers``) or a
+    folder: ``source`` ``"store"`` or ``"folder"``, the folder's ``path``, the ``files`` used and a
+    ``sha256`` over them: that of their ``sha256sum`` lines (``<sha256>  <name>``) sorted by name.
+    A store that does not hold every ticker adds the snapshot's record as ``"bundled_prices"``.
+    """
+    from signals import input_record
+
+    bundled = {"source": BUNDLED, **input_record(None, "prices.parquet")}
+    universe = load_universe()
+    chosen = select_tickers(universe, tickers)
+    if isinstance(source, str) and source == BUNDLED:
+        return {"prices": bundled}
+    if source is not None:
+        folder = Path(source)
+        if not folder.is_dir():
+            raise PriceDataError(f"price folder {folder} does not exist")
+        files = [file for file in folder.iterdir() if file.suffix in (".csv", ".parquet") and file.stem in chosen]
+        return {"prices": _files_record("folder", folder, files)}
+    from ._store import store_dir, store_files
+
+    store = store_dir()
+    stored = store_files(store, chosen)
+    if not stored:
+        return {"prices": bundled}
+    record = {"prices": _files_record("store", store, list(stored.values()))}
+    return record | ({"bundled_prices": bundled} if set(chosen) - set(stored) else {})
 
 
 def load_price_dir(
@@ -152,12 +228,16 @@ def load_price_dir(
         files[file.stem] = file
     if not files:
         raise PriceDataError(f"{folder}: no .csv or .parquet price files")
+    chosen = select_tickers(universe, tickers) if tickers is not None else list(files)
     frames = []
     for ticker, file in files.items():
         frame = pd.read_csv(file) if file.suffix == ".csv" else pd.read_parquet(file)
         frame.columns = [str(name).strip().lower().replace(" ", "_") for name in frame.columns]
-        frames.append(validate_prices(frame.assign(ticker=ticker), str(file), universe.index))
+        frame = validate_prices(frame.assign(ticker=ticker), str(file), universe.index)
+        if ticker in chosen and field in FIELDS and field not in frame.columns:
+            hint = " (runs and studies read adj_close: Yahoo's 'Adj Close')" if field == "adj_close" else ""
+            columns = ", ".join(str(name) for name in frame.columns if name != "ticker")
+            raise PriceDataError(f"{file}: no column {field!r}{hint}; its columns are {columns}")
+        frames.append(frame)
     long = pd.concat(frames, ignore_index=True)
-    if field not in long.columns and field in FIELDS:
-        raise PriceDataError(f"{folder}: field {field!r} is not in the files; columns are {list(long.columns)}")
     return _window(long, tickers, start, end, field, universe)

@@ -326,18 +326,18 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
     if universe is None or calendar is None:
         raise ParameterError("result", result.template, "a result computed in this session, not loaded from a folder")
     benchmarks = sorted(set(universe.loc[[t for t in close.columns if t in universe.index], "benchmark"]))
-    prices = pd.concat([close, load_prices_for(benchmarks, close.index).drop(columns=close.columns, errors="ignore")],
-                       axis=1)  # fmt: skip
+    source = result.spec.prices if result.spec is not None else None
+    benchmark_close = load_prices_for(benchmarks, close.index, source).drop(columns=close.columns, errors="ignore")
+    prices = pd.concat([close, benchmark_close], axis=1)
     returns: dict[str, tuple[pd.Series, pd.Series]] = {}
     trades = result.trades.dropna(subset=["event_ids"])
     per_trade = []
     for trade in trades.itertuples():
         abnormal = np.nan
-        if trade.asset in universe.index and pd.notna(trade.exit_session):
+        benchmark = str(universe.at[trade.asset, "benchmark"]) if trade.asset in universe.index else ""
+        if benchmark in prices.columns and pd.notna(trade.exit_session):
             if trade.asset not in returns:
-                returns[trade.asset] = returns_on_own_sessions(
-                    prices, trade.asset, universe.at[trade.asset, "benchmark"]
-                )
+                returns[trade.asset] = returns_on_own_sessions(prices, trade.asset, benchmark)
             asset_returns, market_returns = returns[trade.asset]
             sessions = asset_returns.index
             zero = sessions.searchsorted(trade.event_session)
@@ -371,9 +371,14 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def load_prices_for(tickers: Sequence[str], index: pd.DatetimeIndex) -> pd.DataFrame:
-    """Bundled adjusted closes of ``tickers`` on ``index`` (benchmarks for attribution)."""
+def load_prices_for(tickers: Sequence[str], index: pd.DatetimeIndex, source=None) -> pd.DataFrame:
+    """Adjusted closes of ``tickers`` on ``index`` from the run's price ``source`` (benchmarks for attribution)."""
     from ._prices import load_prices
 
-    frame = load_prices(list(tickers), field="adj_close")
+    if source is not None and source != "bundled":  # a user's folder may lack a benchmark: no abnormal return then
+        folder = Path(source)
+        tickers = [t for t in tickers if (folder / f"{t}.csv").is_file() or (folder / f"{t}.parquet").is_file()]
+    if not tickers:
+        return pd.DataFrame(index=index)
+    frame = load_prices(list(tickers), field="adj_close", source=source)
     return frame.reindex(frame.index.union(index)).ffill().reindex(index)

@@ -17,18 +17,21 @@ from signals import EventCalendar, input_record, load_universe, select_tickers
 from signals.errors import PriceDataError
 from strategies import StrategyContext, build_context, default_tickers
 
-from ._prices import load_prices
+from ._prices import PriceSource, load_prices, price_inputs
 from .spec import EventSource, RunSpec, StudySpec
 
 __all__ = ["MarketData"]
 
 
-def _inputs(events: EventSource) -> dict[str, dict[str, str]]:
-    """Path and sha256 of every file read: events (and the shipped ones when merged), universe, prices."""
+def _inputs(events: EventSource, prices: PriceSource, tickers: list[str]) -> dict[str, dict[str, str]]:
+    """Path and sha256 of every file read: events (and the shipped ones when merged), universe, prices.
+
+    ``prices`` records its ``source`` (``bundled``, ``store`` or ``folder``), see :func:`price_inputs`.
+    """
     inputs = {"events": input_record(events.path, "events.csv")}
     if events.merge:
         inputs["shipped_events"] = input_record(None, "events.csv")
-    return inputs | {"universe": input_record(None, "universe.csv"), "prices": input_record(None, "prices.parquet")}
+    return inputs | {"universe": input_record(None, "universe.csv")} | price_inputs(prices, tickers)
 
 
 @dataclass(frozen=True)
@@ -58,16 +61,20 @@ class MarketData:
         ``calendar``, ``universe`` or ``close`` given here are used instead of reading them
         (notebooks, tests, placebo calendars); ``inputs`` then records only what was read.
         """
-        given = {"events": calendar, "shipped_events": calendar, "universe": universe, "prices": close}
+        given = {"events": calendar, "shipped_events": calendar, "universe": universe}
         universe = universe if universe is not None else load_universe()
         calendar = calendar if calendar is not None else spec.events.load()  # a missing file fails here, named
-        inputs = {name: record for name, record in _inputs(spec.events).items() if given[name] is None}
         params = spec.resolved_params()
         chosen = (
             select_tickers(universe, spec.tickers) if spec.tickers is not None else default_tickers(universe, params)
         )
+        inputs = {
+            name: record
+            for name, record in _inputs(spec.events, spec.prices, chosen).items()
+            if given.get(name, close) is None
+        }
         if close is None:
-            close = load_prices(chosen, start=spec.start, end=spec.end, field="adj_close")
+            close = load_prices(chosen, start=spec.start, end=spec.end, field="adj_close", source=spec.prices)
         else:
             close = close.loc[spec.start : spec.end, chosen]
         return cls(calendar, universe, _trimmed(close, chosen, spec.start, spec.end), inputs)
@@ -83,7 +90,8 @@ class MarketData:
             else [t for t in universe.index if universe.at[t, "china_exposure"] != "benchmark"]
         )
         needed = list(dict.fromkeys([*assets, *universe.loc[assets, "benchmark"]]))
-        return cls(calendar, universe, load_prices(needed, field="adj_close"), _inputs(spec.events))
+        close = load_prices(needed, field="adj_close", source=spec.prices)
+        return cls(calendar, universe, close, _inputs(spec.events, spec.prices, needed))
 
     def window(self, spec: RunSpec) -> MarketData:
         """This data cut to a spec's assets and period (no reloading)."""

@@ -58,6 +58,15 @@ class EventSource:
         return {"events": None if self.path is None else str(self.path), "merge": self.merge}
 
 
+def price_source(value: Any) -> Path | str | None:
+    """A price source as a spec holds it: ``None`` (the store over the snapshot), ``"bundled"`` or a folder ``Path``."""
+    if value is None or value == "bundled":
+        return value
+    if not isinstance(value, str | Path) or not str(value):
+        raise ParameterError("prices", value, "None, 'bundled' or a folder of price files")
+    return Path(value)
+
+
 def _day(value: Any, name: str) -> pd.Timestamp | None:
     return None if value is None else parse_day(value, name)
 
@@ -99,6 +108,9 @@ class RunSpec:
         When a date-only event counts as known, in its announcing zone (default 18:00).
     max_dropped : int, optional
         Fail when more events than this reach no asset (default: no limit, every drop is reported).
+    prices : None, "bundled" or a folder
+        Where closes come from (see :func:`backtests.load_prices`): the price store layered over the
+        bundled snapshot (default), the snapshot only, or a folder of the user's price files.
     """
 
     template: str = "event_drift"
@@ -110,6 +122,7 @@ class RunSpec:
     events: EventSource = field(default_factory=EventSource)
     after_close: time = AFTER_CLOSE
     max_dropped: int | None = None
+    prices: Path | str | None = None
 
     def __post_init__(self) -> None:
         import strategies
@@ -124,6 +137,7 @@ class RunSpec:
             raise ParameterError("after_close", self.after_close, "a datetime.time")
         if self.max_dropped is not None and (not isinstance(self.max_dropped, int) or self.max_dropped < 0):
             raise ParameterError("max_dropped", self.max_dropped, "an integer >= 0")
+        object.__setattr__(self, "prices", price_source(self.prices))
 
     def resolved_params(self) -> Any:
         """The template's validated parameter object (defaults filled in)."""
@@ -149,6 +163,7 @@ class RunSpec:
             **self.events.to_dict(),
             "after_close": f"{self.after_close:%H:%M}",
             "max_dropped": self.max_dropped,
+            "prices": None if self.prices is None else str(self.prices),
         }
 
     @classmethod
@@ -167,6 +182,7 @@ class RunSpec:
             EventSource(record.get("events"), bool(record.get("merge"))),
             time.fromisoformat(record.get("after_close", "18:00")),
             record.get("max_dropped"),
+            record.get("prices"),
         )
 
     @classmethod
@@ -183,7 +199,7 @@ class RunSpec:
         params = {name: value for name, value in named.items() if value is not None} | dict(args.param)
         return cls(
             args.template, params, args.tickers, args.start, args.end, Costs(args.fees, args.slippage),
-            EventSource(args.events, args.merge),
+            EventSource(args.events, args.merge), prices=getattr(args, "prices", None),
         )  # fmt: skip
 
 
@@ -192,7 +208,8 @@ class StudySpec:
     """Everything that defines an event study: events and their types, assets, windows, the model.
 
     ``windows`` are inclusive (start, end) sessions around session 0; the estimation window has
-    ``estimation`` sessions and ends ``gap`` sessions before session -1.
+    ``estimation`` sessions and ends ``gap`` sessions before session -1. ``prices`` is the price
+    source, as in :class:`RunSpec`.
     """
 
     types: tuple[str, ...] | None = None
@@ -202,6 +219,7 @@ class StudySpec:
     estimation: int = 120
     gap: int = 10
     events: EventSource = field(default_factory=EventSource)
+    prices: Path | str | None = None
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -219,6 +237,7 @@ class StudySpec:
             raise ParameterError("gap", self.gap, "an integer number of sessions >= 0")
         object.__setattr__(self, "types", None if self.types is None else tuple(self.types))
         object.__setattr__(self, "tickers", ticker_tuple(self.tickers))
+        object.__setattr__(self, "prices", price_source(self.prices))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, as ``config.json`` records it; :meth:`from_dict` reads it back.
@@ -231,6 +250,7 @@ class StudySpec:
         record["windows"] = [list(window) for window in self.windows]
         for name in ("types", "tickers"):
             record[name] = None if record[name] is None else list(record[name])
+        record["prices"] = None if self.prices is None else str(self.prices)
         return {key: value for key, value in record.items() if key != "events"} | self.events.to_dict()
 
     @classmethod
@@ -240,7 +260,7 @@ class StudySpec:
             record.get("types"), record.get("tickers"),
             tuple(tuple(window) for window in record.get("windows", DEFAULT_WINDOWS)),
             record.get("model", "market"), record.get("estimation", 120), record.get("gap", 10),
-            EventSource(record.get("events"), bool(record.get("merge"))),
+            EventSource(record.get("events"), bool(record.get("merge"))), record.get("prices"),
         )  # fmt: skip
 
     @classmethod
@@ -248,7 +268,7 @@ class StudySpec:
         """From ``reelab study`` arguments (without ``--windows``, the default windows)."""
         return cls(
             args.types, args.tickers, tuple(args.windows or DEFAULT_WINDOWS), args.model, args.estimation, args.gap,
-            EventSource(args.events, args.merge),
+            EventSource(args.events, args.merge), args.prices,
         )  # fmt: skip
 
 

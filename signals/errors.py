@@ -20,6 +20,7 @@ __all__ = [
     "MissingFileError",
     "ParameterError",
     "PriceDataError",
+    "PriceSourceUnavailable",
     "ReelabError",
     "ReelabWarning",
     "UniverseError",
@@ -125,6 +126,15 @@ class UnknownTickerError(ReelabError, KeyError):
 
 class PriceDataError(ReelabError):
     """Price data violate the snapshot's contract (dates, positivity, finiteness)."""
+
+
+class PriceSourceUnavailable(ReelabError):
+    """The price source (Yahoo Finance) could not be reached: no network, a timeout, a refusal.
+
+    Not the input's fault, and worth retrying later, so the command line exits 1 rather than 2.
+    """
+
+    exit_code = 1
 
 
 class CalendarRangeError(ReelabError):

@@ -89,3 +89,20 @@ def test_seed_claims_script_runs():
                            check=True).stdout  # fmt: skip
     assert "largest one-session move: +7.88% on 2025-06-11" in shown  # quoted in the README
     assert "2025-10-09-RT" in shown and "2025-11-07-EP" in shown
+
+
+def test_readme_event_file_examples_are_the_starter_files_and_the_table_names_every_column(tmp_path):
+    from signals import event_file_template, load_events
+    from signals._event_files import COLUMNS, REQUIRED_COLUMNS
+
+    section = (ROOT / "README.md").read_text().split("## Event files", 1)[1].split("\n## ", 1)[0]
+    csv_example = section.split("```csv\n", 1)[1].split("```", 1)[0]
+    yaml_example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert csv_example == event_file_template("csv")
+    assert yaml_example in event_file_template("yaml")  # the starter adds the comments
+    table = {line.split("|")[1].strip(" `"): line.split("|")[3].strip() for line in section.splitlines()
+             if line.startswith("| `")}  # fmt: skip
+    assert list(table) == list(COLUMNS)
+    assert [column for column, required in table.items() if required == "yes"] == list(REQUIRED_COLUMNS)
+    (tmp_path / "example.yaml").write_text(yaml_example)
+    assert len(load_events(tmp_path / "example.yaml")) == 2

@@ -34,7 +34,9 @@ COMMANDS = {
     ("events", "show"): "_events:events_show",
     ("events", "validate"): "_events:events_validate",
     ("events", "extract"): "_events:events_extract",
+    ("events", "template"): "_events:events_template",
     ("positions", None): "_positions:positions",
+    ("prices", "update"): "_prices:prices_update",
 }
 
 
@@ -54,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _command(command)(args)
     except (ReelabError, FileNotFoundError) as error:
         print(f"reelab: error: {error}", file=sys.stderr)
-        return 2
+        return getattr(error, "exit_code", 2)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # unexpected: one line, exit 1 (tracebacks with --verbose)

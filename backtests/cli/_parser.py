@@ -121,6 +121,14 @@ def _grid_axis(text: str) -> tuple[str, list]:
     return name.strip(), [_value(value) for value in values.split(",") if value.strip()]
 
 
+def _add_prices_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--prices", type=Path, metavar="DIR",
+        help="a folder of your own <TICKER>.csv/.parquet price files (Yahoo-style CSVs are read as they are) "
+        "instead of the bundled snapshot and the updated store",
+    )  # fmt: skip
+
+
 def _add_backtest_arguments(parser: argparse.ArgumentParser, param_help: str) -> None:
     """The template, its parameters, the assets, the window and the costs: shared by run and sweep."""
     parser.add_argument(
@@ -133,6 +141,7 @@ def _add_backtest_arguments(parser: argparse.ArgumentParser, param_help: str) ->
         help=f"{param_help} (repeatable)",
     )  # fmt: skip
     parser.add_argument("--tickers", type=_comma_list, help="comma-separated tickers (default: the template's)")
+    _add_prices_argument(parser)
     parser.add_argument("--start", type=_date, help="first session, YYYY-MM-DD (default: start of the data)")
     parser.add_argument("--end", type=_date, help="last session, YYYY-MM-DD (default: end of the data)")
     parser.add_argument("--fees", type=_fraction, default=0.001, help="fees per order, fraction (default 0.001)")
@@ -206,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--model", choices=("market", "market_adjusted", "mean_adjusted"), default="market")
     study.add_argument("--estimation", type=int, default=120, help="estimation-window sessions (120)")
     study.add_argument("--gap", type=int, default=10, help="sessions between estimation window and session -1 (10)")
+    _add_prices_argument(study)
     study.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     study.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     study.add_argument("--placebo", type=int, default=0, metavar="N", help="N placebo calendars for empirical p-values")
@@ -253,6 +263,20 @@ def build_parser() -> argparse.ArgumentParser:
     positions.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     positions.add_argument("--out", type=Path, required=True, help="output folder")
 
+    prices = commands.add_parser("prices", help="keep the price store up to date (the yahoo extra)")
+    prices_commands = prices.add_subparsers(dest="prices_command", metavar="ACTION", parser_class=_Parser)
+    update = prices_commands.add_parser(
+        "update",
+        help="fetch the sessions missing since the bundled snapshot from Yahoo Finance",
+        description="Fetch, per ticker, only the sessions missing from the store, validate them like the bundled "
+        "snapshot, stitch them to the history by returns at the overlap and write one parquet per ticker to the "
+        "data dir (--data-dir, else $REELAB_DATA, else the user data folder). Needs the yahoo extra: "
+        "pip install -e '.[yahoo]'. Exit codes: 0 ok, 1 network unavailable, 2 bad input; on failure nothing changes.",
+    )
+    update.add_argument("--tickers", type=_comma_list, help="assets (default: the whole universe)")
+    update.add_argument("--start", type=_date, help="fetch from this date even where the store already has data")
+    update.add_argument("--data-dir", type=Path, help="the price store (default: $REELAB_DATA, else the user data dir)")
+
     events = commands.add_parser("events", help="inspect and validate event calendars")
     events_commands = events.add_subparsers(dest="events_command", metavar="ACTION", parser_class=_Parser)
     listing = events_commands.add_parser("list", help="a table of events, filtered by type and dates")
@@ -265,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--end", type=_date, help="announced on or before, YYYY-MM-DD")
     listing.add_argument("--min-severity", type=int, default=1, help="only events at least this severe (1-3)")
     show.add_argument("id", help="event id, e.g. 2025-04-04-RT")
+    template = events_commands.add_parser(
+        "template", help="print a valid starter event file (the YAML one explains every column in comments)"
+    )
+    template.add_argument("--format", choices=("csv", "yaml"), default="csv", help="file format (csv)")
     validate = events_commands.add_parser(
         "validate", help="check an event file and report every problem with its line number"
     )

@@ -97,8 +97,9 @@ def test_positions_reruns_are_byte_identical_and_bad_dates_are_errors(tmp_path, 
     assert manifest["events_known_by"] == "2025-10-11T00:00:00+00:00"
     assert "2025-10-09-RT" in manifest["events_used"] and manifest["inputs"]["prices"]["sha256"]
     capsys.readouterr()
-    assert main(["positions", "--asof", "2031-01-02", "--out", str(tmp_path)]) == 2
-    assert "prices end" in capsys.readouterr().err
+    assert main(["positions", "--tickers", "MP", "--asof", "2026-11-20", "--out", str(tmp_path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and "MP (prices end 2026-07-31" in error and "reelab prices update" in error
     with pytest.raises(ParameterError, match="asof"):
         ops.positions(RunSpec(tickers=("MP",)), "1999-01-04")
 
@@ -129,3 +130,23 @@ def test_a_revision_after_asof_is_not_used(write_events):
 
 def _full_holdings(spec, data):
     return ops.run(spec, data).holdings
+
+
+def test_asof_on_a_day_without_a_session_holds_the_last_sessions_positions():
+    """A Saturday, or a holiday, is a valid asof: nothing traded since Friday's close."""
+    spec = SPECS["event_drift"]
+    data, _ = _full("event_drift")
+    friday = ops.positions(spec, "2025-10-10", data).frame
+    saturday = ops.positions(spec, "2025-10-11", data).frame
+    columns = ["column", "units", "last_close"]
+    pd.testing.assert_frame_equal(friday[columns], saturday[columns])
+
+
+def test_positions_refuse_an_asof_past_an_assets_prices():
+    """Stale prices never pass as today's positions: every asset must have each of its sessions through asof."""
+    spec = RunSpec("event_drift", {}, ("MP", "LYC"), "2025-01-01")
+    data = MarketData.load(spec)
+    cut = MarketData(data.calendar, data.universe, data.close.assign(LYC=data.close["LYC"].loc[:"2025-10-06"]))
+    with pytest.raises(ParameterError, match=r"LYC \(prices end 2025-10-06, 4 session\(s\) missing\)") as error:
+        ops.positions(spec, "2025-10-10", cut)
+    assert "MP" not in str(error.value).split("without")[1]
