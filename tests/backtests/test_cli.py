@@ -201,3 +201,19 @@ def test_events_extract_appends_new_events_once(tmp_path, capsys, write_events):
     bad.write_text("id,type\nx,nope\n")
     assert main(["events", "extract", str(article), "--append-to", str(bad)]) == 2
     assert bad.read_text() == "id,type\nx,nope\n"  # nothing half-written
+
+
+def test_events_template_prints_a_file_that_validates(tmp_path, capsys):
+    for form in ("csv", "yaml"):
+        assert main(["events", "template", "--format", form]) == 0
+        path = tmp_path / f"starter.{form}"
+        path.write_text(capsys.readouterr().out)
+        assert main(["events", "validate", str(path)]) == 0
+        assert "2 events, valid" in capsys.readouterr().out
+
+
+def test_a_missing_price_folder_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["run", "--tickers", "MP", "--prices", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "price folder" in error and "does not exist" in error
+    assert not (tmp_path / "o").exists()
