@@ -27,7 +27,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 
@@ -38,7 +38,10 @@ from ._events import LATEST_PLAUSIBLE_ZONE, TIGHTENING_TYPES, TYPE_CODES, EventC
 from ._extract import Candidate, find_dateline, link_events
 from ._io import atomic_write
 
-__all__ = ["DATELINE_ZONES", "Publication", "append_candidates", "candidate_row", "find_publication"]
+__all__ = [
+    "DATELINE_ZONES", "AppendPlan", "Publication", "append_candidates", "candidate_row", "find_publication",
+    "plan_append",
+]  # fmt: skip
 
 #: Dateline places and the zone their news is published in.
 DATELINE_ZONES = {
@@ -167,14 +170,40 @@ def candidate_row(candidate: Candidate, publication: Publication, event_id: str,
     }
 
 
-def append_candidates(path: str | Path, found: Iterable[tuple[str, Candidate, Publication]]) -> list[dict[str, str]]:
-    """Append to the CSV event file ``path`` the candidates it does not already hold; return the rows added.
+@dataclass(frozen=True)
+class AppendPlan:
+    """What appending candidates to a CSV event file does: one row per candidate, and which are there already.
+
+    ``present[i]`` is the id of the event that makes candidate ``i`` a duplicate (in the file, or appended
+    earlier in the same plan), else None; only the rows of candidates not present are written.
+    """
+
+    path: Path
+    rows: list[dict[str, str]]
+    present: list[str | None]
+    _text: str = field(repr=False)  # the file as it will be rewritten (its header may have gained columns)
+    _header: list[str] = field(repr=False)
+
+    @property
+    def new_rows(self) -> list[dict[str, str]]:
+        """The rows :meth:`write` appends."""
+        return [row for row, present in zip(self.rows, self.present) if present is None]
+
+    def write(self) -> list[dict[str, str]]:
+        """Append the new rows atomically (nothing when there are none); return them."""
+        if self.new_rows:
+            atomic_write(self.path, self._text + _csv_text(self._header, self.new_rows))
+        return self.new_rows
+
+
+def plan_append(path: str | Path, found: Iterable[tuple[str, Candidate, Publication]]) -> AppendPlan:
+    """Plan appending to the CSV event file ``path`` the candidates it does not already hold; write nothing.
 
     ``found`` holds (source, candidate, publication). A candidate is already there when an event of
     its type lies within its date tolerance (:func:`signals.link_events`), including one appended
-    earlier in the same call. A file whose header lacks a column the rows need (``known`` above
-    all) gets it, empty for the rows it had. The whole file is validated before it is written,
-    atomically; a file that does not validate is left untouched.
+    earlier in the same plan; its row keeps an empty id. A file whose header lacks a column the rows
+    need (``known`` above all) gets it, empty for the rows it had. The whole file as it would be
+    written is validated here, so a file that does not validate raises and is never touched.
     """
     path = Path(path)
     text = path.read_text(encoding="utf-8-sig") if path.exists() else ",".join(COLUMNS) + "\n"
@@ -189,20 +218,35 @@ def append_candidates(path: str | Path, found: Iterable[tuple[str, Candidate, Pu
         text += "\n"
     ids = {event.id for event in existing.all_versions}
     rows: list[dict[str, str]] = []
+    present: list[str | None] = []
+    added: list[dict[str, str]] = []
     for source, candidate, publication in found:
-        if link_events([candidate], existing)[0].calendar_id:
-            continue
-        event_id = base = f"{candidate.date:%Y-%m-%d}-{TYPE_CODES[candidate.type]}"
-        number = 1
-        while event_id in ids:
-            number += 1
-            event_id = f"{base}-{number}"
-        ids.add(event_id)
-        rows.append(candidate_row(candidate, publication, event_id, source))
-        existing = parse_events(text + _csv_text(header, rows), str(path))  # later ones must not repeat it
-    if rows:
-        atomic_write(path, text + _csv_text(header, rows))
-    return rows
+        there = link_events([candidate], existing)[0].calendar_id
+        present.append(there)
+        rows.append(candidate_row(candidate, publication, "" if there else _new_id(candidate, ids), source))
+        if there is None:
+            added.append(rows[-1])
+            existing = parse_events(text + _csv_text(header, added), str(path))  # later ones must not repeat it
+    return AppendPlan(path, rows, present, text, header)
+
+
+def append_candidates(path: str | Path, found: Iterable[tuple[str, Candidate, Publication]]) -> list[dict[str, str]]:
+    """Append to the CSV event file ``path`` the candidates it does not already hold; return the rows added.
+
+    Validated and atomic: see :func:`plan_append`, which this writes.
+    """
+    return plan_append(path, found).write()
+
+
+def _new_id(candidate: Candidate, taken: set[str]) -> str:
+    """``<date>-<type code>``, numbered past the ids already taken; the id joins them."""
+    event_id = base = f"{candidate.date:%Y-%m-%d}-{TYPE_CODES[candidate.type]}"
+    number = 1
+    while event_id in taken:
+        number += 1
+        event_id = f"{base}-{number}"
+    taken.add(event_id)
+    return event_id
 
 
 def _csv_text(header: list[str], rows: list[dict[str, str]], with_header: bool = False) -> str:

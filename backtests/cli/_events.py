@@ -9,10 +9,16 @@ import argparse
 import json
 import logging
 import sys
+import textwrap
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from signals.errors import ReelabError
+from signals.errors import ParameterError, ReelabError
+
+if TYPE_CHECKING:
+    from signals import Candidate, Publication
+    from signals._news import AppendPlan
 
 __all__ = ["events_extract", "events_list", "events_show", "events_template", "events_validate", "signals_build"]
 
@@ -132,6 +138,7 @@ def events_validate(args: argparse.Namespace) -> int:
 
 
 EXTRACT_COLUMNS = [
+    "number",
     "file",
     "date",
     "precision",
@@ -145,19 +152,34 @@ EXTRACT_COLUMNS = [
     "span",
     "evidence",
 ]
+#: Fields of the event-file row given beside each candidate in CSV and JSON.
+WRITTEN = ["known", "tz", "direction", "severity"]
+#: Fields of the event-file row the table shows for each candidate (the empty ones are left out).
+REVIEWED = ["id", "type", "announced", "effective", "known", "tz", "direction", "severity", "window_end",
+            "countries_included", "countries_excluded", "elements", "confidence", "source"]  # fmt: skip
+#: Columns the table's evidence and fields are wrapped at.
+WIDTH = 100
 
 
 def events_extract(args: argparse.Namespace) -> int:
     """reelab events extract: print candidate events found in article files, linked to the shipped calendar.
 
-    Prints them as a table, CSV or JSON (``--format``); with ``--append-to``, appends the new ones to
-    that event file and notes those event_drift's defaults would not trade. Returns exit code 0; a
-    missing file or an article without a publication date raises :class:`~signals.errors.ReelabError`.
+    Candidates are numbered 1..N across the files. The table (``--format table``) gives each one a
+    block: its file, its evidence sentence with the words that name the action and its date
+    highlighted, its calendar id or ``NEW``, the event-file row ``--append-to`` would write and, with
+    ``--append-to``, whether it is appended. CSV and JSON give the same numbers. ``--append-to``
+    appends the selected candidates (``--only``, else all) that file does not already hold and notes
+    those event_drift's defaults would not trade. Returns exit code 0; a missing file, an article
+    without a publication date, ``--only`` without ``--append-to`` or naming no candidate raises
+    :class:`~signals.errors.ReelabError`, before anything is printed or written.
     """
-    from signals import append_candidates, candidate_row, extract_events, find_publication, link_events, load_events
+    from signals import candidate_row, extract_events, find_publication, link_events, load_events, plan_append
 
+    if args.only is not None and args.append_to is None:
+        raise ReelabError("--only needs --append-to EVENTS.csv: it selects the candidates to append")
     calendar = load_events()
-    rows, found = [], []
+    found: list[tuple[str, Candidate, Publication]] = []  # in output order: candidate number - 1
+    texts: list[str] = []  # the text each candidate was found in
     for file in args.files:
         if not file.is_file():
             raise ReelabError(f"no such article file: {file}")
@@ -165,30 +187,111 @@ def events_extract(args: argparse.Namespace) -> int:
         publication = find_publication(text, args.published, args.tz)
         if publication is None:
             raise ReelabError(f"{file}: no publication date (no dateline found); pass --published YYYY-MM-DD")
-        candidates = link_events(extract_events(text, publication.day), calendar)
-        found += [(str(file), candidate, publication) for candidate in candidates]
-        for candidate in candidates:
-            written = candidate_row(candidate, publication, "", str(file))
-            rows.append({"file": str(file)} | candidate.to_dict() | {key: written[key] for key in WRITTEN})
-    table = pd.DataFrame(rows, columns=[*EXTRACT_COLUMNS, *WRITTEN])
-    if args.format == "csv":
-        sys.stdout.write(table.to_csv(index=False))
-    elif args.format == "json":
-        print(json.dumps(rows, indent=2))
-    else:
-        shown = table.drop(columns=["span", "countries_excluded", "elements", "window_end"]).assign(
-            evidence=table["evidence"].str.slice(0, 60), calendar_id=table["calendar_id"].replace("", "NEW")
-        )
-        print(shown.to_string(index=False) if len(shown) else "no candidate events found")
+        for candidate in link_events(extract_events(text, publication.day), calendar):
+            found.append((str(file), candidate, publication))
+            texts.append(text)
+    selected = _selected(args.only, len(found))
+    rows = [candidate_row(candidate, publication, "", source) for source, candidate, publication in found]
+    plan = None
     if args.append_to is not None:
-        added = append_candidates(args.append_to, found)
-        print(f"appended {len(added)} new event(s) to {args.append_to}", file=sys.stderr)
+        plan = plan_append(args.append_to, [found[number - 1] for number in selected])
+        for number, row in zip(selected, plan.rows):
+            rows[number - 1] = row  # with the id it will get
+    if args.format == "table":
+        blocks = [
+            _review_block(number, entry, text, row, _append_status(number, selected, plan))
+            for number, (entry, text, row) in enumerate(zip(found, texts, rows), start=1)
+        ]
+        print("\n\n".join(blocks) if blocks else "no candidate events found")
+    else:
+        records = [
+            {"number": number, "file": source} | candidate.to_dict() | {key: row[key] for key in WRITTEN}
+            for number, ((source, candidate, _), row) in enumerate(zip(found, rows), start=1)
+        ]
+        if args.format == "csv":
+            sys.stdout.write(pd.DataFrame(records, columns=[*EXTRACT_COLUMNS, *WRITTEN]).to_csv(index=False))
+        else:
+            print(json.dumps(records, indent=2))
+    if plan is not None:
+        added = plan.write()
+        skipped = [f"#{number} as {there}" for number, there in zip(selected, plan.present) if there]
+        print(
+            f"{args.append_to}: {len(selected)} selected, {len(added)} appended, {len(skipped)} skipped as already "
+            "there" + (f" ({', '.join(skipped)})" if skipped else ""),
+            file=sys.stderr,
+        )
         _note_untraded(added)
     return 0
 
 
-#: Fields of the event-file row shown beside each candidate (what --append-to would write).
-WRITTEN = ["known", "tz", "direction", "severity"]
+def _selected(only: str | None, count: int) -> list[int]:
+    """The candidate numbers ``--only`` names (every one without it), ascending; others raise ParameterError."""
+    if only is None:
+        return list(range(1, count + 1))
+    valid = f"comma-separated candidate numbers from 1 to {count}" if count else "none: no candidates were found"
+    try:
+        numbers = {int(part) for part in only.split(",")}
+    except ValueError:
+        raise ParameterError("--only", only, valid) from None
+    if not numbers <= set(range(1, count + 1)):
+        raise ParameterError("--only", only, valid)
+    return sorted(numbers)
+
+
+def _append_status(number: int, selected: list[int], plan: AppendPlan | None) -> str | None:
+    """What ``--append-to`` does with candidate ``number``: None without it."""
+    if plan is None:
+        return None
+    if number not in selected:
+        return "no, not selected by --only"
+    there = plan.present[selected.index(number)]
+    return f"no, {plan.path} already has it as {there}" if there else "yes"
+
+
+def _review_block(
+    number: int, entry: tuple[str, Candidate, Publication], text: str, row: dict[str, str], status: str | None
+) -> str:
+    """One candidate of the table: file, highlighted evidence, calendar link, the row to write, append status."""
+    source, candidate, _ = entry
+    fields = _packed([f"{name}={row[name]}" for name in REVIEWED if row[name]], "    fields: ")
+    lines = [
+        f"#{number}  {source}",
+        *textwrap.wrap(_highlighted(text, candidate), WIDTH, initial_indent="    ", subsequent_indent="    "),
+        f"    calendar: {candidate.calendar_id or 'NEW'}",
+        *fields,
+    ]
+    return "\n".join([*lines, f"    append: {status}"] if status else lines)
+
+
+def _highlighted(text: str, candidate: Candidate) -> str:
+    """The evidence sentence with the trigger and date words marked (``extra``), else the whole sentence.
+
+    Marks are ANSI bold colour on a terminal and ``[[...]]`` otherwise, so that pipes and tests see plain text.
+    """
+    start_mark, end_mark = ("\033[1;33m", "\033[0m") if sys.stdout.isatty() else ("[[", "]]")
+    start, end = candidate.span
+    offsets = [candidate.extra[key] for key in ("trigger", "date_span") if candidate.extra.get(key)]
+    words = sorted((max(first, start), min(last, end)) for first, last in offsets if max(first, start) < min(last, end))
+    if not words or " ".join(text[start:end].split()) != candidate.evidence:  # offsets that do not fit
+        return f"{start_mark}{candidate.evidence}{end_mark}"
+    pieces, cursor = [], start
+    for first, last in words:
+        first = max(first, cursor)  # overlapping offsets are marked once
+        if first < last:
+            pieces += [text[cursor:first], start_mark, text[first:last], end_mark]
+            cursor = last
+    return " ".join("".join([*pieces, text[cursor:end]]).split())
+
+
+def _packed(items: list[str], indent: str) -> list[str]:
+    """``items`` joined by spaces in lines of at most WIDTH columns, never splitting an item."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 1 + len(item) <= WIDTH:
+            lines[-1] += f" {item}"
+        else:
+            lines.append(f"{indent if not lines else ' ' * len(indent)}{item}")
+    return lines
 
 
 def _note_untraded(rows: list[dict[str, str]]) -> None:

@@ -301,7 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
         "extract",
         help="candidate events from news text, linked to the calendar",
         description="Find candidate policy events in article text files (type, date with precision, window end, "
-        "countries, elements, confidence, evidence) and link them to the shipped calendar.",
+        "countries, elements, confidence, evidence), link them to the shipped calendar, and number them for review: "
+        "the table shows each one's evidence and the event-file row --append-to would write; --only picks which "
+        "to append.",
     )
     extract.add_argument("files", type=Path, nargs="+", metavar="FILE", help="article text files")
     extract.add_argument(
@@ -318,6 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="EVENTS.csv",
         help="append the candidates new to that file (validated, atomic, no duplicates)",
+    )
+    extract.add_argument(
+        "--only",
+        metavar="NUMBERS",
+        help="with --append-to, append only these candidates: their numbers in the output, comma-separated (e.g. 1,3)",
     )
     return parser
 

@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -175,7 +176,10 @@ def test_events_extract_csv_uses_the_dateline_and_links(tmp_path, capsys):
     article.write_text(ARTICLE)
     assert main(["events", "extract", str(article), "--format", "csv"]) == 0
     table = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
-    assert list(table.columns[:7]) == ["file", "date", "precision", "type", "confidence", "calendar_id", "window_end"]
+    assert list(table.columns[:8]) == [
+        "number", "file", "date", "precision", "type", "confidence", "calendar_id", "window_end"
+    ]  # fmt: skip
+    assert list(table["number"]) == list(range(1, len(table) + 1))
     assert {"file", "date", "precision", "type", "confidence", "calendar_id", "evidence"} <= set(table.columns)
     rows = {(r.date, r.type): r.calendar_id for r in table.itertuples()}
     assert rows == {("2025-06-12", "permit_approval"): "2025-06-12-PA", ("2025-03-03", "restriction_tightening"): ""}
@@ -201,6 +205,124 @@ def test_events_extract_appends_new_events_once(tmp_path, capsys, write_events):
     bad.write_text("id,type\nx,nope\n")
     assert main(["events", "extract", str(article), "--append-to", str(bad)]) == 2
     assert bad.read_text() == "id,type\nx,nope\n"  # nothing half-written
+
+
+REUTERS = """Rare earths update
+
+BEIJING, April 4 (Reuters) - China's commerce ministry on Friday announced export controls on seven rare earth
+elements.
+"""
+
+
+def _extract(capsys, *arguments: str) -> tuple[int, str, str]:
+    code = main(["events", "extract", *arguments])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _candidates(capsys, *arguments: str) -> pd.DataFrame:
+    """The CSV output: one row per candidate, with the numbers the table and --only use."""
+    code, out, _ = _extract(capsys, *arguments, "--format", "csv")
+    assert code == 0
+    return pd.read_csv(io.StringIO(out), keep_default_na=False, dtype=str)
+
+
+@pytest.fixture
+def articles(tmp_path) -> list[str]:
+    """Two files with the same clear sentence, published on the Friday it names: at least two candidates."""
+    paths = [tmp_path / "first.txt", tmp_path / "second.txt"]
+    for path in paths:
+        path.write_text(REUTERS)
+    return [*map(str, paths), "--published", "2025-04-04"]
+
+
+def test_events_extract_table_numbers_highlights_and_shows_the_row_to_write(tmp_path, capsys, articles):
+    rows = _candidates(capsys, *articles)
+    assert len(rows) >= 2 and list(rows["number"]) == [str(n) for n in range(1, len(rows) + 1)]
+    assert "2025-04-04-RT" in set(rows["calendar_id"])  # the clear sentence links to the shipped calendar
+    code, out, _ = _extract(capsys, *articles)
+    assert code == 0 and "\033" not in out  # not a terminal: plain text
+    for row in rows.itertuples():
+        assert f"#{row.number}  {row.file}" in out
+    assert out.count("calendar: ") == len(rows)
+    assert "calendar: 2025-04-04-RT" in out and "[[" in out and "]]" in out
+    plain = " ".join(out.replace("[[", "").replace("]]", "").split())
+    assert "China's commerce ministry on Friday announced export controls on seven rare earth elements." in plain
+    for field in ("type=restriction_tightening", "announced=2025-04-04", "known=2025-04-04", "tz=Asia/Shanghai",
+                  "direction=tightening", "severity=3", "elements=rare earth", "confidence=single_source",
+                  f"source={rows.file[0]}"):  # fmt: skip
+        assert field in out
+    assert " id=" not in out and "append:" not in out  # ids and the append status need --append-to
+    _, later, _ = _extract(capsys, *articles[:1], "--published", "2030-01-11")
+    assert "calendar: NEW" in later  # a Friday long after the shipped calendar ends
+
+    target = tmp_path / "mine.csv"
+    code, out, err = _extract(capsys, *articles, "--append-to", str(target))
+    assert code == 0 and "id=2025-04-04-RT" in out and "append: yes" in out
+    appended = len(load_events(target).all_versions)
+    assert f"{len(rows)} selected, {appended} appended, {len(rows) - appended} skipped as already there" in err
+    assert appended < len(rows)  # the second file repeats the first: reported, never silently dropped
+    code, out, err = _extract(capsys, *articles, "--append-to", str(target))
+    assert code == 0 and out.count(f"append: no, {target} already has it as ") == len(rows)
+    assert f"{len(rows)} selected, 0 appended, {len(rows)} skipped" in err
+
+
+@pytest.mark.parametrize(
+    ("words", "shown"),
+    [
+        ({"trigger": "announced export controls", "date_span": "Friday"},
+         "on [[Friday]] [[announced export controls]] on seven"),
+        ({"trigger": "announced export controls"}, "on Friday [[announced export controls]] on seven"),
+        ({}, "[[China's commerce ministry on Friday announced export controls on seven rare earth elements.]]"),
+    ],
+)  # fmt: skip
+def test_events_extract_highlights_the_trigger_and_date_words(tmp_path, capsys, monkeypatch, words, shown):
+    import signals
+
+    real = signals.extract_events
+
+    def with_offsets(text, published=None):  # the offsets extract_events may give, or none at all
+        offsets = {key: (text.index(value), text.index(value) + len(value)) for key, value in words.items()}
+        return [replace(candidate, extra=offsets) for candidate in real(text, published)]
+
+    monkeypatch.setattr(signals, "extract_events", with_offsets)
+    article = tmp_path / "article.txt"
+    article.write_text(REUTERS)
+    _, out, _ = _extract(capsys, str(article), "--published", "2025-04-04")
+    assert shown in " ".join(out.split())  # the evidence is wrapped at 100 columns
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    _, out, _ = _extract(capsys, str(article), "--published", "2025-04-04")
+    assert "[[" not in out
+    assert shown.replace("[[", "\033[1;33m").replace("]]", "\033[0m") in " ".join(out.split())
+
+
+def test_events_extract_only_appends_the_selected_candidates(tmp_path, capsys, articles):
+    rows = _candidates(capsys, *articles)
+    target = tmp_path / "mine.csv"
+    code, out, err = _extract(capsys, *articles, "--append-to", str(target), "--only", "2")
+    assert code == 0 and "append: no, not selected by --only" in out
+    (event,) = load_events(target)
+    second = rows.iloc[1]
+    assert (event.source, str(event.type), f"{event.announced_at:%Y-%m-%d}") == (second.file, second.type, second.date)
+    assert "1 selected, 1 appended, 0 skipped" in err
+
+
+@pytest.mark.parametrize("only", ["{past}", "1,{past}", "0", "1;2", "two", ""])
+def test_events_extract_only_outside_the_candidates_is_one_line_and_writes_nothing(tmp_path, capsys, articles,
+                                                                                     only):  # fmt: skip
+    count = len(_candidates(capsys, *articles))
+    target = tmp_path / "mine.csv"
+    code, out, err = _extract(capsys, *articles, "--append-to", str(target), "--only", only.format(past=count + 1))
+    assert code == 2 and out == "" and not target.exists()
+    (line,) = err.strip().splitlines()
+    assert line.startswith("reelab: error: parameter '--only'") and f"from 1 to {count}" in line
+
+
+def test_events_extract_only_needs_append_to(capsys, articles):
+    code, out, err = _extract(capsys, *articles, "--only", "1")
+    assert code == 2 and out == ""
+    (line,) = err.strip().splitlines()
+    assert line == "reelab: error: --only needs --append-to EVENTS.csv: it selects the candidates to append"
 
 
 def test_events_template_prints_a_file_that_validates(tmp_path, capsys):

