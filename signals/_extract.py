@@ -26,6 +26,7 @@ them on the frozen test split (outlets the rules never saw).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -85,9 +86,10 @@ class _Date:
     end: int
     day: date
     precision: str
+    vague: bool = False  # "a decade ago", "years ago": an action dated so has no date to give
 
     def shifted(self, offset: int) -> _Date:
-        return _Date(self.start + offset, self.end + offset, self.day, self.precision)
+        return _Date(self.start + offset, self.end + offset, self.day, self.precision, self.vague)
 
     def after(self, published: date) -> bool:
         """Whether the expression lies wholly after the publication date (a future date)."""
@@ -141,19 +143,28 @@ def _dates(clause: str, published: date) -> list[_Date]:
         add(match, _valid(int(match[4]), _month(match[1]), int(match[2])), "day")
         if match[3]:
             add(match, _valid(int(match[4]), _month(match[1]), int(match[3])), "day")
-    for match in re.finditer(rf"\b{_DAY} (?:of )?({_MONTHS}),? ((?:19|20)\d\d)\b", clause):
-        add(match, _valid(int(match[3]), _month(match[2]), int(match[1])), "day")
-    for match in re.finditer(rf"\b({_MONTHS}) {_DAY}\b(?!,? (?:19|20)\d\d)(?![\d%,.]\d)", clause):
+    for match in re.finditer(rf"\b{_DAY}(?: and {_DAY})? (?:of )?({_MONTHS}),? ((?:19|20)\d\d)\b", clause):
+        add(match, _valid(int(match[4]), _month(match[3]), int(match[1])), "day")
+        if match[2]:
+            add(match, _valid(int(match[4]), _month(match[3]), int(match[2])), "day")
+    for match in re.finditer(rf"\b({_MONTHS}) {_DAY}\b(?!,? (?:19|20)\d\d)(?![\d%,.]\d)( this year)?", clause):
         month, day = _month(match[1]), int(match[2])
-        add(match, _valid(_year_for(month, day, published, future(match)), month, day), "day")
-    for match in re.finditer(rf"\b{_DAY} ({_MONTHS})\b(?!,? (?:19|20)\d\d)", clause):
+        year = published.year if match[3] else _year_for(month, day, published, future(match))
+        add(match, _valid(year, month, day), "day")
+    for match in re.finditer(rf"\b{_DAY} ({_MONTHS})\b(?!,? (?:19|20)\d\d)( this year)?", clause):
         month, day = _month(match[2]), int(match[1])
-        add(match, _valid(_year_for(month, day, published, future(match)), month, day), "day")
+        year = published.year if match[3] else _year_for(month, day, published, future(match))
+        add(match, _valid(year, month, day), "day")
+    # "the October summit", "its April controls": a month naming the event it is the date of
+    for match in re.finditer(rf"\b(?:the|its|last|this|an?) ({_MONTHS}) (?=[a-z])", clause):
+        month = _month(match[1])
+        add(match, date(_year_for(month, 1, published, future(match)), month, 1), "month")
     for match in re.finditer(rf"\b{_PART}({_MONTHS}),? ((?:19|20)\d\d)\b", clause):
         add(match, date(int(match[2]), _month(match[1]), 1), "month")
     for match in re.finditer(
         rf"\b(?i:in|since|from|by|until|during|through|this|last|before|after|early|mid|late|end of|start of"
-        rf"|beginning of)[- ]+(?i:(?:early|mid|late)[- ])?({_MONTHS})(?![ ,]+(?:\d|(?:19|20)\d\d))( this year)?",
+        rf"|beginning of)[- ]+(?i:(?:this|last) )?(?i:(?:early|mid|late)[- ])?({_MONTHS})(?![ ,]+(?:\d|(?:19|20)\d\d))"
+        rf"( this year)?",
         clause,
     ):
         month = _month(match[1])
@@ -166,7 +177,9 @@ def _dates(clause: str, published: date) -> list[_Date]:
             add(match, published + timedelta(days=ahead), "day")
         else:  # "on Thursday" in a Thursday paper is that day
             add(match, published - timedelta(days=(published.weekday() - number) % 7), "day")
-    for match in re.finditer(r"\bthe (\d{1,2})(?:st|nd|rd|th)\b(?=\s*[,.;)]|\s*$| of (?:this|last) month)", clause):
+    for match in re.finditer(
+        r"\bthe (\d{1,2})(?:st|nd|rd|th)\b(?=\s*[,.;)]|\s*$| of (?:this|last) month| (?:to|and|when|after) )", clause
+    ):
         day = int(match[1])
         if day <= published.day:
             add(match, _valid(published.year, published.month, day), "day")
@@ -200,6 +213,8 @@ def _dates(clause: str, published: date) -> list[_Date]:
     for pattern, moment, precision in relative:
         for match in re.finditer(pattern, lowered):
             add(match, moment, precision)
+    for match in re.finditer(r"\b(?:a decade|decades|(?:many|several|a few|some) years|years|long) ago\b", lowered):
+        found.append(_Date(match.start(), match.end(), published, "year", vague=True))
     for match in re.finditer(r"\b(a few|several|a|one|two|three|four|five|six|\d+) (day|week|month)s? ago\b", lowered):
         count = int(match[1]) if match[1].isdigit() else _NUMBERS[match[1]]
         if match[2] == "day":
@@ -208,12 +223,14 @@ def _dates(clause: str, published: date) -> list[_Date]:
             add(match, published - timedelta(days=7 * count), "week" if count < 3 else "month")
         else:
             add(match, _shift_months(published, -count), "month")
+    # a year dates an action after a preposition or before punctuation; "2012 export quotas" and
+    # "quotas for 2013" name what the action concerns, "GATT 1994" a text
     for match in re.finditer(
-        r"\b(?:in|since|from|of|as early as|by|during|until|before|after|through|early|late|mid-?)?\s?"
-        r"(?<![A-Z][A-Z] )((?:19|20)\d\d)\b(?!\d|[,.]\d|\s*(?:tonnes|tons|percent|%|metric|yuan|units))",
+        r"\b(?i:in|since|from|as early as|by|during|until|before|after|through|early|late|mid-?)\s+((?:19|20)\d\d)\b"
+        r"(?![\d-])|(?<![A-Z][A-Z] )(?<!for )\b((?:19|20)\d\d)(?=\s*[,.;)]|\s*$)(?![,.]\d)",
         clause,
     ):
-        add(match, date(int(match[1]), 1, 1), "year")
+        add(match, date(int(match[1] or match[2]), 1, 1), "year")
     kept: list[_Date] = []
     for item in sorted(found, key=lambda d: (PRECISIONS.index(d.precision), d.start - d.end)):
         # inside or across a more specific expression ("2025" in "April 4, 2025"): not a date of its own
@@ -329,13 +346,17 @@ def _countries(sentence: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def _gap(limit: int, forbidden: str = "") -> str:
     """Up to ``limit`` characters inside a clause, none of them starting a ``forbidden`` word."""
-    return rf"(?:(?!\b(?:{forbidden})){'[^;]'}){{0,{limit}}}?" if forbidden else rf"[^;]{{0,{limit}}}?"
+    return rf"(?:(?!\b(?:{forbidden}))[^;]){{0,{limit}}}?" if forbidden else rf"[^;]{{0,{limit}}}?"
 
 
-_BE = r"(?:(?:were|was|is|are|have been|has been|had been|been|being|will be|would be|to be)\s+)?"
+_BE = (
+    r"(?:(?:were|was|is|are|have|has|had|been|being|will|would|to)\s+(?:(?:\w+ly|also|now|already|since|just)\s+)*"
+    r"(?:been\s+|be\s+)?)?"
+)
 _EASING_VERBS = (
     r"suspen\w*|lift\w*|remov\w*|scrap\w*|abolish\w*|cancel\w*|drop\w*|eas\w*|relax\w*|roll\w* back|postpon\w*"
     r"|delay\w*|paus\w*|exempt\w*|waiv\w*|withdr[ae]w\w*|rescind\w*|revok\w*|end|ended|ends|ending|halt\w*"
+    r"|eliminat\w*|abandon\w*|ax(?:e|ed|es|ing)|dismantl\w*"
 )
 _CONTROLS = (
     r"export[- ]control\w*(?: measures| rules| regime)?|controls?|restrictions?|curbs?|limits|bans?|embargo"
@@ -345,115 +366,160 @@ _CONTROLS = (
 )
 _GOODS = r"exports?|shipments?|deliveries|sales|supplies|supply"
 _PERMITS = r"(?:export |import )?(?:licen[cs]es?|permits?|applications?|approvals?|customs approval|clearances?)"
-_WTO = r"\bwto\b|world trade organi[sz]ation|dispute settlement|appellate body|dispute panel|\bpanel\b"
+_WTO = r"\bwto\b|world trade organi[sz]ation|dispute settlement|\bdsb\b|appellate body|dispute panel|\bpanel\b"
 _TARGETS = r"entities|companies|firms|contractors|end[- ]users|military users|defen[cs]e (?:firms|companies|industry)"
-
-_FRAMEWORKS = (
-    r"export control law|(?:export control|management|dual-use[\w ]{0,20}) regulations?|regulations? (?:on|governing"
-    r"|for) |general (?:export )?licen[cs]\w*|expedited (?:process|procedure|review|channel|approval)|fast[- ]track\w*"
-    r"|green channel|licensing (?:system|framework|mechanism|reform|procedures?|process|guidance)|white ?list"
-    r"|control list (?:for|of) dual-use|guidelines? (?:on|for) (?:export|licen)|\w+ law on export control"
-    r"|streamlined (?:\w+ ){0,3}licen[cs]\w*"
+_US_OR_JAPAN = r"japan|the us|the u\.s\.|the united states|us|u\.s\."
+#: Legal and licensing frameworks: their adoption or change is a licensing reform.
+_FRAMEWORKS = "|".join(
+    [
+        r"export control law|\w+ law on export control|(?:into|a) law\b",
+        r"(?:export control|management|dual-use[\w ]{0,20}) regulations?|regulations? (?:on|governing|for) ",
+        r"regulations? (?:of|on) (?:the )?[\w' ]{0,40}(?:export control|dual-use)",
+        r"general (?:[\w-]+ ){0,3}licen[cs]\w*|streamlined (?:\w+ ){0,3}licen[cs]\w*",
+        r"expedited (?:process|procedure|review|channel|approval)|fast[- ]track\w*|green channel|white ?list",
+        r"licensing (?:system|framework|mechanism|reform|procedures?|process|guidance)",
+        r"control list (?:for|of) dual-use|guidelines? (?:on|for) (?:export|licen)",
+    ]
 )
 _LR_VERBS = (
     r"adopt\w*|pass\w*|enact\w*|approv\w*|releas\w*|issu\w*|publish\w*|promulgat\w*|introduc\w*|unveil\w*|launch\w*"
-    r"|set up|establish\w*|creat\w*|revis\w*|amend\w*|updat\w*|grant\w*|runs|ran|began|start\w*|implement\w*"
-    r"|streamlin\w*|simplif\w*|obtain\w*|roll\w* out"
+    r"|announc\w*|set up|establish\w*|creat\w*|revis\w*|amend\w*|updat\w*|grant\w*|runs|ran|began|start\w*"
+    r"|implement\w*|streamlin\w*|simplif\w*|obtain\w*|roll\w* out"
 )
-#: (type, pattern) on the lowercased clause; a clause may hold several actions.
-_ACTIONS: list[tuple[EventType, str]] = [
-    (EventType.WTO_RULING,
-     rf"(?:{_WTO}|ruling)[^;]{{0,80}}?\b(?:ruled|rules against|found|finds|finding|upheld|uphold\w*|confirm\w*|sided"
-     rf"|broke|breached|violated|inconsistent"
-     rf"|report (?:found|said)|defeated|rejected|(?:issued|handed down|published|released|delivered|circulated)"
-     rf" (?:a |an |its |the )?(?:final )?(?:ruling|report|decision|verdict)|ruling (?:issued|handed down|published"
-     rf"|released|delivered))\b|\b(?:lost|won)\b[^;]{{0,20}}\b(?:wto|world trade)|\b(?:ruled|found)\b[^;]{{0,60}}"
-     rf"(?:{_WTO})|\bruling\b[^;]{{0,50}}?\b(?:issued|handed down|published|released|delivered|circulated"
-     rf"|in (?:\w+'s )?"
-     rf"favou?r|against china)\b"),
-    (EventType.WTO_DISPUTE,
-     rf"\b(?:fil\w*|lodg\w*|launch\w*|brought|bring\w*|submit\w*|initiat\w*|made|notif\w*)\b[^;]{{0,40}}?\b(?:complaint"
-     rf"|case|challenge|dispute|request|appeal|notice)\b[^;]{{0,80}}?(?:{_WTO})"
-     rf"|(?:{_WTO})[^;]{{0,80}}?\b(?:fil\w*|lodg\w*|launch\w*|brought|initiat\w*)\b[^;]{{0,30}}?\b(?:complaint|case"
-     rf"|challenge|dispute|appeal)\b"
-     rf"|\b(?:complained|challeng(?:ed|es|ing)|contest(?:ed|s|ing)|sued|teamed up|joined forces|asked"
-     rf"|request(?:ed|s|ing)"
-     rf"|appealed|alleged|took \w+ to|turned to)\b[^;]{{0,80}}?(?:{_WTO})"
-     rf"|(?:{_WTO})[^;]{{0,60}}?\b(?:established|set up|formed|blocked|agreed to (?:set up|establish))\b"
-     rf"[^;]{{0,30}}\bpanels?\b"
-     r"|\brequest\w* (?:for )?(?:the )?(?:establishment of (?:a )?)?(?:dispute )?(?:panels?|consultations)\b"
-     r"|\bconsultations\b[^;]{0,30}\b(?:held|were held|took place)\b"
-     r"|\b(?:contest\w*|challeng\w*)\b[^;]{0,30}\b(?:china's|beijing's) (?:curbs|restrictions|export|quotas)"),
-    (EventType.QUOTA_CHANGE,
-     r"\b(?:set|fix\w*|cut\w*|issu\w*|announc\w*|rais\w*|reduc\w*|slash\w*|abolish\w*|scrap\w*|end\w*|releas\w*"
-     r"|allocat\w*|lower\w*|increas\w*|lift\w*|remov\w*|grant\w*|unveil\w*|publish\w*|tighten\w*|trim\w*|batch"
-     r"|gone|kept|keep\w*|maintain\w*)\b[^;]{0,80}?\bquotas?\b|\bquotas?\b[^;]{0,60}?\b(?:set|fixed|cut|issued|announced|raised|reduced"
-     r"|slashed|abolished|scrapped|ended|released|allocated|lowered|increased|lifted|removed|gone|at [\d,]+"
-     r"|unchanged)\b"),
-    (EventType.LICENSING_REFORM,
-     rf"\b(?:{_LR_VERBS})\b[^;]{{0,80}}?\b(?:{_FRAMEWORKS})|\b(?:{_FRAMEWORKS})[^;]{{0,60}}?\b{_BE}(?:adopted|passed"
-     r"|enacted|approved|released|issued|published|promulgated|introduced|unveiled|launched|established|revised"
-     r"|amended|took effect|came into (?:force|effect)|granted|obtained)\b"),
-    (EventType.NEGOTIATION_WINDOW,
-     r"\b(?:truce|ceasefire|trade pact|joint statement|deal|agreement|arrangement|accord|consensus)\b[^;]{0,120}?"
-     r"\b(?:90[- ]days?|ninety[- ]day|one[- ]year|1[- ]year|12[- ]months?|for (?:a|one) year|for 90 days|until "
-     r"(?:\w+ \d|\w+ (?:19|20)\d\d)|expir\w+|extend\w*)\b"
-     r"|\b(?:90[- ]day|one[- ]year|1[- ]year|12[- ]month)\b[^;]{0,60}?\b(?:truce|deal|agreement|pact|ceasefire)\b"
-     r"|\b(?:reach\w*|agre\w*|struck|strike|sign\w*|issu\w*|seal\w*|clinch\w*|extend\w*)\b[^;]{0,60}?"
-     r"\b(?:truce|ceasefire|trade pact|joint statement)\b"
-     r"|\b(?:truce|ceasefire|trade pact)\b[^;]{0,60}?\b(?:reached|agreed|struck|signed|sealed|extended)\b"
-     r"|\bagree\w*\b[^;]{0,30}\bto (?:pause|suspend|delay|extend|halt|postpone)\w*\b[^;]{0,80}\b(?:for (?:a|one) year"
-     r"|for 90 days|90[- ]day|one[- ]year|until)\b"),
-    (EventType.EASING_PAUSE,
-     rf"\b(?:{_EASING_VERBS})\b{_gap(70, 'quota')}\b(?:{_CONTROLS}|measures|countermeasures|tariffs?|duties"
-     rf"|duty|implementation|announcements?|unreliable entity list)\b(?! (?:on|of) (?:chip|semiconductor))"
-     rf"|\b(?:resum\w*|restor\w*|reopen\w*|let|allow\w*|restart\w*)\b[^;]{{0,50}}?\b(?:{_GOODS})\b"
-     rf"|\b(?:{_GOODS})\b[^;]{{0,40}}?\b(?:resum\w*|restart\w*|flowing again)\b"
-     rf"|\b(?:{_CONTROLS}|measures|countermeasures|tariffs?|duties|duty)\b[^;]{{0,50}}?\b{_BE}(?:lifted|suspended"
-     r"|removed|scrapped|eased|abolished|paused|postponed|waived|cancel+ed|dropped|rescinded|relaxed|halted)\b"),
-    (EventType.PERMIT_APPROVAL,
-     rf"\b(?:approv\w*|grant\w*|issu\w*|award\w*|clear\w*|receiv\w*|green-?light\w*|sign\w* off|giv\w*|secur\w*)\b"
-     rf"{_gap(60, 'requir|apply|applie|seek|general|need')}\b{_PERMITS}\b"
-     rf"|\b{_PERMITS}\b[^;]{{0,50}}?\b{_BE}(?:approved|granted|issued|cleared|awarded)\b"),
-    (EventType.RESTRICTION_TIGHTENING,
-     rf"\b(?:impos\w*|introduc\w*|announc\w*|unveil\w*|order\w*|issu\w*|roll\w* out|tighten\w*|widen\w*|expand\w*"
-     rf"|extend\w*|add\w*|slap\w*|adopt\w*|implement\w*|enact\w*|launch\w*|step\w* up|strengthen\w*|put|placed?"
-     rf"|appl(?:y|ied|ies)|broaden\w*|escalat\w*|new)\b{_gap(80, _EASING_VERBS + '|general|lift')}\b(?:{_CONTROLS})\b"
-     rf"|\b(?:{_CONTROLS}|measures)\b[^;]{{0,50}}?\b{_BE}(?:imposed|introduced|announced|tightened|expanded|widened"
-     r"|took effect|came into (?:effect|force)|went into effect|in place|kicked in|rolled out|issued|implemented)\b"
-     rf"|\b(?:halt\w*|block\w*|stop\w*|suspend\w*|ban\w*|bar|barred|embargo\w*|withh[eo]ld\w*|cut\w* off|choke\w*"
-     rf"|freez\w*|prohibit\w*)\b[^;]{{0,50}}?\b(?:{_GOODS})\b"
-     rf"|\b(?:exports?|shipments?) (?:ban|halt|embargo|freeze|suspension|stoppage)\b|\bembargo\b"
-     rf"|\b(?:pause|halt|suspension|stoppage|freeze) (?:in|of|on) (?:\w+ ){{0,3}}?(?:{_GOODS})\b"
-     r"|\b(?:licen[cs]\w*|permits?) (?:requirements? )?(?:in place|required)\b"
-     r"|\bcovered by\b[^;]{0,40}\b(?:licen|control)"
-     r"|\brequir\w*\b[^;]{0,50}?\b(?:export )?(?:permits?|licen[cs]es?|licensing|approval)\b"
-     r"|\bdesignat\w* (?:\w+ ){0,3}as dual-use\b|\bon (?:its|the|china's) (?:export )?control list\b"),
-    (EventType.RETALIATION_ESCALATION,
-     rf"\b(?:{_TARGETS})\b[^;]{{0,160}}?\b(?:export control list|unreliable entit\w* list|blacklist\w*|entity list"
-     rf"|control list)\b|\b(?:export control list|unreliable entit\w* list|blacklist\w*)\b[^;]{{0,80}}?\b(?:{_TARGETS})"
-     rf"|\bban\w*\b[^;]{{0,60}}?\bexports?\b[^;]{{0,80}}?\bto (?:\d+ |more than \w+ )?(?:us |u\.s\. |american )?"
-     rf"(?:{_TARGETS})"
-     r"|\bunreliable entit\w* list\b|\bban\w*\b[^;]{0,60}?\bexports?\b[^;]{0,60}?\bto (?:japan|the us|the u\.s\."
-     r"|the united states|us|u\.s\.)|\b(?:ban|prohibit)\w*\b[^;]{0,40}\bdual-use items?\b[^;]{0,40}\b(?:to|for) "
-     r"(?:japan|the u|us|u\.s|military)|\b(?:announc|impos|slap|levy|levied)\w*\b[^;]{0,40}\b(?:100|1[0-9]{2})(?:%"
-     r"| percent) tariffs?\b"
-     r"|\bxi\b[^;]{0,80}?\b(?:visit\w*|travel\w*|inspect\w*|tour\w*)\b[^;]{0,80}?(?:jl mag|rare[- ]earth|jiangxi"
-     r"|ganzhou)|\bblacklist\w*\b"),
-    (EventType.NEGOTIATION_TALKS,
-     r"\b(?:talks|talked|meeting|meetings|summit|phone call|video call|consultations|dialogue|negotiations|visit"
-     r"|visited|visits|travel(?:l?ed)? to|hosted|worked out|sat down|joint press conference)\b"
-     r"|\b(?:met|meet|meets|spoke|speak|called)\b(?= (?:with|in|on|at|his|her|their|by phone|\w+ (?:vice-)?"
-     r"(?:premier|president|minister|officials?|counterparts?|leaders?|negotiators?|chief)))"),
-]  # fmt: skip
-_COMPILED = [(kind, re.compile(pattern)) for kind, pattern in _ACTIONS]
+_TIGHTENING_VERBS = (
+    r"impos\w*|introduc\w*|announc\w*|unveil\w*|order\w*|issu\w*|roll\w* out|tighten\w*|widen\w*|expand\w*"
+    r"|brought in|bring\w* in|extend\w*|add(?:ed|s|ing)?|slap\w*|adopt\w*|implement\w*|enact\w*|launch\w*|step\w* up"
+    r"|strengthen\w*|put|plac\w*|appl(?:y|ied|ies)|broaden\w*|escalat\w*|new"
+)
+#: Per type, the alternative phrasings of its action, on the lowercased clause (a clause may hold several).
+_ACTIONS: dict[EventType, list[str]] = {
+    EventType.WTO_RULING: [
+        rf"(?:{_WTO}|ruling)[^;]{{0,80}}?\b(?:ruled|rules against|found|finds|finding|upheld|uphold\w*|confirm\w*"
+        r"|sided|broke|breached|violated|inconsistent|report (?:found|said)|defeated|rejected"
+        r"|(?:issued|handed down|published|released|delivered|circulated) (?:a |an |its |the )?(?:final )?"
+        r"(?:ruling|report|decision|verdict)|ruling (?:issued|handed down|published|released|delivered)"
+        r"|reports?\b[^;]{0,30}\b(?:was |were )?(?:circulated|adopted))\b",
+        r"\b(?:lost|won)\b[^;]{0,60}\b(?:wto|world trade|appeal)",
+        rf"\b(?:ruled|found)\b[^;]{{0,60}}(?:{_WTO})",
+        r"\bruling\b[^;]{0,50}?\b(?:issued|handed down|published|released|delivered|circulated"
+        r"|in (?:\w+'s )?favou?r|against china)\b",
+    ],
+    EventType.WTO_DISPUTE: [
+        r"\b(?:fil\w*|lodg\w*|launch\w*|brought|bring\w*|submit\w*|initiat\w*|made|notif\w*)\b[^;]{0,40}?"
+        rf"\b(?:complaint|case|challenge|dispute|request|appeal|notice)\b[^;]{{0,80}}?(?:{_WTO})",
+        rf"(?:{_WTO})[^;]{{0,80}}?\b(?:fil\w*|lodg\w*|launch\w*|brought|initiat\w*)\b[^;]{{0,30}}?"
+        r"\b(?:complaint|case|challenge|dispute|appeal)\b",
+        r"\b(?:fil\w*|lodg\w*|launch\w*|brought)\b[^;]{0,10}?\b(?:a |an |the )?(?:wto|world trade organi[sz]ation)\b"
+        r"[^;]{0,20}?\b(?:complaint|case|challenge|dispute)",
+        r"\b(?:complained|challeng(?:ed|es|ing)|contest(?:ed|s|ing)|sued|teamed up|joined forces|asked"
+        rf"|request(?:ed|s|ing)|appealed|alleged|accused|took \w+ to|turned to)\b[^;]{{0,80}}?(?:{_WTO})",
+        rf"(?:{_WTO})[^;]{{0,60}}?\b(?:established|set up|formed|blocked|agreed to (?:set up|establish))\b"
+        r"[^;]{0,30}\bpanels?\b",
+        r"\brequest\w* (?:for )?(?:the )?(?:establishment of (?:a )?)?(?:dispute )?(?:panels?|consultations)\b",
+        r"\bconsultations\b[^;]{0,30}\b(?:held|were held|took place)\b",
+        r"\bappeal(?:ed|s|ing)?\b[^;]{0,30}\b(?:the |a |an |its )?(?:\w+ )?(?:ruling|decision|verdict|panel report)\b",
+        r"\b(?:contest\w*|challeng\w*)\b[^;]{0,30}\b(?:china's|beijing's) (?:curbs|restrictions|export|quotas)",
+    ],
+    EventType.QUOTA_CHANGE: [
+        r"\b(?:set|fix\w*|cut\w*|issu\w*|announc\w*|rais\w*|reduc\w*|slash\w*|abolish\w*|scrap\w*|end\w*|releas\w*"
+        r"|allocat\w*|lower\w*|increas\w*|lift\w*|remov\w*|grant\w*|unveil\w*|publish\w*|tighten\w*|trim\w*|batch"
+        r"|gone|kept|keep\w*|maintain\w*)\b[^;]{0,80}?\b(?:quotas?|export cuts?|export (?:quota )?allocations?)\b",
+        r"\bquotas?\b[^;]{0,60}?\b(?:set|fixed|cut|issued|announced|raised|reduced|slashed|abolished|scrapped|ended"
+        r"|released|allocated|lowered|increased|lifted|removed|gone|at [\d,]+|unchanged)\b",
+    ],
+    EventType.LICENSING_REFORM: [
+        rf"\b(?:{_LR_VERBS})\b[^;]{{0,80}}?\b(?:{_FRAMEWORKS})",
+        rf"\b(?:{_FRAMEWORKS})[^;]{{0,60}}?\b{_BE}(?:adopted|passed|enacted|approved|released|issued|published"
+        r"|promulgated|introduced|unveiled|launched|established|revised|amended|took effect|came into (?:force|effect)"
+        r"|granted|obtained)\b",
+    ],
+    EventType.NEGOTIATION_WINDOW: [
+        r"\b(?:truce|ceasefire|trade pact|joint statement|deal|agreement|arrangement|accord|consensus)\b[^;]{0,120}?"
+        r"\b(?:90[- ]days?|ninety[- ]day|one[- ]year|1[- ]year|12[- ]months?|for (?:a|one) year|for 90 days"
+        r"|until (?:\w+ \d|\w+ (?:19|20)\d\d)|expir\w+|extend\w*)\b",
+        r"\b(?:90[- ]day|one[- ]year|1[- ]year|12[- ]month)\b[^;]{0,60}?\b(?:truce|deal|agreement|pact|ceasefire)\b",
+        r"\b(?:reach\w*|agre\w*|struck|strike|sign\w*|issu\w*|seal\w*|clinch\w*|extend\w*)\b[^;]{0,60}?"
+        r"\b(?:truce|ceasefire|trade pact|joint statement)\b",
+        r"\b(?:truce|ceasefire|trade pact|accord)\b[^;]{0,60}?\b(?:reached|agreed|struck|signed|sealed|extended)\b",
+        r"\b(?:geneva|busan|kuala lumpur) (?:agreement|accord|deal|truce|consensus)\b",
+        r"\bagree\w*\b[^;]{0,40}\b(?:to |on )?(?:a |an )?(?:90[- ]day|one[- ]year|1[- ]year|\d+[- ](?:day|month))\b"
+        r"[^;]{0,20}\b(?:pause|truce|suspension|reprieve|extension|window|deal)",
+        r"\bagree\w*\b[^;]{0,30}\bto (?:pause|suspend|delay|extend|halt|postpone)\w*\b[^;]{0,80}"
+        r"\b(?:for (?:a|one) year|for 90 days|90[- ]day|one[- ]year|until)\b",
+    ],
+    EventType.EASING_PAUSE: [
+        rf"\b(?:{_EASING_VERBS})\b{_gap(70, 'quota')}\b(?:{_CONTROLS}|measures|countermeasures|tariffs?|duties|duty"
+        r"|implementation|announcements?|unreliable entity list)\b(?! (?:on|of) (?:chip|semiconductor))",
+        rf"\b(?:resum\w*|restor\w*|reopen\w*|let|allow\w*|restart\w*)\b[^;]{{0,50}}?\b(?:{_GOODS})\b",
+        rf"\b(?:{_GOODS})\b[^;]{{0,40}}?\b(?:resum\w*|restart\w*|flowing again)\b",
+        rf"\b(?:{_CONTROLS}|measures|countermeasures|tariffs?|duties|duty)\b[^;]{{0,50}}?\b{_BE}(?:lifted|suspended"
+        r"|removed|scrapped|eased|abolished|paused|postponed|waived|cancel+ed|dropped|rescinded|relaxed|halted)\b",
+    ],
+    EventType.PERMIT_APPROVAL: [
+        r"\b(?:approv\w*|grant\w*|issu\w*|award\w*|clear\w*|receiv\w*|green-?light\w*|sign\w* off|giv\w*|secur\w*)\b"
+        rf"{_gap(60, 'requir|apply|applie|seek|general|need')}\b{_PERMITS}\b",
+        rf"\b{_PERMITS}\b[^;]{{0,50}}?\b{_BE}(?:approved|granted|issued|cleared|awarded)\b",
+    ],
+    EventType.RESTRICTION_TIGHTENING: [
+        r"\b(?:introduc\w*|impos\w*|requir\w*|adopt\w*|brought in|bring\w* in)\b[^;]{0,30}"
+        r"\bexport (?:permits?|licen[cs]\w*)\b",
+        rf"\b(?:{_TIGHTENING_VERBS})\b{_gap(80, _EASING_VERBS + '|general|lift')}\b(?:{_CONTROLS})\b",
+        rf"\b(?:{_CONTROLS}|measures)\b[^;]{{0,50}}?\b{_BE}(?:imposed|introduced|announced|tightened|expanded"
+        r"|widened|took effect|came into (?:effect|force)|went into effect|in place|kicked in|rolled out|issued"
+        r"|implemented)\b",
+        r"\b(?:halt\w*|block\w*|stop\w*|suspend\w*|ban\w*|bar|barred|embargo\w*|withh[eo]ld\w*|cut\w* off|choke\w*"
+        rf"|freez\w*|prohibit\w*)\b[^;]{{0,50}}?\b(?:{_GOODS})\b",
+        r"\b(?:exports?|shipments?) (?:ban|halt|embargo|freeze|suspension|stoppage)\b|\bembargo\b",
+        rf"\b(?:pause|halt|suspension|stoppage|freeze) (?:in|of|on) (?:\w+ ){{0,3}}?(?:{_GOODS})\b",
+        r"\b(?:licen[cs]\w*|permits?) (?:requirements? )?(?:in place|required)\b",
+        r"\bcovered by\b[^;]{0,40}\b(?:licen|control)",
+        r"\brequir\w*\b[^;]{0,50}?\b(?:export )?(?:permits?|licen[cs]es?|licensing|approval)\b",
+        r"\bdesignat\w* (?:\w+ ){0,3}as dual-use\b|\bon (?:its|the|china's) (?:export )?control list\b",
+    ],
+    EventType.RETALIATION_ESCALATION: [
+        rf"\b(?:{_TARGETS})\b[^;]{{0,160}}?\b(?:export control list|unreliable entit\w* list|blacklist\w*"
+        r"|entity list|control list)\b",
+        rf"\b(?:export control list|unreliable entit\w* list|blacklist\w*)\b[^;]{{0,80}}?\b(?:{_TARGETS})",
+        rf"\bban\w*\b[^;]{{0,60}}?\bexports?\b[^;]{{0,80}}?\bto (?:\d+ |more than \w+ )?(?:us |u\.s\. |american )?"
+        rf"(?:{_TARGETS})",
+        rf"\bban\w*\b[^;]{{0,60}}?\bexports?\b[^;]{{0,60}}?\bto (?:{_US_OR_JAPAN})",
+        r"\b(?:ban|prohibit)\w*\b[^;]{0,40}\bdual-use items?\b[^;]{0,40}\b(?:to|for) (?:japan|the u|us|u\.s|military)",
+        r"\b(?:hit back|hits back|hitting back|retaliat\w*)\b[^;]{0,40}\b(?:japan|tokyo|the us|the u\.s\.|washington)"
+        r"\b",
+        r"\bunreliable entit\w* list\b|\bblacklist\w*\b",
+        r"\b(?:announc|impos|slap|levy|levied)\w*\b[^;]{0,40}\b(?:100|1[0-9]{2})(?:%| percent) tariffs?\b",
+        r"\bxi\b[^;]{0,80}?\b(?:visit\w*|travel\w*|inspect\w*|tour\w*)\b[^;]{0,80}?"
+        r"(?:jl mag|rare[- ]earth|jiangxi|ganzhou)",
+    ],
+    EventType.NEGOTIATION_TALKS: [
+        r"\b(?:talks|talked|meeting|meetings|summit|phone call|video call|consultations|dialogue|negotiations|visit"
+        r"|visited|visits|travel(?:l?ed)? to|hosted|worked out|sat down|joint press conference)\b",
+        r"\b(?:met|meet|meets|spoke|speak|called)\b(?= (?:with|in|on|at|his|her|their|by phone|(?:[\w.-]+ ){0,3}"
+        r"(?:vice-)?(?:premier|president|minister|secretary|officials?|counterparts?|leaders?|negotiators?|chief"
+        r"|representative|envoy|delegation)))",
+    ],
+}
+
+_COMPLAINT = re.compile(
+    r"\b(?:complained|(?:filed|lodged|launched) (?:a |an |the )?complaint|challenged|contested|accused"
+    r"|brought (?:\w+ ){0,2}cases?|appealed|(?:notice|decision) to appeal|notice of appeal|request\w* (?:for )?(?:the "
+    r"establishment of )?(?:a )?panel)\b"
+)
+_TIGHTENED = re.compile(
+    r"\b(?:impos|introduc|announc|unveil|order|tighten|widen|expand|slap|adopt|implement|enact|launch|requir"
+    r"|designat)\w*|\badd(?:ed|s|ing)?\b|\b(?:halted|blocked|stopped|suspended|banned|barred|prohibited|put|placed)\b"
+)
+_EASED = re.compile(rf"\b(?:{_EASING_VERBS}|resum\w*|restor\w*)\b")
+_COMPILED = [
+    (kind, re.compile("|".join(f"(?:{phrasing})" for phrasing in phrasings))) for kind, phrasings in _ACTIONS.items()
+]
 #: Types whose action may lie after publication (a scheduled meeting, a truce to be signed).
 _SCHEDULED = {EventType.NEGOTIATION_TALKS, EventType.NEGOTIATION_WINDOW}
 _SPECULATION = re.compile(
     r"\b(?:could|might|considering|consider|mull\w*|weigh\w*|expects?|expected|anticipat\w*|likely|possibl\w*"
     r"|potential\w*|threat\w*|warn\w*|hopes?|hoped|aims? to|seeks?|sought|propos\w*|if|whether|unless|reportedly"
     r"|rumou?r\w*|plans? to|planning|intends?|would like|wants? to|ready to|prepared to|vow\w*|pledg\w*|promis\w*"
-    r"|urg\w*|called on|calls? for|asked (?:china|beijing)|should|fears?|concerns?|speculat\w*|predict\w*"
+    r"|urg\w*|called on|calls? for|asked (?:china|beijing)|should|speculat\w*|predict\w*"
     r"|forecast\w*|estimat\w*|analysts?|observers|touted|mooted)\b|(?-i:\bmay\b)(?! \d)",
     re.IGNORECASE,
 )
@@ -472,15 +538,34 @@ _CITATION = re.compile(
     r"(?: the| its| relevant| china's| \w+'s)*[^;,]{0,40}$",
     re.IGNORECASE,
 )
-_NEGATION = re.compile(r"\b(?:no|not|never|denied|deny|denies|without)\b|n't\b", re.IGNORECASE)
+#: "said on Tuesday it would require ...": the announcement is the action, dated when it was said.
+_REPORTED_MODAL = re.compile(
+    r"\b(?:said|says|announced|announces|confirmed|stated|announcement|statement|notice|decision)\b[^;]{0,60}?"
+    r"\b(?:would|will)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+#: "confirmed plans to eliminate tariffs": a plan announced is a decision, not an intention.
+_DECIDED = re.compile(r"\b(confirmed|announced|unveiled|approved|outlined|detailed)\s+(?:its\s+|the\s+)?plans?\s+to\b")
+#: Actions on these objects are outside the vocabulary (US chip export controls, for one).
+_OUT_OF_SCOPE = re.compile(r"\b(?:semiconductor|chip|chips|chipmaking equipment|fentanyl|soybeans?)\b", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|nothing|none|neither|nor|denied|deny|denies|without|fail\w* to|refus\w* to)\b|n't\b"
+    r"|(?:twice|half|higher|lower|larger|smaller) (?:than|the)\b|\bcompared (?:with|to)\b|\bversus\b",
+    re.IGNORECASE,
+)
 #: A headline, a caption or a byline: no sentence ending, or a bracketed note. Their news is in the body.
-_HEADLINE = re.compile(r"^\[.*\]$|[^.!?\"'”’:)]$")
+_HEADLINE = re.compile(
+    r"^\[.*\]$|[^.!?\"'”’:)]$|^\(?photo\b|\b(?:left|right|centre|center), (?:and|shake|speak|talk)", re.IGNORECASE
+)
 _REPORTING = re.compile(
     r"\b(?:said|says|announced|announces|confirmed|stated|told|according to|statement|notice|showed)\b", re.IGNORECASE
 )
-_PERFECT = re.compile(r"\b(?:has|have)\s+(?:\w+ly\s+)?(?:also\s+)?(?:been\s+)?\w+(?:ed|en|t|wn|ung)\b", re.IGNORECASE)
+_PERFECT = re.compile(
+    r"\b(?:has|have)\s+(?:(?:\w+ly|now|already|just|also|since|finally)\s+)*(?:been\s+)?\w+(?:ed|en|t|wn|ung)\b",
+    re.IGNORECASE,
+)
 _CLAUSE = re.compile(
-    r";\s+|,\s+(?=(?:but|while|whereas|although|though|after|before|following|which|when|where|who|even as"
+    r";\s+|,\s+(?:and\s+)?(?=(?:but|while|whereas|although|though|after|before|following|which|when|where|who|even as"
     r"|and then)\b)"
     r"|\s+(?=(?:but|while|whereas|after|before|following)\s)"
     r"|\s+and\s+(?=(?:also\s+|then\s+|later\s+)?(?:added|put|placed|imposed|banned|suspended|halted|announced|issued"
@@ -490,8 +575,15 @@ _CLAUSE = re.compile(
 )
 _CONTEXT = re.compile(
     r"rare[- ]earth|export|mineral|magnet|gallium|germanium|graphite|antimony|tungsten|tariff|trade|quota|wto"
-    r"|dual-use|licen[cs]|permit|xi\b|trump|commerce|beijing|washington|china|chinese",
+    r"|dual-use|licen[cs]|permit|xi\b|trump|commerce|beijing|washington|china|chinese|dispute settlement|appellate"
+    r"|\bpanel\b|\bdsb\b",
     re.IGNORECASE,
+)
+
+
+#: Talks are told by who met whom: officials' titles stand in for the topic words.
+_OFFICIALS = re.compile(
+    r"\b(?:premier|president|minister|secretary|commissioner|trade chief|negotiator)\b", re.IGNORECASE
 )
 
 
@@ -505,10 +597,16 @@ def _clauses(sentence: str) -> list[tuple[int, str]]:
     return [(offset, clause) for offset, clause in clauses if clause.strip()]
 
 
-def _actions(clause: str) -> list[tuple[EventType, int, int]]:
-    """The typed actions of a clause, (type, start, end), after the object-based priorities between types."""
+def _actions(clause: str, wto_story: bool = False) -> list[tuple[EventType, int, int]]:
+    """The typed actions of a clause, (type, start, end), after the object-based priorities between types.
+
+    In a story about a WTO case (``wto_story``), complaining about or challenging China's measures is
+    the dispute even where the clause does not name the WTO ("the three complained in March").
+    """
     lowered = clause.lower()
     spans = {kind: [match.span() for match in pattern.finditer(lowered)] for kind, pattern in _COMPILED}
+    if wto_story and not spans[EventType.WTO_DISPUTE]:
+        spans[EventType.WTO_DISPUTE] = [match.span() for match in _COMPLAINT.finditer(lowered)]
     found = {kind: matches[0] for kind, matches in spans.items() if matches}
     kinds = set(found)
     drop: set[EventType] = set()
@@ -530,8 +628,10 @@ def _actions(clause: str) -> list[tuple[EventType, int, int]]:
         drop |= {EventType.EASING_PAUSE, EventType.NEGOTIATION_TALKS}
     if EventType.LICENSING_REFORM in kinds:  # general licences, new frameworks: not ordinary permits
         drop |= {EventType.PERMIT_APPROVAL, EventType.RESTRICTION_TIGHTENING}
-    if EventType.RETALIATION_ESCALATION in kinds and re.search(_TARGETS + r"|japan|military|tariff|xi\b", lowered):
-        drop |= {EventType.RESTRICTION_TIGHTENING, EventType.NEGOTIATION_TALKS}
+    if EventType.RETALIATION_ESCALATION in kinds and EventType.RESTRICTION_TIGHTENING in kinds:
+        retaliation, tightening = found[EventType.RETALIATION_ESCALATION], found[EventType.RESTRICTION_TIGHTENING]
+        if retaliation[0] < tightening[1]:  # "hit back at Japan by banning exports", "a ban aimed at 16 US firms"
+            drop.add(EventType.RESTRICTION_TIGHTENING)
     easing_first = (
         EventType.EASING_PAUSE in kinds
         and EventType.RETALIATION_ESCALATION in kinds
@@ -539,12 +639,14 @@ def _actions(clause: str) -> list[tuple[EventType, int, int]]:
     )
     if easing_first:  # lifting a blacklist eases
         drop.add(EventType.RETALIATION_ESCALATION)
-    if EventType.EASING_PAUSE in kinds and EventType.RESTRICTION_TIGHTENING in kinds:  # the same words read twice
+    if EventType.EASING_PAUSE in kinds and EventType.RESTRICTION_TIGHTENING in kinds:
         easing, tightening = found[EventType.EASING_PAUSE], found[EventType.RESTRICTION_TIGHTENING]
-        if (easing[0] <= tightening[0] and tightening[1] <= easing[1]) or (
-            tightening[0] <= easing[0] and easing[1] <= tightening[1]
-        ):
-            drop.add(EventType.RESTRICTION_TIGHTENING if easing[0] <= tightening[0] else EventType.EASING_PAUSE)
+        # the tightening is what the easing lifts ("lifted its ban on exports"), unless it has a verb of its
+        # own ("the removal of the controls China imposed in April")
+        if easing[0] <= tightening[0] < easing[1] and not _TIGHTENED.search(lowered, easing[1], tightening[1]):
+            drop.add(EventType.RESTRICTION_TIGHTENING)
+        elif tightening[0] <= easing[0] < tightening[1] and not _EASED.search(lowered, tightening[1], easing[1]):
+            drop.add(EventType.EASING_PAUSE)
     if EventType.PERMIT_APPROVAL in kinds and EventType.RESTRICTION_TIGHTENING in kinds:
         approving = re.search(r"approv|grant|issued (?:export )?(?:licen|permit)|receiv|clear", lowered)
         drop.add(EventType.RESTRICTION_TIGHTENING if approving else EventType.PERMIT_APPROVAL)
@@ -572,28 +674,39 @@ def extract_events(text: str, published: str | date | None = None) -> list[Candi
     # A dateline's date is the publication's, not an action's: blank it (spans stay valid).
     text = _DATELINE.sub(lambda match: " " * len(match.group(0)), text)
     found: list[Candidate] = []
+    wto_story = bool(re.search(_WTO, text, re.IGNORECASE))
     body = 0  # sentences of the body so far (headlines, captions and bylines are not the body)
     for sentence, span in _sentences(text):
         if _HEADLINE.search(sentence):
             continue
         body += 1
-        if not _CONTEXT.search(sentence):
+        if not _CONTEXT.search(sentence) and not _OFFICIALS.search(sentence):
             continue
         offsets = _offsets(text, span, sentence)
         clauses = [
-            (start, clause, _actions(clause), [d.shifted(start) for d in _dates(clause, published)])
+            (start, clause, _actions(clause, wto_story), [d.shifted(start) for d in _dates(clause, published)])
             for start, clause in _clauses(sentence)
         ]
         # an action without a date of its own may take one from a clause of its sentence that names no action
         spare = [d for _, _, actions, dates in clauses if not actions for d in dates]
+        for (_, _, _, before), (_, clause, _, dates) in itertools.pairwise(clauses):
+            if before and not dates and re.match(r"when\b", clause, re.IGNORECASE):
+                dates.append(before[-1])  # "in 2010, when the quotas were cut": the when-clause's date
         for start, clause, actions, dates in clauses:
             kept = []
             for kind, first, last in actions:
-                stated = _RELATIVE.sub("", clause[: last + 30])  # the words up to the action: its mood
-                if _SPECULATION.search(stated) or _NEGATION.search(clause[:last]) or _CITATION.search(clause[:first]):
+                stated = _DECIDED.sub(r"\1", _RELATIVE.sub("", clause[:last]))  # the words up to the action
+                if (
+                    _SPECULATION.search(stated)
+                    or _NEGATION.search(clause, max(0, first - 40), last)
+                    or _CITATION.search(clause[:first])
+                ):
+                    continue
+                if _OUT_OF_SCOPE.search(clause, first, last + 40):  # chip controls, general tariffs
                     continue
                 ahead = _scheduled(clause, first, last)
-                if _HYPOTHETICAL.search(clause[:first]) and not (ahead and kind in _SCHEDULED):
+                hypothetical = _HYPOTHETICAL.search(clause[:first]) and not _REPORTED_MODAL.search(clause[:first])
+                if hypothetical and not (ahead and kind in _SCHEDULED):
                     continue
                 kept.append((kind, first, last, ahead))
             if len(kept) > 1 and any(kind is not EventType.NEGOTIATION_TALKS for kind, *_ in kept):
@@ -602,6 +715,7 @@ def extract_events(text: str, published: str | date | None = None) -> list[Candi
             nearest = (
                 {d: min(kept, key=lambda a: _distance((a[1] + start, a[2] + start), d)) for d in dates} if kept else {}
             )
+            dated_kinds = {action[0] for action in nearest.values()}
             for item in kept:
                 kind, first, last, ahead = item
                 action = (first + start, last + start)
@@ -610,8 +724,12 @@ def extract_events(text: str, published: str | date | None = None) -> list[Candi
                 chosen = _choose_dates(sentence, action, own, published, future_ok) or _choose_dates(
                     sentence, action, spare, published, future_ok
                 )
+                if any(day.vague for day in chosen):
+                    continue  # dated only vaguely ("introduced a decade ago"): no date to give it
+                if not chosen and kind in dated_kinds:
+                    continue  # the same action named twice in its clause, dated at the other mention
                 if not chosen:
-                    reported = _REPORTING.search(clause[:first])
+                    reported = _REPORTING.search(clause[:last])
                     if (ahead and not reported) or not (body <= 2 or _PERFECT.search(clause)):
                         continue  # undated background, or a promise without a date
                     chosen = [_Date(-1, -1, published, "week")]
@@ -653,12 +771,21 @@ def _choose_dates(
     usable = [d for d in dates if future_ok or not d.after(published)]
     if not usable:
         return []
-    nearest = min(usable, key=lambda d: (_distance(action, d), PRECISIONS.index(d.precision)))
+    # a date the measure takes effect on ("effective Dec. 1", "from May 1") is not when it was taken
+    effective = {d for d in usable if _EFFECTIVE.search(sentence, max(0, d.start - 30), d.start)}
+    nearest = min(usable, key=lambda d: (d in effective, _distance(action, d), PRECISIONS.index(d.precision)))
     chosen = [nearest]
     for other in sorted(usable, key=lambda d: d.start):
         if other is not nearest and any(_coordinated(sentence, d, other) for d in chosen):
             chosen.append(other)
     return chosen
+
+
+_EFFECTIVE = re.compile(
+    r"\b(?:effective|tak\w* effect|took effect|come into (?:force|effect)|came into (?:force|effect)|from|starting"
+    r"|as of|until|through)\s+(?:on\s+)?(?:the\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def _distance(action: tuple[int, int], day: _Date) -> int:
