@@ -206,7 +206,11 @@ def _dates(clause: str, published: date) -> list[_Date]:
         (r"\b(earlier|later) (this|in the) month\b|\bthis month\b", published.replace(day=1), "month"),
         (r"\blast month\b|\bthe previous month\b|\ba month ago\b", _shift_months(published, -1), "month"),
         (r"\bnext month\b", _shift_months(published, 1), "month"),
-        (r"\b(earlier|later) this year\b|\bthis year\b", date(published.year, 1, 1), "year"),
+        (
+            r"\b(earlier|later) this year\b|\bthis year\b",
+            date(published.year, 1, 1),
+            "year",
+        ),
         (r"\blast year\b|\bthe previous year\b|\ba year ago\b", date(published.year - 1, 1, 1), "year"),
         (r"\bnext year\b", date(published.year + 1, 1, 1), "year"),
     ]
@@ -215,14 +219,34 @@ def _dates(clause: str, published: date) -> list[_Date]:
             add(match, moment, precision)
     for match in re.finditer(r"\b(?:a decade|decades|(?:many|several|a few|some) years|years|long) ago\b", lowered):
         found.append(_Date(match.start(), match.end(), published, "year", vague=True))
-    for match in re.finditer(r"\b(a few|several|a|one|two|three|four|five|six|\d+) (day|week|month)s? ago\b", lowered):
+    for match in re.finditer(
+        r"\b(a few|several|a|one|two|three|four|five|six|\d+) (day|week|month|year)s? ago\b", lowered
+    ):
         count = int(match[1]) if match[1].isdigit() else _NUMBERS[match[1]]
         if match[2] == "day":
             add(match, published - timedelta(days=count), "day")
         elif match[2] == "week":
             add(match, published - timedelta(days=7 * count), "week" if count < 3 else "month")
-        else:
+        elif match[2] == "month":
             add(match, _shift_months(published, -count), "month")
+        elif match[1] not in ("a few", "several"):
+            add(match, date(published.year - count, 1, 1), "year")
+    # dates told from the one before them: "announced on Oct. 9 ... responded the next day"
+    for match in re.finditer(
+        r"\b(the next day|the following day|a day later|the day before|the previous day|(?:earlier|later) (?:in|that) "
+        r"(?:the )?year|that year|the same year)\b",
+        lowered,
+    ):
+        before = [d for d in found if d.end <= match.start() and not d.vague]
+        if before:
+            anchor = max(before, key=lambda d: d.end)
+            if "day" in match[1] and anchor.precision == "day":
+                shift = -1 if ("before" in match[1] or "previous" in match[1]) else 1
+                add(match, anchor.day + timedelta(days=shift), "day")
+            elif "year" in match[1]:
+                add(match, date(anchor.day.year, 1, 1), "year")
+        elif "in the year" in match[1]:  # "earlier in the year", with no date before it: the publication's
+            add(match, date(published.year, 1, 1), "year")
     # a year dates an action after a preposition or before punctuation; "2012 export quotas" and
     # "quotas for 2013" name what the action concerns, "GATT 1994" a text
     for match in re.finditer(
@@ -446,6 +470,9 @@ _ACTIONS: dict[EventType, list[str]] = {
         r"[^;]{0,20}\b(?:pause|truce|suspension|reprieve|extension|window|deal)",
         r"\bagree\w*\b[^;]{0,30}\bto (?:pause|suspend|delay|extend|halt|postpone)\w*\b[^;]{0,80}"
         r"\b(?:for (?:a|one) year|for 90 days|90[- ]day|one[- ]year|until)\b",
+        # a pause of controls agreed with another government is the window itself (GUIDE.md, section 5)
+        r"\bagree\w* to (?:pause|suspend|delay|postpone|roll back|ease|lift)\b[^;]{0,60}\b(?:controls?|restrictions"
+        r"|curbs|measures)\b",
     ],
     EventType.EASING_PAUSE: [
         rf"\b(?:{_EASING_VERBS})\b{_gap(70, 'quota')}\b(?:{_CONTROLS}|measures|countermeasures|tariffs?|duties|duty"
@@ -540,7 +567,7 @@ _CITATION = re.compile(
 )
 #: "said on Tuesday it would require ...": the announcement is the action, dated when it was said.
 _REPORTED_MODAL = re.compile(
-    r"\b(?:said|says|announced|announces|confirmed|stated|announcement|statement|notice|decision)\b[^;]{0,60}?"
+    r"\b(?:said|says|announced|announces|confirmed|stated|declar\w*|announcement|statement|notice|decision)\b[^;]{0,60}?"
     r"\b(?:would|will)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
@@ -713,7 +740,9 @@ def extract_events(text: str, published: str | date | None = None) -> list[Candi
                 kept = [action for action in kept if action[0] is not EventType.NEGOTIATION_TALKS]  # talks behind it
             # each date belongs to the action nearest to it: "lifted the controls imposed in April" dates the controls
             nearest = (
-                {d: min(kept, key=lambda a: _distance((a[1] + start, a[2] + start), d)) for d in dates} if kept else {}
+                {d: min(kept, key=lambda a: _distance(sentence, (a[1] + start, a[2] + start), d)) for d in dates}
+                if kept
+                else {}
             )
             dated_kinds = {action[0] for action in nearest.values()}
             for item in kept:
@@ -773,7 +802,7 @@ def _choose_dates(
         return []
     # a date the measure takes effect on ("effective Dec. 1", "from May 1") is not when it was taken
     effective = {d for d in usable if _EFFECTIVE.search(sentence, max(0, d.start - 30), d.start)}
-    nearest = min(usable, key=lambda d: (d in effective, _distance(action, d), PRECISIONS.index(d.precision)))
+    nearest = min(usable, key=lambda d: (d in effective, _distance(sentence, action, d), PRECISIONS.index(d.precision)))
     chosen = [nearest]
     for other in sorted(usable, key=lambda d: d.start):
         if other is not nearest and any(_coordinated(sentence, d, other) for d in chosen):
@@ -788,9 +817,14 @@ _EFFECTIVE = re.compile(
 )
 
 
-def _distance(action: tuple[int, int], day: _Date) -> int:
-    """Characters between an action and a date expression (0 when they overlap)."""
-    return max(day.start - action[1], action[0] - day.end, 0)
+def _distance(sentence: str, action: tuple[int, int], day: _Date) -> int:
+    """Characters between an action and a date expression (0 when they overlap), and 60 more per comma between.
+
+    A comma closes a phrase: in "controls announced in October 2025, these controls were suspended"
+    October dates the announcement, not the suspension written next to it.
+    """
+    first, last = (action[1], day.start) if day.start >= action[1] else (day.end, action[0])
+    return max(last - first, 0) + 60 * sentence.count(",", first, max(first, last))
 
 
 def _coordinated(sentence: str, a: _Date, b: _Date) -> bool:
@@ -860,11 +894,22 @@ def _merge(candidates: list[Candidate], published: date) -> list[Candidate]:
         if not any(
             k.type == candidate.type
             and _same_time(k.date, k.precision, candidate.date, candidate.precision)
+            and _same_week(k, candidate)
             and (k.date > published) == (candidate.date > published)
             for k in kept
         ):
             kept.append(candidate)
     return sorted(kept, key=lambda c: (c.date, str(c.type)))
+
+
+def _same_week(a: Candidate, b: Candidate) -> bool:
+    """Whether two candidates of week precision or finer lie in one calendar week (else: no constraint).
+
+    "On Thursday" and "this week" in a Wednesday paper are a week apart in days but not the same news.
+    """
+    if {a.precision, b.precision} <= {"day", "week"} and "week" in {a.precision, b.precision}:
+        return a.date.isocalendar()[:2] == b.date.isocalendar()[:2]
+    return True
 
 
 def link_events(candidates: list[Candidate], calendar: EventCalendar) -> list[Candidate]:

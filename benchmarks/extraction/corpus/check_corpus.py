@@ -16,7 +16,7 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CALENDAR = "/work/main/seeds/events.csv"
+CALENDAR = os.path.join(HERE, "..", "..", "..", "seeds", "events.csv")
 TYPES = {
     "restriction_tightening",
     "permit_approval",
