@@ -10,7 +10,7 @@ from datetime import time
 import numpy as np
 import pandas as pd
 
-from ._align import check_calendar_range, knowable_instants, session_positions
+from ._align import calendar_bound, check_calendar_range, knowable_instants, session_positions
 from ._events import AFTER_CLOSE, Event, EventCalendar, EventType
 from ._universe import select_tickers
 from .dates import parse_day
@@ -86,10 +86,17 @@ class SignalParams:
 def _exchange_base(
     code: str, versions: tuple[Event, ...], params: SignalParams, last: pd.Timestamp
 ) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    """All signals before exposure signing, on every session of exchange ``code`` through ``last``'s year."""
+    """All signals before exposure signing, on every session of exchange ``code`` through ``last``'s year.
+
+    The sessions reach on to the latest window end (within the exchange calendar's bound), so that a
+    window's countdown counts the exchange's sessions to its end, not to the end of the data: the
+    panel as of ``t`` then holds the same countdown at ``t`` as any later panel.
+    """
     check_calendar_range(code, last)
     knowable = knowable_instants(versions, params.after_close)
-    sessions, position = session_positions(code, knowable, until=last)
+    ends = [v.window_end.tz_localize(None).normalize() for v in versions if v.window_end is not None]
+    latest, bound = max([last, *ends]), calendar_bound(code)
+    sessions, position = session_positions(code, knowable, until=latest if bound is None else min(latest, bound))
     length = len(sessions)
 
     first_position: dict[str, int] = {}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pandas.testing as pdt
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from signals import (
@@ -120,6 +120,24 @@ def test_asof_truncates_the_panel():
     assert panel.index[-1] == pd.Timestamp("2025-10-10")
     full = build_signals(load_events(), UNIVERSE, tickers=["MP", "300748"])
     pdt.assert_frame_equal(panel, full.loc[:"2025-10-10"])
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(days=st.integers(min_value=0, max_value=(pd.Timestamp("2026-11-30") - pd.Timestamp("2024-06-01")).days))
+@example(days=(pd.Timestamp("2025-12-15") - pd.Timestamp("2024-06-01")).days)  # inside the Busan window
+@example(days=(pd.Timestamp("2025-11-14") - pd.Timestamp("2024-06-01")).days)  # its extension, just begun
+def test_the_panel_as_of_t_is_the_later_panel_up_to_t(days):
+    """Nothing in the panel at t depends on where the data end: not even a window's countdown.
+
+    Before the fix, sessions ran to the end of asof's year, so a window ending the next year counted
+    down to 31 December: the panel as of 2025-12-15 showed 10 sessions left in a window that had 229,
+    and window_optionality bought a straddle on it (found by the template contract's look-ahead test).
+    """
+    asof = pd.Timestamp("2024-06-01") + pd.Timedelta(days=days)
+    tickers = ["MP", "LYC", "600111", "NEO.TO"]
+    panel = build_signals(load_events(), UNIVERSE, asof, tickers=tickers, start="2024-01-01")
+    later = build_signals(load_events(), UNIVERSE, "2026-11-30", tickers=tickers, start="2024-01-01")
+    pdt.assert_frame_equal(panel, later.loc[: panel.index[-1]], check_freq=False)
 
 
 @pytest.mark.parametrize(
