@@ -62,10 +62,12 @@ _FUTURE = re.compile(
 )
 
 
-def _scheduled(clause: str, start: int, end: int) -> bool:
-    """Whether a date expression at ``start:end`` is ahead: "due to meet on", "from Dec. 1 it will", "in April he will".
+def _scheduled(clause: str, start: int, end: int) -> bool | None:
+    """Whether a date expression at ``start:end`` is ahead: "due to meet on", "in April he will".
 
-    A date right after a reporting verb ("said on Friday that ... will") is when it was said.
+    A date right after a reporting verb ("said on Friday that ... will") is when it was said (False);
+    one a measure takes effect on ("from Dec. 1", "as of May 14") may be either side (None: the
+    nearest such day).
     """
     before, after = clause[max(0, start - 60) : start], clause[end : end + 40]
     if re.search(r"\b(?:said|says|announced|told|reported|stated|confirmed|statement)\b[^,;]{0,15}$", before):
@@ -73,7 +75,7 @@ def _scheduled(clause: str, start: int, end: int) -> bool:
     if re.search(
         r"\b(?:from|starting|effective|beginning|as of|tak\w+ effect(?: on| from)?)\s+$", before, re.IGNORECASE
     ):
-        return True
+        return None
     ahead = _FUTURE.search(before) or re.match(
         r"[^.;]{0,30}?\b(?:will|is due|are due|is scheduled|are scheduled)\b", after
     )
@@ -113,8 +115,12 @@ def _valid(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _year_for(month: int, day: int, published: date, future: bool) -> int:
-    """The year of a month (and day) given without one: the latest on or before publication, or the next."""
+def _year_for(month: int, day: int, published: date, future: bool | None) -> int:
+    """The year of a month (and day) given without one: the latest on or before publication, the next
+    (``future``), or the nearest to publication (``None``)."""
+    if future is None:
+        return min((published.year + shift for shift in (-1, 0, 1)),
+                   key=lambda year: abs((_valid(year, month, min(day, 28)) or published) - published))  # fmt: skip
     if future:
         return published.year if (month, day) >= (published.month, published.day) else published.year + 1
     return published.year if (month, day) <= (published.month, published.day) else published.year - 1
@@ -129,7 +135,7 @@ def _dates(clause: str, published: date) -> list[_Date]:
     """Every date expression of ``clause``, resolved; overlapping expressions keep the most specific."""
     found: list[_Date] = []
 
-    def future(match: re.Match) -> bool:
+    def future(match: re.Match) -> bool | None:
         """Whether the words just before a date place it ahead ("due to meet on", "will visit in")."""
         return _scheduled(clause, match.start(), match.end())
 
@@ -164,11 +170,13 @@ def _dates(clause: str, published: date) -> list[_Date]:
     for match in re.finditer(
         rf"\b(?i:in|since|from|by|until|during|through|this|last|before|after|early|mid|late|end of|start of"
         rf"|beginning of)[- ]+(?i:(?:this|last) )?(?i:(?:early|mid|late)[- ])?({_MONTHS})(?![ ,]+(?:\d|(?:19|20)\d\d))"
-        rf"( this year)?",
+        rf"( this year| last year)?",
         clause,
     ):
         month = _month(match[1])
-        year = published.year if match[2] else _year_for(month, 1, published, future(match))
+        year = (
+            (published.year - (match[2] == " last year")) if match[2] else _year_for(month, 1, published, future(match))
+        )
         add(match, date(year, month, 1), "month")
     for match in re.finditer(rf"\b(?:(last|next|this) )?({_WEEKDAYS})\b", clause):
         number = _WEEKDAY_NAMES.index(match[2].lower())
@@ -250,7 +258,9 @@ def _dates(clause: str, published: date) -> list[_Date]:
     # a year dates an action after a preposition or before punctuation; "2012 export quotas" and
     # "quotas for 2013" name what the action concerns, "GATT 1994" a text
     for match in re.finditer(
-        r"\b(?i:in|since|from|as early as|by|during|until|before|after|through|early|late|mid-?)\s+((?:19|20)\d\d)\b"
+        r"\b(?i:in|since|from|as early as|by|during|until|before|after|through|early|late|mid-?"
+        r"|(?:first|second) half of"
+        r"|(?:first|second|third|fourth|last) quarter of)\s+((?:19|20)\d\d)\b"
         r"(?![\d-])|(?<![A-Z][A-Z] )(?<!for )\b((?:19|20)\d\d)(?=\s*[,.;)]|\s*$)(?![,.]\d)",
         clause,
     ):
@@ -380,7 +390,7 @@ _BE = (
 _EASING_VERBS = (
     r"suspen\w*|lift\w*|remov\w*|scrap\w*|abolish\w*|cancel\w*|drop\w*|eas\w*|relax\w*|roll\w* back|postpon\w*"
     r"|delay\w*|paus\w*|exempt\w*|waiv\w*|withdr[ae]w\w*|rescind\w*|revok\w*|end|ended|ends|ending|halt\w*"
-    r"|eliminat\w*|abandon\w*|ax(?:e|ed|es|ing)|dismantl\w*"
+    r"|eliminat\w*|abandon\w*|ax(?:e|ed|es|ing)|dismantl\w*|revers\w*"
 )
 _CONTROLS = (
     r"export[- ]control\w*(?: measures| rules| regime)?|controls?|restrictions?|curbs?|limits|bans?|embargo"
@@ -427,6 +437,7 @@ _ACTIONS: dict[EventType, list[str]] = {
         rf"\b(?:ruled|found)\b[^;]{{0,60}}(?:{_WTO})",
         r"\bruling\b[^;]{0,50}?\b(?:issued|handed down|published|released|delivered|circulated"
         r"|in (?:\w+'s )?favou?r|against china)\b",
+        r"\bruling (?:from|in|of) (?:last year|(?:19|20)\d\d|earlier)",
     ],
     EventType.WTO_DISPUTE: [
         r"\b(?:fil\w*|lodg\w*|launch\w*|brought|bring\w*|submit\w*|initiat\w*|made|notif\w*)\b[^;]{0,40}?"
@@ -471,7 +482,8 @@ _ACTIONS: dict[EventType, list[str]] = {
         r"\bagree\w*\b[^;]{0,30}\bto (?:pause|suspend|delay|extend|halt|postpone)\w*\b[^;]{0,80}"
         r"\b(?:for (?:a|one) year|for 90 days|90[- ]day|one[- ]year|until)\b",
         # a pause of controls agreed with another government is the window itself (GUIDE.md, section 5)
-        r"\bagree\w* to (?:pause|suspend|delay|postpone|roll back|ease|lift)\b[^;]{0,60}\b(?:controls?|restrictions"
+        r"\bagree\w*(?: \w+){0,3} to (?:pause|suspend|delay|postpone|roll back|ease|lift)\b[^;]{0,60}"
+        r"\b(?:controls?|restrictions"
         r"|curbs|measures)\b",
     ],
     EventType.EASING_PAUSE: [
@@ -493,10 +505,13 @@ _ACTIONS: dict[EventType, list[str]] = {
         rf"\b(?:{_TIGHTENING_VERBS})\b{_gap(80, _EASING_VERBS + '|general|lift')}\b(?:{_CONTROLS})\b",
         rf"\b(?:{_CONTROLS}|measures)\b[^;]{{0,50}}?\b{_BE}(?:imposed|introduced|announced|tightened|expanded"
         r"|widened|took effect|came into (?:effect|force)|went into effect|in place|kicked in|rolled out|issued"
+        r"|published"
         r"|implemented)\b",
         r"\b(?:halt\w*|block\w*|stop\w*|suspend\w*|ban\w*|bar|barred|embargo\w*|withh[eo]ld\w*|cut\w* off|choke\w*"
         rf"|freez\w*|prohibit\w*)\b[^;]{{0,50}}?\b(?:{_GOODS})\b",
         r"\b(?:exports?|shipments?) (?:ban|halt|embargo|freeze|suspension|stoppage)\b|\bembargo\b",
+        rf"\b(?:{_GOODS})\b[^;]{{0,40}}\b(?:c[oa]me|ground|grinding) to a (?:\w+ )?(?:halt|standstill)\b",
+        r"\b(?:which|that) (?:were|was|had been|have been) (?:imposed|introduced|announced|tightened)\b",
         rf"\b(?:pause|halt|suspension|stoppage|freeze) (?:in|of|on) (?:\w+ ){{0,3}}?(?:{_GOODS})\b",
         r"\b(?:licen[cs]\w*|permits?) (?:requirements? )?(?:in place|required)\b",
         r"\bcovered by\b[^;]{0,40}\b(?:licen|control)",
@@ -527,6 +542,10 @@ _ACTIONS: dict[EventType, list[str]] = {
     ],
 }
 
+#: A tightening told as a reprisal against one country is a retaliation (GUIDE.md, section 5).
+_RETALIATORY = re.compile(
+    r"\b(?:in retaliation|as retaliation|retaliation for|in response to (?:washington|the us|the u\.s\.|japan|tokyo))"
+)
 _COMPLAINT = re.compile(
     r"\b(?:complained|(?:filed|lodged|launched) (?:a |an |the )?complaint|challenged|contested|accused"
     r"|brought (?:\w+ ){0,2}cases?|appealed|(?:notice|decision) to appeal|notice of appeal|request\w* (?:for )?(?:the "
@@ -677,7 +696,11 @@ def _actions(clause: str, wto_story: bool = False) -> list[tuple[EventType, int,
     if EventType.PERMIT_APPROVAL in kinds and EventType.RESTRICTION_TIGHTENING in kinds:
         approving = re.search(r"approv|grant|issued (?:export )?(?:licen|permit)|receiv|clear", lowered)
         drop.add(EventType.RESTRICTION_TIGHTENING if approving else EventType.PERMIT_APPROVAL)
-    return sorted((kind, *span) for kind in kinds - drop for span in spans[kind])
+    kept = kinds - drop
+    if EventType.RESTRICTION_TIGHTENING in kept and _RETALIATORY.search(lowered):  # "measures seen as retaliation"
+        kept = (kept - {EventType.RESTRICTION_TIGHTENING}) | {EventType.RETALIATION_ESCALATION}
+        spans[EventType.RETALIATION_ESCALATION] = spans[EventType.RESTRICTION_TIGHTENING]
+    return sorted((kind, *span) for kind in kept for span in spans[kind])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -731,7 +754,7 @@ def extract_events(text: str, published: str | date | None = None) -> list[Candi
                     continue
                 if _OUT_OF_SCOPE.search(clause, first, last + 40):  # chip controls, general tariffs
                     continue
-                ahead = _scheduled(clause, first, last)
+                ahead = bool(_scheduled(clause, first, last))
                 hypothetical = _HYPOTHETICAL.search(clause[:first]) and not _REPORTED_MODAL.search(clause[:first])
                 if hypothetical and not (ahead and kind in _SCHEDULED):
                     continue
