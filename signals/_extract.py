@@ -56,7 +56,8 @@ _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _PART = r"(?:(?:early|mid|late|the end of|end of|the start of|start of|the beginning of|beginning of)[- ])?"
 #: Words that place a clause's action in the future: a scheduled meeting, a truce to be signed.
 _FUTURE = re.compile(
-    r"\b(will|would|shall|due to|scheduled|set to|to be held|is to|are to|next|upcoming|later this|plans? to"
+    r"\b(will|would|shall|due to|scheduled|slated|set to|to be held|is to|are to|next|upcoming|later this|plans? to"
+    r"|ahead of"
     r"|expected to|going to)\b",
     re.IGNORECASE,
 )
@@ -73,11 +74,11 @@ def _scheduled(clause: str, start: int, end: int) -> bool | None:
     if re.search(r"\b(?:said|says|announced|told|reported|stated|confirmed|statement)\b[^,;]{0,15}$", before):
         return False
     if re.search(
-        r"\b(?:from|starting|effective|beginning|as of|tak\w+ effect(?: on| from)?)\s+$", before, re.IGNORECASE
+        r"\b(?:from|starting|effective|beginning|as of|tak\w+ effect)(?:\s+(?:on|from))?\s+$", before, re.IGNORECASE
     ):
         return None
     ahead = _FUTURE.search(before) or re.match(
-        r"[^.;]{0,30}?\b(?:will|is due|are due|is scheduled|are scheduled)\b", after
+        r"[^.;]{0,30}?\b(?:will|is due|are due|is scheduled|are scheduled|(?:is|are) set to|slated)\b", after
     )
     return bool(ahead) and not _REPORTING.search(before)
 
@@ -219,7 +220,7 @@ def _dates(clause: str, published: date) -> list[_Date]:
             date(published.year, 1, 1),
             "year",
         ),
-        (r"\blast year\b|\bthe previous year\b|\ba year ago\b", date(published.year - 1, 1, 1), "year"),
+        (r"\blast year\b(?!'s)|\bthe previous year\b|\ba year ago\b", date(published.year - 1, 1, 1), "year"),
         (r"\bnext year\b", date(published.year + 1, 1, 1), "year"),
     ]
     for pattern, moment, precision in relative:
@@ -241,7 +242,8 @@ def _dates(clause: str, published: date) -> list[_Date]:
             add(match, date(published.year - count, 1, 1), "year")
     # dates told from the one before them: "announced on Oct. 9 ... responded the next day"
     for match in re.finditer(
-        r"\b(the next day|the following day|a day later|the day before|the previous day|(?:earlier|later) (?:in|that) "
+        r"\b(the next day|the following day|a day later|the day before|the previous day|a day earlier"
+        r"|(?:earlier|later) (?:in|that) "
         r"(?:the )?year|that year|the same year)\b",
         lowered,
     ):
@@ -249,19 +251,21 @@ def _dates(clause: str, published: date) -> list[_Date]:
         if before:
             anchor = max(before, key=lambda d: d.end)
             if "day" in match[1] and anchor.precision == "day":
-                shift = -1 if ("before" in match[1] or "previous" in match[1]) else 1
+                shift = -1 if re.search(r"before|previous|earlier", match[1]) else 1
                 add(match, anchor.day + timedelta(days=shift), "day")
             elif "year" in match[1]:
                 add(match, date(anchor.day.year, 1, 1), "year")
         elif "in the year" in match[1]:  # "earlier in the year", with no date before it: the publication's
             add(match, date(published.year, 1, 1), "year")
+        elif match[1] in ("a day earlier", "the day before", "the previous day"):
+            add(match, published - timedelta(days=1), "day")
     # a year dates an action after a preposition or before punctuation; "2012 export quotas" and
     # "quotas for 2013" name what the action concerns, "GATT 1994" a text
     for match in re.finditer(
         r"\b(?i:in|since|from|as early as|by|during|until|before|after|through|early|late|mid-?"
         r"|(?:first|second) half of"
         r"|(?:first|second|third|fourth|last) quarter of)\s+((?:19|20)\d\d)\b"
-        r"(?![\d-])|(?<![A-Z][A-Z] )(?<!for )\b((?:19|20)\d\d)(?=\s*[,.;)]|\s*$)(?![,.]\d)",
+        r"(?![\d-])|(?<![A-Z][A-Z] )(?<!for )(?<!as )(?<!than )\b((?:19|20)\d\d)(?=\s*[,.;)]|\s*$)(?![,.]\d)",
         clause,
     ):
         add(match, date(int(match[1] or match[2]), 1, 1), "year")
@@ -429,6 +433,7 @@ _TIGHTENING_VERBS = (
 _ACTIONS: dict[EventType, list[str]] = {
     EventType.WTO_RULING: [
         rf"(?:{_WTO}|ruling)[^;]{{0,80}}?\b(?:ruled|rules against|found|finds|finding|upheld|uphold\w*|confirm\w*"
+        r"|concluded"
         r"|sided|broke|breached|violated|inconsistent|report (?:found|said)|defeated|rejected"
         r"|(?:issued|handed down|published|released|delivered|circulated) (?:a |an |its |the )?(?:final )?"
         r"(?:ruling|report|decision|verdict)|ruling (?:issued|handed down|published|released|delivered)"
@@ -441,7 +446,7 @@ _ACTIONS: dict[EventType, list[str]] = {
     ],
     EventType.WTO_DISPUTE: [
         r"\b(?:fil\w*|lodg\w*|launch\w*|brought|bring\w*|submit\w*|initiat\w*|made|notif\w*)\b[^;]{0,40}?"
-        rf"\b(?:complaint|case|challenge|dispute|request|appeal|notice)\b[^;]{{0,80}}?(?:{_WTO})",
+        rf"\b(?:complaints?|cases?|challenges?|disputes?|requests?|appeals?|notices?)\b[^;]{{0,80}}?(?:{_WTO})",
         rf"(?:{_WTO})[^;]{{0,80}}?\b(?:fil\w*|lodg\w*|launch\w*|brought|initiat\w*)\b[^;]{{0,30}}?"
         r"\b(?:complaint|case|challenge|dispute|appeal)\b",
         r"\b(?:fil\w*|lodg\w*|launch\w*|brought)\b[^;]{0,10}?\b(?:a |an |the )?(?:wto|world trade organi[sz]ation)\b"
@@ -452,6 +457,7 @@ _ACTIONS: dict[EventType, list[str]] = {
         r"[^;]{0,30}\bpanels?\b",
         r"\brequest\w* (?:for )?(?:the )?(?:establishment of (?:a )?)?(?:dispute )?(?:panels?|consultations)\b",
         r"\bconsultations\b[^;]{0,30}\b(?:held|were held|took place)\b",
+        r"\b(?:complaints?|cases?|challenges?|disputes?)\b[^;]{0,20}\b(?:was|were) (?:lodged|filed|brought|launched)\b",
         r"\bappeal(?:ed|s|ing)?\b[^;]{0,30}\b(?:the |a |an |its )?(?:\w+ )?(?:ruling|decision|verdict|panel report)\b",
         r"\b(?:contest\w*|challeng\w*)\b[^;]{0,30}\b(?:china's|beijing's) (?:curbs|restrictions|export|quotas)",
     ],
@@ -525,7 +531,8 @@ _ACTIONS: dict[EventType, list[str]] = {
         rf"\bban\w*\b[^;]{{0,60}}?\bexports?\b[^;]{{0,80}}?\bto (?:\d+ |more than \w+ )?(?:us |u\.s\. |american )?"
         rf"(?:{_TARGETS})",
         rf"\bban\w*\b[^;]{{0,60}}?\bexports?\b[^;]{{0,60}}?\bto (?:{_US_OR_JAPAN})",
-        r"\b(?:ban|prohibit)\w*\b[^;]{0,40}\bdual-use items?\b[^;]{0,40}\b(?:to|for) (?:japan|the u|us|u\.s|military)",
+        r"\b(?:ban|prohibit)\w*\b[^;]{0,80}\bdual-use (?:items?|goods)\b[^;]{0,80}\b(?:to|for) "
+        r"(?:japan|the u|us|u\.s|military)",
         r"\b(?:hit back|hits back|hitting back|retaliat\w*)\b[^;]{0,40}\b(?:japan|tokyo|the us|the u\.s\.|washington)"
         r"\b",
         r"\bunreliable entit\w* list\b|\bblacklist\w*\b",
@@ -596,7 +603,8 @@ _DECIDED = re.compile(r"\b(confirmed|announced|unveiled|approved|outlined|detail
 _OUT_OF_SCOPE = re.compile(r"\b(?:semiconductor|chip|chips|chipmaking equipment|fentanyl|soybeans?)\b", re.IGNORECASE)
 _NEGATION = re.compile(
     r"\b(?:no|not|never|nothing|none|neither|nor|denied|deny|denies|without|fail\w* to|refus\w* to)\b|n't\b"
-    r"|(?:twice|half|higher|lower|larger|smaller) (?:than|the)\b|\bcompared (?:with|to)\b|\bversus\b",
+    r"|(?:twice|half|higher|lower|larger|smaller) (?:than|the)\b|\bcompared (?:with|to)\b|\bversus\b"
+    r"|\bsame (?:level )?as\b",
     re.IGNORECASE,
 )
 #: A headline, a caption or a byline: no sentence ending, or a bracketed note. Their news is in the body.
