@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -37,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from signals import load_universe, select_tickers
-from signals._io import locked
+from signals._io import locked, stage_file
 from signals.dates import parse_day
 from signals.errors import ParameterError, PriceDataError, ReelabError, UniverseError
 
@@ -281,31 +280,13 @@ def _parquet(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _stage(final: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``final`` (flushed to disk) and return its path."""
-    handle, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return temporary
-
-
 def _commit(store: Path, payloads: dict[str, bytes]) -> None:
     """Stage every file, then rename them all into place: a failure while staging changes nothing."""
     staged: list[tuple[Path, Path]] = []
     try:
         for ticker, data in payloads.items():
             final = store / f"{ticker}.parquet"
-            staged.append((_stage(final, data), final))
+            staged.append((stage_file(final, data), final))
         for temporary, final in staged:
             os.replace(temporary, final)
         descriptor = os.open(store, os.O_RDONLY)

@@ -281,7 +281,7 @@ def test_a_second_update_waits_for_the_lock(data, fake):
 
 
 def test_a_failure_while_writing_leaves_no_partial_file(data, fake, monkeypatch):
-    real_stage, calls = store_module._stage, []
+    real_stage, calls = store_module.stage_file, []
 
     def failing_stage(final, payload):
         calls.append(final.name)
@@ -289,7 +289,7 @@ def test_a_failure_while_writing_leaves_no_partial_file(data, fake, monkeypatch)
             raise OSError(28, "No space left on device")
         return real_stage(final, payload)
 
-    monkeypatch.setattr(store_module, "_stage", failing_stage)
+    monkeypatch.setattr(store_module, "stage_file", failing_stage)
     with pytest.raises(OSError, match="No space left"):
         update_prices(["MP", "SPY"], downloader=fake, today="2026-08-14")
     assert calls == ["MP.parquet", "SPY.parquet"]
