@@ -162,6 +162,14 @@ def _dates(clause: str, published: date) -> list[_Date]:
         month, day = _month(match[2]), int(match[1])
         year = published.year if match[3] else _year_for(month, day, published, future(match))
         add(match, _valid(year, month, day), "day")
+    # seasons: the month that opens them ("in the spring" of a 2025 paper: April 2025)
+    for match in re.finditer(
+        r"\b(?i:in|during|over|this|last|since) (?:the )?(spring|summer|autumn|fall|winter)(?: of ((?:19|20)\d\d))?\b",
+        clause,
+    ):
+        month = {"spring": 4, "summer": 7, "autumn": 10, "fall": 10, "winter": 1}[match[1]]
+        year = int(match[2]) if match[2] else _year_for(month, 1, published, future(match))
+        add(match, date(year, month, 1), "month")
     # "the October summit", "its April controls": a month naming the event it is the date of
     for match in re.finditer(rf"\b(?:the|its|last|this|an?) ({_MONTHS}) (?=[a-z])", clause):
         month = _month(match[1])
@@ -400,7 +408,8 @@ _CONTROLS = (
     r"export[- ]control\w*(?: measures| rules| regime)?|controls?|restrictions?|curbs?|limits|bans?|embargo"
     r"|licen[cs](?:e|ing) (?:requirements?|rules|regime|system|controls?)|requirements? for (?:export )?"
     r"(?:permits|licen[cs]es)|new rules|reporting (?:criteria|requirements?|rules)|stricter (?:rules|inspections)"
-    r"|export dut(?:y|ies)|export tax\w*"
+    r"|export dut(?:y|ies)|export tax\w*|oversight|licensing (?:procedures?|process)|catalogue|catalog"
+    r"|(?:tighter|stricter) (?:regulation|rules|controls|requirements)|regulation of (?:\w+ )?exports"
 )
 _GOODS = r"exports?|shipments?|deliveries|sales|supplies|supply"
 _PERMITS = r"(?:export |import )?(?:licen[cs]es?|permits?|applications?|approvals?|customs approval|clearances?)"
@@ -465,6 +474,8 @@ _ACTIONS: dict[EventType, list[str]] = {
         r"\b(?:set|fix\w*|cut\w*|issu\w*|announc\w*|rais\w*|reduc\w*|slash\w*|abolish\w*|scrap\w*|end\w*|releas\w*"
         r"|allocat\w*|lower\w*|increas\w*|lift\w*|remov\w*|grant\w*|unveil\w*|publish\w*|tighten\w*|trim\w*|batch"
         r"|gone|kept|keep\w*|maintain\w*)\b[^;]{0,80}?\b(?:quotas?|export cuts?|export (?:quota )?allocations?)\b",
+        r"\b\d+\s?(?:pc|%|percent|per cent) (?:reduction|cut|increase|rise) in (?:\w+ ){0,3}"
+        r"(?:export quotas?|exports)\b",
         r"\bquotas?\b[^;]{0,60}?\b(?:set|fixed|cut|issued|announced|raised|reduced|slashed|abolished|scrapped|ended"
         r"|released|allocated|lowered|increased|lifted|removed|gone|at [\d,]+|unchanged)\b",
     ],
@@ -514,6 +525,7 @@ _ACTIONS: dict[EventType, list[str]] = {
         r"|published"
         r"|implemented)\b",
         r"\b(?:halt\w*|block\w*|stop\w*|suspend\w*|ban\w*|bar|barred|embargo\w*|withh[eo]ld\w*|cut\w* off|choke\w*"
+        r"|restrict(?:ed|ing)|curb(?:ed|ing)|limit(?:ed|ing)|tighten(?:ed|ing)"
         rf"|freez\w*|prohibit\w*)\b[^;]{{0,50}}?\b(?:{_GOODS})\b",
         r"\b(?:exports?|shipments?) (?:ban|halt|embargo|freeze|suspension|stoppage)\b|\bembargo\b",
         rf"\b(?:{_GOODS})\b[^;]{{0,40}}\b(?:c[oa]me|ground|grinding) to a (?:\w+ )?(?:halt|standstill)\b",
@@ -522,6 +534,8 @@ _ACTIONS: dict[EventType, list[str]] = {
         r"\b(?:licen[cs]\w*|permits?) (?:requirements? )?(?:in place|required)\b",
         r"\bcovered by\b[^;]{0,40}\b(?:licen|control)",
         r"\brequir\w*\b[^;]{0,50}?\b(?:export )?(?:permits?|licen[cs]es?|licensing|approval)\b",
+        r"\bstop\w* (?:issuing|granting|approving) (?:export )?(?:licen|permit)",
+        r"\b(?:a )?(?:further )?tightening of\b[^;]{0,40}\b(?:controls?|regulations?|rules|restrictions|exports?)\b",
         r"\bdesignat\w* (?:\w+ ){0,3}as dual-use\b|\bon (?:its|the|china's) (?:export )?control list\b",
     ],
     EventType.RETALIATION_ESCALATION: [
@@ -587,7 +601,7 @@ _RELATIVE = re.compile(
 )
 #: A law or measure cited as the basis of another act ("acting under the Export Control Law"): not an action.
 _CITATION = re.compile(
-    r"\b(?:under|including|in accordance with|pursuant to|according to|based on)\b"
+    r"\b(?:under|including|in accordance with|pursuant to|based on)\b"
     r"(?: the| its| relevant| china's| \w+'s)*[^;,]{0,40}$",
     re.IGNORECASE,
 )
@@ -848,14 +862,21 @@ _EFFECTIVE = re.compile(
 )
 
 
-def _distance(sentence: str, action: tuple[int, int], day: _Date) -> int:
-    """Characters between an action and a date expression (0 when they overlap), and 60 more per comma between.
+def _distance(sentence: str, action: tuple[int, int], day: _Date) -> float:
+    """How far a date expression is from an action: characters between them, weighed by English word order.
 
-    A comma closes a phrase: in "controls announced in October 2025, these controls were suspended"
-    October dates the announcement, not the suspension written next to it.
+    A time adverbial follows its verb phrase ("imposed curbs in August 2023 and announced controls
+    on October 20"), so a date after an action counts half; a comma closes a phrase ("controls
+    announced in October 2025, these controls were suspended"), so each comma between adds 60,
+    except after a date that opens the sentence ("On July 14, 2011, the ministry announced").
     """
-    first, last = (action[1], day.start) if day.start >= action[1] else (day.end, action[0])
-    return max(last - first, 0) + 60 * sentence.count(",", first, max(first, last))
+    if day.start >= action[1]:
+        return 0.5 * (day.start - action[1]) + 60 * sentence.count(",", action[1], day.start)
+    gap = max(action[0] - day.end, 0)
+    fronted = not re.search(
+        r"\w", re.sub(r"(?i)\b(?:on|in|since|by|as of|from|at|during|early|late)\b", "", sentence[: day.start])
+    )
+    return gap + (0 if fronted else 60 * sentence.count(",", day.end, max(day.end, action[0])))
 
 
 def _coordinated(sentence: str, a: _Date, b: _Date) -> bool:
