@@ -481,7 +481,7 @@ _ACTIONS: dict[EventType, list[str]] = {
     ],
     EventType.LICENSING_REFORM: [
         rf"\b(?:{_LR_VERBS})\b[^;]{{0,80}}?\b(?:{_FRAMEWORKS})",
-        rf"\b(?:{_FRAMEWORKS})[^;]{{0,60}}?\b{_BE}(?:adopted|passed|enacted|approved|released|issued|published"
+        rf"\b(?:{_FRAMEWORKS})[^;]{{0,60}}?\b{_BE}(?:adopted|passed|enacted|approved|released|issued|published|announced"
         r"|promulgated|introduced|unveiled|launched|established|revised|amended|took effect|came into (?:force|effect)"
         r"|granted|obtained)\b",
     ],
@@ -535,6 +535,9 @@ _ACTIONS: dict[EventType, list[str]] = {
         r"\bcovered by\b[^;]{0,40}\b(?:licen|control)",
         r"\brequir\w*\b[^;]{0,50}?\b(?:export )?(?:permits?|licen[cs]es?|licensing|approval)\b",
         r"\bstop\w* (?:issuing|granting|approving) (?:export )?(?:licen|permit)",
+        r"\b(?:need|needs|must|required|have|has) to report\b",
+        r"\bexports?\b[^;]{0,60}\b(?:will be |would be |to be |are |is |be )?(?:controlled|restricted"
+        r"|subject(?:ed)? to (?:export )?(?:controls?|licen\w*|restrictions))\b",
         r"\b(?:a )?(?:further )?tightening of\b[^;]{0,40}\b(?:controls?|regulations?|rules|restrictions|exports?)\b",
         r"\bdesignat\w* (?:\w+ ){0,3}as dual-use\b|\bon (?:its|the|china's) (?:export )?control list\b",
     ],
@@ -544,7 +547,7 @@ _ACTIONS: dict[EventType, list[str]] = {
         rf"\b(?:export control list|unreliable entit\w* list|blacklist\w*)\b[^;]{{0,80}}?\b(?:{_TARGETS})",
         rf"\bban\w*\b[^;]{{0,60}}?\bexports?\b[^;]{{0,80}}?\bto (?:\d+ |more than \w+ )?(?:us |u\.s\. |american )?"
         rf"(?:{_TARGETS})",
-        rf"\bban\w*\b[^;]{{0,60}}?\bexports?\b[^;]{{0,60}}?\bto (?:{_US_OR_JAPAN})",
+        rf"\bban\w*\b[^;]{{0,60}}?\bexports?\b[^;]{{0,100}}?\bto (?:{_US_OR_JAPAN})",
         r"\b(?:ban|prohibit)\w*\b[^;]{0,80}\bdual-use (?:items?|goods)\b[^;]{0,80}\b(?:to|for) "
         r"(?:japan|the u|us|u\.s|military)",
         r"\b(?:hit back|hits back|hitting back|retaliat\w*)\b[^;]{0,40}\b(?:japan|tokyo|the us|the u\.s\.|washington)"
@@ -553,6 +556,7 @@ _ACTIONS: dict[EventType, list[str]] = {
         r"\b(?:announc|impos|slap|levy|levied)\w*\b[^;]{0,40}\b(?:100|1[0-9]{2})(?:%| percent) tariffs?\b",
         r"\bxi\b[^;]{0,80}?\b(?:visit\w*|travel\w*|inspect\w*|tour\w*)\b[^;]{0,80}?"
         r"(?:jl mag|rare[- ]earth|jiangxi|ganzhou)",
+        r"\b(?:visit|trip|tour|inspection)\w* by\b[^;]{0,40}\bxi\b[^;]{0,80}?(?:jl mag|rare[- ]earth|jiangxi|ganzhou)",
     ],
     EventType.NEGOTIATION_TALKS: [
         r"\b(?:talks|talked|meeting|meetings|summit|phone call|video call|consultations|dialogue|negotiations|visit"
@@ -614,7 +618,11 @@ _REPORTED_MODAL = re.compile(
 #: "confirmed plans to eliminate tariffs": a plan announced is a decision, not an intention.
 _DECIDED = re.compile(r"\b(confirmed|announced|unveiled|approved|outlined|detailed)\s+(?:its\s+|the\s+)?plans?\s+to\b")
 #: Actions on these objects are outside the vocabulary (US chip export controls, for one).
-_OUT_OF_SCOPE = re.compile(r"\b(?:semiconductor|chip|chips|chipmaking equipment|fentanyl|soybeans?)\b", re.IGNORECASE)
+_OUT_OF_SCOPE = re.compile(
+    r"\b(?:semiconductor|chip|chips|chipmaking equipment|fentanyl|soybeans?)\b"
+    r"|\b(?:state council|cabinet|politburo|standing committee|executive) meeting\b",  # domestic, not talks
+    re.IGNORECASE,
+)
 _NEGATION = re.compile(
     r"\b(?:no|not|never|nothing|none|neither|nor|denied|deny|denies|without|fail\w* to|refus\w* to)\b|n't\b"
     r"|(?:twice|half|higher|lower|larger|smaller) (?:than|the)\b|\bcompared (?:with|to)\b|\bversus\b"
@@ -633,7 +641,8 @@ _PERFECT = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(
-    r";\s+|,\s+(?:and\s+)?(?=(?:but|while|whereas|although|though|after|before|following|which|when|where|who|even as"
+    r";\s+|,\s+(?:and\s+)?(?=(?:but|while|whereas|although|though|after|before|following|when|where|who|even as"
+    r"|which(?! (?:was|were|is|are|had|has|have)\b)"
     r"|and then)\b)"
     r"|\s+(?=(?:but|while|whereas|after|before|following)\s)"
     r"|\s+and\s+(?=(?:also\s+|then\s+|later\s+)?(?:added|put|placed|imposed|banned|suspended|halted|announced|issued"
@@ -774,7 +783,7 @@ def extract_events(text: str, published: str | date | None = None) -> list[Candi
                     or _CITATION.search(clause[:first])
                 ):
                     continue
-                if _OUT_OF_SCOPE.search(clause, first, last + 40):  # chip controls, general tariffs
+                if _OUT_OF_SCOPE.search(clause, max(0, first - 30), last + 40):  # chip controls, general tariffs
                     continue
                 ahead = bool(_scheduled(clause, first, last))
                 hypothetical = _HYPOTHETICAL.search(clause[:first]) and not _REPORTED_MODAL.search(clause[:first])
