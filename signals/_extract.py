@@ -77,10 +77,11 @@ def _scheduled(clause: str, start: int, end: int) -> bool | None:
         r"\b(?:from|starting|effective|beginning|as of|tak\w+ effect)(?:\s+(?:on|from))?\s+$", before, re.IGNORECASE
     ):
         return None
-    ahead = _FUTURE.search(before) or re.match(
-        r"[^.;]{0,30}?\b(?:will|is due|are due|is scheduled|are scheduled|(?:is|are) set to|slated)\b", after
-    )
-    return bool(ahead) and not _REPORTING.search(before)
+    if re.match(r"[^.;]{0,30}?\b(?:will|is due|are due|is scheduled|are scheduled|(?:is|are) set to|slated)\b", after):
+        return not _REPORTING.search(before)
+    # the nearer cue decides: "said he would visit China in April" is ahead, "would ... said on Friday" is not
+    cues = [(m.end(), True) for m in _FUTURE.finditer(before)] + [(m.end(), False) for m in _REPORTING.finditer(before)]
+    return max(cues)[1] if cues else False
 
 
 @dataclass(frozen=True)
@@ -561,6 +562,7 @@ _ACTIONS: dict[EventType, list[str]] = {
     EventType.NEGOTIATION_TALKS: [
         r"\b(?:talks|talked|meeting|meetings|summit|phone call|video call|consultations|dialogue|negotiations|visit"
         r"|visited|visits|travel(?:l?ed)? to|hosted|worked out|sat down|joint press conference)\b",
+        r"\b(?:a|the|his|her|their) (?:\w+ ){0,2}(?:phone |video )?call with\b",
         r"\b(?:met|meet|meets|spoke|speak|called)\b(?= (?:with|in|on|at|his|her|their|by phone|(?:[\w.-]+ ){0,3}"
         r"(?:vice-)?(?:premier|president|minister|secretary|officials?|counterparts?|leaders?|negotiators?|chief"
         r"|representative|envoy|delegation)))",
@@ -865,7 +867,7 @@ def _choose_dates(
 
 
 _EFFECTIVE = re.compile(
-    r"\b(?:effective|tak\w* effect|took effect|come into (?:force|effect)|came into (?:force|effect)|from|starting"
+    r"\b(?:effective|tak\w* effect|took effect|come into (?:force|effect)|came into (?:force|effect)|starting"
     r"|as of|until|through)\s+(?:on\s+)?(?:the\s+)?$",
     re.IGNORECASE,
 )
