@@ -252,6 +252,7 @@ def _dates(clause: str, published: date) -> list[_Date]:
     # dates told from the one before them: "announced on Oct. 9 ... responded the next day"
     for match in re.finditer(
         r"\b(the next day|the following day|a day later|the day before|the previous day|a day earlier"
+        r"|(?:two|three|four|five|six|\d+) days (?:later|earlier)"
         r"|(?:earlier|later) (?:in|that) "
         r"(?:the )?year|that year|the same year)\b",
         lowered,
@@ -260,7 +261,9 @@ def _dates(clause: str, published: date) -> list[_Date]:
         if before:
             anchor = max(before, key=lambda d: d.end)
             if "day" in match[1] and anchor.precision == "day":
-                shift = -1 if re.search(r"before|previous|earlier", match[1]) else 1
+                word = match[1].split()[0]
+                days = int(word) if word.isdigit() else _NUMBERS.get(word, 1)  # "the next day", "two days later"
+                shift = -days if re.search(r"before|previous|earlier", match[1]) else days
                 add(match, anchor.day + timedelta(days=shift), "day")
             elif "year" in match[1]:
                 add(match, date(anchor.day.year, 1, 1), "year")
@@ -274,7 +277,7 @@ def _dates(clause: str, published: date) -> list[_Date]:
         r"\b(?i:in|since|from|as early as|by|during|until|before|after|through|early|late|mid-?"
         r"|(?:first|second) half of"
         r"|(?:first|second|third|fourth|last) quarter of)\s+((?:19|20)\d\d)\b"
-        r"(?![\d-])|(?<![A-Z][A-Z] )(?<!for )(?<!as )(?<!than )\b((?:19|20)\d\d)(?=\s*[,.;)]|\s*$)(?![,.]\d)",
+        r"(?![\d-])|(?<![A-Z][A-Z] )(?<!for )(?<!as )(?<!than )(?<!GATT )\b((?:19|20)\d\d)(?=\s*[,.;)]|\s*$)(?![,.]\d)",
         clause,
     ):
         add(match, date(int(match[1] or match[2]), 1, 1), "year")
@@ -437,7 +440,8 @@ _LR_VERBS = (
 _TIGHTENING_VERBS = (
     r"impos\w*|introduc\w*|announc\w*|unveil\w*|order\w*|issu\w*|roll\w* out|tighten\w*|widen\w*|expand\w*"
     r"|brought in|bring\w* in|extend\w*|add(?:ed|s|ing)?|slap\w*|adopt\w*|implement\w*|enact\w*|launch\w*|step\w* up"
-    r"|strengthen\w*|put|plac\w*|appl(?:y|ied|ies)|broaden\w*|escalat\w*|new"
+    r"|beg[au]n|start(?:ed|ing)"
+    r"|strengthen\w*|put|plac\w*|appl(?:y|ied|ies)|broaden\w*|escalat\w*"
 )
 #: Per type, the alternative phrasings of its action, on the lowercased clause (a clause may hold several).
 _ACTIONS: dict[EventType, list[str]] = {
@@ -575,7 +579,8 @@ _RETALIATORY = re.compile(
 )
 _COMPLAINT = re.compile(
     r"\b(?:complained|(?:filed|lodged|launched) (?:a |an |the )?complaint|challenged|contested|accused"
-    r"|brought (?:\w+ ){0,2}cases?|appealed|(?:notice|decision) to appeal|notice of appeal|request\w* (?:for )?(?:the "
+    r"|brought (?:\w+ ){0,2}cases?|appealed|appealing|(?:notice|decision) to appeal|notice of appeal"
+    r"|establish\w* (?:a |the )?(?:dispute settlement |dispute )?panel|request\w* (?:for )?(?:the "
     r"establishment of )?(?:a )?panel)\b"
 )
 _TIGHTENED = re.compile(
