@@ -10,17 +10,23 @@ The extractor works on clauses (sentences split at ``;``, ``but``, ``after``, ``
 1. each action phrase of the vocabulary (a verb and the object that gives the type: a halt of
    *exports* is a tightening, of *controls* an easing; *general* licences are a licensing reform,
    other licences a permit approval) becomes an action, in active or passive voice;
-2. an action takes the date expression nearest to it in its clause, else in its sentence;
-   relative dates ("on Tuesday", "last month", "earlier this week", "a few weeks ago") resolve
-   against the publication date; a future date is only taken by scheduled types (talks, windows);
+2. each date expression of a clause belongs to the action nearest to it (a date after its verb
+   phrase counts half the distance, a comma closes a phrase unless the date opens the sentence); an
+   action without one takes a date from a clause of its sentence that names no action; relative
+   dates ("on Tuesday", "last month", "earlier this week", "a few weeks ago", "the next day")
+   resolve against the publication date or the date before them; a future date is only taken by
+   scheduled types (talks, windows), and a date a measure takes effect on only when nothing else
+   dates it;
 3. an undated action is the article's own news (the publication date, week precision) when it is
    told in the present perfect or in the article's opening sentences; else it is dropped;
-4. actions in speculative clauses ("could", "is considering", "expected to") are dropped, and so
-   are future ones without a date ("will meet in the coming days");
-5. actions of one type whose dates agree are merged, keeping the most precise date.
+4. actions told as speculation ("could", "is considering", "expected to"), negated, cited as the
+   basis of another act, outside the vocabulary (chip controls) or in headlines and captions are
+   dropped, and so are future ones without a date ("will meet in the coming days");
+5. actions of one type whose dates agree (in one calendar week for week precision; never a past
+   and a scheduled one) are merged, keeping the most precise date.
 
 The rules were written on the dev split of the corpus only; ``benchmarks/extraction.py`` scores
-them on the frozen test split (outlets the rules never saw).
+them on the frozen test split (outlets the rules never saw): precision 0.62, recall 0.49 there.
 """
 
 from __future__ import annotations
