@@ -632,7 +632,7 @@ _REPORTED_MODAL = re.compile(
 _DECIDED = re.compile(r"\b(confirmed|announced|unveiled|approved|outlined|detailed)\s+(?:its\s+|the\s+)?plans?\s+to\b")
 #: Actions on these objects are outside the vocabulary (US chip export controls, for one).
 _OUT_OF_SCOPE = re.compile(
-    r"\b(?:semiconductor|chip|chips|chipmaking equipment|fentanyl|soybeans?)\b"
+    r"\b(?:semiconductor|chip|chips|chipmaking equipment|fentanyl|soybeans?|steel|tourism|seafood|visas?)\b"
     r"|\b(?:state council|cabinet|politburo|standing committee|executive) meeting\b",  # domestic, not talks
     re.IGNORECASE,
 )
