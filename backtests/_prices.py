@@ -14,7 +14,7 @@ import seeds
 from signals import load_universe, select_tickers
 from signals.errors import ParameterError, PriceDataError, UnknownTickerError
 
-__all__ = ["FIELDS", "load_price_dir", "load_prices", "price_inputs", "validate_prices"]
+__all__ = ["FIELDS", "load_price_dir", "load_prices", "price_files", "price_inputs", "validate_prices"]
 
 #: ``source`` of :func:`load_prices` that reads the bundled snapshot only.
 BUNDLED = "bundled"
@@ -147,7 +147,7 @@ def load_prices(
     2025-01-09    NaN  6.85
     2025-01-10  19.75  6.99
     """
-    if source is not None and not (isinstance(source, str) and source == BUNDLED):
+    if source is not None and source != BUNDLED:
         return load_price_dir(source, tickers, start, end, field)
     universe = load_universe()
     return _window(_snapshot() if source == BUNDLED else _layered(universe), tickers, start, end, field, universe)
@@ -181,14 +181,11 @@ def price_inputs(source: PriceSource = None, tickers: Iterable[str] | str | None
     bundled = {"source": BUNDLED, **input_record(None, "prices.parquet")}
     universe = load_universe()
     chosen = select_tickers(universe, tickers)
-    if isinstance(source, str) and source == BUNDLED:
+    if source == BUNDLED:
         return {"prices": bundled}
     if source is not None:
-        folder = Path(source)
-        if not folder.is_dir():
-            raise PriceDataError(f"price folder {folder} does not exist")
-        files = [file for file in folder.iterdir() if file.suffix in (".csv", ".parquet") and file.stem in chosen]
-        return {"prices": _files_record("folder", folder, files)}
+        files = [file for ticker, file in price_files(source).items() if ticker in chosen]
+        return {"prices": _files_record("folder", Path(source), files)}
     from ._store import store_dir, store_files
 
     store = store_dir()
@@ -197,6 +194,27 @@ def price_inputs(source: PriceSource = None, tickers: Iterable[str] | str | None
         return {"prices": bundled}
     record = {"prices": _files_record("store", store, list(stored.values()))}
     return record | ({"bundled_prices": bundled} if set(chosen) - set(stored) else {})
+
+
+def price_files(path: str | Path) -> dict[str, Path]:
+    """``ticker -> file`` of a price folder: its ``<TICKER>.csv`` and ``<TICKER>.parquet`` files, by name.
+
+    Raises :class:`PriceDataError` for a folder that does not exist, holds no price file, or holds
+    two files of one ticker.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise PriceDataError(f"price folder {folder} does not exist")
+    files: dict[str, Path] = {}
+    for file in sorted(folder.iterdir()):
+        if file.suffix not in (".csv", ".parquet"):
+            continue
+        if file.stem in files:
+            raise PriceDataError(f"ticker {file.stem} has two price files, {files[file.stem]} and {file}; keep one")
+        files[file.stem] = file
+    if not files:
+        raise PriceDataError(f"{folder}: no .csv or .parquet price files")
+    return files
 
 
 def load_price_dir(
@@ -215,19 +233,8 @@ def load_price_dir(
     validation as the snapshot applies; tickers must be in the universe (the shipped one unless
     ``universe`` is given).
     """
-    folder = Path(path)
-    if not folder.is_dir():
-        raise PriceDataError(f"price folder {folder} does not exist")
     universe = universe if universe is not None else load_universe()
-    files: dict[str, Path] = {}
-    for file in sorted(folder.iterdir()):
-        if file.suffix not in (".csv", ".parquet"):
-            continue
-        if file.stem in files:
-            raise PriceDataError(f"ticker {file.stem} has two price files, {files[file.stem]} and {file}; keep one")
-        files[file.stem] = file
-    if not files:
-        raise PriceDataError(f"{folder}: no .csv or .parquet price files")
+    files = price_files(path)
     chosen = select_tickers(universe, tickers) if tickers is not None else list(files)
     frames = []
     for ticker, file in files.items():

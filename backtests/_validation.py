@@ -373,11 +373,11 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
 
 def load_prices_for(tickers: Sequence[str], index: pd.DatetimeIndex, source=None) -> pd.DataFrame:
     """Adjusted closes of ``tickers`` on ``index`` from the run's price ``source`` (benchmarks for attribution)."""
-    from ._prices import load_prices
+    from ._prices import BUNDLED, load_prices, price_files
 
-    if source is not None and source != "bundled":  # a user's folder may lack a benchmark: no abnormal return then
-        folder = Path(source)
-        tickers = [t for t in tickers if (folder / f"{t}.csv").is_file() or (folder / f"{t}.parquet").is_file()]
+    if source is not None and source != BUNDLED:  # a user's folder may lack a benchmark: no abnormal return then
+        present = price_files(source)
+        tickers = [ticker for ticker in tickers if ticker in present]
     if not tickers:
         return pd.DataFrame(index=index)
     frame = load_prices(list(tickers), field="adj_close", source=source)

@@ -28,6 +28,7 @@ from signals import AFTER_CLOSE, EventCalendar, load_events
 from signals.dates import parse_day
 from signals.errors import ParameterError
 
+from ._prices import BUNDLED
 from ._vbt import Costs
 
 __all__ = ["MODELS", "EventSource", "RunSpec", "StudySpec"]
@@ -60,7 +61,7 @@ class EventSource:
 
 def price_source(value: Any) -> Path | str | None:
     """A price source as a spec holds it: ``None`` (the store over the snapshot), ``"bundled"`` or a folder ``Path``."""
-    if value is None or value == "bundled":
+    if value is None or value == BUNDLED:
         return value
     if not isinstance(value, str | Path) or not str(value):
         raise ParameterError("prices", value, "None, 'bundled' or a folder of price files")
