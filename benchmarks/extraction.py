@@ -1,6 +1,6 @@
 """How well ``signals.extract_events`` finds events in articles it was not written on.
 
-    python benchmarks/extraction.py [--split test|dev|all] [--verbose] [--timing]
+    python benchmarks/extraction.py [--split test|dev|all] [--verbose] [--timing] [--agreement]
 
 Scores the frozen corpus in ``benchmarks/extraction/corpus`` (81 close paraphrases of real articles,
 55 outlets, 2010-2026, labelled by the written guide ``GUIDE.md``), split by outlet into dev (the
@@ -16,6 +16,9 @@ For each split it prints:
 * the calendar-link rate: of the matched labels that name a calendar event, the share whose
   candidate ``link_events`` links to that same event.
 
+``--agreement`` scores an independent second labelling of the test split
+(``extraction/agreement``) against the gold labels the same way: how far a careful reader gets.
+
 ``--verbose`` lists the misses and false positives of the chosen split (use it on dev only: looking
 at test errors would tune the rules to the test split). ``--timing`` times extraction on a
 2,000-word article. The last lines are ``precision=`` and ``recall=`` on test.
@@ -30,11 +33,13 @@ import json
 import time
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 from signals import extract_events, link_events, load_events
 from signals._extract import PRECISIONS, _same_time
 
 CORPUS = Path(__file__).resolve().parent / "extraction" / "corpus"
+AGREEMENT = CORPUS.parent / "agreement"
 #: The test split's sha256 (canonical JSON of its documents), recorded when it was frozen (1b5ffec).
 FROZEN_TEST_SHA256 = "ae4bc284dda700e6bb6450af882df3733b32de9b31cb939253a3fd80655ad6eb"
 MISSED, SPURIOUS = "missed", "spurious"
@@ -129,6 +134,22 @@ def print_scores(name: str, scores: dict) -> None:
         print(f"{row:24s}" + "".join(f"{confusion[row, column] or '.':>5}" for column in columns))
 
 
+def agreement() -> None:
+    """Precision and recall of the second annotator's test labels against the gold ones."""
+    second = json.loads((AGREEMENT / "test_second_annotator.json").read_text(encoding="utf-8"))["documents"]
+    matched = labelled = gold_total = 0
+    for document in load_split("test"):
+        theirs = [
+            SimpleNamespace(type=e["type"], date=date.fromisoformat(e["date"]), precision=e["precision"])
+            for e in second[document["id"]]
+        ]
+        matched += len(_match(theirs, document["events"]))
+        labelled += len(theirs)
+        gold_total += len(document["events"])
+    print(f"\nsecond annotator on test: precision {matched / labelled:.3f} ({matched}/{labelled}), "
+          f"recall {matched / gold_total:.3f} ({matched}/{gold_total})")  # fmt: skip
+
+
 def time_long_article(repeats: int = 20) -> float:
     """Median seconds to extract from a ~2,000-word article (dev articles joined), after one warm-up run."""
     words, texts = 0, []
@@ -153,10 +174,13 @@ def main() -> int:
     parser.add_argument("--split", choices=("test", "dev", "all"), help="score one split (default: test and dev)")
     parser.add_argument("--verbose", action="store_true", help="list misses and false positives (dev only, please)")
     parser.add_argument("--timing", action="store_true", help="time a 2,000-word article")
+    parser.add_argument("--agreement", action="store_true", help="score a second annotator's test labels")
     args = parser.parse_args()
     for name in [args.split] if args.split else ["dev", "test"]:
         scores = evaluate(load_split(name), args.verbose)
         print_scores(name, scores)
+    if args.agreement:
+        agreement()
     if args.timing:
         time_long_article()
     if not args.split or args.split == "test":
