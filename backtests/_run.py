@@ -237,7 +237,8 @@ def backtest(spec: RunSpec, data: MarketData) -> BacktestResult:
             f"{spec.template} traded nothing between {close.index[0]:%Y-%m-%d} and {close.index[-1]:%Y-%m-%d}: "
             "no contract was written (widen the period or change the parameters)"
         )
-    simulation = simulate(close, signals, costs, locks=context.memo(("locks",), lambda: market_locks(close, universe)))
+    locks = context.memo(("locks",), lambda: market_locks(close, universe))
+    simulation = simulate(close, signals, costs, locks=locks, engine=spec.engine)
     benchmark = buy_and_hold(close, costs)
     trades = trade_table(simulation, signals, close.index, universe)
     per_year = periods_per_year(close.index)

@@ -315,7 +315,7 @@ def run_sweep(
     combos = _combinations(grid)
     params = [spec.with_params(**combo).resolved_params() for combo in combos]
     context = data.context(spec)
-    table, returns = run_stacked(template, [context], params, context, spec.costs, chunk_size, progress)
+    table, returns = run_stacked(template, [context], params, context, spec.costs, chunk_size, progress, spec.engine)
     settings = pd.DataFrame([{name: combo[name] for name in grid} for combo in combos])
     table = settings.iloc[table["combo"].to_numpy()].reset_index(drop=True).join(table).drop(columns="combo")
     portfolio = table[table["scope"] == PORTFOLIO]
@@ -337,12 +337,14 @@ def run_stacked(
     costs: Costs,
     chunk_size: int | None = None,
     progress: bool | None = None,
+    engine: str = "events",
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Backtest every (context, params) combination side by side; one row per combination x scope,
     and every combination's daily portfolio returns (sessions x combinations).
 
     ``contexts`` holds one context shared by every combination, or one per combination (placebo
     calendars); all share ``base``'s prices. The ``combo`` column numbers the combinations.
+    ``engine`` simulates signal-style templates (see :func:`backtests._vbt.simulate`).
     """
     per_year = periods_per_year(base.close.index)
     width = max(1, base.close.shape[1])
@@ -360,7 +362,8 @@ def run_stacked(
             built.append(spec.build(context, params[number]))
         stacked, observed, traded = stack_signals(built, base.close)
         locks = (_stacked_locks(buy_locked, traded), _stacked_locks(sell_locked, traded))
-        portfolio = simulate(base.close, stacked, costs, filled=True, observed=observed, locks=locks).portfolio
+        simulation = simulate(base.close, stacked, costs, True, observed, locks, engine)
+        portfolio = simulation.portfolio
         stats, chunk_returns = _chunk_stats(portfolio, stacked, base.close, costs, per_year)
         stats.index = stats.index.set_levels(stats.index.levels[0] + chunk.start, level="combo")
         results.append(stats)

@@ -162,11 +162,11 @@ def run_placebo(spec: RunSpec, data: MarketData, draws: int = 100, seed: int = 0
     template = strategies.get(spec.template)
     parameters = spec.resolved_params()
     context = data.context(spec)
-    real, _ = run_stacked(template, [context], [parameters], context, spec.costs)
+    real, _ = run_stacked(template, [context], [parameters], context, spec.costs, engine=spec.engine)
     calendars = placebo_calendars(context.calendar, draws, seed, start=context.close.index[0],
                                   end=context.close.index[-1])  # fmt: skip
     contexts = [data.with_calendar(calendar).context(spec) for calendar in calendars]
-    placebo, _ = run_stacked(template, contexts, [parameters] * draws, context, spec.costs)
+    placebo, _ = run_stacked(template, contexts, [parameters] * draws, context, spec.costs, engine=spec.engine)
     actual = float(real.loc[real["scope"] == PORTFOLIO, "sharpe"].iloc[0])
     null = placebo.loc[placebo["scope"] == PORTFOLIO, "sharpe"].to_numpy()
     return PlaceboResult(actual, null, empirical_p_value(actual, null), seed)

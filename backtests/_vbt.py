@@ -16,6 +16,7 @@ from signals.errors import ParameterError
 from strategies import StrategySignals, plan_frame
 
 __all__ = [
+    "ENGINES",
     "METRICS",
     "Costs",
     "Simulation",
@@ -27,6 +28,8 @@ __all__ = [
     "sleeve_spans",
 ]
 
+#: Simulators of signal-style templates: reelab's event-window kernel (the default) and vectorbt's own.
+ENGINES = ("events", "vectorbt")
 FLAT = 1e-12  # a return series with a smaller standard deviation is treated as flat
 METRICS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "time_invested")
 
@@ -83,8 +86,9 @@ def simulate(
     filled: bool = False,
     observed: np.ndarray | None = None,
     locks: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    engine: str = "events",
 ) -> Simulation:
-    """Run ``signals`` with vectorbt.
+    """Run ``signals`` with vectorbt, or with reelab's event-window engine.
 
     Signal style: each traded column has its own cash (``init_cash`` each) unless the template
     groups columns to share cash (``signals.group_by`` with ``cash_sharing``, e.g. option contracts
@@ -97,8 +101,16 @@ def simulate(
     Prices are forward-filled only to value positions on days a column's exchange is closed
     (``filled=True``: the caller did it and passes ``observed``, the mask of real prices); orders
     sit on the column's own sessions.
+
+    ``engine`` simulates signal-style templates: ``"events"`` (default) is reelab's event-window
+    kernel (:mod:`backtests._events_nb`), which gives vectorbt's orders while visiting only the
+    sessions of holding windows; ``"vectorbt"`` runs ``Portfolio.from_signals`` itself (the
+    reference). Either way the result is a vectorbt Portfolio. Target weights always run on vectorbt.
     """
     import vectorbt as vbt
+
+    if engine not in ENGINES:
+        raise ParameterError("engine", engine, f"one of: {', '.join(ENGINES)}")
 
     traded = signals.close if signals.close is not None else close
     if observed is None:
@@ -153,16 +165,16 @@ def simulate(
     else:
         buy_locked, sell_locked = (frame.reindex(index=traded.index, columns=traded.columns, fill_value=False)
                                    if isinstance(frame, pd.DataFrame) else frame for frame in locks)  # fmt: skip
+    flags = [_flags(frame) for frame in (signals.entries, signals.exits, signals.short_entries, signals.short_exits)]
+    masks = [_flags(mask) for mask in (observed, buy_locked, sell_locked)]
     state = state_arrays(shape)
+    if engine == "events":
+        portfolio, deferred = _events(common, signals, costs, flags, time_stop.astype(np.int64), masks, state["marks"])
+        return Simulation(portfolio, state["marks"], deferred, observed)
     portfolio = vbt.Portfolio.from_signals(
         **common,
         signal_func_nb=event_window_signal_nb,
-        signal_args=(
-            *(_flags(frame) for frame in (signals.entries, signals.exits, signals.short_entries, signals.short_exits)),
-            time_stop.astype(np.int64),
-            *(_flags(mask) for mask in (observed, buy_locked, sell_locked)),
-            *state.values(),
-        ),
+        signal_args=(*flags, time_stop.astype(np.int64), *masks, *state.values()),
         size=signals.size,
         size_type="percent",
         accumulate=False,
@@ -184,6 +196,41 @@ def simulate(
         group_by=signals.group_by,
     )
     return Simulation(portfolio, state["marks"], state["deferred"], observed)
+
+
+def _per_column(value, columns: int, dtype=float) -> np.ndarray:
+    """A scalar, None (NaN) or per-column array as one value per column."""
+    value = np.nan if value is None else value
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=dtype).reshape(-1), (columns,)))
+
+
+def _events(
+    common: dict, signals: StrategySignals, costs: Costs, flags: list, time_stop: np.ndarray, masks: list, marks
+) -> tuple[Any, np.ndarray]:
+    """The event-window kernel on what :func:`simulate` prepared: vectorbt's Portfolio, and the deferred counts."""
+    import vectorbt as vbt
+    from vectorbt.base.array_wrapper import ArrayWrapper
+    from vectorbt.portfolio.enums import log_dt
+
+    from ._events_nb import simulate_events_nb
+
+    close = common["close"]
+    columns = close.shape[1]
+    wrapper = ArrayWrapper.from_obj(close, freq=common["freq"], group_by=signals.group_by)
+    group_lens = wrapper.grouper.get_group_lens(group_by=None if signals.cash_sharing else False)
+    init_cash = np.full(len(group_lens), float(costs.init_cash))
+    values = np.asfortranarray(close.to_numpy(dtype=float))
+    arguments = (
+        values, *flags, time_stop, *masks, group_lens.astype(np.int64), init_cash,
+        _per_column(signals.size, columns), _per_column(signals.sl_stop, columns),
+        _per_column(signals.sl_trail, columns, bool), _per_column(signals.tp_stop, columns),
+        _per_column(costs.fees, columns), _per_column(costs.slippage, columns), marks,
+    )  # fmt: skip
+    records, deferred = simulate_events_nb(*arguments)
+    portfolio = vbt.Portfolio(
+        wrapper, close, records, np.empty(0, dtype=log_dt), init_cash, signals.cash_sharing, call_seq=None
+    )
+    return portfolio, deferred
 
 
 def buy_and_hold(close: pd.DataFrame, costs: Costs):

@@ -29,7 +29,7 @@ from signals.dates import parse_day
 from signals.errors import ParameterError
 
 from ._prices import BUNDLED
-from ._vbt import Costs
+from ._vbt import ENGINES, Costs
 
 __all__ = ["MODELS", "EventSource", "RunSpec", "StudySpec"]
 
@@ -112,6 +112,9 @@ class RunSpec:
     prices : None, "bundled" or a folder
         Where closes come from (see :func:`backtests.load_prices`): the price store layered over the
         bundled snapshot (default), the snapshot only, or a folder of the user's price files.
+    engine : {"events", "vectorbt"}
+        What simulates a signal-style template: reelab's event-window engine (default) or vectorbt's
+        ``from_signals`` (the reference); both give the same orders. Target weights run on vectorbt.
     """
 
     template: str = "event_drift"
@@ -124,6 +127,7 @@ class RunSpec:
     after_close: time = AFTER_CLOSE
     max_dropped: int | None = None
     prices: Path | str | None = None
+    engine: str = "events"
 
     def __post_init__(self) -> None:
         import strategies
@@ -139,6 +143,8 @@ class RunSpec:
         if self.max_dropped is not None and (not isinstance(self.max_dropped, int) or self.max_dropped < 0):
             raise ParameterError("max_dropped", self.max_dropped, "an integer >= 0")
         object.__setattr__(self, "prices", price_source(self.prices))
+        if self.engine not in ENGINES:
+            raise ParameterError("engine", self.engine, f"one of: {', '.join(ENGINES)}")
 
     def resolved_params(self) -> Any:
         """The template's validated parameter object (defaults filled in)."""
@@ -165,6 +171,7 @@ class RunSpec:
             "after_close": f"{self.after_close:%H:%M}",
             "max_dropped": self.max_dropped,
             "prices": None if self.prices is None else str(self.prices),
+            "engine": self.engine,
         }
 
     @classmethod
@@ -184,6 +191,7 @@ class RunSpec:
             time.fromisoformat(record.get("after_close", "18:00")),
             record.get("max_dropped"),
             record.get("prices"),
+            record.get("engine", "events"),
         )
 
     @classmethod
@@ -201,6 +209,7 @@ class RunSpec:
         return cls(
             args.template, params, args.tickers, args.start, args.end, Costs(args.fees, args.slippage),
             EventSource(args.events, args.merge), prices=getattr(args, "prices", None),
+            engine=getattr(args, "engine", None) or "events",
         )  # fmt: skip
 
 

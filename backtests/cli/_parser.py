@@ -148,6 +148,11 @@ def _add_backtest_arguments(parser: argparse.ArgumentParser, param_help: str) ->
     parser.add_argument(
         "--slippage", type=_fraction, default=0.001, help="slippage per order, fraction (default 0.001)"
     )
+    parser.add_argument(
+        "--engine", choices=("events", "vectorbt"), default="events",
+        help="simulator of signal-style templates: reelab's event-window engine (default) or vectorbt's "
+        "from_signals (the reference; same orders, slower)",
+    )  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
