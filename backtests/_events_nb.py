@@ -15,7 +15,9 @@ stop and take-profit tested at the close, the time stop and template exits, the 
 and per-column or per-group cash. The order records it returns are vectorbt's (``order_dt``), in
 vectorbt's order; a test checks them against vectorbt's field for field.
 
-Compiled with ``cache=True`` and taking no function arguments, so numba keeps it on disk.
+Compiled with ``cache=True`` and taking no function arguments, so numba keeps it on disk. Wide
+simulations (sweeps) run their cash groups on numba's threads; a single run stays on one thread
+and never compiles the threaded kernel.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ from vectorbt.portfolio.enums import (
 
 from ._signal_nb import event_window_signal_nb
 
+#: Simulations with at least this many cash groups run them on numba's threads.
+PARALLEL_GROUPS = 2048
+
 # The choices backtests._vbt.simulate passes to vectorbt for signal-style templates.
 _ACCUMULATE = AccumulationMode.Disabled
 _LONG_CONFLICT = ConflictMode.Exit
@@ -50,180 +55,277 @@ _STOP_EXIT = StopExitMode.Close
 
 
 @numba.njit(cache=True)
-def _next_entry(long_entries, short_entries, observed, first_col, last_col, start):
-    """The first row from ``start`` where a column of the group has an entry on a traded session."""
-    n_rows = long_entries.shape[0]
-    if last_col - first_col == 1:  # one column: walk it down (column-major arrays: contiguous)
-        for i in range(start, n_rows):
-            if (long_entries[i, first_col] or short_entries[i, first_col]) and observed[i, first_col]:
-                return i
-        return n_rows
-    for i in range(start, n_rows):
-        for col in range(first_col, last_col):
-            if (long_entries[i, col] or short_entries[i, col]) and observed[i, col]:
-                return i
-    return n_rows
-
-
-@numba.njit(cache=True)
-def _capacity(long_entries, short_entries, observed):
-    """An upper bound on the orders: each entry signal opens at most one position, closed at most once."""
+def _count_entries(long_entries, short_entries, observed, price_col, col):
+    """How many entry signals column ``col`` has on sessions its prices trade (branch-free)."""
+    traded = price_col[col]
     count = 0
-    n_rows, n_cols = long_entries.shape
-    for col in range(n_cols):
-        for i in range(n_rows):
-            if (long_entries[i, col] or short_entries[i, col]) and observed[i, col]:
-                count += 1
-    return 2 * count
+    for i in range(long_entries.shape[0]):
+        count += (long_entries[i, col] | short_entries[i, col]) & observed[i, traded]
+    return count
 
 
 @numba.njit(cache=True)
-def simulate_events_nb(
+def _fill_entries(long_entries, short_entries, observed, price_col, col, rows, start, stop):
+    """Write column ``col``'s entry rows into ``rows[start:stop]``."""
+    traded = price_col[col]
+    k = start
+    for i in range(long_entries.shape[0]):
+        if k == stop:
+            break
+        if (long_entries[i, col] | short_entries[i, col]) & observed[i, traded]:
+            rows[k] = i
+            k += 1
+
+
+@numba.njit(cache=True)
+def entry_rows_nb(long_entries, short_entries, observed, price_col):
+    """Each column's entry signals on sessions its prices trade, as sorted rows: (starts, rows), CSR-style.
+
+    Two passes down each column (column-major arrays: contiguous): a count, then the rows.
+    """
+    n_cols = long_entries.shape[1]
+    starts = np.zeros(n_cols + 1, dtype=np.int64)
+    for col in range(n_cols):
+        starts[col + 1] = starts[col] + _count_entries(long_entries, short_entries, observed, price_col, col)
+    rows = np.empty(starts[n_cols], dtype=np.int64)
+    for col in range(n_cols):
+        _fill_entries(long_entries, short_entries, observed, price_col, col, rows, starts[col], starts[col + 1])
+    return starts, rows
+
+
+@numba.njit(cache=True, parallel=True)
+def parallel_entry_rows_nb(long_entries, short_entries, observed, price_col):
+    """:func:`entry_rows_nb` on numba's threads."""
+    n_cols = long_entries.shape[1]
+    counts = np.zeros(n_cols, dtype=np.int64)
+    for col in numba.prange(n_cols):
+        counts[col] = _count_entries(long_entries, short_entries, observed, price_col, col)
+    starts = np.zeros(n_cols + 1, dtype=np.int64)
+    starts[1:] = np.cumsum(counts)
+    rows = np.empty(starts[n_cols], dtype=np.int64)
+    for col in numba.prange(n_cols):
+        _fill_entries(long_entries, short_entries, observed, price_col, col, rows, starts[col], starts[col + 1])
+    return starts, rows
+
+
+@numba.njit(cache=True)
+def _next_entry(starts, rows, cursor, first_col, last_col, start, n_rows):
+    """The first entry row at or after ``start`` of any column of the group (``cursor``: each column's place)."""
+    nearest = n_rows
+    for col in range(first_col, last_col):
+        k = cursor[col]
+        while k < starts[col + 1] and rows[k] < start:
+            k += 1
+        cursor[col] = k
+        if k < starts[col + 1] and rows[k] < nearest:
+            nearest = rows[k]
+    return nearest
+
+
+@numba.njit(cache=True)
+def _simulate_group(
+    group, first_col, last_col, close, long_entries, long_exits, short_entries, short_exits, time_stop, observed,
+    buy_locked, sell_locked, price_col, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage, marks,
+    starts, rows, cursor, records, state, stops, trail, orders, kinds, side, held, pending, deferred,
+):  # fmt: skip
+    """Simulate one cash group (columns ``first_col:last_col``) into ``records``; return how many it filled.
+
+    Per-column state lives in the rows of ``state`` (position, debt, valuation price), ``stops``
+    (stop-loss price and fraction, take-profit price and fraction), ``orders`` (price, size,
+    slippage), ``kinds`` (size type, direction), ``cursor`` (each column's place in its entry rows)
+    and the signal function's arrays.
+    """
+    n_rows = long_entries.shape[0]
+    logs = np.empty(0, dtype=log_dt)
+    position, debt, val_price = state[0], state[1], state[2]
+    sl_price, sl_current, tp_price, tp_current = stops[0], stops[1], stops[2], stops[3]
+    order_price, order_size, order_slippage = orders[0], orders[1], orders[2]
+    order_size_type, order_direction = kinds[0], kinds[1]
+    oidx = 0
+    cash_sharing = last_col - first_col > 1
+    cash = init_cash[group]
+    free_cash = cash
+    i = _next_entry(starts, rows, cursor, first_col, last_col, 0, n_rows)
+    while i < n_rows:
+        for col in range(first_col, last_col):  # the order price and valuation price: the close
+            order_price[col] = close[i, price_col[col]]
+            if not np.isnan(order_price[col]):
+                val_price[col] = order_price[col]
+
+        for col in range(first_col, last_col):  # each column's signal, as vectorbt resolves it
+            position_now = position[col]
+            price = order_price[col]
+            order_slippage[col] = slippage[col]
+            stop_price = np.nan
+            if not np.isnan(sl_current[col]) or not np.isnan(tp_current[col]):
+                now = close[i, price_col[col]]  # no open, high or low: every stop is tested at the close
+                if not np.isnan(sl_current[col]):
+                    stop_price = vbt_nb.get_stop_price_nb(
+                        position_now, sl_price[col], sl_current[col], now, now, now, True
+                    )
+                if np.isnan(stop_price) and not np.isnan(tp_current[col]):
+                    stop_price = vbt_nb.get_stop_price_nb(
+                        position_now, tp_price[col], tp_current[col], now, now, now, False
+                    )
+                higher = position_now > 0 and now > sl_price[col]  # a new best close for a long
+                lower = position_now < 0 and now < sl_price[col]  # ... or for a short: the stop trails it
+                if not np.isnan(sl_current[col]) and trail[col] and (higher or lower):
+                    sl_price[col] = now
+            accumulate = _ACCUMULATE
+            if not np.isnan(stop_price):  # a stop comes first: the signal function is not called
+                long_entry, long_exit, short_entry, short_exit, accumulate = vbt_nb.generate_stop_signal_nb(
+                    position_now, _STOP_EXIT, accumulate
+                )
+                price = close[i, price_col[col]]
+            else:
+                context = SignalContext(i=i, col=col, position_now=position_now, val_price_now=val_price[col],
+                                        flex_2d=True)  # fmt: skip
+                long_entry, long_exit, short_entry, short_exit = event_window_signal_nb(
+                    context, long_entries, long_exits, short_entries, short_exits, time_stop, observed,
+                    buy_locked, sell_locked, price_col, side, held, pending, deferred, marks,
+                )  # fmt: skip
+                if long_entry or short_entry:
+                    long_entry, long_exit = vbt_nb.resolve_signal_conflict_nb(
+                        position_now, long_entry, long_exit, Direction.LongOnly, _LONG_CONFLICT
+                    )
+                    short_entry, short_exit = vbt_nb.resolve_signal_conflict_nb(
+                        position_now, short_entry, short_exit, Direction.ShortOnly, _SHORT_CONFLICT
+                    )
+                    long_entry, short_entry = vbt_nb.resolve_dir_conflict_nb(
+                        position_now, long_entry, short_entry, _DIR_CONFLICT
+                    )
+                    long_entry, long_exit, short_entry, short_exit, accumulate = vbt_nb.resolve_opposite_entry_nb(
+                        position_now, long_entry, long_exit, short_entry, short_exit, _OPPOSITE_ENTRY, accumulate
+                    )
+            amount, amount_type, direction = vbt_nb.signals_to_size_nb(
+                position_now, long_entry, long_exit, short_entry, short_exit, size[col], SizeType.Percent,
+                accumulate, val_price[col],
+            )  # fmt: skip
+            order_price[col] = price
+            order_size[col] = amount
+            order_size_type[col] = amount_type
+            order_direction[col] = direction
+
+        value = cash
+        if cash_sharing:
+            for col in range(first_col, last_col):
+                if position[col] != 0:
+                    value += position[col] * val_price[col]
+        for col in range(first_col, last_col):  # orders in column order (vectorbt's default call sequence)
+            if not cash_sharing:
+                value = cash
+                if position[col] != 0:
+                    value += position[col] * val_price[col]
+            amount = order_size[col]
+            if amount == 0:
+                continue
+            if order_direction[col] == Direction.ShortOnly:
+                amount = -amount
+            order = vbt_nb.order_nb(
+                size=amount, price=order_price[col], size_type=order_size_type[col],
+                direction=order_direction[col], fees=fees[col], slippage=order_slippage[col],
+            )  # fmt: skip
+            before = ProcessOrderState(
+                cash=cash, position=position[col], debt=debt[col], free_cash=free_cash, val_price=val_price[col],
+                value=value, oidx=oidx, lidx=0,
+            )  # fmt: skip
+            result, after = vbt_nb.process_order_nb(i, col, group, before, False, order, records, logs)
+            cash, free_cash, value, oidx = after.cash, after.free_cash, after.value, after.oidx
+            if result.status == OrderStatus.Filled:
+                if after.position == 0:  # closed: clear the stops
+                    sl_price[col] = tp_price[col] = np.nan
+                    sl_current[col] = tp_current[col] = np.nan
+                    trail[col] = False
+                elif before.position == 0 or np.sign(after.position) != np.sign(before.position):
+                    sl_price[col] = tp_price[col] = close[i, price_col[col]]  # stops count from the entry close
+                    sl_current[col] = sl_stop[col]
+                    trail[col] = sl_trail[col]
+                    tp_current[col] = tp_stop[col]
+            position[col] = after.position
+            debt[col] = after.debt
+            if not np.isnan(after.val_price):
+                val_price[col] = after.val_price
+
+        busy = False  # holding, or an order waiting at a daily limit: every session counts
+        for col in range(first_col, last_col):
+            if position[col] != 0 or pending[col] != 0:
+                busy = True
+        i = i + 1 if busy else _next_entry(starts, rows, cursor, first_col, last_col, i + 1, n_rows)
+    return oidx
+
+
+@numba.njit(cache=True)
+def serial_groups_nb(
+    first, room, filled, close, long_entries, long_exits, short_entries, short_exits, time_stop, observed,
+    buy_locked, sell_locked, price_col, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage, marks,
+    starts, rows, cursor, records, state, stops, trail, orders, kinds, side, held, pending, deferred,
+):  # fmt: skip
+    """Every cash group, one after the other (see :func:`simulate_events`)."""
+    for group in range(len(filled)):
+        filled[group] = _simulate_group(
+            group, first[group], first[group + 1], close, long_entries, long_exits, short_entries, short_exits,
+            time_stop, observed, buy_locked, sell_locked, price_col, init_cash, size, sl_stop, sl_trail, tp_stop,
+            fees, slippage, marks, starts, rows, cursor, records[room[group] : room[group + 1]], state, stops, trail,
+            orders, kinds, side, held, pending, deferred,
+        )  # fmt: skip
+
+
+@numba.njit(cache=True, parallel=True)
+def parallel_groups_nb(
+    first, room, filled, close, long_entries, long_exits, short_entries, short_exits, time_stop, observed,
+    buy_locked, sell_locked, price_col, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage, marks,
+    starts, rows, cursor, records, state, stops, trail, orders, kinds, side, held, pending, deferred,
+):  # fmt: skip
+    """Every cash group, on numba's threads (groups are independent); otherwise :func:`serial_groups_nb`."""
+    for group in numba.prange(len(filled)):
+        filled[group] = _simulate_group(
+            group, first[group], first[group + 1], close, long_entries, long_exits, short_entries, short_exits,
+            time_stop, observed, buy_locked, sell_locked, price_col, init_cash, size, sl_stop, sl_trail, tp_stop,
+            fees, slippage, marks, starts, rows, cursor, records[room[group] : room[group + 1]], state, stops, trail,
+            orders, kinds, side, held, pending, deferred,
+        )  # fmt: skip
+
+
+def simulate_events(
     close, long_entries, long_exits, short_entries, short_exits, time_stop, observed, buy_locked, sell_locked,
-    group_lens, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage, marks,
+    price_col, group_lens, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage, marks, parallel=None,
 ):  # fmt: skip
     """Order records, and the signal function's ``deferred`` counts, of one simulation.
 
-    ``close`` (sessions x columns, forward-filled) is the order and valuation price; the boolean
-    frames and ``time_stop`` are those of the signal function; ``group_lens`` and ``init_cash``
-    (one per cash group: all ones and one per column without cash sharing), ``size`` (fraction of
-    cash), ``sl_stop``, ``sl_trail``, ``tp_stop`` (NaN: none), ``fees`` and ``slippage`` are per
-    column. ``marks`` (sessions x columns, zeros) receives the signal function's marks.
+    ``close`` (sessions x price columns, forward-filled) is the order and valuation price, and
+    ``observed`` and the locks belong to it; order column ``col`` trades price column
+    ``price_col[col]``. The entry and exit frames (sessions x order columns) and ``time_stop`` are
+    those of the signal function; ``group_lens`` and ``init_cash`` (one per cash group: all ones
+    and one per column without cash sharing), ``size`` (fraction of cash), ``sl_stop``,
+    ``sl_trail``, ``tp_stop`` (NaN: none), ``fees`` and ``slippage`` are per column. ``marks``
+    (sessions x columns, zeros) receives the signal function's marks.
+
+    Each cash group fills its own stretch of the records (room for two orders per entry signal:
+    each opens at most one position, closed at most once); the stretches are joined in group
+    order and numbered, as vectorbt numbers its records. With ``parallel`` (default: from
+    :data:`PARALLEL_GROUPS` groups) they run on numba's threads, a second kernel compiled on first use.
     """
-    n_rows, n_cols = close.shape
-    records = np.empty(_capacity(long_entries, short_entries, observed), dtype=order_dt)
-    logs = np.empty(0, dtype=log_dt)
-    side = np.zeros(n_cols, dtype=np.int64)
-    held = np.zeros(n_cols, dtype=np.int64)
-    pending = np.zeros(n_cols, dtype=np.int64)
+    n_cols = long_entries.shape[1]
+    if parallel is None:
+        parallel = len(group_lens) >= PARALLEL_GROUPS
+    find_entries = parallel_entry_rows_nb if parallel else entry_rows_nb
+    starts, rows = find_entries(long_entries, short_entries, observed, price_col)
+    first = np.concatenate([[0], np.cumsum(group_lens)]).astype(np.int64)
+    room = np.concatenate([[0], np.cumsum(2 * np.diff(starts[first]))]).astype(np.int64)
+    records = np.empty(room[-1], dtype=order_dt)
+    filled = np.zeros(len(group_lens), dtype=np.int64)
+    state = np.zeros((3, n_cols))  # position, debt, valuation price
+    state[2] = np.nan
     deferred = np.zeros((2, n_cols), dtype=np.int64)
-
-    position = np.zeros(n_cols)
-    debt = np.zeros(n_cols)
-    val_price = np.full(n_cols, np.nan)
-    sl_price = np.full(n_cols, np.nan)
-    sl_current = np.full(n_cols, np.nan)
-    trail = np.zeros(n_cols, dtype=np.bool_)
-    tp_price = np.full(n_cols, np.nan)
-    tp_current = np.full(n_cols, np.nan)
-    order_price = np.empty(n_cols)
-    order_size = np.empty(n_cols)
-    order_size_type = np.empty(n_cols, dtype=np.int64)
-    order_direction = np.empty(n_cols, dtype=np.int64)
-    order_slippage = np.empty(n_cols)
-    oidx = 0
-
-    first_col = 0
-    for group in range(len(group_lens)):
-        last_col = first_col + group_lens[group]
-        cash_sharing = group_lens[group] > 1
-        cash = init_cash[group]
-        free_cash = cash
-        i = _next_entry(long_entries, short_entries, observed, first_col, last_col, 0)
-        while i < n_rows:
-            for col in range(first_col, last_col):  # the order price and valuation price: the close
-                order_price[col] = close[i, col]
-                if not np.isnan(close[i, col]):
-                    val_price[col] = close[i, col]
-
-            for col in range(first_col, last_col):  # each column's signal, as vectorbt resolves it
-                position_now = position[col]
-                price = order_price[col]
-                order_slippage[col] = slippage[col]
-                stop_price = np.nan
-                if not np.isnan(sl_current[col]) or not np.isnan(tp_current[col]):
-                    now = close[i, col]  # no open, high or low: every stop is tested at the close
-                    if not np.isnan(sl_current[col]):
-                        stop_price = vbt_nb.get_stop_price_nb(
-                            position_now, sl_price[col], sl_current[col], now, now, now, True
-                        )
-                    if np.isnan(stop_price) and not np.isnan(tp_current[col]):
-                        stop_price = vbt_nb.get_stop_price_nb(
-                            position_now, tp_price[col], tp_current[col], now, now, now, False
-                        )
-                    higher = position_now > 0 and now > sl_price[col]  # a new best close for a long
-                    lower = position_now < 0 and now < sl_price[col]  # ... or for a short: the stop trails it
-                    if not np.isnan(sl_current[col]) and trail[col] and (higher or lower):
-                        sl_price[col] = now
-                accumulate = _ACCUMULATE
-                if not np.isnan(stop_price):  # a stop comes first: the signal function is not called
-                    long_entry, long_exit, short_entry, short_exit, accumulate = vbt_nb.generate_stop_signal_nb(
-                        position_now, _STOP_EXIT, accumulate
-                    )
-                    price = close[i, col]
-                else:
-                    context = SignalContext(i=i, col=col, position_now=position_now, val_price_now=val_price[col],
-                                            flex_2d=True)  # fmt: skip
-                    long_entry, long_exit, short_entry, short_exit = event_window_signal_nb(
-                        context, long_entries, long_exits, short_entries, short_exits, time_stop, observed,
-                        buy_locked, sell_locked, side, held, pending, deferred, marks,
-                    )  # fmt: skip
-                    if long_entry or short_entry:
-                        long_entry, long_exit = vbt_nb.resolve_signal_conflict_nb(
-                            position_now, long_entry, long_exit, Direction.LongOnly, _LONG_CONFLICT
-                        )
-                        short_entry, short_exit = vbt_nb.resolve_signal_conflict_nb(
-                            position_now, short_entry, short_exit, Direction.ShortOnly, _SHORT_CONFLICT
-                        )
-                        long_entry, short_entry = vbt_nb.resolve_dir_conflict_nb(
-                            position_now, long_entry, short_entry, _DIR_CONFLICT
-                        )
-                        long_entry, long_exit, short_entry, short_exit, accumulate = vbt_nb.resolve_opposite_entry_nb(
-                            position_now, long_entry, long_exit, short_entry, short_exit, _OPPOSITE_ENTRY, accumulate
-                        )
-                amount, amount_type, direction = vbt_nb.signals_to_size_nb(
-                    position_now, long_entry, long_exit, short_entry, short_exit, size[col], SizeType.Percent,
-                    accumulate, val_price[col],
-                )  # fmt: skip
-                order_price[col] = price
-                order_size[col] = amount
-                order_size_type[col] = amount_type
-                order_direction[col] = direction
-
-            value = cash
-            if cash_sharing:
-                for col in range(first_col, last_col):
-                    if position[col] != 0:
-                        value += position[col] * val_price[col]
-            for col in range(first_col, last_col):  # orders in column order (vectorbt's default call sequence)
-                if not cash_sharing:
-                    value = cash
-                    if position[col] != 0:
-                        value += position[col] * val_price[col]
-                amount = order_size[col]
-                if amount == 0:
-                    continue
-                if order_direction[col] == Direction.ShortOnly:
-                    amount = -amount
-                order = vbt_nb.order_nb(
-                    size=amount, price=order_price[col], size_type=order_size_type[col],
-                    direction=order_direction[col], fees=fees[col], slippage=order_slippage[col],
-                )  # fmt: skip
-                before = ProcessOrderState(
-                    cash=cash, position=position[col], debt=debt[col], free_cash=free_cash, val_price=val_price[col],
-                    value=value, oidx=oidx, lidx=0,
-                )  # fmt: skip
-                result, after = vbt_nb.process_order_nb(i, col, group, before, False, order, records, logs)
-                cash, free_cash, value, oidx = after.cash, after.free_cash, after.value, after.oidx
-                if result.status == OrderStatus.Filled:
-                    if after.position == 0:  # closed: clear the stops
-                        sl_price[col] = tp_price[col] = np.nan
-                        sl_current[col] = tp_current[col] = np.nan
-                        trail[col] = False
-                    elif before.position == 0 or np.sign(after.position) != np.sign(before.position):
-                        sl_price[col] = tp_price[col] = close[i, col]  # stops count from the entry close
-                        sl_current[col] = sl_stop[col]
-                        trail[col] = sl_trail[col]
-                        tp_current[col] = tp_stop[col]
-                position[col] = after.position
-                debt[col] = after.debt
-                if not np.isnan(after.val_price):
-                    val_price[col] = after.val_price
-
-            busy = False  # holding, or an order waiting at a daily limit: every session counts
-            for col in range(first_col, last_col):
-                if position[col] != 0 or pending[col] != 0:
-                    busy = True
-            i = i + 1 if busy else _next_entry(long_entries, short_entries, observed, first_col, last_col, i + 1)
-        first_col = last_col
-    return records[:oidx].copy(), deferred
+    run = parallel_groups_nb if parallel else serial_groups_nb
+    run(
+        first, room, filled, close, long_entries, long_exits, short_entries, short_exits, time_stop, observed,
+        buy_locked, sell_locked, price_col, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage, marks,
+        starts, rows, starts[:-1].copy(), records, state, np.full((4, n_cols), np.nan), np.zeros(n_cols, dtype=bool),
+        np.zeros((3, n_cols)), np.zeros((2, n_cols), dtype=np.int64), np.zeros(n_cols, dtype=np.int64),
+        np.zeros(n_cols, dtype=np.int64), np.zeros(n_cols, dtype=np.int64), deferred,
+    )  # fmt: skip
+    used = np.arange(room[-1]) - np.repeat(room[:-1], np.diff(room)) < np.repeat(filled, np.diff(room))
+    orders = records[used]
+    orders["id"] = np.arange(len(orders))
+    return orders, deferred

@@ -196,8 +196,9 @@ def run_backtest(
     calendar: EventCalendar | None = None,
     universe: pd.DataFrame | None = None,
     close: pd.DataFrame | None = None,
+    engine: str = "events",
 ) -> BacktestResult:
-    """Events -> aligned sessions -> template signals -> vectorbt backtest, on the bundled data.
+    """Events -> aligned sessions -> template signals -> backtest, on the bundled data.
 
     Parameters
     ----------
@@ -213,6 +214,8 @@ def run_backtest(
         Fees, slippage and starting cash per asset.
     calendar, universe, close : optional
         Override the shipped events, universe, or prices (sessions x tickers, adjusted closes).
+    engine : {"events", "vectorbt"}
+        The simulator of signal-style templates (see :class:`backtests.RunSpec`); same orders.
 
     Examples
     --------
@@ -220,7 +223,9 @@ def run_backtest(
     >>> result = run_backtest(params={"horizon": 5}, tickers=["MP", "LYC"])  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
     """
-    spec = RunSpec(template, params_mapping(template, params), ticker_tuple(tickers), start, end, costs or Costs())
+    spec = RunSpec(
+        template, params_mapping(template, params), ticker_tuple(tickers), start, end, costs or Costs(), engine=engine
+    )
     return backtest(spec, MarketData.load(spec, calendar, universe, close))
 
 

@@ -30,10 +30,10 @@ WAIT = 8  # an order waited because the close was locked at a daily limit
 _LONG, _SHORT = 1, -1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")  # inlined into the event engine's loop
 def event_window_signal_nb(
     c, long_entries, long_exits, short_entries, short_exits, time_stop, observed, buy_locked, sell_locked,
-    side, held, pending, deferred, marks,
+    price_col, side, held, pending, deferred, marks,
 ):  # fmt: skip
     """Entries, template exits and time exits for one (session, column); see the module docstring.
 
@@ -41,8 +41,11 @@ def event_window_signal_nb(
     it was entered or rolled, ``pending`` an order waiting at a limit (1 buy, -1 sell short, or the
     mark of the exit that waits: a waiting exit keeps the cause it had when it was first due).
     ``deferred[0, col]`` / ``deferred[1, col]`` count the buys / sells that had to wait.
+    ``observed`` and the locks are those of the prices column ``col`` trades: ``price_col[col]``
+    (a sweep's combinations share one column of prices per asset).
     """
     i, col = c.i, c.col
+    traded = price_col[col]
     position = c.position_now
     if position == 0.0:
         if side[col] != 0:  # closed by the previous order (an exit or a stop): no exit is owed any more
@@ -54,7 +57,7 @@ def event_window_signal_nb(
             side[col] = sign
             held[col] = 0
             pending[col] = 0
-    if not observed[i, col]:
+    if not observed[i, traded]:
         return False, False, False, False  # the exchange is closed: nothing trades, no session counts
 
     long_entry = long_entries[i, col]
@@ -62,7 +65,7 @@ def event_window_signal_nb(
     if position == 0.0:
         want = _LONG if long_entry else _SHORT if short_entry else pending[col]
         if want in (_LONG, _SHORT):
-            locked = buy_locked[i, col] if want == _LONG else sell_locked[i, col]
+            locked = buy_locked[i, traded] if want == _LONG else sell_locked[i, traded]
             if locked:
                 if pending[col] != want:
                     deferred[0 if want == _LONG else 1, col] += 1
@@ -99,7 +102,7 @@ def event_window_signal_nb(
             cause = SIGNAL_EXIT
         else:
             return False, False, False, False
-    if sell_locked[i, col] if long_side else buy_locked[i, col]:  # closing means selling (long) or buying (short)
+    if sell_locked[i, traded] if long_side else buy_locked[i, traded]:  # closing means selling (long) or buying (short)
         if pending[col] == 0:
             deferred[1 if long_side else 0, col] += 1
         pending[col] = cause
@@ -118,5 +121,5 @@ def state_arrays(shape: tuple[int, int]) -> dict[str, np.ndarray]:
         "held": np.zeros(columns, dtype=np.int64),
         "pending": np.zeros(columns, dtype=np.int64),
         "deferred": np.zeros((2, columns), dtype=np.int64),
-        "marks": np.zeros(shape, dtype=np.uint8),
+        "marks": np.zeros(shape, dtype=np.uint8, order="F"),  # column-major, like the signals
     }

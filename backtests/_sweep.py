@@ -19,7 +19,7 @@ from strategies import StrategyContext, StrategySignals, market_locks, plan_fram
 
 from ._run import PORTFOLIO
 from ._validation import deflated_sharpe_ratio
-from ._vbt import FLAT, METRICS, Costs, periods_per_year, simulate
+from ._vbt import FLAT, METRICS, Costs, Simulation, periods_per_year, simulate
 from .data import MarketData
 from .results import read_config, read_frame, read_json, write_config, write_frame, write_json
 from .spec import RunSpec, ticker_tuple
@@ -52,34 +52,41 @@ def combination_params(row: pd.Series, names) -> dict[str, Any]:
 
 def stack_signals(
     built: list[StrategySignals], close: pd.DataFrame
-) -> tuple[StrategySignals, np.ndarray, list[pd.DataFrame]]:
-    """Put the signals of several parameter combinations side by side (one vectorbt call).
+) -> tuple[StrategySignals, np.ndarray, list[pd.DataFrame], np.ndarray]:
+    """Put the signals of several parameter combinations side by side (one simulation).
 
     Columns become (combination, column); stops, time stops, sizes and cash groups become
-    per-column arrays. The stacked ``close`` is forward-filled (prices to value positions with);
-    also returned are the mask of real prices (for the simulator) and each combination's traded frame.
+    per-column arrays. The combinations share their prices: the stacked ``close`` holds each
+    distinct traded frame once (forward-filled, columns (frame, column)), and ``price_col`` says
+    which of its columns each stacked column trades. Returned: the stacked signals, the mask of
+    real prices of ``close``'s columns, the distinct traded frames, and ``price_col``.
     """
-    filled: dict[int, tuple[pd.DataFrame, np.ndarray]] = {}  # forward-filled once per distinct price frame
-    traded, observed, originals = [], [], []
+    offsets: dict[int, int] = {}  # id(traded frame) -> its first column in the shared prices
+    frames: list[pd.DataFrame] = []
+    price_col, own = [], []
     for signal in built:
         frame = signal.close if signal.close is not None else close
-        if id(frame) not in filled:
-            filled[id(frame)] = (frame.ffill(), frame.notna().to_numpy())
-        traded.append(filled[id(frame)][0])
-        observed.append(filled[id(frame)][1])
-        originals.append(frame)
+        if id(frame) not in offsets:
+            offsets[id(frame)] = sum(len(f.columns) for f in frames)
+            frames.append(frame)
+        price_col.append(offsets[id(frame)] + np.arange(frame.shape[1]))
+        own.append(frame)
     columns = pd.MultiIndex.from_tuples(
-        [(number, column) for number, frame in enumerate(traded) for column in frame.columns], names=["combo", "column"]
+        [(number, column) for number, frame in enumerate(own) for column in frame.columns], names=["combo", "column"]
     )
     index = close.index
 
-    def stacked(frames: list[pd.DataFrame], dtype) -> pd.DataFrame:
-        values = np.concatenate([frame.to_numpy(dtype=dtype) for frame in frames], axis=1) if frames else None
+    def stacked(parts: list[pd.DataFrame], dtype) -> pd.DataFrame:
+        values = np.empty((len(index), len(columns)), dtype=dtype, order="F")  # column-major: no copy later
+        at = 0
+        for part in parts:
+            values[:, at : at + part.shape[1]] = part.to_numpy(dtype=dtype)
+            at += part.shape[1]
         return pd.DataFrame(values, index=index, columns=columns, copy=False)
 
     def per_column(values: list) -> np.ndarray:
         return np.concatenate(
-            [np.full(frame.shape[1], np.nan if value is None else float(value)) for value, frame in zip(values, traded)]
+            [np.full(frame.shape[1], np.nan if value is None else float(value)) for value, frame in zip(values, own)]
         )[None, :]
 
     first = built[0]
@@ -92,6 +99,7 @@ def stack_signals(
         )
     else:
         group_by = None
+    prices = pd.concat([frame.ffill() for frame in frames], axis=1, keys=range(len(frames)))
     signals = StrategySignals(
         entries=stacked([s.entries for s in built], bool),
         exits=stacked([s.exits for s in built], bool),
@@ -102,18 +110,19 @@ def stack_signals(
         plan=plan_frame(),
         sl_trail=per_column([s.sl_trail for s in built]).astype(bool),
         time_stop=np.nan_to_num(time_stops).astype(np.int64),
-        close=stacked(traded, float),
+        close=prices,
         target_weights=None if first.target_weights is None else stacked([s.target_weights for s in built], float),
         size=per_column([s.size for s in built]),
         cash_sharing=first.cash_sharing,
         group_by=group_by,
     )
-    return signals, np.concatenate(observed, axis=1), originals
+    observed = np.concatenate([frame.notna().to_numpy() for frame in frames], axis=1)
+    return signals, observed, frames, np.concatenate(price_col)
 
 
-def _stacked_locks(locked: pd.DataFrame, traded: list[pd.DataFrame]) -> np.ndarray:
-    """A market-rule lock frame laid out like the stacked columns (one block per combination)."""
-    return np.concatenate([locked.reindex(columns=own.columns, fill_value=False).to_numpy() for own in traded], axis=1)
+def _stacked_locks(locked: pd.DataFrame, frames: list[pd.DataFrame]) -> np.ndarray:
+    """A market-rule lock frame laid out like the shared prices of a stack (one block per distinct frame)."""
+    return np.concatenate([locked.reindex(columns=own.columns, fill_value=False).to_numpy() for own in frames], axis=1)
 
 
 def _first_last(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +132,12 @@ def _first_last(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _chunk_stats(
-    portfolio, stacked: StrategySignals, underlying: pd.DataFrame, costs: Costs, per_year: float
+    simulation: Simulation,
+    stacked: StrategySignals,
+    price_col: np.ndarray,
+    underlying: pd.DataFrame,
+    costs: Costs,
+    per_year: float,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Per-scope and per-combination metrics from vectorbt's order and trade records, and each
     combination's daily portfolio returns (sessions x combinations).
@@ -131,11 +145,14 @@ def _chunk_stats(
     Equity is rebuilt from the order records in one numba pass per scope (much faster than
     vectorbt's value frames on wide sweeps); a test checks it matches single runs exactly.
     """
+    from vectorbt.portfolio.nb import get_exit_trades_nb
+    from vectorbt.records.nb import col_map_nb
+
     from ._sweep_nb import scope_stats_nb, value_stats_nb
 
     assert stacked.close is not None  # stack_signals always sets it
-    close = stacked.close.to_numpy()  # forward-filled by stack_signals
-    columns = stacked.close.columns
+    close = np.asfortranarray(stacked.close.to_numpy(dtype=float))  # the shared prices, forward-filled
+    columns = stacked.entries.columns
     combo = np.asarray(columns.get_level_values("combo"))
     if stacked.target_weights is not None:
         labels = pd.MultiIndex.from_arrays([combo, np.full(len(columns), PORTFOLIO)])
@@ -152,7 +169,8 @@ def _chunk_stats(
     shared = stacked.target_weights is None and stacked.cash_sharing  # one pool of init_cash per scope
     init = costs.init_cash * (np.ones(len(members)) if shared else members.astype(float))
 
-    orders = portfolio.order_records
+    records = simulation.orders
+    orders = records
     order = np.lexsort((orders["idx"], orders["col"]))
     orders = orders[order]
     order_start = np.searchsorted(orders["col"], np.arange(len(columns) + 1))
@@ -164,11 +182,13 @@ def _chunk_stats(
     last = np.where(code >= 0, own_last[np.maximum(code, 0)], len(close) - 1)
     combo_codes, combos = pd.factorize(scopes.get_level_values(0))
     metrics, combo_gain, combo_base, combo_invested = scope_stats_nb(
-        close, starts, ends, order_start, orders["idx"], orders["size"], orders["price"], orders["fees"],
+        close, price_col, starts, ends, order_start, orders["idx"], orders["size"], orders["price"], orders["fees"],
         orders["side"], init, first, last, observed, code, combo_codes, len(combos), per_year, FLAT,
     )  # fmt: skip
 
-    trades = portfolio.trades.records
+    # vectorbt's trades (what run_backtest counts); an open trade is valued at the last close.
+    last_close = np.broadcast_to(close[-1, price_col][None, :], (len(close), len(columns)))
+    trades = get_exit_trades_nb(records, last_close, col_map_nb(records["col"], len(columns)))
     closed = trades["status"] == 1
     scope_of_trade = codes[trades["col"]]
 
@@ -193,7 +213,7 @@ def _chunk_stats(
         index = pd.MultiIndex.from_arrays([combos, np.full(len(combos), PORTFOLIO)])
         parts.append(frame(totals, combo_codes[scope_of_trade], index))
     else:  # one pool of cash per combination: the pool is the portfolio
-        value = np.asarray(portfolio.value(), dtype=float).reshape(len(close), -1)
+        value = np.asarray(simulation.portfolio.value(), dtype=float).reshape(len(close), -1)
         returns = np.vstack([np.zeros((1, value.shape[1])), value[1:] / value[:-1] - 1.0])
     result = pd.concat(parts)
     result.index.names = ["combo", "scope"]
@@ -273,6 +293,7 @@ def sweep(
     calendar: EventCalendar | None = None,
     universe: pd.DataFrame | None = None,
     close: pd.DataFrame | None = None,
+    engine: str = "events",
 ) -> pd.DataFrame:
     """Run a template over every combination of ``grid`` and return one row per combination x scope.
 
@@ -288,6 +309,8 @@ def sweep(
         Combinations per vectorbt call (default: as many as fit in about 25 M cells).
     progress : bool, optional
         Show a progress bar (default: on a terminal when there is more than one chunk).
+    engine : {"events", "vectorbt"}
+        The simulator of signal-style templates (see :class:`backtests.RunSpec`); same results.
 
     Returns
     -------
@@ -296,7 +319,7 @@ def sweep(
         metrics of :data:`backtests.METRICS`, the same numbers :func:`run_backtest` reports.
         :func:`backtests.ops.sweep` returns a :class:`SweepResult` with the deflated Sharpe too.
     """
-    spec = RunSpec(template, dict(base or {}), ticker_tuple(tickers), start, end, costs or Costs())
+    spec = RunSpec(template, dict(base or {}), ticker_tuple(tickers), start, end, costs or Costs(), engine=engine)
     data = MarketData.load(spec, calendar, universe, close)
     return run_sweep(spec, data, grid, chunk_size, progress, deflate=False).table
 
@@ -360,11 +383,10 @@ def run_stacked(
         for number in chunk:
             context = contexts[number] if len(contexts) > 1 else contexts[0]
             built.append(spec.build(context, params[number]))
-        stacked, observed, traded = stack_signals(built, base.close)
-        locks = (_stacked_locks(buy_locked, traded), _stacked_locks(sell_locked, traded))
-        simulation = simulate(base.close, stacked, costs, True, observed, locks, engine)
-        portfolio = simulation.portfolio
-        stats, chunk_returns = _chunk_stats(portfolio, stacked, base.close, costs, per_year)
+        stacked, observed, frames, price_col = stack_signals(built, base.close)
+        locks = (_stacked_locks(buy_locked, frames), _stacked_locks(sell_locked, frames))
+        simulation = simulate(base.close, stacked, costs, True, observed, locks, engine, price_col)
+        stats, chunk_returns = _chunk_stats(simulation, stacked, price_col, base.close, costs, per_year)
         stats.index = stats.index.set_levels(stats.index.levels[0] + chunk.start, level="combo")
         results.append(stats)
         returns.append(chunk_returns)

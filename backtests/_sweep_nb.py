@@ -41,10 +41,12 @@ def _add_return(change, count, mean, m2, downside):
 
 @numba.njit(cache=True)
 def scope_stats_nb(
-    close, starts, ends, order_start, order_idx, order_size, order_price, order_fees, order_side,
+    close, price_col, starts, ends, order_start, order_idx, order_size, order_price, order_fees, order_side,
     init, first, last, observed, observed_code, combo, n_combos, per_year, flat,
 ):  # fmt: skip
     """Metrics per scope (columns ``starts[s]:ends[s]``) and each combination's portfolio.
+
+    Column ``col`` is valued at ``close[:, price_col[col]]`` (the shared, forward-filled prices).
 
     Returns (metrics: scopes x [total, cagr, sharpe, sortino, max_dd, exposure], combo_gain and
     combo_base: sessions x combos, the sums over the sleeves alive on a session and the one before
@@ -86,7 +88,7 @@ def scope_stats_nb(
                 if abs(position[j]) > DUST:
                     invested = True
                 if position[j] != 0.0:
-                    value += position[j] * close[t, a + j]
+                    value += position[j] * close[t, price_col[a + j]]
             if max(first[s] - 1, 0) <= t - 1 and t <= last[s]:  # the sleeve is alive on t - 1 and on t
                 combo_gain[t, combo[s]] += value - previous
                 combo_base[t, combo[s]] += previous

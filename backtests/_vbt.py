@@ -6,7 +6,9 @@ or building signals never pays for them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -59,24 +61,46 @@ def periods_per_year(index: pd.DatetimeIndex) -> float:
 
 @dataclass(frozen=True)
 class Simulation:
-    """A vectorbt Portfolio and what reelab's signal function recorded while it ran.
+    """The orders of a simulation, its vectorbt Portfolio, and what reelab's signal function recorded.
 
-    ``marks`` (sessions x columns, bits of :mod:`backtests._signal_nb`: time exit, signal exit,
-    roll, wait at a limit) and ``deferred`` (2 x columns: buys, sells that waited at a limit) are
-    None for target-weight runs, which do not use the signal function.
+    ``orders`` are vectorbt's order records; ``portfolio`` (a ``vectorbt.Portfolio`` of those
+    orders) is built on first use, so a sweep that needs only the orders never pays for it.
+    ``marks`` (sessions x order columns, bits of :mod:`backtests._signal_nb`: time exit, signal
+    exit, roll, wait at a limit) and ``deferred`` (2 x order columns: buys, sells that waited at a
+    limit) are None for target-weight runs, which do not use the signal function. ``observed``
+    (sessions x price columns) marks where each traded price is real.
     """
 
-    portfolio: Any  # vectorbt.Portfolio (vectorbt ships no type information)
+    orders: np.ndarray
+    make_portfolio: Callable[[], Any] = field(repr=False, compare=False)
     marks: np.ndarray | None = None
     deferred: np.ndarray | None = None
-    observed: np.ndarray | None = None  # sessions x columns: where each traded column has a real price
+    observed: np.ndarray | None = None
+
+    @cached_property
+    def portfolio(self) -> Any:  # vectorbt.Portfolio (vectorbt ships no type information)
+        """The vectorbt Portfolio of :attr:`orders` (every vectorbt stat and plot works on it)."""
+        return self.make_portfolio()
 
 
 def _flags(frame: pd.DataFrame | np.ndarray) -> np.ndarray:
     # One memory layout for every call: vectorbt's simulator is compiled per argument type
     # (and not cached on disk), so mixed layouts would each cost a fresh numba compile.
     values = frame.to_numpy(dtype=bool) if isinstance(frame, pd.DataFrame) else np.asarray(frame, dtype=bool)
-    return np.asfortranarray(values)  # column-major: what the simulator walks
+    return np.asfortranarray(values)  # column-major: what the simulators walk (no copy when it already is)
+
+
+def _per_column(value, columns: int, dtype=float) -> np.ndarray:
+    """A scalar, None (NaN) or per-column array as one value per column."""
+    value = np.nan if value is None else value
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=dtype).reshape(-1), (columns,)))
+
+
+def _order_close(filled: pd.DataFrame, price_col: np.ndarray, columns: pd.Index) -> pd.DataFrame:
+    """The forward-filled prices laid out like the order columns (vectorbt's ``close``)."""
+    if len(columns) == filled.shape[1] and (price_col == np.arange(len(price_col))).all():
+        return filled
+    return pd.DataFrame(np.asfortranarray(filled.to_numpy()[:, price_col]), index=filled.index, columns=columns)
 
 
 def simulate(
@@ -85,10 +109,11 @@ def simulate(
     costs: Costs,
     filled: bool = False,
     observed: np.ndarray | None = None,
-    locks: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    locks: tuple[pd.DataFrame | np.ndarray, pd.DataFrame | np.ndarray] | None = None,
     engine: str = "events",
+    price_columns: np.ndarray | None = None,
 ) -> Simulation:
-    """Run ``signals`` with vectorbt, or with reelab's event-window engine.
+    """Run ``signals`` with reelab's event-window engine, or with vectorbt.
 
     Signal style: each traded column has its own cash (``init_cash`` each) unless the template
     groups columns to share cash (``signals.group_by`` with ``cash_sharing``, e.g. option contracts
@@ -100,15 +125,15 @@ def simulate(
 
     Prices are forward-filled only to value positions on days a column's exchange is closed
     (``filled=True``: the caller did it and passes ``observed``, the mask of real prices); orders
-    sit on the column's own sessions.
+    sit on the column's own sessions. ``price_columns`` (signal style) says which column of the
+    traded prices each order column trades, so that a sweep's combinations share one copy of each
+    price series, its ``observed`` mask and its locks; by default order column k trades price column k.
 
     ``engine`` simulates signal-style templates: ``"events"`` (default) is reelab's event-window
     kernel (:mod:`backtests._events_nb`), which gives vectorbt's orders while visiting only the
     sessions of holding windows; ``"vectorbt"`` runs ``Portfolio.from_signals`` itself (the
-    reference). Either way the result is a vectorbt Portfolio. Target weights always run on vectorbt.
+    reference). Target weights always run on vectorbt.
     """
-    import vectorbt as vbt
-
     if engine not in ENGINES:
         raise ParameterError("engine", engine, f"one of: {', '.join(ENGINES)}")
 
@@ -135,8 +160,13 @@ def simulate(
         freq="1D",
         engine="numba",
     )
+    columns = signals.entries.columns
+    price_col = np.arange(len(columns)) if price_columns is None else np.asarray(price_columns, dtype=np.int64)
     if signals.target_weights is not None:
-        labels = signals.group_by if signals.group_by is not None else np.zeros(traded.shape[1], dtype=int)
+        import vectorbt as vbt
+
+        common["close"] = _order_close(common["close"], price_col, columns)
+        labels = signals.group_by if signals.group_by is not None else np.zeros(len(columns), dtype=int)
         _, per_group = np.unique(np.asarray(labels), return_counts=True)  # groups in sorted label order
         portfolio = vbt.Portfolio.from_orders(
             **common,
@@ -148,9 +178,30 @@ def simulate(
             group_by=labels,
             call_seq="auto",  # sell before buying when rebalancing
         )
-        return Simulation(portfolio, observed=observed)
+        return Simulation(portfolio.order_records, lambda: portfolio, observed=observed)
 
-    from ._signal_nb import event_window_signal_nb, state_arrays
+    from ._signal_nb import state_arrays
+
+    time_stop = np.nan_to_num(_per_column(signals.time_stop, len(columns))).astype(np.int64)
+    if locks is None:
+        buy_locked = sell_locked = np.zeros(traded.shape, dtype=bool)
+    else:
+        buy_locked, sell_locked = (frame.reindex(index=traded.index, columns=traded.columns, fill_value=False)
+                                   if isinstance(frame, pd.DataFrame) else frame for frame in locks)  # fmt: skip
+    flags = [_flags(frame) for frame in (signals.entries, signals.exits, signals.short_entries, signals.short_exits)]
+    masks = [_flags(mask) for mask in (observed, buy_locked, sell_locked)]
+    state = state_arrays((len(traded), len(columns)))
+    arrays = (*flags, time_stop, *masks, price_col)
+    if engine == "events":
+        return _events(common, signals, costs, arrays, state["marks"], observed)
+    return _vectorbt(common, signals, costs, arrays, state, observed)
+
+
+def _vectorbt(common: dict, signals: StrategySignals, costs: Costs, arrays: tuple, state: dict, observed) -> Simulation:
+    """vectorbt's ``from_signals`` with reelab's signal function: the reference engine."""
+    import vectorbt as vbt
+
+    from ._signal_nb import event_window_signal_nb
 
     def stop(value):
         return np.nan if value is None else value if isinstance(value, np.ndarray) else float(value)
@@ -158,23 +209,10 @@ def simulate(
     def used(value) -> bool:
         return value is not None and bool(np.isfinite(value).any())
 
-    shape = traded.shape
-    time_stop = np.broadcast_to(np.nan_to_num(np.asarray(signals.time_stop, dtype=float).reshape(-1)), shape[1:])
-    if locks is None:
-        buy_locked = sell_locked = np.zeros(shape, dtype=bool)
-    else:
-        buy_locked, sell_locked = (frame.reindex(index=traded.index, columns=traded.columns, fill_value=False)
-                                   if isinstance(frame, pd.DataFrame) else frame for frame in locks)  # fmt: skip
-    flags = [_flags(frame) for frame in (signals.entries, signals.exits, signals.short_entries, signals.short_exits)]
-    masks = [_flags(mask) for mask in (observed, buy_locked, sell_locked)]
-    state = state_arrays(shape)
-    if engine == "events":
-        portfolio, deferred = _events(common, signals, costs, flags, time_stop.astype(np.int64), masks, state["marks"])
-        return Simulation(portfolio, state["marks"], deferred, observed)
     portfolio = vbt.Portfolio.from_signals(
-        **common,
+        **common | {"close": _order_close(common["close"], arrays[-1], signals.entries.columns)},
         signal_func_nb=event_window_signal_nb,
-        signal_args=(*flags, time_stop.astype(np.int64), *masks, *state.values()),
+        signal_args=(*arrays, *state.values()),
         size=signals.size,
         size_type="percent",
         accumulate=False,
@@ -195,42 +233,42 @@ def simulate(
         call_seq="default",
         group_by=signals.group_by,
     )
-    return Simulation(portfolio, state["marks"], state["deferred"], observed)
+    return Simulation(portfolio.order_records, lambda: portfolio, state["marks"], state["deferred"], observed)
 
 
-def _per_column(value, columns: int, dtype=float) -> np.ndarray:
-    """A scalar, None (NaN) or per-column array as one value per column."""
-    value = np.nan if value is None else value
-    return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=dtype).reshape(-1), (columns,)))
+def _events(common: dict, signals: StrategySignals, costs: Costs, arrays: tuple, marks, observed) -> Simulation:
+    """The event-window kernel on what :func:`simulate` prepared; the Portfolio is built when asked for."""
+    from ._events_nb import simulate_events
 
-
-def _events(
-    common: dict, signals: StrategySignals, costs: Costs, flags: list, time_stop: np.ndarray, masks: list, marks
-) -> tuple[Any, np.ndarray]:
-    """The event-window kernel on what :func:`simulate` prepared: vectorbt's Portfolio, and the deferred counts."""
-    import vectorbt as vbt
-    from vectorbt.base.array_wrapper import ArrayWrapper
-    from vectorbt.portfolio.enums import log_dt
-
-    from ._events_nb import simulate_events_nb
-
-    close = common["close"]
-    columns = close.shape[1]
-    wrapper = ArrayWrapper.from_obj(close, freq=common["freq"], group_by=signals.group_by)
-    group_lens = wrapper.grouper.get_group_lens(group_by=None if signals.cash_sharing else False)
+    columns = signals.entries.columns
+    n_columns = len(columns)
+    group_lens = np.ones(n_columns, dtype=np.int64)
+    if signals.cash_sharing and signals.group_by is not None:
+        codes = pd.factorize(pd.Index(signals.group_by))[0]  # numbered in order of appearance
+        if (np.diff(codes) < 0).any():
+            raise ValueError("the columns of a cash group must be side by side")
+        group_lens = np.bincount(codes).astype(np.int64)
     init_cash = np.full(len(group_lens), float(costs.init_cash))
-    values = np.asfortranarray(close.to_numpy(dtype=float))
+    values = np.asfortranarray(common["close"].to_numpy(dtype=float))
     arguments = (
-        values, *flags, time_stop, *masks, group_lens.astype(np.int64), init_cash,
-        _per_column(signals.size, columns), _per_column(signals.sl_stop, columns),
-        _per_column(signals.sl_trail, columns, bool), _per_column(signals.tp_stop, columns),
-        _per_column(costs.fees, columns), _per_column(costs.slippage, columns), marks,
+        values, *arrays, group_lens.astype(np.int64), init_cash,
+        _per_column(signals.size, n_columns), _per_column(signals.sl_stop, n_columns),
+        _per_column(signals.sl_trail, n_columns, bool), _per_column(signals.tp_stop, n_columns),
+        _per_column(costs.fees, n_columns), _per_column(costs.slippage, n_columns), marks,
     )  # fmt: skip
-    records, deferred = simulate_events_nb(*arguments)
-    portfolio = vbt.Portfolio(
-        wrapper, close, records, np.empty(0, dtype=log_dt), init_cash, signals.cash_sharing, call_seq=None
-    )
-    return portfolio, deferred
+    records, deferred = simulate_events(*arguments)
+
+    def portfolio():
+        import vectorbt as vbt
+        from vectorbt.base.array_wrapper import ArrayWrapper
+        from vectorbt.portfolio.enums import log_dt
+
+        close = _order_close(common["close"], arrays[-1], columns)
+        wrapper = ArrayWrapper.from_obj(close, freq=common["freq"], group_by=signals.group_by)
+        logs = np.empty(0, dtype=log_dt)
+        return vbt.Portfolio(wrapper, close, records, logs, init_cash, signals.cash_sharing, call_seq=None)
+
+    return Simulation(records, portfolio, marks, deferred, observed)
 
 
 def buy_and_hold(close: pd.DataFrame, costs: Costs):

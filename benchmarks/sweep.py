@@ -1,17 +1,32 @@
-"""Sweep overhead: 1,000 ``event_drift`` combinations through reelab against one plain vectorbt call.
+"""Sweep speed: reelab's event-window engine against vectorbt, on 1,000 ``event_drift`` combinations.
 
-    python benchmarks/sweep.py
+    python benchmarks/sweep.py            # the 1,000-combination grid (about a minute, 7 GB at its peak)
+    python benchmarks/sweep.py --scale    # also time and measure sweeps of 10^3, 10^4 and 10^5 combinations
 
-Both sides run in this process after a warm-up (numba compiled), on the bundled universe:
-reelab's :func:`backtests.sweep` (signals for every combination, A-share rules, chunked vectorbt
-calls, stats per combination x asset) and a plain ``vectorbt.Portfolio.from_signals`` call on the
-same stacked arrays (simulation only). The last line is ``overhead_ratio=<reelab/plain>``.
+Everything runs in this process after a warm-up (numba compiled or loaded from its cache), on the
+bundled universe (23 assets):
+
+1. ``backtests.sweep`` end to end (signals for every combination, A-share rules, chunked
+   simulation, every stat), with the event engine (default), then with ``engine="vectorbt"``;
+   the peak memory (max RSS) is read right after the event-engine sweep, before anything larger ran.
+2. The same arrays for both engines: every combination's orders stacked side by side (built
+   outside the timing), simulated once by vectorbt's ``from_signals`` with reelab's signal
+   function and once by the event engine (median of three). Their order records must be equal,
+   field by field: ``identical_orders`` says so.
+3. One plain ``vectorbt.Portfolio.from_signals`` call on the same arrays (no signal function, no
+   time stop): ``overhead_ratio`` is the vectorbt-engine sweep over it and guards the vectorbt path.
+
+The last line is ``speedup_vs_vectorbt=<vectorbt time / event-engine time on the same arrays>``.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import argparse
+import json
 import resource
+import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -27,62 +42,134 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main() -> int:
-    import vectorbt as vbt
+def _grid(combinations: int) -> dict[str, list]:
+    """A grid of ``combinations`` event_drift combinations: 20 horizons x stop losses x take profits."""
+    stops = combinations // 20
+    losses = [None, *np.round(np.linspace(0.01, 0.3, max(1, stops // 10) - 1), 4).tolist()] if stops > 10 else [None]
+    profits = [None, *np.round(np.linspace(0.02, 3.0, stops // len(losses) - 1), 4).tolist()]
+    return {"horizon": list(range(1, 21)), "stop_loss": losses, "take_profit": profits}
 
-    import strategies
-    from backtests import Costs, MarketData, RunSpec, sweep
-    from backtests._sweep import stack_signals
 
-    combinations = int(np.prod([len(values) for values in GRID.values()]))
-    sweep("event_drift", {"horizon": [5, 10], "stop_loss": [None, 0.05]}, progress=False)  # warm-up: numba
+def _scale_point(combinations: int) -> dict[str, float]:
+    """One sweep of ``combinations`` in this (fresh) process: seconds and peak memory."""
+    from backtests import sweep
 
+    sweep("event_drift", {"horizon": [5, 10], "stop_loss": [None, 0.05]}, progress=False)  # warm-up
+    grid = _grid(combinations)
     started = time.perf_counter()
-    table = sweep("event_drift", GRID, progress=False)
-    reelab_seconds = time.perf_counter() - started
-    reelab_peak = _peak_mb()
+    table = sweep("event_drift", grid, progress=False)
+    seconds = time.perf_counter() - started
+    return {"combinations": int(np.prod([len(v) for v in grid.values()])), "seconds": seconds,
+            "peak_mb": _peak_mb(), "rows": len(table)}  # fmt: skip
 
-    # The same arrays, built outside the timing: every combination's orders (with A-share rules), stacked.
+
+def _scale() -> None:
+    print("\nhow a sweep grows (each in a fresh process, event engine):")
+    for combinations in (1_000, 10_000, 100_000):
+        output = subprocess.run(
+            [sys.executable, __file__, "--point", str(combinations)], check=True, capture_output=True, text=True
+        ).stdout
+        point = json.loads(output.splitlines()[-1])
+        each = point["seconds"] / point["combinations"] * 1e3
+        print(f"  {point['combinations']:>7,} combinations: {point['seconds']:8.1f} s, {each:6.2f} ms each, "
+              f"peak {point['peak_mb']:,.0f} MB")  # fmt: skip
+
+
+def _same_arrays():
+    """Every combination of GRID built and stacked, as ``backtests.sweep`` would (one stack, no chunks)."""
+    import strategies
+    from backtests import MarketData, RunSpec
+    from backtests._sweep import _stacked_locks, stack_signals
+
     spec = strategies.get("event_drift")
     params = [spec.params(horizon=h, stop_loss=s, take_profit=t) for h in GRID["horizon"]
               for s in GRID["stop_loss"] for t in GRID["take_profit"]]  # fmt: skip
     run_spec = RunSpec("event_drift", {})
     context = MarketData.load(run_spec).context(run_spec)
-    ruled = {}
-    built = []
-    for parameters in params:
-        signals = spec.build(context, parameters)
-        if parameters.horizon not in ruled:
-            ruled[parameters.horizon] = strategies.apply_market_rules(signals, context.close, context.universe)[0]
-        frames = {
-            n: getattr(ruled[parameters.horizon], n) for n in ("entries", "exits", "short_entries", "short_exits")
-        }
-        built.append(dataclasses.replace(signals, **frames))
-    stacked = stack_signals(built, context.close)[0]
+    built = [spec.build(context, parameters) for parameters in params]
+    stacked, observed, frames, price_col = stack_signals(built, context.close)
+    buy_locked, sell_locked = strategies.market_locks(context.close, context.universe)
+    locks = (_stacked_locks(buy_locked, frames), _stacked_locks(sell_locked, frames))
+    return context, stacked, observed, locks, price_col
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", action="store_true", help="also sweep 10^3, 10^4 and 10^5 combinations")
+    parser.add_argument("--point", type=int, help=argparse.SUPPRESS)  # one scale point, in a fresh process
+    args = parser.parse_args()
+    if args.point:
+        print(json.dumps(_scale_point(args.point)))
+        return 0
+
+    from backtests import Costs, sweep
+    from backtests._vbt import _order_close, simulate
+
+    combinations = int(np.prod([len(values) for values in GRID.values()]))
+    warm = {"horizon": [5, 10], "stop_loss": [None, 0.05]}
+    sweep("event_drift", warm, progress=False)  # warm-up: numba compiled, or loaded from its cache
+    sweep("event_drift", warm, progress=False, engine="vectorbt")
+
+    started = time.perf_counter()
+    table = sweep("event_drift", GRID, progress=False)
+    events_sweep = time.perf_counter() - started
+    events_peak = _peak_mb()
+    started = time.perf_counter()
+    sweep("event_drift", GRID, progress=False, engine="vectorbt")
+    vectorbt_sweep = time.perf_counter() - started
+
+    context, stacked, observed, locks, price_col = _same_arrays()
     costs = Costs()
-    arrays = dict(
-        close=stacked.close.ffill(), entries=stacked.entries, exits=stacked.exits,
-        short_entries=stacked.short_entries, short_exits=stacked.short_exits,
-        sl_stop=stacked.sl_stop, tp_stop=stacked.tp_stop, size=1.0, size_type="percent",
-        fees=costs.fees, slippage=costs.slippage, init_cash=costs.init_cash, freq="1D",
+
+    def run(engine):
+        return simulate(context.close, stacked, costs, True, observed, locks, engine, price_col)
+
+    started = time.perf_counter()
+    reference = run("vectorbt")
+    vectorbt_seconds = time.perf_counter() - started
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        candidate = run("events")
+        times.append(time.perf_counter() - started)
+    events_seconds = statistics.median(times)
+    want, got = reference.orders, candidate.orders
+    identical = len(want) == len(got) and all(np.array_equal(want[name], got[name]) for name in want.dtype.names)
+    identical = identical and np.array_equal(reference.marks, candidate.marks)
+
+    import vectorbt as vbt
+
+    close = _order_close(stacked.close, price_col, stacked.entries.columns)
+    plain = dict(
+        close=close, entries=stacked.entries, exits=stacked.exits, short_entries=stacked.short_entries,
+        short_exits=stacked.short_exits, sl_stop=stacked.sl_stop, tp_stop=stacked.tp_stop, size=1.0,
+        size_type="percent", fees=costs.fees, slippage=costs.slippage, init_cash=costs.init_cash, freq="1D",
     )  # fmt: skip
     vbt.Portfolio.from_signals(**{k: v.iloc[:, :50] if hasattr(v, "iloc") else v[:, :50] if isinstance(v, np.ndarray)
-                                  else v for k, v in arrays.items()})  # fmt: skip
+                                  else v for k, v in plain.items()})  # fmt: skip
     started = time.perf_counter()
-    portfolio = vbt.Portfolio.from_signals(**arrays)
+    vbt.Portfolio.from_signals(**plain)
     plain_seconds = time.perf_counter() - started
-    plain_peak = _peak_mb()
 
-    columns = stacked.close.shape[1]
+    columns = len(stacked.entries.columns)
     print(f"grid: {combinations} combinations x {context.close.shape[1]} assets = {columns} columns, "
           f"{len(context.close)} sessions")  # fmt: skip
-    print(f"reelab sweep (signals, rules, chunked vectorbt, stats): {reelab_seconds:7.2f} s  ({len(table)} rows)")
-    print(f"plain vectorbt.Portfolio.from_signals on the same arrays: {plain_seconds:7.2f} s  "
-          f"({len(portfolio.order_records)} orders)")  # fmt: skip
-    peaks = f"{reelab_peak:,.0f} MB after the reelab sweep, {plain_peak:,.0f} MB after the plain call"
-    print(f"peak memory (max RSS): {peaks}")
-    print(f"overhead_ratio={reelab_seconds / plain_seconds:.2f}")
-    return 0
+    print(f"backtests.sweep, event engine (signals, rules, simulation, stats): {events_sweep:7.2f} s  "
+          f"({len(table)} rows)")  # fmt: skip
+    print(f"backtests.sweep, vectorbt engine:                                  {vectorbt_sweep:7.2f} s")
+    print(f"peak memory (max RSS) after the event-engine sweep: {events_peak:,.0f} MB")
+    print("same arrays, one simulation of every column:")
+    print(f"  vectorbt from_signals + reelab's signal function: {vectorbt_seconds:8.3f} s  ({len(want)} orders)")
+    print(f"  event engine (median of 3):                       {events_seconds:8.3f} s  ({len(got)} orders)")
+    print(f"  plain vectorbt from_signals (no signal function): {plain_seconds:8.3f} s")
+    print(f"  per backtest (one column): vectorbt {vectorbt_seconds / columns * 1e6:.1f} us, "
+          f"event engine {events_seconds / columns * 1e6:.2f} us")  # fmt: skip
+    if args.scale:
+        _scale()
+    print(f"identical_orders={identical}")
+    print(f"overhead_ratio={vectorbt_sweep / plain_seconds:.2f}")
+    print(f"speedup_vs_vectorbt={vectorbt_seconds / events_seconds:.0f}")
+    return 0 if identical else 1
 
 
 if __name__ == "__main__":

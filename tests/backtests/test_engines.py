@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import backtests._events_nb
 import strategies
 from backtests import Costs, MarketData, RunSpec
 from backtests._sweep import _stacked_locks, stack_signals
@@ -46,8 +47,9 @@ def assert_same_orders(reference, candidate) -> None:
     np.testing.assert_array_equal(candidate.deferred, reference.deferred)
 
 
-def both_engines(close, signals, locks, filled=False, observed=None):
-    return [simulate(close, signals, COSTS, filled, observed, locks, engine) for engine in ("vectorbt", "events")]
+def both_engines(close, signals, locks, filled=False, observed=None, price_col=None):
+    return [simulate(close, signals, COSTS, filled, observed, locks, engine, price_col)
+            for engine in ("vectorbt", "events")]  # fmt: skip
 
 
 @st.composite
@@ -140,8 +142,11 @@ def test_the_engines_give_the_same_orders_on_generated_markets(case):
         np.testing.assert_array_equal(candidate.portfolio.value(), reference.portfolio.value())
 
 
+@pytest.mark.parametrize("threaded", [False, True], ids=["one thread", "threads"])
 @pytest.mark.parametrize("template", SIGNAL_TEMPLATES)
-def test_the_engines_give_the_same_orders_on_the_bundled_universe(template):
+def test_the_engines_give_the_same_orders_on_the_bundled_universe(template, threaded, monkeypatch):
+    if threaded:  # the kernel that sweeps use, here on a single run's cash groups
+        monkeypatch.setattr(backtests._events_nb, "PARALLEL_GROUPS", 1)
     context, signals, locks = _prepared(template, {})
     reference, candidate = both_engines(context.close, signals, locks)
     assert len(reference.portfolio.order_records) >= 20  # the default run trades
@@ -160,9 +165,9 @@ def test_the_engines_give_the_same_orders_on_the_benchmark_grid():
     for first in range(0, len(grid), 250):
         built = [template.build(context, template.params(horizon=h, stop_loss=s, take_profit=t))
                  for h, s, t in grid[first : first + 250]]  # fmt: skip
-        stacked, observed, traded = stack_signals(built, context.close)
-        locks = (_stacked_locks(buy_locked, traded), _stacked_locks(sell_locked, traded))
-        reference, candidate = both_engines(context.close, stacked, locks, True, observed)
+        stacked, observed, frames, price_col = stack_signals(built, context.close)
+        locks = (_stacked_locks(buy_locked, frames), _stacked_locks(sell_locked, frames))
+        reference, candidate = both_engines(context.close, stacked, locks, True, observed, price_col)
         assert_same_orders(reference, candidate)
         orders += len(candidate.portfolio.order_records)
     assert orders > 100_000
