@@ -7,22 +7,23 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as distributions
 
-import strategies
 from signals import EventCalendar, exchange_calendar
 from signals.errors import ParameterError
 
+from ._distributed import Scheduler, connect, map_ordered
 from ._run import PORTFOLIO, BacktestResult, params_mapping
-from ._study import StudyResult, estimate_pair, returns_on_own_sessions
 from ._vbt import Costs
 from .data import MarketData
 from .results import read_frame, write_frame
 from .spec import RunSpec, ticker_tuple
+
+if TYPE_CHECKING:  # the event study needs statsmodels: imported where it runs
+    from ._study import StudyResult
 
 __all__ = [
     "PlaceboResult",
@@ -154,19 +155,20 @@ class PlaceboResult:
         return cls(float(frame["actual"].iloc[0]), frame["sharpe"].to_numpy(), float(frame["p_value"].iloc[0]))
 
 
-def run_placebo(spec: RunSpec, data: MarketData, draws: int = 100, seed: int = 0) -> PlaceboResult:
+def run_placebo(
+    spec: RunSpec, data: MarketData, draws: int = 100, seed: int = 0, scheduler: Scheduler = None
+) -> PlaceboResult:
     """The placebo operation: the spec on ``data``'s events and on ``draws`` calendars of the same
-    events moved to random sessions, side by side as broadcast vectorbt calls (see :func:`backtests.sweep`)."""
-    from ._sweep import run_stacked
+    events moved to random sessions, side by side in chunks (see :func:`backtests.sweep`), in this
+    process or on a Dask ``scheduler`` (see :mod:`backtests._distributed`)."""
+    from ._sweep import StackJob, run_stacked
 
-    template = strategies.get(spec.template)
     parameters = spec.resolved_params()
     context = data.context(spec)
-    real, _ = run_stacked(template, [context], [parameters], context, spec.costs, engine=spec.engine)
+    real, _ = run_stacked(StackJob(spec, data, [parameters]))
     calendars = placebo_calendars(context.calendar, draws, seed, start=context.close.index[0],
                                   end=context.close.index[-1])  # fmt: skip
-    contexts = [data.with_calendar(calendar).context(spec) for calendar in calendars]
-    placebo, _ = run_stacked(template, contexts, [parameters] * draws, context, spec.costs, engine=spec.engine)
+    placebo, _ = run_stacked(StackJob(spec, data, [parameters] * draws, calendars), scheduler=scheduler)
     actual = float(real.loc[real["scope"] == PORTFOLIO, "sharpe"].iloc[0])
     null = placebo.loc[placebo["scope"] == PORTFOLIO, "sharpe"].to_numpy()
     return PlaceboResult(actual, null, empirical_p_value(actual, null), seed)
@@ -183,14 +185,16 @@ def placebo_sharpe(
     costs: Costs | None = None,
     calendar: EventCalendar | None = None,
     universe: pd.DataFrame | None = None,
+    scheduler: Scheduler = None,
 ) -> tuple[float, np.ndarray, float]:
     """(real portfolio Sharpe, placebo Sharpes, empirical p-value) of a template on placebo calendars.
 
     The real Sharpe uses ``calendar`` (default: the shipped events); the placebo calendars move
-    those same events to random sessions. See :func:`run_placebo`.
+    those same events to random sessions. See :func:`run_placebo`; ``scheduler`` runs the draws on
+    Dask (a ``distributed.Client``, a scheduler address, or a number of local worker processes).
     """
     spec = RunSpec(template, params_mapping(template, params), ticker_tuple(tickers), start, end, costs or Costs())
-    result = run_placebo(spec, MarketData.load(spec, calendar, universe), draws, seed)
+    result = run_placebo(spec, MarketData.load(spec, calendar, universe), draws, seed, scheduler)
     return result.actual, result.null, result.p_value
 
 
@@ -213,6 +217,8 @@ def deflated_sharpe_ratio(returns: np.ndarray, trial_sharpes: np.ndarray) -> dic
     dict
         ``sharpe`` (per period), ``expected_max_sharpe`` (SR0), ``trials``, ``dsr`` (a probability).
     """
+    from scipy import stats as distributions  # imported here: a plain run does not need scipy
+
     returns = np.asarray(returns, dtype=float)
     returns = returns[np.isfinite(returns)]
     trials = np.asarray(trial_sharpes, dtype=float)
@@ -248,18 +254,57 @@ def walk_forward(
     tickers: Iterable[str] | None = None,
     costs: Costs | None = None,
     select_by: str = "sharpe",
+    scheduler: Scheduler = None,
 ) -> pd.DataFrame:
     """Choose parameters on the past, test them on the next stretch of events; repeat.
 
     See :func:`run_walk_forward`; this loads the data for ``template`` and returns the folds.
+    ``scheduler`` runs the folds on Dask (see :mod:`backtests._distributed`).
     """
     spec = RunSpec(template, {}, ticker_tuple(tickers), costs=costs or Costs())
-    return run_walk_forward(spec, MarketData.load(spec), grid, folds, embargo, select_by)
+    return run_walk_forward(spec, MarketData.load(spec), grid, folds, embargo, select_by, scheduler)
+
+
+@dataclass(frozen=True)
+class _Folds:
+    """What every walk-forward fold reads (scattered once to each Dask worker)."""
+
+    spec: RunSpec
+    data: MarketData
+    grid: Mapping[str, Sequence]
+    select_by: str
+
+
+def _fold(job: _Folds, fold: tuple[int, pd.Timestamp, pd.Timestamp, pd.Timestamp]) -> dict[str, Any]:
+    """Train on the sessions up to ``train_end``, pick the best combination, test it on ``test_start..test_end``."""
+    from ._run import backtest
+    from ._sweep import combination_params, run_sweep
+
+    number, train_end, test_start, test_end = fold
+    train_spec = replace(job.spec, start=None, end=train_end)
+    train = run_sweep(train_spec, job.data.window(train_spec), job.grid, progress=False, deflate=False).table
+    portfolio = train[train["scope"] == PORTFOLIO].reset_index(drop=True)
+    best = portfolio.loc[portfolio[job.select_by].idxmax()]
+    chosen = combination_params(best, job.grid)
+    test_spec = replace(job.spec.with_params(**chosen), start=test_start, end=test_end)
+    outcome = backtest(test_spec, job.data.window(test_spec)).stats.loc[(PORTFOLIO, "strategy")]
+    return {
+        "fold": number,
+        "train_end": train_end,
+        "test_start": test_start,
+        "test_end": test_end,
+        "params": chosen,
+        "in_sample_sharpe": best["sharpe"],
+        "out_of_sample_sharpe": outcome["sharpe"],
+        "in_sample_return": best["total_return"],
+        "out_of_sample_return": outcome["total_return"],
+        "out_of_sample_trades": outcome["trades"],
+    }
 
 
 def run_walk_forward(
     spec: RunSpec, data: MarketData, grid: Mapping[str, Sequence], folds: int = 4, embargo: int = 21,
-    select_by: str = "sharpe",
+    select_by: str = "sharpe", scheduler: Scheduler = None,
 ) -> pd.DataFrame:  # fmt: skip
     """The walk-forward operation, on data loaded once.
 
@@ -267,11 +312,9 @@ def run_walk_forward(
     counts; cuts fall on event dates. Fold k trains on every block before it, stopping ``embargo``
     sessions before the test block starts (so no position opened in training can hold into it), then
     evaluates the in-sample best combination (by portfolio ``select_by``) on the test block.
-    Returns one row per fold with the chosen parameters and in-sample / out-of-sample stats.
+    Returns one row per fold with the chosen parameters and in-sample / out-of-sample stats. With a
+    Dask ``scheduler`` each fold is a task (the data scattered once); the rows are the same.
     """
-    from ._run import backtest
-    from ._sweep import combination_params, run_sweep
-
     close = data.close
     inside = [e for e in data.calendar if close.index[0] <= e.announced_at.tz_localize(None) <= close.index[-1]]
     days = pd.DatetimeIndex(sorted(e.announced_at.tz_localize(None).normalize() for e in inside))
@@ -279,32 +322,15 @@ def run_walk_forward(
         raise ParameterError("folds", folds, f"at least 1 and at most {len(days) // 2 - 1} for {len(days)} events")
     cuts = [days[int(len(days) * k / (folds + 1))] for k in range(1, folds + 1)] + [close.index[-1]]
     sessions = close.index
-    everything = replace(spec, tickers=tuple(close.columns))
-    rows = []
-    for fold, (test_start, test_end) in enumerate(itertools.pairwise(cuts), start=1):
-        train_end = sessions[max(0, sessions.searchsorted(test_start) - embargo - 1)]
-        train_spec = replace(everything, start=None, end=train_end)
-        train = run_sweep(train_spec, data.window(train_spec), grid, progress=False, deflate=False).table
-        portfolio = train[train["scope"] == PORTFOLIO].reset_index(drop=True)
-        best = portfolio.loc[portfolio[select_by].idxmax()]
-        chosen = combination_params(best, grid)
-        test_spec = replace(everything.with_params(**chosen), start=test_start, end=test_end)
-        outcome = backtest(test_spec, data.window(test_spec)).stats.loc[(PORTFOLIO, "strategy")]
-        rows.append(
-            {
-                "fold": fold,
-                "train_end": train_end,
-                "test_start": test_start,
-                "test_end": test_end,
-                "params": chosen,
-                "in_sample_sharpe": best["sharpe"],
-                "out_of_sample_sharpe": outcome["sharpe"],
-                "in_sample_return": best["total_return"],
-                "out_of_sample_return": outcome["total_return"],
-                "out_of_sample_trades": outcome["trades"],
-            }
-        )
-    return pd.DataFrame(rows)
+    job = _Folds(replace(spec, tickers=tuple(close.columns)), data, dict(grid), select_by)
+    plan = [
+        (number, sessions[max(0, sessions.searchsorted(test_start) - embargo - 1)], test_start, test_end)
+        for number, (test_start, test_end) in enumerate(itertools.pairwise(cuts), start=1)
+    ]
+    if scheduler is None:
+        return pd.DataFrame([_fold(job, fold) for fold in plan])
+    with connect(scheduler) as client:
+        return pd.DataFrame(map_ordered(client, _fold, job, plan))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,6 +348,8 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
     session 0) over the sessions it was held, signed by its side. A trade opened by several events
     on one session splits its P&L equally among them.
     """
+    from ._study import estimate_pair, returns_on_own_sessions
+
     universe, close, calendar = result.universe, result.close, result.calendar
     if universe is None or calendar is None:
         raise ParameterError("result", result.template, "a result computed in this session, not loaded from a folder")

@@ -15,16 +15,20 @@ Every operation takes a frozen spec (:mod:`backtests.spec`) and the data it read
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ._distributed import Scheduler
 from ._positions import PositionsResult, run_positions
 from ._run import BacktestResult, backtest
-from ._study import StudyResult, run_study
 from ._sweep import SweepResult, run_sweep
 from ._validation import PlaceboResult, attribution, run_placebo, run_walk_forward
 from .data import MarketData
 from .spec import RunSpec, StudySpec
+
+if TYPE_CHECKING:  # the study needs statsmodels and scipy: imported when a study runs
+    from ._study import StudyResult
 
 __all__ = ["attribution", "placebo", "positions", "run", "study", "sweep", "walk_forward"]
 
@@ -36,27 +40,37 @@ def run(spec: RunSpec, data: MarketData | None = None) -> BacktestResult:
 
 def sweep(
     spec: RunSpec, grid: Mapping[str, Sequence] | None = None, data: MarketData | None = None,
-    chunk_size: int | None = None, progress: bool | None = None,
+    chunk_size: int | None = None, progress: bool | None = None, scheduler: Scheduler = None,
 ) -> SweepResult:  # fmt: skip
-    """``spec`` over every combination of ``grid`` (default: the template's), with the deflated Sharpe ratio."""
-    return run_sweep(spec, data if data is not None else MarketData.load(spec), grid, chunk_size, progress)
+    """``spec`` over every combination of ``grid`` (default: the template's), with the deflated Sharpe ratio.
+
+    ``scheduler`` runs the chunks on Dask (see :mod:`backtests._distributed`).
+    """
+    data = data if data is not None else MarketData.load(spec)
+    return run_sweep(spec, data, grid, chunk_size, progress, scheduler=scheduler)
 
 
-def placebo(spec: RunSpec, draws: int = 100, seed: int = 0, data: MarketData | None = None) -> PlaceboResult:
-    """The portfolio Sharpe of ``spec`` against ``draws`` placebo calendars of the same events."""
-    return run_placebo(spec, data if data is not None else MarketData.load(spec), draws, seed)
+def placebo(
+    spec: RunSpec, draws: int = 100, seed: int = 0, data: MarketData | None = None, scheduler: Scheduler = None
+) -> PlaceboResult:
+    """The portfolio Sharpe of ``spec`` against ``draws`` placebo calendars of the same events (Dask: ``scheduler``)."""
+    return run_placebo(spec, data if data is not None else MarketData.load(spec), draws, seed, scheduler)
 
 
 def walk_forward(
     spec: RunSpec, grid: Mapping[str, Sequence], folds: int = 4, embargo: int = 21, select_by: str = "sharpe",
-    data: MarketData | None = None,
+    data: MarketData | None = None, scheduler: Scheduler = None,
 ) -> pd.DataFrame:  # fmt: skip
-    """Parameters chosen on the past and tested on the next stretch of events, fold by fold (data loaded once)."""
-    return run_walk_forward(spec, data if data is not None else MarketData.load(spec), grid, folds, embargo, select_by)
+    """Parameters chosen on the past and tested on the next stretch of events, fold by fold (data loaded
+    once; each fold a Dask task with ``scheduler``)."""
+    data = data if data is not None else MarketData.load(spec)
+    return run_walk_forward(spec, data, grid, folds, embargo, select_by, scheduler)
 
 
 def study(spec: StudySpec, data: MarketData | None = None, placebo: int = 0, seed: int = 0) -> StudyResult:
     """Abnormal returns, CARs and their tests around the spec's events (and placebo draws)."""
+    from ._study import run_study
+
     return run_study(spec, data if data is not None else MarketData.for_study(spec), placebo, seed)
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-HEAVY = ("statsmodels", "scipy", "plotly", "matplotlib", "vectorbt", "numba")
+HEAVY = ("statsmodels", "scipy", "plotly", "matplotlib", "vectorbt", "numba", "dask", "distributed")
 
 
 def _imported(code: str) -> set[str]:

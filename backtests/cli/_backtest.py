@@ -37,6 +37,11 @@ def _written(folder: str | Path) -> str:
     return f"wrote {folder}/ ({', '.join(names)})"
 
 
+def _scheduler(args: argparse.Namespace):
+    """Where the independent pieces run: a Dask scheduler address, a local cluster's size, or None (here)."""
+    return args.scheduler or args.workers
+
+
 def run(args: argparse.Namespace) -> int:
     """reelab run: RunSpec from args -> backtest (and --placebo draws) -> save to --out -> report -> print summary.
 
@@ -54,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     result = ops.run(spec, data)
     elapsed = time.perf_counter() - started
     result.save(out)
-    placebo = ops.placebo(spec, args.placebo, data=data) if args.placebo else None
+    placebo = ops.placebo(spec, args.placebo, data=data, scheduler=_scheduler(args)) if args.placebo else None
     if placebo is not None:
         placebo.save(out)
     write_report(out, title=f"reelab {spec.template} backtest")
@@ -80,7 +85,8 @@ def sweep(args: argparse.Namespace) -> int:
 
     spec = RunSpec.from_args(args)
     started = time.perf_counter()
-    result = ops.sweep(spec, dict(args.grid) if args.grid else None, chunk_size=args.chunk_size)
+    grid = dict(args.grid) if args.grid else None
+    result = ops.sweep(spec, grid, chunk_size=args.chunk_size, scheduler=_scheduler(args))
     elapsed = time.perf_counter() - started
     result.save(args.out)
     write_report(args.out, title=f"reelab {spec.template} sweep")

@@ -87,6 +87,25 @@ def _fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number like 0.05, got {text!r}") from None
 
 
+def _workers(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of worker processes >= 1, got {text!r}")
+    return int(text)
+
+
+def _add_dask_arguments(parser: argparse.ArgumentParser, work: str) -> None:
+    """--scheduler ADDRESS or --workers N: run the independent pieces of the work on Dask."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help=f"run the {work} on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs reelab[distributed])",
+    )  # fmt: skip
+    where.add_argument(
+        "--workers", type=_workers, metavar="N",
+        help=f"run the {work} on a local Dask cluster of N worker processes (needs reelab[distributed])",
+    )  # fmt: skip
+
+
 def _value(text: str):
     """A parameter value from the command line: None, true/false, int, float, a+b tuple, or text."""
     if "+" in text:  # a tuple, e.g. of tickers or event types: kept as text
@@ -185,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="also run N placebo calendars and report the strategy's empirical Sharpe p-value",
     )
+    _add_dask_arguments(run, "placebo draws")
     run.add_argument("--out", type=Path, help="output folder (default: ./reelab-out/<run-id>)")
 
     sweep = commands.add_parser(
@@ -206,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--chunk-size", type=int, help="combinations per vectorbt call (default: memory-bounded)")
     sweep.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     sweep.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    _add_dask_arguments(sweep, "chunks of the grid")
     sweep.add_argument("--out", type=Path, required=True, help="output folder")
 
     study = commands.add_parser(
