@@ -1,4 +1,4 @@
-"""Parameter sweeps: the whole grid as broadcast vectorbt calls, in memory-bounded chunks."""
+"""Parameter sweeps: the whole grid side by side, in memory-bounded chunks (in this process or on Dask)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from .spec import RunSpec, ticker_tuple
 
 __all__ = ["StackJob", "SweepResult", "combination_params", "run_stacked", "run_sweep", "stack_signals", "sweep"]
 
-#: Cells (sessions x columns) simulated per vectorbt call: bounds the memory of one chunk.
+#: Cells (sessions x columns) simulated per chunk: bounds the memory of one chunk.
 CHUNK_CELLS = 25_000_000
 
 
@@ -308,7 +308,7 @@ def sweep(
     base : mapping, optional
         Fixed parameters for every combination.
     chunk_size : int, optional
-        Combinations per vectorbt call (default: as many as fit in about 25 M cells).
+        Combinations per simulation (default: as many as fit in about 25 M cells).
     progress : bool, optional
         Show a progress bar (default: on a terminal when there is more than one chunk).
     engine : {"events", "vectorbt"}
@@ -353,7 +353,8 @@ def run_sweep(
         return SweepResult(table, grid, spec, data)
     best = int(np.nanargmax(portfolio["sharpe"].to_numpy()))
     chosen = dict(spec.params) | combination_params(portfolio.iloc[best], grid)
-    best_returns = pd.Series(returns[:, best], index=context.close.index, name="return")
+    assert returns is not None  # some combination has a Sharpe (checked above)
+    best_returns = pd.Series(returns, index=context.close.index, name="return")
     per_year = periods_per_year(context.close.index)
     dsr = deflated_sharpe_ratio(best_returns.to_numpy()[1:], portfolio["sharpe"].to_numpy() / np.sqrt(per_year))
     return SweepResult(table, grid, spec, data, chosen, best_returns, dsr | {"params": chosen})
@@ -379,8 +380,9 @@ class StackJob:
         return self.data.with_calendar(self.calendars[number]).context(self.spec)
 
 
-def _run_chunk(job: StackJob, chunk: range) -> tuple[pd.DataFrame, np.ndarray]:
-    """Stats (combination x scope) and daily portfolio returns of the combinations in ``chunk``, side by side."""
+def _run_chunk(job: StackJob, chunk: range) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Stats (combination x scope) of the combinations in ``chunk``, side by side, and the daily
+    portfolio returns of the first of them with the highest portfolio Sharpe (None if none has one)."""
     template = strategies.get(job.spec.template)
     base = job.context()
     close = base.close
@@ -392,14 +394,17 @@ def _run_chunk(job: StackJob, chunk: range) -> tuple[pd.DataFrame, np.ndarray]:
     simulation = simulate(close, stacked, costs, True, observed, locks, job.spec.engine, price_col)
     stats, returns = _chunk_stats(simulation, stacked, price_col, close, costs, periods_per_year(close.index))
     stats.index = stats.index.set_levels(stats.index.levels[0] + chunk.start, level="combo")
-    return stats, returns
+    sharpe = stats["sharpe"].xs(PORTFOLIO, level="scope").reindex(list(chunk)).to_numpy()
+    return stats, returns[:, int(np.nanargmax(sharpe))] if np.isfinite(sharpe).any() else None
 
 
 def run_stacked(
     job: StackJob, chunk_size: int | None = None, progress: bool | None = None, scheduler: Scheduler = None
-) -> tuple[pd.DataFrame, np.ndarray]:
+) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Backtest every combination of ``job`` side by side, in memory-bounded chunks; one row per
-    combination x scope, and every combination's daily portfolio returns (sessions x combinations).
+    combination x scope, and the daily portfolio returns of the combination with the highest
+    portfolio Sharpe (the first of equals; None when no combination has a Sharpe). Only that one
+    series is kept, so memory does not grow with sessions x combinations.
 
     The ``combo`` column numbers the combinations. With a ``scheduler`` (see
     :mod:`backtests._distributed`) each chunk is a Dask task; the results are the same.
@@ -418,4 +423,11 @@ def run_stacked(
         parts = [_run_chunk(job, chunk) for chunk in tqdm(chunks, desc=name, unit="chunk", disable=not show,
                                                           file=sys.stderr)]  # fmt: skip
     table = pd.concat([stats for stats, _ in parts]).reset_index()
-    return table.sort_values("combo", kind="stable", ignore_index=True), np.concatenate([r for _, r in parts], axis=1)
+    table = table.sort_values("combo", kind="stable", ignore_index=True)
+    best, best_sharpe = None, -np.inf
+    for stats, returns in parts:  # chunks in combination order: a later chunk must beat, not equal
+        if returns is not None:
+            sharpe = np.nanmax(stats["sharpe"].xs(PORTFOLIO, level="scope").to_numpy())
+            if sharpe > best_sharpe:
+                best, best_sharpe = returns, sharpe
+    return table, best

@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser(
         "sweep",
         help="run a template over a parameter grid and write sweep.csv",
-        description="Run every combination of --grid as broadcast vectorbt calls (in memory-bounded chunks) and "
+        description="Run every combination of --grid side by side (in memory-bounded chunks, here or on Dask) and "
         "write sweep.csv (one row per combination x scope, with the parameters and the stats) and config.json.",
     )
     _add_backtest_arguments(sweep, "a fixed parameter for every combination")
@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a parameter and its values, e.g. --grid horizon=5,10,21 --grid stop_loss=none,0.05 (repeatable; "
         "without --grid, the template's documented grid)",
     )
-    sweep.add_argument("--chunk-size", type=int, help="combinations per vectorbt call (default: memory-bounded)")
+    sweep.add_argument("--chunk-size", type=int, help="combinations per simulation (default: memory-bounded)")
     sweep.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     sweep.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     _add_dask_arguments(sweep, "chunks of the grid")
