@@ -1,6 +1,6 @@
 """Scaling on Dask: a sweep and a placebo study in one process, on one worker and on two.
 
-    python benchmarks/distributed.py [--combinations 4000] [--draws 400]
+    python benchmarks/dask_scaling.py [--combinations 4000] [--draws 400]
 
 Each Dask run uses a ``LocalCluster`` of single-threaded worker processes on this machine (what
 ``--workers N`` starts), created and warmed up (numba kernels loaded, data scattered once per
