@@ -231,7 +231,7 @@ def deflated_sharpe_ratio(returns: np.ndarray, trial_sharpes: np.ndarray) -> dic
     kurtosis = distributions.kurtosis(returns, fisher=False)
     normal = distributions.norm
     expected_max = np.sqrt(trials.var(ddof=1)) * (
-        (1 - EULER_GAMMA) * normal.ppf(1 - 1 / count) + EULER_GAMMA * normal.ppf(1 - 1 / (count * np.e))
+        (1 - EULER_GAMMA) * normal.ppf(1 - 1 / count) + EULER_GAMMA * normal.ppf(1 - 1 / (count * np.exp(1.0)))
     )
     z = (
         (sharpe - expected_max)
