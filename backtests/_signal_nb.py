@@ -32,7 +32,7 @@ WAIT = 8  # an order waited because the close was locked at a daily limit
 _LONG, _SHORT = 1, -1
 
 
-@numba.njit(cache=True, inline="always")  # inlined into the event engine's loop
+@numba.njit(cache=True)
 def event_window_signal_nb(
     c, long_entries, long_exits, short_entries, short_exits, time_stop, observed, buy_locked, sell_locked,
     price_col, side, held, pending, deferred, marks,
