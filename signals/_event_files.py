@@ -17,7 +17,8 @@ import pandas as pd
 
 import seeds
 
-from ._events import SEVERITIES, Confidence, Direction, Event, EventCalendar, EventType
+from ._events import SEVERITIES, Confidence, Direction, Event, EventCalendar, EventType, restates
+from ._io import read_text_input
 from .dates import parse_instant
 from .errors import (
     DateError,
@@ -230,12 +231,19 @@ def _check_header(name: str, line: int, header: list) -> list[EventFileError]:
 
 
 def _csv_records(name: str, text: str) -> Iterator[_Item]:
-    reader = csv.DictReader(io.StringIO(text))
-    yield from _check_header(name, 1, list(reader.fieldnames or []))
-    line = reader.line_num + 1
-    for record in reader:
-        yield line, record
+    # strict: an unterminated quote is an error, not a field that swallows the rows after it
+    reader = csv.DictReader(io.StringIO(text), strict=True)
+    line = 1
+    try:
+        yield from _check_header(name, 1, list(reader.fieldnames or []))
         line = reader.line_num + 1
+        for record in reader:
+            if None in record:  # more fields than the header has columns
+                raise MalformedFileError(name, line, "csv", record[None], "more fields than columns:")
+            yield line, record
+            line = reader.line_num + 1
+    except csv.Error as error:
+        raise MalformedFileError(name, line, "csv", str(error), "not valid CSV from here:") from None
 
 
 def _structured_records(name: str, records: object, lines: list[int]) -> Iterator[_Item]:
@@ -253,7 +261,7 @@ def _structured_records(name: str, records: object, lines: list[int]) -> Iterato
 
 
 def _records(file: Path, name: str) -> Iterator[_Item]:
-    yield from _parse(file.read_text(encoding="utf-8-sig"), name, file.suffix.lower())
+    yield from _parse(read_text_input(file, "event file"), name, file.suffix.lower())
 
 
 def _parse(text: str, name: str, suffix: str) -> Iterator[_Item]:
@@ -264,12 +272,18 @@ def _parse(text: str, name: str, suffix: str) -> Iterator[_Item]:
             records = json.loads(text)
         except json.JSONDecodeError as error:
             raise MalformedFileError(name, error.lineno, "json", error.msg, "not valid JSON:") from None
+        except RecursionError:
+            raise MalformedFileError(name, 1, "json", "nested too deeply", "not an event file:") from None
         # JSON gives no line per record: number them 1, 2, ... in file order.
         yield from _structured_records(name, records, [])
     elif suffix in (".yaml", ".yml"):
         import yaml
 
         try:
+            for token in yaml.scan(text):  # anchors and aliases can expand a few bytes into gigabytes
+                if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
+                    line = token.start_mark.line + 1
+                    raise MalformedFileError(name, line, "yaml", token.value, "anchors and aliases are not allowed:")
             records = yaml.safe_load(text)
             root = yaml.compose(text)
         except yaml.YAMLError as error:
@@ -322,7 +336,7 @@ def parse_events(text: str, name: str, suffix: str = ".csv") -> EventCalendar:
 def _read(path: str | Path | None, collect: bool) -> tuple[list[Event], list[EventFileError], str]:
     file = Path(path) if path is not None else seeds.path("events.csv")
     name = file.name if path is None else str(file)
-    if not file.is_file():
+    if not file.exists():
         raise MissingFileError("event file", file, "a CSV, JSON or YAML file of events")
     events, problems = _events(_records(file, name), name, collect)
     return events, problems, name
@@ -358,7 +372,7 @@ def _events(records: Iterator[_Item], name: str, collect: bool) -> tuple[list[Ev
             continue
         if event.id in last_seen:
             first_line, previous = last_seen[event.id]
-            if event.knowable_at() <= previous.knowable_at():
+            if not restates(previous, event):
                 found([
                     DuplicateEventIdError(
                         name, line, "id", event.id,

@@ -138,6 +138,13 @@ class Event:
         return instant.tz_convert("UTC")
 
 
+def restates(earlier: Event, later: Event) -> bool:
+    """Whether ``later`` is a revision of ``earlier`` (same id): it says when it became known
+    (an explicit ``known``), and that is after ``earlier`` could be known. Anything else with the
+    same id is a duplicate. The one rule for event files and calendars alike."""
+    return later.known_at is not None and later.knowable_at() > earlier.knowable_at()
+
+
 class EventCalendar(Sequence[Event]):
     """A validated collection of events with their revisions, and a DataFrame view.
 
@@ -162,7 +169,7 @@ class EventCalendar(Sequence[Event]):
         for event_id, versions in history.items():
             versions.sort(key=lambda version: version.knowable_at())
             for earlier, later in itertools.pairwise(versions):
-                if later.knowable_at() <= earlier.knowable_at():
+                if not restates(earlier, later):
                     raise DuplicateEventIdError(
                         source, None, "id", event_id,
                         "duplicate id (a revision needs a later 'known' than the version it restates):",

@@ -150,3 +150,38 @@ def publish_folder(final: str | Path, files: Mapping[str, bytes]) -> Path:
             shutil.rmtree(staging, ignore_errors=True)
             raise
     return final
+
+
+#: Largest text input reelab reads (event files, articles): far above any real one.
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+
+
+def read_text_input(path: str | Path, kind: str, max_bytes: int = MAX_TEXT_BYTES) -> str:
+    """The text of the file at ``path`` (``kind`` names it in errors: "event file", "article").
+
+    The one reader for text inputs: it checks that ``path`` is a regular file of a sane size, that
+    it is text (no NUL bytes) and UTF-8 (with or without a byte-order mark), and names the file,
+    the byte offset and the problem otherwise (:class:`~signals.errors.InputFileError`).
+    """
+    from .errors import InputFileError, MissingFileError
+
+    file = Path(path)
+    if not file.exists():
+        raise MissingFileError(kind, file)
+    if not file.is_file():
+        raise InputFileError(f"{kind} {str(file)!r} is {'a folder' if file.is_dir() else 'not a regular file'}")
+    size = file.stat().st_size
+    if size > max_bytes:
+        raise InputFileError(f"{kind} {str(file)!r} is {size:,} bytes; at most {max_bytes:,} are read")
+    data = file.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputFileError(f"{kind} {str(file)!r} is UTF-16; save it as UTF-8")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise InputFileError(f"{kind} {str(file)!r} is not text (a NUL byte at byte {nul})")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputFileError(
+            f"{kind} {str(file)!r} is not UTF-8: byte {error.start} is 0x{data[error.start]:02x} (save it as UTF-8)"
+        ) from None

@@ -36,7 +36,7 @@ import pandas as pd
 from ._event_files import COLUMNS, parse_events
 from ._events import LATEST_PLAUSIBLE_ZONE, TIGHTENING_TYPES, TYPE_CODES, EventCalendar, EventType
 from ._extract import Candidate, find_dateline, link_events
-from ._io import atomic_write
+from ._io import atomic_write, read_text_input
 
 __all__ = [
     "DATELINE_ZONES", "AppendPlan", "Publication", "append_candidates", "candidate_row", "find_publication",
@@ -206,7 +206,7 @@ def plan_append(path: str | Path, found: Iterable[tuple[str, Candidate, Publicat
     written is validated here, so a file that does not validate raises and is never touched.
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8-sig") if path.exists() else ",".join(COLUMNS) + "\n"
+    text = read_text_input(path, "event file") if path.exists() else ",".join(COLUMNS) + "\n"
     existing = parse_events(text, str(path)) if path.exists() else EventCalendar([], str(path))
     records = list(csv.DictReader(io.StringIO(text)))
     header = next(csv.reader(io.StringIO(text)))

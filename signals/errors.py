@@ -55,6 +55,10 @@ class MissingFileError(ReelabError, FileNotFoundError):
     __str__ = ValueError.__str__  # OSError would format its own message
 
 
+class InputFileError(ReelabError):
+    """A file that is not what it claims to be: a folder, too large, not text, not UTF-8."""
+
+
 class EventFileError(ReelabError):
     """A problem in an event file, located by file, line and column."""
 

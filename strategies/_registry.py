@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,7 @@ class Template:
 
     def params(self, **values: Any):
         """Validated parameters; unknown names raise :class:`ParameterError`."""
-        fields = self.params_type.__dataclass_fields__
+        fields = [field.name for field in dataclasses.fields(self.params_type)]  # not the GRID class variable
         unknown = sorted(set(values) - set(fields))
         if unknown:
             raise ParameterError(unknown[0], values[unknown[0]], f"a parameter of {self.name}: {', '.join(fields)}")

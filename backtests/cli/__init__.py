@@ -2,7 +2,9 @@
 
 The parser is :mod:`backtests.cli._parser`; each command group is a small module
 (:mod:`._backtest`: run, sweep, study, report; :mod:`._events`: signals build and events ...).
-Exit codes: 0 ok, 2 bad input (one line on stderr), 1 unexpected failure.
+Exit codes: 0 ok, 2 bad input (one line on stderr), 1 unexpected failure (one line; the
+traceback with ``reelab --verbose COMMAND``). Arguments, output folders included, are checked
+while parsing: before any work, and before the first byte is written.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = COMMANDS.get((args.command, action))
     if command is None:
         if args.command is None:
-            parser.print_help(sys.stderr)
+            names = sorted({name for name, _ in COMMANDS})
+            print(f"reelab: error: a command is required: {', '.join(names)} (see 'reelab --help')", file=sys.stderr)
             return 2
         actions = sorted(str(action) for command_name, action in COMMANDS if command_name == args.command and action)
         parser.error(f"'reelab {args.command}' needs an action: {', '.join(actions)}")
@@ -59,8 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return getattr(error, "exit_code", 2)
     except KeyboardInterrupt:
         return 130
-    except Exception as error:  # unexpected: one line, exit 1 (tracebacks with --verbose)
-        if getattr(args, "verbose", False):
+    except Exception as error:  # unexpected: one line, exit 1 (the traceback with reelab --verbose)
+        if args.traceback or getattr(args, "verbose", False):
             raise
         print(f"reelab: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

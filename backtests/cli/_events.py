@@ -120,7 +120,8 @@ def events_template(args: argparse.Namespace) -> int:
 
 
 def events_validate(args: argparse.Namespace) -> int:
-    """reelab events validate: print every problem of an event file to stderr (exit code 2), or its event count (0).
+    """reelab events validate: every problem of an event file on stdout, and one line on stderr
+    (exit code 2); or its event count (0).
 
     The count is of every event row, revisions included.
     """
@@ -128,9 +129,10 @@ def events_validate(args: argparse.Namespace) -> int:
 
     problems = validate_events(args.file)
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(problem)
     if problems:
-        print(f"reelab: error: {args.file}: {len(problems)} problem(s)", file=sys.stderr)
+        first = f"; the first: {problems[0]}" if len(problems) > 1 else f": {problems[0]}"
+        print(f"reelab: error: {args.file}: {len(problems)} problem(s){first}", file=sys.stderr)
         return 2
     count = len(_calendar(argparse.Namespace(events=args.file, merge=False)).all_versions)
     print(f"{args.file}: {count} events, valid")
@@ -174,6 +176,7 @@ def events_extract(args: argparse.Namespace) -> int:
     :class:`~signals.errors.ReelabError`, before anything is printed or written.
     """
     from signals import candidate_row, extract_events, find_publication, link_events, load_events, plan_append
+    from signals._io import read_text_input
 
     if args.only is not None and args.append_to is None:
         raise ReelabError("--only needs --append-to EVENTS.csv: it selects the candidates to append")
@@ -181,9 +184,7 @@ def events_extract(args: argparse.Namespace) -> int:
     found: list[tuple[str, Candidate, Publication]] = []  # in output order: candidate number - 1
     texts: list[str] = []  # the text each candidate was found in
     for file in args.files:
-        if not file.is_file():
-            raise ReelabError(f"no such article file: {file}")
-        text = file.read_text(encoding="utf-8", errors="replace")
+        text = read_text_input(file, "article")  # a folder, binary data or another encoding: one line, exit 2
         publication = find_publication(text, args.published, args.tz)
         if publication is None:
             raise ReelabError(f"{file}: no publication date (no dateline found); pass --published YYYY-MM-DD")

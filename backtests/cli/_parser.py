@@ -80,6 +80,41 @@ def _zone(text: str) -> str:
     return text
 
 
+def _event_types(text: str) -> list[str]:
+    """Comma-separated event types, each one of the vocabulary (checked here, at the boundary)."""
+    from signals import EventType
+
+    valid = [str(kind) for kind in EventType]
+    items = _comma_list(text)
+    unknown = [item for item in items if item not in valid]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown event type {unknown[0]!r}; expected one of: {', '.join(valid)}")
+    return items
+
+
+def _count(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return int(text)
+
+
+def _out_folder(text: str) -> Path:
+    """An output folder that can be created or written: checked before any work is done."""
+    import os
+
+    folder = Path(text).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a file, not a folder")
+    ancestor = folder
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be created: {str(ancestor)!r} is a file")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be written: {str(ancestor)!r} is not writable")
+    return folder
+
+
 def _fraction(text: str) -> float:
     try:
         return float(text)
@@ -181,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     first so that ``--windows -1:1`` parses.
     """
     parser = _Parser(prog="reelab", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--verbose", dest="traceback", action="store_true",
+        help="on an unexpected failure, show the traceback (reelab --verbose COMMAND ...)",
+    )  # fmt: skip
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     run = commands.add_parser(
         "run",
@@ -191,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_backtest_arguments(run, "any template parameter, e.g. --param leg=call --param hedges=600111+600392")
     run.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     run.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
-    run.add_argument("--event-types", type=_comma_list, help="event types that trade (comma-separated)")
+    run.add_argument("--event-types", type=_event_types, help="event types that trade (comma-separated)")
     run.add_argument("--horizon", type=int, help="sessions to hold a position (default 10)")
     run.add_argument("--min-severity", type=int, help="only events at least this severe, 1-3 (default 2)")
     run.add_argument("--stop-loss", type=_fraction, help="stop-loss as a fraction, e.g. 0.08")
@@ -199,13 +238,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-short", action="store_true", help="open shorts on negative signals")
     run.add_argument(
         "--placebo",
-        type=int,
+        type=_count,
         default=0,
         metavar="N",
         help="also run N placebo calendars and report the strategy's empirical Sharpe p-value",
     )
     _add_dask_arguments(run, "placebo draws")
-    run.add_argument("--out", type=Path, help="output folder (default: ./reelab-out/<run-id>)")
+    run.add_argument("--out", type=_out_folder, help="output folder (default: ./reelab-out/<run-id>)")
 
     sweep = commands.add_parser(
         "sweep",
@@ -227,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     sweep.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     _add_dask_arguments(sweep, "chunks of the grid")
-    sweep.add_argument("--out", type=Path, required=True, help="output folder")
+    sweep.add_argument("--out", type=_out_folder, required=True, help="output folder")
 
     study = commands.add_parser(
         "study",
@@ -235,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Market-model event study on the bundled prices; writes abnormal_returns.csv, car.csv, "
         "tests.csv, dropped.csv, report.html, summary.json and figures/ to --out.",
     )
-    study.add_argument("--types", type=_comma_list, help="event types (comma-separated; default: all)")
+    study.add_argument("--types", type=_event_types, help="event types (comma-separated; default: all)")
     study.add_argument("--tickers", type=_comma_list, help="assets (default: every non-benchmark asset)")
     study.add_argument("--windows", type=_windows, help="event windows, e.g. -1:1,0:5,0:20 (the default)")
     study.add_argument("--model", choices=("market", "market_adjusted", "mean_adjusted"), default="market")
@@ -244,8 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_prices_argument(study)
     study.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     study.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
-    study.add_argument("--placebo", type=int, default=0, metavar="N", help="N placebo calendars for empirical p-values")
-    study.add_argument("--out", type=Path, required=True, help="output folder")
+    study.add_argument(
+        "--placebo", type=_count, default=0, metavar="N", help="N placebo calendars for empirical p-values"
+    )
+    study.add_argument("--out", type=_out_folder, required=True, help="output folder")
 
     report = commands.add_parser("report", help="(re)build report.html, summary.json and figures/ for a results folder")
     report.add_argument("folder", type=Path, help="a folder written by reelab run, sweep or study")
@@ -264,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--asof", type=_asof, required=True, help="last session of the panel: YYYY-MM-DD, or 'today' (local date)"
     )
     build.add_argument("--tickers", type=_comma_list, help="assets (default: the whole universe)")
-    build.add_argument("--out", type=Path, required=True, help="output folder")
+    build.add_argument("--out", type=_out_folder, required=True, help="output folder")
     build.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     build.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     build.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (parquet)")
@@ -287,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     positions.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     positions.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
-    positions.add_argument("--out", type=Path, required=True, help="output folder")
+    positions.add_argument("--out", type=_out_folder, required=True, help="output folder")
 
     prices = commands.add_parser("prices", help="keep the price store up to date (the yahoo extra)")
     prices_commands = prices.add_subparsers(dest="prices_command", metavar="ACTION", parser_class=_Parser)
@@ -310,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (listing, show):
         sub.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped one")
         sub.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
-    listing.add_argument("--type", type=_comma_list, help="event types (comma-separated)")
+    listing.add_argument("--type", type=_event_types, help="event types (comma-separated)")
     listing.add_argument("--start", type=_date, help="announced on or after, YYYY-MM-DD")
     listing.add_argument("--end", type=_date, help="announced on or before, YYYY-MM-DD")
     listing.add_argument("--min-severity", type=int, default=1, help="only events at least this severe (1-3)")

@@ -93,8 +93,10 @@ def test_events_show_prints_fields_and_versions(capsys, write_events):
 def test_events_validate_reports_each_problem(capsys, write_events):
     bad = write_events({}, {"type": "permit"}, {"announced": "2025-02-30"})
     assert main(["events", "validate", str(bad)]) == 2
-    errors = capsys.readouterr().err.strip().splitlines()
-    assert "line 3" in errors[0] and "line 4" in errors[1] and "2 problem(s)" in errors[-1]
+    shown = capsys.readouterr()
+    problems, error = shown.out.strip().splitlines(), shown.err.strip().splitlines()
+    assert "line 3" in problems[0] and "line 4" in problems[1] and len(problems) == 2
+    assert len(error) == 1 and "2 problem(s); the first:" in error[0] and "line 3" in error[0]
     good = write_events({}, name="good.csv")
     assert main(["events", "validate", str(good)]) == 0
     assert "1 events, valid" in capsys.readouterr().out

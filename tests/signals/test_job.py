@@ -136,14 +136,19 @@ def test_job_exit_codes_and_one_line_errors(tmp_path, arguments, code, message):
     assert len(lines) == 1 and message in lines[0]
 
 
-def test_unexpected_failure_exits_1(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    shown = subprocess.run(
-        [REELAB, "signals", "build", "--asof", ASOF, "--out", str(blocker / "sub"), "--quiet"],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert shown.returncode == 1 and shown.stderr.startswith("reelab: unexpected error:")
+def test_unexpected_failure_exits_1_in_one_line_and_shows_a_traceback_only_with_verbose(tmp_path, monkeypatch, capsys):
+    import signals
+    from backtests.cli import main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(signals, "write_signals", broken)  # the command imports it when it runs
+    argv = ["signals", "build", "--asof", ASOF, "--out", str(tmp_path), "--quiet"]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == "reelab: unexpected error: RuntimeError: disk on fire\n"
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        main(["--verbose", *argv])
 
 
 def test_logs_go_to_stderr_and_respect_quiet_and_verbose(tmp_path):
