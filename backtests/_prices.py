@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -12,6 +14,7 @@ import pandas as pd
 
 import seeds
 from signals import load_universe, select_tickers
+from signals._io import read_text_input
 from signals.errors import ParameterError, PriceDataError, UnknownTickerError
 
 __all__ = ["FIELDS", "load_price_dir", "load_prices", "price_files", "price_inputs", "validate_prices"]
@@ -41,7 +44,12 @@ def validate_prices(long: pd.DataFrame, source: str, known_tickers: Iterable[str
     try:
         dates = pd.to_datetime(long["date"], format="ISO8601")
     except (ValueError, TypeError) as error:
-        raise PriceDataError(f"{source}: column 'date' has an unparseable value ({error})") from None
+        if "timezone" in str(error).lower():
+            raise PriceDataError(f"{source}: column 'date' mixes time zones; use one zone, or dates only") from None
+        parsed = pd.to_datetime(long["date"], format="ISO8601", errors="coerce", utc=True)
+        bad = long.loc[parsed.isna(), "date"]
+        shown = repr(bad.iloc[0]) if len(bad) else "a value"
+        raise PriceDataError(f"{source}: column 'date' holds {shown}, not a date (YYYY-MM-DD)") from None
     long = long.assign(date=dates.dt.tz_localize(None) if dates.dt.tz is not None else dates)
     steps = long.groupby("ticker", sort=False)["date"].diff()
     for problem, bad in (
@@ -209,12 +217,44 @@ def price_files(path: str | Path) -> dict[str, Path]:
     for file in sorted(folder.iterdir()):
         if file.suffix not in (".csv", ".parquet"):
             continue
+        if not file.is_file():
+            raise PriceDataError(f"price file {file} is {'a folder' if file.is_dir() else 'not a regular file'}")
         if file.stem in files:
             raise PriceDataError(f"ticker {file.stem} has two price files, {files[file.stem]} and {file}; keep one")
         files[file.stem] = file
     if not files:
         raise PriceDataError(f"{folder}: no .csv or .parquet price files")
     return files
+
+
+def _read_price_file(file: Path) -> pd.DataFrame:
+    """One price file, read through the input boundary: any problem is a PriceDataError naming the file."""
+    if not file.is_file():
+        raise PriceDataError(f"price file {file} is {'a folder' if file.is_dir() else 'not a regular file'}")
+    if file.stat().st_size == 0:
+        raise PriceDataError(f"price file {file} is empty")
+    if file.suffix == ".csv":
+        text = read_text_input(file, "price file")
+        try:
+            rows = csv.reader(io.StringIO(text), strict=True)
+            width = len(next(rows, []))
+            for row in rows:  # pandas would read surplus fields as an index, silently shifting the columns
+                if row and len(row) != width:
+                    raise PriceDataError(
+                        f"price file {file} is not valid CSV: line {rows.line_num} has {len(row)} fields, "
+                        f"the header {width}"
+                    )
+            frame = pd.read_csv(io.StringIO(text), index_col=False)
+        except (csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            raise PriceDataError(f"price file {file} is not valid CSV: {str(error).strip().splitlines()[0]}") from None
+    else:
+        try:
+            frame = pd.read_parquet(file)
+        except Exception as error:  # pyarrow raises its own types (ArrowInvalid, ...): all mean "not parquet"
+            raise PriceDataError(f"price file {file} is not a readable parquet file ({type(error).__name__})") from None
+    if frame.empty:
+        raise PriceDataError(f"price file {file} has no rows")
+    return frame
 
 
 def load_price_dir(
@@ -238,7 +278,7 @@ def load_price_dir(
     chosen = select_tickers(universe, tickers) if tickers is not None else list(files)
     frames = []
     for ticker, file in files.items():
-        frame = pd.read_csv(file) if file.suffix == ".csv" else pd.read_parquet(file)
+        frame = _read_price_file(file)
         frame.columns = [str(name).strip().lower().replace(" ", "_") for name in frame.columns]
         frame = validate_prices(frame.assign(ticker=ticker), str(file), universe.index)
         if ticker in chosen and field in FIELDS and field not in frame.columns:

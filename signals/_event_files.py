@@ -264,6 +264,21 @@ def _records(file: Path, name: str) -> Iterator[_Item]:
     yield from _parse(read_text_input(file, "event file"), name, file.suffix.lower())
 
 
+def _text_dates_loader():
+    """yaml's SafeLoader that keeps dates as text, so reelab's own date parser checks them (with
+    the file, line and column) instead of PyYAML raising a bare ValueError on 2025-02-30."""
+    import yaml
+
+    class TextDates(yaml.SafeLoader):
+        pass
+
+    TextDates.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return TextDates
+
+
 def _parse(text: str, name: str, suffix: str) -> Iterator[_Item]:
     if suffix == ".csv":
         yield from _csv_records(name, text)
@@ -284,7 +299,7 @@ def _parse(text: str, name: str, suffix: str) -> Iterator[_Item]:
                 if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
                     line = token.start_mark.line + 1
                     raise MalformedFileError(name, line, "yaml", token.value, "anchors and aliases are not allowed:")
-            records = yaml.safe_load(text)
+            records = yaml.load(text, Loader=_text_dates_loader())
             root = yaml.compose(text)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)

@@ -107,7 +107,7 @@ def test_user_price_folder_loads_and_validates(tmp_path):
             "close must be positive and finite, got nan",
         ),
         ("date,close\n2025-01-02,10\n2025-01-03,inf\n", "MP", PriceDataError, "close must be positive and finite"),
-        ("date,close\nnot-a-date,10\n", "MP", PriceDataError, "unparseable"),
+        ("date,close\nnot-a-date,10\n", "MP", PriceDataError, "holds .not-a-date., not a date"),
         ("date,price\n2025-01-02,10\n", "MP", PriceDataError, "missing column 'close'"),
         ("date,close\n2025-01-02,10\n", "ZZZZ", UnknownTickerError, "'ZZZZ'"),
     ],
