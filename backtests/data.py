@@ -9,6 +9,7 @@ placebos and every walk-forward fold share one load.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -17,7 +18,7 @@ from signals import EventCalendar, input_record, load_universe, select_tickers
 from signals.errors import PriceDataError
 from strategies import StrategyContext, build_context, default_tickers
 
-from ._prices import PriceSource, load_prices, price_inputs
+from ._prices import BUNDLED, PriceSource, load_prices, price_inputs
 from .spec import EventSource, RunSpec, StudySpec
 
 __all__ = ["MarketData"]
@@ -77,7 +78,11 @@ class MarketData:
             close = load_prices(chosen, start=spec.start, end=spec.end, field="adj_close", source=spec.prices)
         else:
             close = close.loc[spec.start : spec.end, chosen]
-        return cls(calendar, universe, _trimmed(close, chosen, spec.start, spec.end), inputs)
+        if isinstance(spec.prices, Path):
+            source = f"in {spec.prices}"
+        else:
+            source = "in the bundled prices" + ("" if spec.prices == BUNDLED else " and the price store")
+        return cls(calendar, universe, _trimmed(close, chosen, spec.start, spec.end, source), inputs)
 
     @classmethod
     def for_study(cls, spec: StudySpec) -> MarketData:
@@ -129,8 +134,11 @@ class MarketData:
         }
 
 
-def _trimmed(close: pd.DataFrame, chosen, start, end) -> pd.DataFrame:
+def _trimmed(close: pd.DataFrame, chosen, start, end, source: str = "") -> pd.DataFrame:
     close = close.dropna(how="all", axis=1).dropna(how="all", axis=0)
     if close.empty:
-        raise PriceDataError(f"no prices for {list(chosen)} between {start} and {end}")
+        first = "the start of the data" if start is None else f"{pd.Timestamp(start):%Y-%m-%d}"
+        last = "the end of the data" if end is None else f"{pd.Timestamp(end):%Y-%m-%d}"
+        where = f" {source}" if source else ""
+        raise PriceDataError(f"no prices for {', '.join(map(str, chosen))}{where} from {first} to {last}")
     return close

@@ -76,6 +76,10 @@ def write_signals(
         check_calendar_range(code, day)
     calendar = load_events(events, merge=merge)
     log.info("loaded %d events (%d versions) from %s", len(calendar), len(calendar.all_versions), calendar.source)
+    warnings_found = []
+    if len(calendar) == 0:  # a header-only file: every signal is zero, which must not pass unnoticed
+        warnings_found.append(f"the event file {calendar.source} holds no events: every signal is zero")
+        log.warning("%s", warnings_found[-1])
     panel = build_signals(calendar, universe, day, tickers=assets, start=start, params=params)
     log.info("built %d sessions x %d columns in %.2f s", *panel.shape, time.perf_counter() - started)
 
@@ -99,6 +103,7 @@ def write_signals(
         "signals": list(SIGNALS),
         "parameters": {"start": start, **{k: str(v) if k == "after_close" else v for k, v in asdict(params).items()}},
         "events_used": _events_used(calendar, exchanges, day, params),
+        "warnings": warnings_found,
         "inputs": inputs,
         "calendars": {
             code: {

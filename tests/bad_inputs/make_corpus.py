@@ -60,7 +60,7 @@ def main() -> None:
             ]
         cases.append({"kind": "event file", "name": name, "argv": argv, "error": error})
 
-    def prices(name: str, files: dict[str, str | bytes], error: str) -> None:
+    def prices(name: str, files: dict[str, str | bytes | None], error: str, extra: tuple[str, ...] = ()) -> None:
         folder = FILES / "prices" / name
         folder.mkdir(parents=True, exist_ok=True)
         for file, content in files.items():
@@ -69,7 +69,7 @@ def main() -> None:
                 target.mkdir()
                 continue
             target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-        argv = ["run", "--tickers", "MP", "--prices", f"{{files}}/prices/{name}", "--out", "{out}"]
+        argv = ["run", "--tickers", "MP", "--prices", f"{{files}}/prices/{name}", *extra, "--out", "{out}"]
         cases.append({"kind": "price folder", "name": name, "argv": argv, "error": error})
 
     def article(name: str, content: str | bytes | None, error: str) -> None:
@@ -171,6 +171,8 @@ def main() -> None:
     prices("unknown_ticker", {"NOPE.csv": f"{PRICE_HEADER}\n2025-01-02,1,1,1,1,1,1\n"}, "NOPE")
     prices("ragged_csv", {"MP.csv": f"{PRICE_HEADER}\n2025-01-02,1,1,1,1,1,1,9,9\n"}, "not valid CSV")
     prices("no_price_files", {"notes.txt": "hello"}, "no .csv or .parquet")
+    prices("nothing_in_range", {"MP.csv": f"{PRICE_HEADER}\n2025-01-02,1,1,1,1,1,1\n2025-01-03,1,1,1,1,1,1\n"},
+           "no prices for MP in", extra=("--start", "2030-01-01"))
     # ---- articles for extraction
     article("binary.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 16, "not text")
     article(

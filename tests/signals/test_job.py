@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from backtests.cli import main
-from signals import SIGNALS, SignalParams, calendar_bound, load_universe, write_signals
+from signals import SIGNALS, SignalParams, calendar_bound, event_file_template, load_universe, write_signals
 from signals._io import PAUSE_ENV
 
 REELAB = Path(sys.executable).with_name("reelab")
@@ -171,3 +171,16 @@ def test_job_never_imports_vectorbt_or_numba(tmp_path):
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == "[]"
+
+
+def test_an_event_file_without_events_is_a_warning_on_stderr_and_in_the_manifest(tmp_path):
+    header_only = tmp_path / "events.csv"
+    header_only.write_text(event_file_template().splitlines()[0] + "\n")
+    shown = subprocess.run(
+        [REELAB, "signals", "build", "--asof", ASOF, "--tickers", "MP", "--events", str(header_only),
+         "--out", str(tmp_path), "--quiet"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "holds no events: every signal is zero" in shown.stderr
+    manifest = json.loads(next(tmp_path.glob("signals-*/manifest.json")).read_text())
+    assert manifest["warnings"] == [f"the event file {header_only} holds no events: every signal is zero"]
