@@ -83,7 +83,7 @@ def _read_cache(path: Path | None) -> np.lib.npyio.NpzFile | None:
     if path is None or not path.is_file():
         return None
     try:
-        return np.load(path)
+        return np.load(path, allow_pickle=False)
     except (OSError, ValueError) as error:  # a damaged file is rebuilt, and said
         log.warning("ignoring damaged calendar cache %s (%s); rebuilding it", path, error)
         return None

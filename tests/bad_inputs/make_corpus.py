@@ -171,8 +171,12 @@ def main() -> None:
     prices("unknown_ticker", {"NOPE.csv": f"{PRICE_HEADER}\n2025-01-02,1,1,1,1,1,1\n"}, "NOPE")
     prices("ragged_csv", {"MP.csv": f"{PRICE_HEADER}\n2025-01-02,1,1,1,1,1,1,9,9\n"}, "not valid CSV")
     prices("no_price_files", {"notes.txt": "hello"}, "no .csv or .parquet")
-    prices("nothing_in_range", {"MP.csv": f"{PRICE_HEADER}\n2025-01-02,1,1,1,1,1,1\n2025-01-03,1,1,1,1,1,1\n"},
-           "no prices for MP in", extra=("--start", "2030-01-01"))
+    prices(
+        "nothing_in_range",
+        {"MP.csv": f"{PRICE_HEADER}\n2025-01-02,1,1,1,1,1,1\n2025-01-03,1,1,1,1,1,1\n"},
+        "no prices for MP in",
+        extra=("--start", "2030-01-01"),
+    )
     # ---- articles for extraction
     article("binary.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 16, "not text")
     article(
