@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import hashlib
 import os
 import shutil
@@ -27,7 +28,8 @@ def stage_file(path: str | Path, data: str | bytes) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _remove_dead_leftovers(path)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -41,6 +43,25 @@ def stage_file(path: str | Path, data: str | bytes) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return temporary
+
+
+def _remove_dead_leftovers(path: Path) -> None:
+    """Remove temporary files of ``path`` left by writers that were killed (their process is gone).
+
+    Temporary names carry the writer's pid (``.<name>.<pid>.<random>.tmp``), so a live writer's
+    file is never touched.
+    """
+    prefix = f".{path.name}."
+    for leftover in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid = leftover.name[len(prefix) :].split(".")[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            leftover.unlink(missing_ok=True)
+        except PermissionError:  # alive, someone else's
+            pass
 
 
 def atomic_write(path: str | Path, data: str | bytes) -> Path:

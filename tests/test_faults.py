@@ -1,0 +1,147 @@
+"""Faults leave nothing broken: each command is killed (SIGKILL) at 20 random moments of its run.
+
+After every kill, every file a reader can see (names not starting with '.') must parse, and what
+belongs together must agree (a signal panel and its manifest's sha256; an appended calendar that
+validates and holds either the old or the new rows). Hidden temporary files of a killed writer are
+allowed until the next successful run, which must remove them. The kill moments are drawn from a
+seeded generator over each command's measured duration; ``benchmarks/faults.py`` runs more of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from signals import event_file_template, validate_events
+
+KILLS = int(os.environ.get("REELAB_FAULT_KILLS", "20"))
+REELAB = [sys.executable, "-c", "from backtests.cli import main; raise SystemExit(main())"]
+
+
+def _duration(argv: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run([*REELAB, *argv], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def _killed_at_random(argv: list[str], duration: float, rng: random.Random) -> bool:
+    """Start the command and SIGKILL it after a random share of its duration; whether it was killed."""
+    process = subprocess.Popen([*REELAB, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        process.wait(timeout=rng.uniform(0.0, duration * 1.1))
+        return False
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        return True
+
+
+def _kill_repeatedly(command: str, argv, duration: float, seed: int, before=None, check=None) -> None:
+    """Run ``argv(attempt)`` until KILLS runs were killed (runs that finish first are extra checks);
+    ``before()`` resets the state and ``check()`` asserts it after every run."""
+    rng = random.Random(seed)
+    killed = attempts = 0
+    while killed < KILLS:
+        assert attempts < 5 * KILLS, f"{command}: only {killed} of {attempts} runs could be killed"
+        if before is not None:
+            before()
+        killed += _killed_at_random(argv(attempts), duration, rng)
+        attempts += 1
+        if check is not None:
+            check()
+    print(f"fault test: {command}: {killed} runs killed at random moments ({attempts - killed} finished first); "
+          "nothing broken")  # fmt: skip
+
+
+def _visible(folder: Path) -> list[Path]:
+    """The files a reader sees: none whose name, or a folder above it, starts with '.'."""
+    files = [path for path in folder.rglob("*") if path.is_file()]
+    return [path for path in files if not any(part.startswith(".") for part in path.relative_to(folder).parts)]
+
+
+def _hidden(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob(".*") if path.name.endswith(".tmp")]
+
+
+def _check_signal_folders(out: Path) -> int:
+    folders = sorted(out.glob("signals-*"))
+    for folder in folders:
+        assert sorted(path.name for path in folder.iterdir()) == ["manifest.json", "signals.parquet"], folder
+        manifest = json.loads((folder / "manifest.json").read_text())
+        data = (folder / "signals.parquet").read_bytes()
+        assert manifest["sha256"] == hashlib.sha256(data).hexdigest()  # the panel and its manifest agree
+        pd.read_parquet(folder / "signals.parquet")
+    return len(folders)
+
+
+def test_signals_build_killed_at_random_never_leaves_a_broken_folder(tmp_path):
+    header, *rows = event_file_template().splitlines()
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    one.write_text(f"{header}\n{rows[0]}\n")
+    two.write_text(f"{header}\n{rows[0]}\n{rows[1]}\n")  # two different panels: each kill may replace the folder
+    out = tmp_path / "out"
+    base = ["signals", "build", "--asof", "2026-06-30", "--tickers", "MP,LYC", "--out", str(out), "--quiet"]
+    duration = _duration([*base, "--events", str(one)])
+    _kill_repeatedly("signals build", lambda attempt: [*base, "--events", str(two if attempt % 2 else one)],
+                     duration, seed=14, check=lambda: _check_signal_folders(out))  # fmt: skip
+    subprocess.run([*REELAB, *base, "--events", str(two)], check=True, capture_output=True)
+    assert _check_signal_folders(out) == 1
+    assert _hidden(out) == []  # the next run removed every leftover of the killed ones
+
+
+def test_events_extract_append_killed_at_random_leaves_the_old_or_the_new_calendar(tmp_path):
+    header, *rows = event_file_template().splitlines()
+    calendar = tmp_path / "calendar.csv"
+    calendar.write_text(f"{header}\n{rows[0]}\n")
+    original = calendar.read_bytes()
+    article = tmp_path / "article.txt"
+    article.write_text(
+        "BEIJING, Oct 9, 2025 (Reuters) - China's commerce ministry on Thursday announced export controls "
+        "on rare earth technologies and on equipment to process rare earths, tightening its grip on the sector.\n"
+    )
+    argv = ["events", "extract", str(article), "--append-to", str(calendar)]
+    duration = _duration(argv)
+    appended = calendar.read_bytes()
+    assert appended != original  # the command does append
+
+    def check() -> None:
+        assert calendar.read_bytes() in (original, appended)
+        assert validate_events(calendar) == []
+        assert sorted(path.name for path in _visible(tmp_path)) == ["article.txt", "calendar.csv"]
+
+    _kill_repeatedly("events extract --append-to", lambda _: argv, duration, seed=9,
+                     before=lambda: calendar.write_bytes(original), check=check)  # fmt: skip
+    calendar.write_bytes(original)
+    subprocess.run([*REELAB, *argv], check=True, capture_output=True)
+    assert calendar.read_bytes() == appended
+    assert _hidden(tmp_path) == []  # the next run removed every leftover of the killed ones
+
+
+def test_run_killed_at_random_leaves_only_whole_files(tmp_path):
+    out = tmp_path / "out"
+    argv = ["run", "--tickers", "MP", "--start", "2024-01-01", "--out", str(out)]
+    duration = _duration(argv)
+
+    def check() -> None:
+        for path in _visible(out):
+            if path.suffix == ".csv":
+                pd.read_csv(path)
+            elif path.suffix == ".json":
+                json.loads(path.read_text())
+            elif path.suffix == ".html":
+                assert path.read_text().rstrip().endswith("</html>")
+            elif path.suffix == ".png":
+                assert path.read_bytes()[-8:] == b"IEND\xaeB`\x82"  # a PNG's last chunk
+
+    _kill_repeatedly("run --out", lambda _: argv, duration, seed=3, check=check)
+    subprocess.run([*REELAB, *argv], check=True, capture_output=True)
+    assert _hidden(out) == []  # the next run removed every leftover of the killed ones
