@@ -306,6 +306,14 @@ def run_section(
             _note(f"{len(trades.frame)} trades. Click a column header to sort."),
             table(trades, scroll=True),
         ]
+    else:  # a run that traded nothing is a result: say so, and where to look
+        parts += [
+            "<h2>Trades</h2>",
+            _note(
+                "No trades: no event gave an entry in this period. The event outcomes above and events.csv "
+                "say what happened to each event (outside the data, below the severity, filtered by type, ...)."
+            ),
+        ]
     return "\n".join(parts)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from backtests.cli import main
-from signals import load_events
+from signals import event_file_template, load_events
 
 REELAB = Path(sys.executable).with_name("reelab")
 SMALL = ["run", "--tickers", "MP,LYC,300748", "--start", "2025-01-01"]
@@ -341,3 +341,17 @@ def test_a_missing_price_folder_is_one_line_and_exit_2(tmp_path, capsys):
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "price folder" in error and "does not exist" in error
     assert not (tmp_path / "o").exists()
+
+
+def test_append_to_a_calendar_with_a_bom_and_no_final_newline(tmp_path, capsys):
+    header, row = event_file_template().splitlines()[:2]
+    calendar = tmp_path / "calendar.csv"
+    calendar.write_bytes(b"\xef\xbb\xbf" + f"{header}\n{row}".encode())  # BOM, and no newline after the last row
+    article = tmp_path / "article.txt"
+    article.write_text("BEIJING, Oct 9, 2025 (Reuters) - China on Thursday announced export controls on rare "
+                       "earth technologies.\n")  # fmt: skip
+    assert main(["events", "extract", str(article), "--append-to", str(calendar)]) == 0
+    assert "1 appended" in capsys.readouterr().err
+    assert main(["events", "validate", str(calendar)]) == 0
+    assert "2 events, valid" in capsys.readouterr().out
+    assert calendar.read_text(encoding="utf-8-sig").splitlines()[1] == row  # the last row kept whole

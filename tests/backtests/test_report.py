@@ -177,3 +177,15 @@ def test_study_statistics_come_from_tests_csv(tmp_path):
 def test_an_empty_folder_is_an_error(tmp_path):
     with pytest.raises(ReelabError, match="no results to report"):
         write_report(tmp_path)
+
+
+def test_a_run_without_trades_is_a_result_and_its_report_says_so(tmp_path):
+    from backtests.cli import main
+
+    out = tmp_path / "run"
+    assert main(["run", "--event-types", "wto_ruling", "--tickers", "MP", "--out", str(out)]) == 0
+    trades = pd.read_csv(out / "trades.csv")
+    assert len(trades) == 0 and "asset" in trades.columns  # an empty table, with its columns
+    stats = pd.read_csv(out / "stats.csv")
+    assert (stats.loc[stats["series"] == "strategy", "trades"] == 0).all()
+    assert "No trades: no event gave an entry" in (out / "report.html").read_text()
