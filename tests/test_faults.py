@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -145,3 +146,57 @@ def test_run_killed_at_random_leaves_only_whole_files(tmp_path):
     _kill_repeatedly("run --out", lambda _: argv, duration, seed=3, check=check)
     subprocess.run([*REELAB, *argv], check=True, capture_output=True)
     assert _hidden(out) == []  # the next run removed every leftover of the killed ones
+
+
+#: A stand-in for the ``yfinance`` module in the killed processes: seeded closes on each exchange's
+#: real sessions, in Yahoo's shape ((Price, Ticker) columns, a time-zone-aware index).
+FAKE_YFINANCE = """
+import zlib
+import numpy as np
+import pandas as pd
+from signals import exchange_sessions, load_universe
+
+ZONES = {"XNYS": "America/New_York", "XASX": "Australia/Sydney"}
+TICKERS = {"MP": "MP", "LYC.AX": "LYC"}
+FIELDS = ["Adj Close", "Close", "High", "Low", "Open", "Volume"]
+
+
+def download(tickers, start, end, **options):
+    exchange = load_universe().at[TICKERS[tickers[0]], "exchange"]
+    sessions = exchange_sessions(exchange, pd.Timestamp("2026-11-30"))
+    days = sessions[(sessions >= pd.Timestamp(start)) & (sessions < pd.Timestamp(end))]
+    columns = pd.MultiIndex.from_product([FIELDS, sorted(tickers)], names=["Price", "Ticker"])
+    frame = pd.DataFrame(np.nan, index=pd.DatetimeIndex(days, name="Date").tz_localize(ZONES[exchange]),
+                         columns=columns)
+    for symbol in tickers:
+        walk = 20 * np.exp(np.cumsum(np.random.default_rng(zlib.crc32(symbol.encode())).normal(0, 0.02, len(days))))
+        for field in FIELDS:
+            frame[(field, symbol)] = 1e6 if field == "Volume" else walk
+    return frame
+"""
+
+
+def test_prices_update_killed_at_random_leaves_whole_price_files(tmp_path, monkeypatch):
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "yfinance.py").write_text(FAKE_YFINANCE)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(fake), os.environ.get("PYTHONPATH")])))
+    store = tmp_path / "store"
+    argv = ["prices", "update", "--tickers", "MP,LYC", "--data-dir", str(store)]
+
+    def reset() -> None:  # every run starts from an empty store, so every run writes
+        shutil.rmtree(store, ignore_errors=True)
+
+    reset()
+    duration = _duration(argv)
+    written = {path.name: path.read_bytes() for path in _visible(store)}
+    assert sorted(written) == ["LYC.parquet", "MP.parquet"]
+
+    def check() -> None:
+        for path in _visible(store):
+            assert path.read_bytes() == written[path.name]  # a whole file, or none
+
+    _kill_repeatedly("prices update", lambda _: argv, duration, seed=5, before=reset, check=check)
+    subprocess.run([*REELAB, *argv], check=True, capture_output=True)
+    assert {path.name: path.read_bytes() for path in _visible(store)} == written
+    assert _hidden(store) == []
