@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from signals import event_file_template, validate_events
 
@@ -154,6 +155,7 @@ FAKE_YFINANCE = """
 import zlib
 import numpy as np
 import pandas as pd
+import pytest
 from signals import exchange_sessions, load_universe
 
 ZONES = {"XNYS": "America/New_York", "XASX": "Australia/Sydney"}
@@ -200,3 +202,49 @@ def test_prices_update_killed_at_random_leaves_whole_price_files(tmp_path, monke
     subprocess.run([*REELAB, *argv], check=True, capture_output=True)
     assert {path.name: path.read_bytes() for path in _visible(store)} == written
     assert _hidden(store) == []
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 256 KB tmpfs: too small for any output (skipped where tmpfs cannot be mounted)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["signals", "build", "--asof", "2026-06-30", "--quiet"],
+        ["run", "--tickers", "MP,LYC", "--start", "2024-01-01"],
+    ],
+    ids=["signals build", "run"],
+)
+def test_a_full_disk_is_one_line_exit_1_and_leaves_no_broken_file(argv, full_disk):
+    out = full_disk / "out"
+    done = subprocess.run([*REELAB, *argv, "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and "No space left" in done.stderr
+    for path in _visible(full_disk):  # whatever was written before the disk filled is whole
+        if path.suffix == ".csv":
+            pd.read_csv(path)
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+    assert _hidden(full_disk) == []
+
+
+def test_two_signal_jobs_at_once_on_one_folder_publish_one_whole_folder(tmp_path):
+    header, *rows = event_file_template().splitlines()
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    one.write_text(f"{header}\n{rows[0]}\n")
+    two.write_text(f"{header}\n{rows[0]}\n{rows[1]}\n")
+    out = tmp_path / "out"
+    base = ["signals", "build", "--asof", "2026-06-30", "--tickers", "MP,LYC", "--out", str(out), "--quiet"]
+    for _ in range(3):
+        jobs = [subprocess.Popen([*REELAB, *base, "--events", str(events)]) for events in (one, two)]
+        assert [job.wait() for job in jobs] == [0, 0]
+        assert _check_signal_folders(out) == 1
+        assert _hidden(out) == []
