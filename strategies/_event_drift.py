@@ -103,13 +103,29 @@ class EventDriftParams:
             raise ParameterError("allow_short", self.allow_short, "True or False")
         if self.exposure is None:
             return
-        exposure = dict(self.exposure)
+        exposure = _exposure_mapping(self.exposure)
         for key, sign in exposure.items():
             if key not in set(ChinaExposure):
                 raise ParameterError("exposure", key, f"keys from: {', '.join(ChinaExposure)}")
             if sign not in (-1, 0, 1):
                 raise ParameterError(f"exposure[{key}]", sign, "-1, 0 or 1")
         object.__setattr__(self, "exposure", MappingProxyType({str(k): int(v) for k, v in exposure.items()}))
+
+
+def _exposure_mapping(value: object) -> dict:
+    """``exposure`` as a mapping: given as one (notebooks, config files), or as ``KEY:SIGN`` items
+    (the command line's ``--param exposure=outside_china:1+china:-1``)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    items = (value,) if isinstance(value, str) else value
+    valid = f"a mapping, or KEY:SIGN items joined by '+' (keys from: {', '.join(ChinaExposure)}; signs -1, 0, 1)"
+    if not isinstance(items, tuple | list) or not all(isinstance(item, str) and item.count(":") == 1 for item in items):
+        raise ParameterError("exposure", value, valid)
+    pairs = [item.split(":") for item in items]
+    try:
+        return {key.strip(): int(sign) for key, sign in pairs}
+    except ValueError:
+        raise ParameterError("exposure", value, valid) from None
 
 
 def asset_exposure(universe: pd.DataFrame, by_class: Mapping[str, int] | None) -> pd.Series:

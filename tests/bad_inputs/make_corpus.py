@@ -207,6 +207,10 @@ def main() -> None:
     arguments("engine", ["run", "--engine", "gpu", "--out", "{out}"], "--engine")
     arguments("impossible_start", ["run", "--start", "2025-02-30", "--out", "{out}"], "2025-02-30")
     arguments("unknown_ticker", ["run", "--tickers", "NOPE", "--out", "{out}"], "NOPE")
+    arguments("exposure_word", ["run", "--param", "exposure=bogus", "--out", "{out}"], "KEY:SIGN")
+    arguments("exposure_sign", ["run", "--param", "exposure=china_producer:2", "--out", "{out}"], "-1, 0 or 1")
+    arguments("exposure_key", ["run", "--param", "exposure=mars:1", "--out", "{out}"], "keys from")
+    arguments("study_types", ["study", "--types", "embargo", "--out", "{out}"], "unknown event type 'embargo'")
     (HERE / "cases.json").write_text(json.dumps(cases, indent=1) + "\n", encoding="utf-8")
     print(f"{len(cases)} cases written to {HERE / 'cases.json'}")
 
