@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
@@ -10,6 +11,7 @@ import pandas as pd
 
 import seeds
 
+from ._io import read_text_input
 from .errors import MissingFileError, UniverseError, UnknownTickerError
 
 __all__ = ["CLASS_EXPOSURE", "ChinaExposure", "load_universe", "select_tickers"]
@@ -51,9 +53,13 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
     :data:`CLASS_EXPOSURE` when the file has no such column.
     """
     file = Path(path) if path is not None else seeds.path("universe.csv")
-    if not file.is_file():
+    if not file.exists():
         raise MissingFileError("universe file", file, "a CSV with the columns of seeds/universe.csv")
-    frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    text = read_text_input(file, "universe file")  # a folder, binary data or another encoding: one line
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise UniverseError(f"universe file {file} is not valid CSV: {str(error).strip().splitlines()[0]}") from None
     missing = [column for column in REQUIRED if column not in frame.columns]
     if missing:
         raise UniverseError(f"{file.name}: missing column(s) {missing}; required: {list(REQUIRED)}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from signals import ChinaExposure, load_universe, select_tickers
-from signals.errors import UniverseError, UnknownTickerError
+from signals.errors import ReelabError, UniverseError, UnknownTickerError
 
 REQUIRED = ["MP", "LYC", "ILU", "ARU", "UUUU", "USAR", "TMC", "REMX", "600111", "600392", "000831", "300748"]
 
@@ -31,3 +31,17 @@ def test_bad_universe_file(tmp_path):
     path.write_text("ticker,name,exchange,currency,segment,china_exposure,benchmark\nAAA,A,XNYS,USD,x,maybe,AAA\n")
     with pytest.raises(UniverseError, match="unknown china_exposure 'maybe'"):
         load_universe(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"ticker,name\ncaf\xe9,x\n", "not UTF-8: byte 15"), ("ticker,name\n".encode("utf-16"), "UTF-16"),
+     (b"\x00\x01\x02", "not text"), (b"a,b\n\"1,2\n", "not valid CSV")],
+)  # fmt: skip
+def test_a_universe_file_that_is_not_a_csv_text_is_one_clear_error(tmp_path, content, message):
+    path = tmp_path / "universe.csv"
+    path.write_bytes(content)
+    with pytest.raises(ReelabError, match=message):
+        load_universe(path)
+    with pytest.raises(ReelabError, match="is a folder"):
+        load_universe(tmp_path)
