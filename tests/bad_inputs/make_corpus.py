@@ -65,8 +65,9 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for file, content in files.items():
             target = folder / file
-            if content is None:
+            if content is None:  # a folder where a file is expected (.keep: git stores no empty folder)
                 target.mkdir()
+                (target / ".keep").write_text("")
                 continue
             target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
         argv = ["run", "--tickers", "MP", "--prices", f"{{files}}/prices/{name}", *extra, "--out", "{out}"]
@@ -75,8 +76,9 @@ def main() -> None:
     def article(name: str, content: str | bytes | None, error: str) -> None:
         path = FILES / "articles" / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        if content is None:
+        if content is None:  # a folder where a file is expected (.keep: git stores no empty folder)
             path.mkdir()
+            (path / ".keep").write_text("")
         else:
             path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
         argv = ["events", "extract", f"{{files}}/articles/{name}", "--published", "2025-10-10"]
