@@ -348,20 +348,25 @@ def parse_events(text: str, name: str, suffix: str = ".csv") -> EventCalendar:
     return EventCalendar(_events(_parse(text, name, suffix.lower()), name, collect=False)[0], name)
 
 
-def _read(path: str | Path | None, collect: bool) -> tuple[list[Event], list[EventFileError], str]:
+def _read(
+    path: str | Path | None, collect: bool, shipped: EventCalendar | None = None
+) -> tuple[list[Event], list[EventFileError], str]:
     file = Path(path) if path is not None else seeds.path("events.csv")
     name = file.name if path is None else str(file)
     if not file.exists():
         raise MissingFileError("event file", file, "a CSV, JSON or YAML file of events")
-    events, problems = _events(_records(file, name), name, collect)
+    events, problems = _events(_records(file, name), name, collect, shipped)
     return events, problems, name
 
 
-def _events(records: Iterator[_Item], name: str, collect: bool) -> tuple[list[Event], list[EventFileError]]:
+def _events(
+    records: Iterator[_Item], name: str, collect: bool, shipped: EventCalendar | None = None
+) -> tuple[list[Event], list[EventFileError]]:
     """The events of ``records``; with ``collect`` every problem is kept, else the first is raised."""
     events: list[Event] = []
     problems: list[EventFileError] = []
-    last_seen: dict[str, tuple[int, Event]] = {}
+    # line 0: a version in the shipped calendar the file is merged into
+    last_seen: dict[str, tuple[int, Event]] = {event.id: (0, event) for event in shipped or ()}
 
     def found(found_problems: list[EventFileError]) -> None:
         if found_problems and not collect:
@@ -391,7 +396,8 @@ def _events(records: Iterator[_Item], name: str, collect: bool) -> tuple[list[Ev
                 found([
                     DuplicateEventIdError(
                         name, line, "id", event.id,
-                        f"duplicate id (first on line {first_line}; a revision needs a later 'known'):",
+                        f"duplicate id (first {f'on line {first_line}' if first_line else 'in the shipped calendar'}"
+                        "; a revision needs a later 'known'):",
                     )
                 ])  # fmt: skip
                 continue
@@ -419,9 +425,10 @@ def load_events(path: str | Path | None = None, merge: bool = False) -> EventCal
         :class:`WindowOrderError`, :class:`DuplicateEventIdError`, :class:`MissingColumnError` or
         :class:`InvalidFieldError`.
     """
-    events, _, name = _read(path, collect=False)
+    shipped = load_events() if merge and path is not None else None
+    events, _, name = _read(path, collect=False, shipped=shipped)
     calendar = EventCalendar(events, name)
-    return load_events().merge(calendar) if merge and path is not None else calendar
+    return shipped.merge(calendar) if shipped is not None else calendar
 
 
 def validate_events(path: str | Path) -> list[EventFileError]:

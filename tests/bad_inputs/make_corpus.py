@@ -47,17 +47,9 @@ def main() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
         argv = ["events", "validate", f"{{files}}/events/{name}"]
-        if command == "build":
-            argv = [
-                "signals",
-                "build",
-                "--asof",
-                "2026-06-30",
-                "--events",
-                f"{{files}}/events/{name}",
-                "--out",
-                "{out}",
-            ]
+        if command in ("build", "merge"):  # signals build reads it (merged into the shipped calendar)
+            argv = ["signals", "build", "--asof", "2026-06-30", "--events", f"{{files}}/events/{name}"]
+            argv += ["--merge", "--out", "{out}"] if command == "merge" else ["--out", "{out}"]
         cases.append({"kind": "event file", "name": name, "argv": argv, "error": error})
 
     def prices(name: str, files: dict[str, str | bytes | None], error: str, extra: tuple[str, ...] = ()) -> None:
@@ -144,6 +136,12 @@ def main() -> None:
         "type",
     )
     events("unknown_type_build.csv", f"{HEADER}\n{row(type='embargo')}\n", "embargo", command="build")
+    events(
+        "duplicates_shipped.csv",
+        f"{HEADER}\n{row(id='2025-10-09-RT', announced='2025-10-09')}\n",
+        "line 2, column 'id': duplicate id (first in the shipped calendar",
+        command="merge",
+    )
     # ---- price folders
     prices("empty_file", {"MP.csv": ""}, "is empty")
     prices("header_only", {"MP.csv": PRICE_HEADER + "\n"}, "no rows")
