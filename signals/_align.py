@@ -267,6 +267,21 @@ class Alignment:
         return panel
 
 
+def in_force(versions: Iterable[Event], tradable: Iterable, at) -> dict[str, Event]:
+    """The version of each event id in force at session ``at``: the latest whose first tradable
+    session (``tradable``, one per version, in the versions' knowable order) is at or before ``at``,
+    else the first version. ``at`` is one session (position or timestamp) for every id, or a mapping
+    id -> session. The one rule for revisions: the backtest's alignment (each event's version at its
+    own first session) and the signal panel (every event's version from each session on) both use it.
+    """
+    current: dict[str, Event] = {}
+    for event, where in zip(versions, tradable, strict=True):
+        moment = at[event.id] if isinstance(at, Mapping) else at
+        if event.id not in current or (not pd.isna(where) and not pd.isna(moment) and where <= moment):
+            current[event.id] = event
+    return current
+
+
 def _in_force(
     versions: tuple[Event, ...], code: str, after_close: time
 ) -> tuple[list[Event], pd.DatetimeIndex, pd.DatetimeIndex]:
@@ -276,16 +291,11 @@ def _in_force(
     first: dict[str, int] = {}
     for number, event in enumerate(versions):
         first.setdefault(event.id, number)
-    chosen = dict(first)
-    for number, event in enumerate(versions):  # later versions knowable before that session's open
-        anchor = sessions[first[event.id]]
-        if number != first[event.id] and not pd.isna(anchor) and not sessions[number] > anchor:
-            chosen[event.id] = number
-    order = list(first)
+    chosen = in_force(versions, sessions, {event_id: sessions[number] for event_id, number in first.items()})
     return (
-        [versions[chosen[i]] for i in order],
-        pd.DatetimeIndex([instants[first[i]] for i in order]),
-        pd.DatetimeIndex([sessions[first[i]] for i in order]),
+        [chosen[event_id] for event_id in first],
+        pd.DatetimeIndex([instants[number] for number in first.values()]),
+        pd.DatetimeIndex([sessions[number] for number in first.values()]),
     )
 
 

@@ -10,7 +10,7 @@ from datetime import time
 import numpy as np
 import pandas as pd
 
-from ._align import calendar_bound, check_calendar_range, knowable_instants, session_positions
+from ._align import calendar_bound, check_calendar_range, in_force, knowable_instants, session_positions
 from ._events import AFTER_CLOSE, Event, EventCalendar, EventType
 from ._universe import select_tickers
 from .dates import parse_day
@@ -108,11 +108,7 @@ def _exchange_base(
     for begin, end in itertools.pairwise(boundaries):
         if begin == end:
             continue
-        # The version of each event in force from `begin`: the latest one tradable by then, else the first.
-        current: dict[str, Event] = {}
-        for version, where in zip(versions, position):
-            if version.id not in current or where <= begin:
-                current[version.id] = version
+        current = in_force(versions, position, begin)  # each event's version in force from `begin`
         base[begin:end] = _signals_for(list(current.values()), first_position, sessions, length, params)[begin:end]
     return sessions, base
 

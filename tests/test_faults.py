@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 
 from signals import event_file_template, validate_events
+from signals._io import PAUSE_ENV
 
 KILLS = int(os.environ.get("REELAB_FAULT_KILLS", "20"))
 REELAB = [sys.executable, "-c", "from backtests.cli import main; raise SystemExit(main())"]
@@ -248,3 +249,52 @@ def test_two_signal_jobs_at_once_on_one_folder_publish_one_whole_folder(tmp_path
         assert [job.wait() for job in jobs] == [0, 0]
         assert _check_signal_folders(out) == 1
         assert _hidden(out) == []
+
+
+def test_two_runs_at_once_on_one_out_folder_leave_whole_files(tmp_path):
+    out = tmp_path / "out"
+    argv = [*REELAB, "run", "--tickers", "MP", "--start", "2024-01-01", "--out", str(out)]
+    jobs = [subprocess.Popen([*argv, "--horizon", str(horizon)], stdout=subprocess.DEVNULL) for horizon in (5, 10)]
+    assert [job.wait() for job in jobs] == [0, 0]
+    for path in _visible(out):
+        if path.suffix == ".csv":
+            pd.read_csv(path)
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+    assert _hidden(out) == []
+
+
+def test_two_price_updates_at_once_on_one_store_write_whole_files(tmp_path, monkeypatch):
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "yfinance.py").write_text(FAKE_YFINANCE)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(fake), os.environ.get("PYTHONPATH")])))
+    store = tmp_path / "store"
+    argv = [*REELAB, "prices", "update", "--tickers", "MP,LYC", "--data-dir", str(store)]
+    subprocess.run(argv, check=True, capture_output=True)
+    written = {path.name: path.read_bytes() for path in _visible(store)}
+    shutil.rmtree(store)
+    jobs = [subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+    assert [job.wait() for job in jobs] == [0, 0]
+    assert {path.name: path.read_bytes() for path in _visible(store)} == written
+    assert _hidden(store) == []
+
+
+def test_two_appends_at_once_to_one_calendar_keep_both(tmp_path):
+    header, *rows = event_file_template().splitlines()
+    calendar = tmp_path / "calendar.csv"
+    calendar.write_text(f"{header}\n{rows[0]}\n")
+    articles = []
+    for day, measure in (("Oct 9", "export controls on rare earth technologies"),
+                         ("Apr 4", "export controls on seven medium and heavy rare earths")):  # fmt: skip
+        article = tmp_path / f"{len(articles)}.txt"
+        article.write_text(f"BEIJING, {day}, 2025 (Reuters) - China's commerce ministry on Friday announced "
+                           f"{measure}.\n")  # fmt: skip
+        articles.append(article)
+    slow = os.environ | {PAUSE_ENV: "0.5"}  # each writer waits before its rename: without a lock, one append is lost
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": slow}
+    command = [*REELAB, "events", "extract"]
+    jobs = [subprocess.Popen([*command, str(article), "--append-to", str(calendar)], **quiet) for article in articles]
+    assert [job.wait() for job in jobs] == [0, 0]
+    assert validate_events(calendar) == []
+    assert len(calendar.read_text().splitlines()) == 4  # the header, the row it had, and both appended rows

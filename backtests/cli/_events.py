@@ -6,6 +6,7 @@ Nothing here imports statsmodels, scipy, plotly, matplotlib, vectorbt or numba.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -176,7 +177,7 @@ def events_extract(args: argparse.Namespace) -> int:
     :class:`~signals.errors.ReelabError`, before anything is printed or written.
     """
     from signals import candidate_row, extract_events, find_publication, link_events, load_events, plan_append
-    from signals._io import read_text_input
+    from signals._io import locked, read_text_input
 
     if args.only is not None and args.append_to is None:
         raise ReelabError("--only needs --append-to EVENTS.csv: it selects the candidates to append")
@@ -193,35 +194,38 @@ def events_extract(args: argparse.Namespace) -> int:
             texts.append(text)
     selected = _selected(args.only, len(found))
     rows = [candidate_row(candidate, publication, "", source) for source, candidate, publication in found]
-    plan = None
-    if args.append_to is not None:
-        plan = plan_append(args.append_to, [found[number - 1] for number in selected])
-        for number, row in zip(selected, plan.rows):
-            rows[number - 1] = row  # with the id it will get
-    if args.format == "table":
-        blocks = [
-            _review_block(number, entry, text, row, _append_status(number, selected, plan))
-            for number, (entry, text, row) in enumerate(zip(found, texts, rows), start=1)
-        ]
-        print("\n\n".join(blocks) if blocks else "no candidate events found")
-    else:
-        records = [
-            {"number": number, "file": source} | candidate.to_dict() | {key: row[key] for key in WRITTEN}
-            for number, ((source, candidate, _), row) in enumerate(zip(found, rows), start=1)
-        ]
-        if args.format == "csv":
-            sys.stdout.write(pd.DataFrame(records, columns=[*EXTRACT_COLUMNS, *WRITTEN]).to_csv(index=False))
+    with contextlib.ExitStack() as stack:
+        plan = None
+        if args.append_to is not None:
+            # read, plan and write under one lock: two appends at once must not lose one
+            stack.enter_context(locked(args.append_to.parent / f".{args.append_to.name}.lock"))
+            plan = plan_append(args.append_to, [found[number - 1] for number in selected])
+            for number, row in zip(selected, plan.rows):
+                rows[number - 1] = row  # with the id it will get
+        if args.format == "table":
+            blocks = [
+                _review_block(number, entry, text, row, _append_status(number, selected, plan))
+                for number, (entry, text, row) in enumerate(zip(found, texts, rows), start=1)
+            ]
+            print("\n\n".join(blocks) if blocks else "no candidate events found")
         else:
-            print(json.dumps(records, indent=2))
-    if plan is not None:
-        added = plan.write()
-        skipped = [f"#{number} as {there}" for number, there in zip(selected, plan.present) if there]
-        print(
-            f"{args.append_to}: {len(selected)} selected, {len(added)} appended, {len(skipped)} skipped as already "
-            "there" + (f" ({', '.join(skipped)})" if skipped else ""),
-            file=sys.stderr,
-        )
-        _note_untraded(added)
+            records = [
+                {"number": number, "file": source} | candidate.to_dict() | {key: row[key] for key in WRITTEN}
+                for number, ((source, candidate, _), row) in enumerate(zip(found, rows), start=1)
+            ]
+            if args.format == "csv":
+                sys.stdout.write(pd.DataFrame(records, columns=[*EXTRACT_COLUMNS, *WRITTEN]).to_csv(index=False))
+            else:
+                print(json.dumps(records, indent=2))
+        if plan is not None:
+            added = plan.write()
+            skipped = [f"#{number} as {there}" for number, there in zip(selected, plan.present) if there]
+            print(
+                f"{args.append_to}: {len(selected)} selected, {len(added)} appended, {len(skipped)} skipped as already "
+                "there" + (f" ({', '.join(skipped)})" if skipped else ""),
+                file=sys.stderr,
+            )
+            _note_untraded(added)
     return 0
 
 

@@ -157,3 +157,21 @@ def test_an_empty_cache_dir_switches_the_cache_off(empty_cache, monkeypatch):
     assert _align.cache_dir() is None
     _align._opens("XASX", pd.Timestamp("2024-12-31"))
     assert not list(empty_cache.rglob("*.npz"))
+
+
+def test_in_force_is_the_latest_version_tradable_by_then_else_the_first():
+    from dataclasses import replace
+
+    from signals import Direction, Event, EventType
+    from signals._align import in_force
+
+    first = Event("e", EventType.RESTRICTION_TIGHTENING, pd.Timestamp("2025-04-04", tz="Asia/Shanghai"),
+                  Direction.TIGHTENING, 2)  # fmt: skip
+    revised = replace(first, severity=3, known_at=pd.Timestamp("2025-04-10", tz="Asia/Shanghai"))
+    late = replace(first, severity=1, known_at=pd.Timestamp("2031-01-01", tz="Asia/Shanghai"))
+    versions, tradable = [first, revised, late], [3, 5, np.nan]  # `late`: no session in the calendar
+    assert in_force(versions, tradable, 4)["e"] is first
+    assert in_force(versions, tradable, 5)["e"] is revised  # from the session it is tradable on
+    assert in_force(versions, tradable, 10**6)["e"] is revised  # never a version without a session
+    assert in_force(versions, tradable, {"e": 3})["e"] is first  # per id: the backtest's own first session
+    assert in_force(versions, tradable, np.nan)["e"] is first
