@@ -9,6 +9,7 @@ versions. Files are written to a temporary file and renamed.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, Literal, overload
 import pandas as pd
 
 from signals import atomic_write, package_versions
+from signals._io import read_text_input
 from signals.errors import MissingFileError, ReelabError
 
 __all__ = ["FILES", "VERSIONED", "read_config", "read_frame", "write_config", "write_frame"]
@@ -69,6 +71,25 @@ def write_frame(folder: str | Path, kind: str, name: str, frame: pd.DataFrame | 
     return path
 
 
+def read_results_csv(path: Path, kind: str, **options: Any) -> pd.DataFrame:
+    """A CSV of a saved results folder, read through the input boundary: a folder, binary data,
+    another encoding or broken CSV (a hand-edited file, say) is one ReelabError naming the file."""
+    text = io.StringIO(read_text_input(path, f"{kind} results file"))
+    try:
+        return pd.read_csv(text, **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ReelabError(f"{path} is not a results file reelab wrote: {first}") from None
+
+
+def read_json_file(path: Path) -> Any:
+    """A JSON file of a saved results folder; broken JSON is one ReelabError naming the file."""
+    try:
+        return json.loads(read_text_input(path, "results file"))
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise ReelabError(f"{path} is not a results file reelab wrote: {error}") from None
+
+
 @overload
 def read_frame(folder: str | Path, kind: str, name: str, required: Literal[True] = True) -> pd.DataFrame: ...
 @overload
@@ -83,15 +104,18 @@ def read_frame(folder: str | Path, kind: str, name: str, required: bool = True) 
             raise MissingFileError(f"{kind} results file", path, f"a folder written by 'reelab {kind}'")
         return None
     if name in MULTI_INDEXED:
-        return pd.read_csv(path, index_col=list(range(len(MULTI_INDEXED[name]))))
+        return read_results_csv(path, kind, index_col=list(range(len(MULTI_INDEXED[name]))))
     if name in INDEXED:
-        frame = pd.read_csv(path, index_col=0, parse_dates=[0])
+        frame = read_results_csv(path, kind, index_col=0, parse_dates=[0])
         frame.index.name = None if frame.index.name in ("Unnamed: 0", "date") else frame.index.name
         return frame
-    frame = pd.read_csv(path, dtype={"asset": str, "ticker": str, "event_id": str}, keep_default_na=True)
+    frame = read_results_csv(path, kind, dtype={"asset": str, "ticker": str, "event_id": str}, keep_default_na=True)
     for column in DATES.get(name, []):
         if column in frame:
-            frame[column] = pd.to_datetime(frame[column])
+            try:
+                frame[column] = pd.to_datetime(frame[column])
+            except (ValueError, TypeError):
+                raise ReelabError(f"{path}: column {column!r} holds a value that is not a date") from None
     if name == "market_rules" and len(frame.columns) and frame.columns[0].startswith("Unnamed"):
         frame = frame.set_index(frame.columns[0]).rename_axis(None)
     return frame
@@ -124,7 +148,7 @@ def read_config(folder: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise MissingFileError("results folder", folder, "a folder written by reelab run, sweep or study")
     try:
-        record = json.loads(path.read_text())
+        record = read_json_file(path)
     except json.JSONDecodeError as error:
         raise ReelabError(f"{path}: not valid JSON ({error.msg})") from None
     if not isinstance(record, Mapping) or "command" not in record:
@@ -142,4 +166,4 @@ def write_json(folder: str | Path, kind: str, name: str, value: Any) -> Path:
 def read_json(folder: str | Path, kind: str, name: str) -> Any:
     """Read a JSON file saved by :func:`write_json` back (None when it is absent)."""
     path = Path(folder) / FILES[kind][name]
-    return json.loads(path.read_text()) if path.is_file() else None
+    return read_json_file(path) if path.is_file() else None

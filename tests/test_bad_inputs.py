@@ -17,7 +17,7 @@ CASES = json.loads((CORPUS / "cases.json").read_text(encoding="utf-8"))
 
 def test_the_corpus_is_large_and_covers_every_kind():
     assert len(CASES) >= 60
-    assert {case["kind"] for case in CASES} == {"event file", "price folder", "article", "arguments"}
+    assert {case["kind"] for case in CASES} == {"event file", "price folder", "article", "results folder", "arguments"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{case['kind']}: {case['name']}" for case in CASES])

@@ -25,7 +25,7 @@ import pandas as pd
 
 from signals._io import atomic_write
 
-from ..results import read_frame, read_json
+from ..results import read_frame, read_json, read_json_file, read_results_csv
 from . import html as page
 from . import summary as numbers
 from .draw import plotly_js, to_html, to_png
@@ -50,7 +50,7 @@ def _stats(folder: Path) -> pd.DataFrame | None:
     path = folder / "stats.csv"
     if not path.is_file():
         return None
-    return pd.read_csv(path, dtype={"scope": str, "series": str}).rename(columns=numbers.RENAMED)
+    return read_results_csv(path, "run", dtype={"scope": str, "series": str}).rename(columns=numbers.RENAMED)
 
 
 def _run(folder: Path, config: dict, summary: dict) -> str:
@@ -119,7 +119,7 @@ def write_report(folder: str | Path, title: str | None = None) -> Path:
     """Render ``report.html``, ``figures/*.png`` and ``summary.json`` for a results folder."""
     folder = Path(folder)
     config_path = folder / "config.json"
-    config: dict[str, Any] = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    config: dict[str, Any] = read_json_file(config_path) if config_path.is_file() else {}
     summary: dict[str, Any] = {}
     if config.get("start") or config.get("end"):
         summary["period"] = {"start": config.get("start"), "end": config.get("end")}

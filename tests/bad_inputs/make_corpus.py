@@ -76,6 +76,15 @@ def main() -> None:
         argv = ["events", "extract", f"{{files}}/articles/{name}", "--published", "2025-10-10"]
         cases.append({"kind": "article", "name": name, "argv": argv, "error": error})
 
+    def results(name: str, files: dict[str, str | bytes], error: str) -> None:
+        folder = FILES / "results" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for file, content in ({"config.json": '{"command": "run"}\n'} | files).items():
+            (folder / file).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        cases.append(
+            {"kind": "results folder", "name": name, "argv": ["report", f"{{files}}/results/{name}"], "error": error}
+        )
+
     def arguments(name: str, argv: list[str], error: str) -> None:
         cases.append({"kind": "arguments", "name": name, "argv": argv, "error": error})
 
@@ -194,6 +203,12 @@ def main() -> None:
             "error": "not found",
         }
     )
+    # ---- saved results folders given to `reelab report` (hand-edited, say)
+    equity = "date,strategy,benchmark\n2025-01-02,1,1\n"
+    results("broken_config", {"config.json": "{broken"}, "is not a results file reelab wrote")
+    results("utf16_stats", {"stats.csv": "scope,series\n".encode("utf-16"), "equity.csv": equity}, "UTF-16")
+    results("broken_stats", {"stats.csv": 'a,b\n"1,2\n', "equity.csv": equity}, "is not a results file")
+    results("binary_stats", {"stats.csv": bytes(range(256)), "equity.csv": equity}, "not text")
     # ---- argument lists
     arguments("unknown_param", ["run", "--param", "bogus=1", "--out", "{out}"], "a parameter of event_drift")
     arguments("class_variable_param", ["run", "--param", "GRID=1", "--out", "{out}"], "a parameter of event_drift")
