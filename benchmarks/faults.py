@@ -24,8 +24,10 @@ def main() -> int:
         [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", str(tests)],
         env=os.environ | {"REELAB_FAULT_KILLS": str(args.kills)}, capture_output=True, text=True,
     )  # fmt: skip
-    for line in done.stdout.splitlines():
-        if line.startswith("fault test:") or "passed" in line or "failed" in line:
+    for line in done.stdout.splitlines():  # pytest -s puts a test's print after the dots of the tests before
+        if "fault test:" in line:
+            print(line[line.index("fault test:") :])
+        elif "passed" in line or "failed" in line:
             print(line.strip(" ."))
     return done.returncode
 
