@@ -179,11 +179,16 @@ def download(tickers, start, end, **options):
 """
 
 
-def test_prices_update_killed_at_random_leaves_whole_price_files(tmp_path, monkeypatch):
+@pytest.fixture
+def fake_yahoo(tmp_path, monkeypatch):
+    """Commands started from here import FAKE_YFINANCE as ``yfinance``."""
     fake = tmp_path / "fake"
     fake.mkdir()
     (fake / "yfinance.py").write_text(FAKE_YFINANCE)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(fake), os.environ.get("PYTHONPATH")])))
+
+
+def test_prices_update_killed_at_random_leaves_whole_price_files(tmp_path, fake_yahoo):
     store = tmp_path / "store"
     argv = ["prices", "update", "--tickers", "MP,LYC", "--data-dir", str(store)]
 
@@ -264,11 +269,7 @@ def test_two_runs_at_once_on_one_out_folder_leave_whole_files(tmp_path):
     assert _hidden(out) == []
 
 
-def test_two_price_updates_at_once_on_one_store_write_whole_files(tmp_path, monkeypatch):
-    fake = tmp_path / "fake"
-    fake.mkdir()
-    (fake / "yfinance.py").write_text(FAKE_YFINANCE)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(fake), os.environ.get("PYTHONPATH")])))
+def test_two_price_updates_at_once_on_one_store_write_whole_files(tmp_path, fake_yahoo):
     store = tmp_path / "store"
     argv = [*REELAB, "prices", "update", "--tickers", "MP,LYC", "--data-dir", str(store)]
     subprocess.run(argv, check=True, capture_output=True)
