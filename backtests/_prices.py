@@ -228,9 +228,8 @@ def price_files(path: str | Path) -> dict[str, Path]:
 
 
 def _read_price_file(file: Path) -> pd.DataFrame:
-    """One price file, read through the input boundary: any problem is a PriceDataError naming the file."""
-    if not file.is_file():
-        raise PriceDataError(f"price file {file} is {'a folder' if file.is_dir() else 'not a regular file'}")
+    """One price file of a folder :func:`price_files` listed (regular files only), read through the
+    input boundary: any problem is a PriceDataError (or InputFileError) naming the file."""
     if file.stat().st_size == 0:
         raise PriceDataError(f"price file {file} is empty")
     if file.suffix == ".csv":

@@ -171,9 +171,7 @@ def _chunk_stats(
     init = costs.init_cash * (np.ones(len(members)) if shared else members.astype(float))
 
     records = simulation.orders
-    orders = records
-    order = np.lexsort((orders["idx"], orders["col"]))
-    orders = orders[order]
+    orders = records[np.lexsort((records["idx"], records["col"]))]  # by column, then session
     order_start = np.searchsorted(orders["col"], np.arange(len(columns) + 1))
     observed = underlying.notna().to_numpy()
     own_first, own_last = _first_last(observed)
@@ -380,9 +378,10 @@ class StackJob:
         return self.data.with_calendar(self.calendars[number]).context(self.spec)
 
 
-def _run_chunk(job: StackJob, chunk: range) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """Stats (combination x scope) of the combinations in ``chunk``, side by side, and the daily
-    portfolio returns of the first of them with the highest portfolio Sharpe (None if none has one)."""
+def _run_chunk(job: StackJob, chunk: range) -> tuple[pd.DataFrame, tuple[float, np.ndarray] | None]:
+    """Stats (combination x scope) of the combinations in ``chunk``, side by side, and the highest
+    portfolio Sharpe with the daily portfolio returns of the first combination that has it (None if
+    no combination has a Sharpe)."""
     template = strategies.get(job.spec.template)
     base = job.context()
     close = base.close
@@ -395,7 +394,10 @@ def _run_chunk(job: StackJob, chunk: range) -> tuple[pd.DataFrame, np.ndarray | 
     stats, returns = _chunk_stats(simulation, stacked, price_col, close, costs, periods_per_year(close.index))
     stats.index = stats.index.set_levels(stats.index.levels[0] + chunk.start, level="combo")
     sharpe = stats["sharpe"].xs(PORTFOLIO, level="scope").reindex(list(chunk)).to_numpy()
-    return stats, returns[:, int(np.nanargmax(sharpe))] if np.isfinite(sharpe).any() else None
+    if not np.isfinite(sharpe).any():
+        return stats, None
+    best = int(np.nanargmax(sharpe))
+    return stats, (float(sharpe[best]), returns[:, best])
 
 
 def run_stacked(
@@ -424,10 +426,8 @@ def run_stacked(
                                                           file=sys.stderr)]  # fmt: skip
     table = pd.concat([stats for stats, _ in parts]).reset_index()
     table = table.sort_values("combo", kind="stable", ignore_index=True)
-    best, best_sharpe = None, -np.inf
-    for stats, returns in parts:  # chunks in combination order: a later chunk must beat, not equal
-        if returns is not None:
-            sharpe = np.nanmax(stats["sharpe"].xs(PORTFOLIO, level="scope").to_numpy())
-            if sharpe > best_sharpe:
-                best, best_sharpe = returns, sharpe
-    return table, best
+    best: tuple[float, np.ndarray] | None = None
+    for _, chunk_best in parts:  # chunks in combination order: a later chunk must beat, not equal
+        if chunk_best is not None and (best is None or chunk_best[0] > best[0]):
+            best = chunk_best
+    return table, None if best is None else best[1]
