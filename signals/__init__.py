@@ -21,6 +21,7 @@ _EXPORTS = {
     "check_calendar_range": "._align",
     "exchange_calendar": "._align",
     "exchange_sessions": "._align",
+    "exchange_zone": "._align",
     "first_sessions_after": "._align",
     "knowable_instants": "._align",
     "event_file_template": "._event_files",

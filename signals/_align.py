@@ -33,6 +33,7 @@ __all__ = [
     "check_calendar_range",
     "exchange_calendar",
     "exchange_sessions",
+    "exchange_zone",
     "first_sessions_after",
     "knowable_instants",
     "session_positions",
@@ -99,6 +100,16 @@ def _write_cache(path: Path | None, **arrays: np.ndarray) -> None:
         atomic_write(path, buffer.getvalue())
     except OSError as error:  # a read-only home still runs, only slower
         log.info("calendar cache not written to %s (%s)", path, error)
+
+
+@cache
+def exchange_zone(code: str) -> str:
+    """The IANA time zone of exchange ``code``, from exchange_calendars (``Asia/Shanghai`` for XSHG).
+
+    A session's date is its local date in this zone: a time-zone-aware price index (UTC instants
+    included) maps to sessions by converting to it.
+    """
+    return str(_calendar(code, CALENDAR_START + pd.Timedelta(days=31)).tz)
 
 
 @cache
