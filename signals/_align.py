@@ -2,187 +2,20 @@
 
 from __future__ import annotations
 
-import io
-import logging
-import os
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import time
-from functools import cache, reduce
-from importlib.metadata import version
-from pathlib import Path
-from typing import TYPE_CHECKING
+from functools import reduce
 
 import numpy as np
 import pandas as pd
 
 from ._events import AFTER_CLOSE, Event, EventCalendar, EventType
-from ._io import atomic_write
+from ._sessions import CALENDAR_START, exchange_sessions, session_table
 from ._universe import select_tickers
-from .errors import AlignmentError, CalendarRangeError
+from .errors import AlignmentError
 
-if TYPE_CHECKING:
-    import exchange_calendars as xcals
-
-__all__ = [
-    "Alignment",
-    "align_events",
-    "cache_dir",
-    "calendar_bound",
-    "check_calendar_range",
-    "exchange_calendar",
-    "exchange_sessions",
-    "exchange_zone",
-    "first_sessions_after",
-    "knowable_instants",
-    "session_positions",
-]
-
-CALENDAR_START = pd.Timestamp("2005-01-01")
-log = logging.getLogger(__name__)
-
-
-def _year_end(day: pd.Timestamp) -> pd.Timestamp:
-    return pd.Timestamp(year=day.year, month=12, day=31)
-
-
-@cache
-def _calendar(code: str, end: pd.Timestamp) -> xcals.ExchangeCalendar:
-    import exchange_calendars as xcals
-
-    with warnings.catch_warnings():
-        # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1 deprecates.
-        warnings.simplefilter("ignore", FutureWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return xcals.get_calendar(code, start=CALENDAR_START, end=end)
-
-
-# ---- a disk cache of what exchange_calendars computes, so a scheduled job starts fast ----------
-# Building a calendar evaluates its holiday rules over every year since CALENDAR_START (about
-# 0.2 s per exchange); the job needs only each session and its open. Both are saved once per
-# exchange_calendars release, exchange and end date, and read back in milliseconds. Set
-# REELAB_CACHE_DIR to move the cache, or to an empty string to switch it off.
-
-
-def cache_dir() -> Path | None:
-    """Where reelab caches exchange sessions: ``$REELAB_CACHE_DIR``, else ``~/.cache/reelab`` (None: off)."""
-    chosen = os.environ.get("REELAB_CACHE_DIR")
-    if chosen is not None:
-        return Path(chosen) if chosen else None
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reelab"
-
-
-def _cache_file(name: str) -> Path | None:
-    folder = cache_dir()
-    if folder is None:
-        return None
-    return folder / f"exchange-calendars-{version('exchange-calendars')}" / name
-
-
-def _read_cache(path: Path | None) -> np.lib.npyio.NpzFile | None:
-    if path is None or not path.is_file():
-        return None
-    try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:  # a damaged file is rebuilt, and said
-        log.warning("ignoring damaged calendar cache %s (%s); rebuilding it", path, error)
-        return None
-
-
-def _write_cache(path: Path | None, **arrays: np.ndarray) -> None:
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        np.savez(buffer, allow_pickle=False, **arrays)
-        atomic_write(path, buffer.getvalue())
-    except OSError as error:  # a read-only home still runs, only slower
-        log.info("calendar cache not written to %s (%s)", path, error)
-
-
-@cache
-def exchange_zone(code: str) -> str:
-    """The IANA time zone of exchange ``code``, from exchange_calendars (``Asia/Shanghai`` for XSHG).
-
-    A session's date is its local date in this zone: a time-zone-aware price index (UTC instants
-    included) maps to sessions by converting to it.
-    """
-    return str(_calendar(code, CALENDAR_START + pd.Timedelta(days=31)).tz)
-
-
-@cache
-def calendar_bound(code: str) -> pd.Timestamp | None:
-    """The last day exchange_calendars records the sessions of ``code`` for (None: its rules run on).
-
-    XSHG's holidays are announced a year at a time, so exchange_calendars knows them only through
-    the year of its release (2026 for 4.13.2); a newer release extends it.
-    """
-    path = _cache_file(f"{code}-bound.npz")
-    cached = _read_cache(path)
-    if cached is not None:
-        stamp = cached["bound"][()]
-        return None if np.isnat(stamp) else pd.Timestamp(stamp)
-    # bound_max is a class method: a one-month calendar is enough to reach it.
-    bound = _calendar(code, CALENDAR_START + pd.Timedelta(days=31)).bound_max()
-    _write_cache(path, bound=np.array(np.datetime64("NaT" if bound is None else pd.Timestamp(bound).date(), "ns")))
-    return None if bound is None else pd.Timestamp(bound)
-
-
-def _covering_end(code: str, until: pd.Timestamp) -> pd.Timestamp:
-    """The end of ``until``'s year, or the calendar's bound if that comes first."""
-    end = _year_end(until)
-    bound = calendar_bound(code)
-    return end if bound is None else min(end, bound)
-
-
-def _covering(code: str, until: pd.Timestamp) -> xcals.ExchangeCalendar:
-    """The calendar through the end of ``until``'s year, or through its bound if that comes first."""
-    return _calendar(code, _covering_end(code, until))
-
-
-def _naive_day(day: str | pd.Timestamp | None) -> pd.Timestamp:
-    stamp = pd.Timestamp.today().normalize() + pd.DateOffset(years=1) if day is None else pd.Timestamp(day)
-    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
-
-
-def check_calendar_range(code: str, until: str | pd.Timestamp) -> None:
-    """Raise :class:`CalendarRangeError` when ``until`` lies past what exchange_calendars knows for ``code``."""
-    day = _naive_day(until)
-    bound = calendar_bound(code)
-    if bound is not None and day.normalize() > bound:
-        raise CalendarRangeError(code, day, bound)
-
-
-def exchange_calendar(code: str, until: str | pd.Timestamp | None = None) -> xcals.ExchangeCalendar:
-    """The exchange_calendars calendar ``code`` from 2005 through the end of ``until``'s year (cached).
-
-    ``until`` defaults to a year from today. Raises :class:`CalendarRangeError` when ``until`` lies
-    past the last day exchange_calendars knows the sessions of ``code`` for (:func:`calendar_bound`).
-    """
-    if until is not None:
-        check_calendar_range(code, until)
-    return _covering(code, _naive_day(until))
-
-
-@cache
-def _opens(code: str, end: pd.Timestamp) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    """Sessions of ``code`` from CALENDAR_START through ``end`` and their opens (UTC, naive ns)."""
-    path = _cache_file(f"{code}-{CALENDAR_START:%Y%m%d}-{end:%Y%m%d}.npz")
-    cached = _read_cache(path)
-    if cached is not None:
-        return pd.DatetimeIndex(cached["sessions"]), cached["opens"]
-    calendar = _calendar(code, end)
-    sessions = pd.DatetimeIndex(calendar.sessions)
-    opens = calendar.opens.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
-    _write_cache(path, sessions=sessions.to_numpy("datetime64[ns]"), opens=opens)
-    return sessions, opens
-
-
-def exchange_sessions(code: str, until: str | pd.Timestamp) -> pd.DatetimeIndex:
-    """Sessions of ``code`` from 2005 through the end of ``until``'s year (or the calendar's bound)."""
-    return _opens(code, _covering_end(code, _naive_day(until)))[0]
+__all__ = ["Alignment", "align_events", "first_sessions_after", "in_force", "knowable_instants", "session_positions"]
 
 
 def knowable_instants(events: Iterable[Event], after_close: time = AFTER_CLOSE) -> pd.DatetimeIndex:
@@ -200,21 +33,22 @@ def session_positions(
     """Point-in-time rule 1, the one implementation: the first session that opens strictly after each instant.
 
     Returns the sessions of exchange ``code`` (through ``until``'s year, default: far enough for
-    the latest instant, within the library's bound) and, for each tz-aware instant, the position
-    of that session among them (``len(sessions)`` when it lies past the calendar).
+    the latest instant; provisional past the official horizon, see :mod:`signals._sessions`) and,
+    for each tz-aware instant, the position of that session among them (``len(sessions)`` when it
+    lies past the calendar).
     """
     utc = pd.DatetimeIndex(instants).tz_convert("UTC").tz_localize(None)
     if until is None:
         until = max(utc.max(), CALENDAR_START) + pd.Timedelta(days=14) if len(utc) else CALENDAR_START
-    sessions, opens = _opens(code, _covering_end(code, pd.Timestamp(until)))
-    return sessions, np.searchsorted(opens, utc.to_numpy("datetime64[ns]"), side="right")
+    table = session_table(code, until)
+    return table.sessions, np.searchsorted(table.opens, utc.to_numpy("datetime64[ns]"), side="right")
 
 
 def first_sessions_after(code: str, instants: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """For each tz-aware instant, the first session of exchange ``code`` that opens strictly after it.
 
-    NaT where the instant falls before the calendar's first open or after its last one (for XSHG,
-    the last day exchange_calendars records: :func:`calendar_bound`).
+    NaT where the instant falls before the calendar's first open or after its last one (the end of
+    the latest instant's year, past which no session is built).
     """
     sessions, position = session_positions(code, instants)
     outside = (position == 0) | (position >= len(sessions))

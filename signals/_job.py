@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._align import calendar_bound, check_calendar_range, exchange_sessions, knowable_instants, session_positions
+from ._align import knowable_instants, session_positions
 from ._event_files import load_events
 from ._events import EventCalendar
 from ._io import input_record, package_versions, publish_folder
-from ._panel import SIGNALS, SignalParams, build_signals
+from ._panel import SIGNALS, SignalParams, build_signals, sessions_through
+from ._sessions import calendar_record, check_calendar_range
 from ._universe import load_universe, select_tickers
 from .dates import parse_asof
 from .errors import ParameterError
@@ -57,8 +58,9 @@ def write_signals(
     The two files are published together (a staging folder renamed into place), so a reader never
     sees a panel without its manifest or with another run's. The outputs are byte-identical for
     identical inputs (no timestamps inside); an identical rerun leaves the folder untouched.
-    Nothing is written when anything fails, e.g. ``asof`` past the exchange calendars' range
-    (:class:`~signals.errors.CalendarRangeError`).
+    Nothing is written when anything fails. Sessions past exchange_calendars' horizon are
+    provisional: the manifest's ``calendars`` says, per exchange, which range was provisional and
+    from what source, and which days changed since a run used them provisionally.
 
     Returns the manifest.
     """
@@ -106,12 +108,7 @@ def write_signals(
         "warnings": warnings_found,
         "inputs": inputs,
         "calendars": {
-            code: {
-                "first_session": f"{exchange_sessions(code, day)[0]:%Y-%m-%d}",
-                "last_session": f"{exchange_sessions(code, day)[-1]:%Y-%m-%d}",
-                "known_through": "rules" if calendar_bound(code) is None else f"{calendar_bound(code):%Y-%m-%d}",
-            }
-            for code in exchanges
+            code: calendar_record(code, day, sessions_through(calendar.all_versions, day)) for code in exchanges
         },
         "versions": package_versions(("reelab", "exchange-calendars", "pandas", "numpy", "pyarrow")),
     }

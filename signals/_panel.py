@@ -10,7 +10,7 @@ from datetime import time
 import numpy as np
 import pandas as pd
 
-from ._align import calendar_bound, check_calendar_range, in_force, knowable_instants, session_positions
+from ._align import in_force, knowable_instants, session_positions
 from ._events import AFTER_CLOSE, Event, EventCalendar, EventType
 from ._universe import select_tickers
 from .dates import parse_day
@@ -83,20 +83,24 @@ class SignalParams:
             raise ParameterError("after_close", self.after_close, "a datetime.time")
 
 
+def sessions_through(versions: Iterable[Event], last: pd.Timestamp) -> pd.Timestamp:
+    """The last day a panel through ``last`` reads sessions for: ``last``, or a later window end
+    (a countdown counts the exchange's sessions to its window's end)."""
+    ends = [v.window_end.tz_localize(None).normalize() for v in versions if v.window_end is not None]
+    return max([last, *ends])
+
+
 def _exchange_base(
     code: str, versions: tuple[Event, ...], params: SignalParams, last: pd.Timestamp
 ) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """All signals before exposure signing, on every session of exchange ``code`` through ``last``'s year.
 
-    The sessions reach on to the latest window end (within the exchange calendar's bound), so that a
+    The sessions reach on to the latest window end (provisional past the official horizon), so that a
     window's countdown counts the exchange's sessions to its end, not to the end of the data: the
     panel as of ``t`` then holds the same countdown at ``t`` as any later panel.
     """
-    check_calendar_range(code, last)
     knowable = knowable_instants(versions, params.after_close)
-    ends = [v.window_end.tz_localize(None).normalize() for v in versions if v.window_end is not None]
-    latest, bound = max([last, *ends]), calendar_bound(code)
-    sessions, position = session_positions(code, knowable, until=latest if bound is None else min(latest, bound))
+    sessions, position = session_positions(code, knowable, until=sessions_through(versions, last))
     length = len(sessions)
 
     first_position: dict[str, int] = {}
@@ -168,8 +172,9 @@ def build_signals(
     universe : DataFrame
         From :func:`signals.load_universe` (exchange and signed ``exposure`` per asset).
     asof : date-like, optional
-        Last session of the panel (default: today). Raises :class:`~signals.errors.CalendarRangeError`
-        when an asset's exchange calendar is not known that far (XSHG: see :func:`signals.calendar_bound`).
+        Last session of the panel (default: today). Past exchange_calendars' horizon (XSHG: see
+        :func:`signals.calendar_bound`) the sessions are provisional (:mod:`signals._sessions`); raises
+        :class:`~signals.errors.CalendarRangeError` only when no source knows them.
     tickers : iterable of str, optional
         Assets (default: the whole universe).
     start : date-like, optional

@@ -14,8 +14,10 @@ __all__ = [
     "CalendarRangeError",
     "DuplicateEventIdError",
     "EventFileError",
+    "HolidayFileError",
     "InvalidDateError",
     "InvalidFieldError",
+    "LockTimeout",
     "MissingColumnError",
     "MissingFileError",
     "ParameterError",
@@ -112,6 +114,10 @@ class InvalidFieldError(EventFileError):
     """Any other field (direction, severity, confidence) holds a value outside its vocabulary."""
 
 
+class HolidayFileError(EventFileError):
+    """A problem in the user's holiday file (``holidays.csv``), located by line and column."""
+
+
 class UniverseError(ReelabError):
     """The asset universe file is malformed."""
 
@@ -141,15 +147,24 @@ class PriceSourceUnavailable(ReelabError):
     exit_code = 1
 
 
+class LockTimeout(ReelabError):
+    """Another reelab process held a lock for longer than the command would wait.
+
+    Not the input's fault, and worth retrying later, so the command line exits 1.
+    """
+
+    exit_code = 1
+
+
 class CalendarRangeError(ReelabError):
-    """A date lies past the last day exchange_calendars knows an exchange's sessions for."""
+    """A date lies past the last day any source knows an exchange's sessions for."""
 
     def __init__(self, code: str, day, bound):
         self.code, self.day, self.bound = code, day, bound
         super().__init__(
-            f"{code} sessions are known only through {bound:%Y-%m-%d} (exchange-calendars records its holidays "
-            f"a year at a time), so nothing can be built as of {day:%Y-%m-%d}; upgrade exchange-calendars when a "
-            f"newer release covers it, or leave out the {code} assets"
+            f"{code} sessions are known only through {bound:%Y-%m-%d} and the holidays package has no financial "
+            f"calendar of {code}, so nothing can be built as of {day:%Y-%m-%d}; enter its schedule in the holiday "
+            f"file (see 'Sessions past the calendar's horizon' in the README), or leave out the {code} assets"
         )
 
 

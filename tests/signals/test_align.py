@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signals import _align, align_events, exchange_calendar, first_sessions_after, load_events, load_universe
+from signals import align_events, exchange_calendar, first_sessions_after, load_events, load_universe
 from signals.errors import AlignmentError
 
 UNIVERSE = load_universe()
@@ -103,60 +102,6 @@ def test_impulse_panel_counts_every_aligned_event():
     for asset, code in (("MP", "XNYS"), ("LYC", "XASX"), ("300748", "XSHG")):
         days = panel.index[panel[asset].sum(axis=1) > 0]
         assert exchange_calendar(code).sessions.isin(days).sum() == len(days)
-
-
-@pytest.fixture
-def empty_cache(tmp_path, monkeypatch):
-    """A fresh on-disk session cache, and the in-process caches cleared around the test."""
-    monkeypatch.setenv("REELAB_CACHE_DIR", str(tmp_path))
-    for cached in (_align._opens, _align.calendar_bound):
-        cached.cache_clear()
-    yield tmp_path
-    for cached in (_align._opens, _align.calendar_bound):
-        cached.cache_clear()
-
-
-@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")  # exchange_calendars, called directly
-@pytest.mark.parametrize("code", ["XNYS", "XASX", "XTSE", "XSHG"])
-def test_cached_sessions_are_exchange_calendars_sessions(empty_cache, monkeypatch, code):
-    end = pd.Timestamp("2026-12-31")
-    built = _align._opens(code, _align._covering_end(code, end))
-    assert list(empty_cache.rglob(f"{code}-*.npz")), "the first call writes the cache"
-    _align._opens.cache_clear()
-    _align.calendar_bound.cache_clear()
-
-    def no_building(*args):
-        raise AssertionError("read from the cache, nothing rebuilt")
-
-    monkeypatch.setattr(_align, "_calendar", no_building)
-    sessions, opens = _align._opens(code, _align._covering_end(code, end))
-    # Compared with exchange_calendars itself, called directly.
-    bound = xcals.get_calendar(code).bound_max()
-    reference = xcals.get_calendar(code, start="2005-01-01", end=min(end, bound) if bound is not None else end)
-    pd.testing.assert_index_equal(sessions, pd.DatetimeIndex(reference.sessions), check_names=False, check_freq=False)
-    expected = reference.opens.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
-    np.testing.assert_array_equal(opens, expected)
-    np.testing.assert_array_equal(built[1], expected)
-    assert _align.calendar_bound(code) == (None if bound is None else pd.Timestamp(bound))
-
-
-def test_a_damaged_cache_file_is_rebuilt_and_said(empty_cache, caplog):
-    end = pd.Timestamp("2025-12-31")
-    sessions, _ = _align._opens("XNYS", end)
-    (path,) = empty_cache.rglob("XNYS-2005*.npz")
-    path.write_bytes(b"not an npz file")
-    _align._opens.cache_clear()
-    with caplog.at_level("WARNING", logger="signals._align"):
-        again, _ = _align._opens("XNYS", end)
-    pd.testing.assert_index_equal(again, sessions)
-    assert "damaged calendar cache" in caplog.text
-
-
-def test_an_empty_cache_dir_switches_the_cache_off(empty_cache, monkeypatch):
-    monkeypatch.setenv("REELAB_CACHE_DIR", "")
-    assert _align.cache_dir() is None
-    _align._opens("XASX", pd.Timestamp("2024-12-31"))
-    assert not list(empty_cache.rglob("*.npz"))
 
 
 def test_in_force_is_the_latest_version_tradable_by_then_else_the_first():

@@ -37,7 +37,9 @@ def test_job_publishes_panel_and_manifest_together(tmp_path):
     assert len(manifest["inputs"]["events"]["sha256"]) == 64 and len(manifest["inputs"]["universe"]["sha256"]) == 64
     assert set(manifest["versions"]) == {"reelab", "exchange-calendars", "pandas", "numpy", "pyarrow"}
     assert set(manifest["calendars"]) == {"XNYS", "XASX", "XSHG", "XTSE"}
-    assert manifest["calendars"]["XSHG"]["known_through"] == f"{calendar_bound('XSHG'):%Y-%m-%d}"
+    assert manifest["calendars"]["XSHG"]["official_through"] == f"{calendar_bound('XSHG'):%Y-%m-%d}"
+    assert manifest["calendars"]["XNYS"]["official_through"] == "rules"
+    assert all(record["provisional"] is None for record in manifest["calendars"].values())
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
@@ -74,19 +76,22 @@ def test_events_used_follow_the_panels_own_time_of_day_rule(tmp_path, write_even
     assert late["events_used"] == [] and early["events_used"] == ["same-day"]
 
 
-def test_calendar_cliff(tmp_path):
-    """As of a date past exchange_calendars' range: one line, exit 2, nothing written; other exchanges go on."""
+def test_past_the_calendar_horizon_the_job_runs_on_provisional_sessions_and_says_so(tmp_path):
+    """As of a date past exchange_calendars' XSHG horizon: exit 0, and the manifest states the provisional range."""
     bound = calendar_bound("XSHG")
     beyond = f"{bound + pd.Timedelta(days=152):%Y-%m-%d}"  # any day past the bound; XNYS and XASX have none
     out = tmp_path / "out"
-    shown = subprocess.run([REELAB, "signals", "build", "--asof", beyond, "--out", str(out)], capture_output=True,
-                           text=True)  # fmt: skip
-    assert shown.returncode == 2 and len(shown.stderr.strip().splitlines()) == 1
-    assert f"XSHG sessions are known only through {bound:%Y-%m-%d}" in shown.stderr
-    assert not out.exists()
-    assert main(["signals", "build", "--asof", beyond, "--out", str(out), "--tickers", "MP,LYC", "--quiet"]) == 0
+    shown = subprocess.run([REELAB, "signals", "build", "--asof", beyond, "--out", str(out), "--quiet"],
+                           capture_output=True, text=True)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    manifest = json.loads((out / f"signals-{beyond}" / "manifest.json").read_text())
+    provisional = manifest["calendars"]["XSHG"]["provisional"]
+    assert provisional["from"] == f"{bound + pd.Timedelta(days=1):%Y-%m-%d}" and provisional["through"] == beyond
+    assert provisional["source"].startswith("holidays ")
+    assert manifest["calendars"]["XNYS"]["provisional"] is None
     panel = pd.read_parquet(out / f"signals-{beyond}" / "signals.parquet")
-    assert set(panel.columns.get_level_values("asset")) == {"MP", "LYC"} and panel.index[-1] <= pd.Timestamp(beyond)
+    assert panel["600111"].dropna(how="all").index[-1] <= pd.Timestamp(beyond)
+    assert panel["600111"].dropna(how="all").index[-1] > bound  # A-share sessions past the horizon
 
 
 def test_asof_today(tmp_path):
