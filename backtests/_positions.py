@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,16 +22,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from signals import exchange_sessions, package_versions, publish_folder
+from signals import calendar_record, exchange_sessions, package_versions, publish_folder
 from signals.dates import parse_day
-from signals.errors import ParameterError
+from signals.errors import ParameterError, ReelabError
 
 from ._run import NothingTradedError, backtest, params_mapping
 from .data import MarketData
 from .results import VERSIONED
 from .spec import RunSpec
 
-__all__ = ["COLUMNS", "PositionsResult", "run_positions"]
+__all__ = ["COLUMNS", "PositionsResult", "StalePricesError", "run_positions"]
+
+log = logging.getLogger("reelab.positions")
+
+
+class StalePricesError(ReelabError):
+    """Prices stop before ``asof`` for assets that ``strict`` positions may not leave out."""
+
 
 #: One row per traded column (an asset, or an option contract on one).
 COLUMNS = [
@@ -87,12 +95,15 @@ def _next_session(code: str, day: pd.Timestamp) -> pd.Timestamp:
     return sessions[sessions.searchsorted(day, side="right")]
 
 
-def run_positions(spec: RunSpec, data: MarketData, asof: str | pd.Timestamp) -> PositionsResult:
+def run_positions(spec: RunSpec, data: MarketData, asof: str | pd.Timestamp, strict: bool = False) -> PositionsResult:
     """The positions of ``spec``'s template after the close of ``asof`` and its orders for the next session.
 
-    Uses the prices through ``asof`` and the events known by midnight UTC after it; raises
-    :class:`~signals.errors.ParameterError` when ``asof`` lies before the prices or after they end
-    (run ``reelab prices update`` first).
+    Uses the prices through ``asof`` and the events known by midnight UTC after it. An asset whose
+    prices stop before ``asof`` while its exchange traded is left out, named in a warning and in the
+    manifest's ``excluded`` (the positions are then the backtest's on the current assets); with
+    ``strict`` it raises :class:`StalePricesError`, as it does when no asset is current (run
+    ``reelab prices update`` first). Raises :class:`~signals.errors.ParameterError` when ``asof``
+    lies before the prices.
     """
     day = parse_day(asof, "asof")
     close = data.close.loc[:day]
@@ -100,7 +111,17 @@ def run_positions(spec: RunSpec, data: MarketData, asof: str | pd.Timestamp) -> 
         raise ParameterError(
             "asof", f"{day:%Y-%m-%d}", f"a date on or after the prices start {data.close.index[0]:%Y-%m-%d}"
         )
-    _check_fresh(close, data.universe, day)
+    stale = _stale(close, data.universe, day)
+    if stale and (strict or len(stale) == close.shape[1]):
+        why = "--strict refuses stale prices" if strict else "no asset has current prices"
+        raise StalePricesError(
+            f"prices stop before {day:%Y-%m-%d} for {'; '.join(stale.values())} ({why}); run reelab prices update, "
+            "or choose --tickers without them"
+        )
+    if stale:
+        log.warning("excluded: %s", "; ".join(stale.values()))
+        close = close.drop(columns=list(stale)).dropna(how="all")
+        data = MarketData(data.calendar, data.universe, data.close.drop(columns=list(stale)), data.inputs)
     cutoff = (day + pd.Timedelta(days=1)).tz_localize("UTC")
     universe = data.universe
     assets = [str(c) for c in close.columns]
@@ -113,7 +134,8 @@ def run_positions(spec: RunSpec, data: MarketData, asof: str | pd.Timestamp) -> 
     try:
         result = backtest(spec, known)
     except NothingTradedError:  # e.g. no option written yet: flat everywhere
-        return _flat(spec, day, close, nexts, universe, manifest_base(spec, day, close, cutoff, known, data))
+        manifest = manifest_base(spec, day, close, cutoff, known, data, stale, nexts)
+        return _flat(spec, day, close, nexts, universe, manifest)
     assert result.signals is not None
     held = result.holdings
     traded = result.signals.close if result.signals.close is not None else extended
@@ -132,34 +154,38 @@ def run_positions(spec: RunSpec, data: MarketData, asof: str | pd.Timestamp) -> 
             _reason(result, column, session, session_t, units, after),
         ))  # fmt: skip
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    return PositionsResult(frame, manifest_base(spec, day, close, cutoff, known, data))
+    return PositionsResult(frame, manifest_base(spec, day, close, cutoff, known, data, stale, nexts))
 
 
-def _check_fresh(close: pd.DataFrame, universe: pd.DataFrame, day: pd.Timestamp) -> None:
-    """Every asset has a close for each session its exchange held through ``day``: no stale position.
+def _stale(close: pd.DataFrame, universe: pd.DataFrame, day: pd.Timestamp) -> dict[str, str]:
+    """The assets without a close for every session their exchange held through ``day``, each with why.
 
     ``asof`` may be a day with no session (a weekend, a holiday): the positions are then those after
-    the last session before it. It may not lie past an asset's prices while its exchange traded.
+    the last session before it. An asset whose prices stop before ``asof`` while its exchange traded
+    is stale.
     """
-    stale = []
+    stale = {}
     for asset in close.columns:
         last = close[asset].last_valid_index()
         if last is None:
-            stale.append(f"{asset} (no prices)")
+            stale[str(asset)] = f"{asset} (no prices)"
             continue
         sessions = exchange_sessions(universe.at[asset, "exchange"], day)
         missing = sessions[(sessions > last) & (sessions <= day)]
         if len(missing):
-            stale.append(f"{asset} (prices end {last:%Y-%m-%d}, {len(missing)} session(s) missing)")
-    if stale:
-        raise ParameterError(
-            "asof", f"{day:%Y-%m-%d}", "a day the prices reach for every asset; run reelab prices update, or choose "
-            f"--tickers without {'; '.join(stale)}",
-        )  # fmt: skip
+            stale[str(asset)] = f"{asset} (prices end {last:%Y-%m-%d}, {len(missing)} session(s) missing)"
+    return stale
 
 
-def manifest_base(spec, day, close, cutoff, known: MarketData, data: MarketData) -> dict[str, Any]:
-    """What positions.csv was computed from: the spec, the cut-off, the events used, hashes and versions."""
+def manifest_base(
+    spec, day, close, cutoff, known: MarketData, data: MarketData, stale: dict[str, str], nexts: dict
+) -> dict[str, Any]:
+    """What positions.csv was computed from: the spec, the cut-off, the events used, the assets left out,
+    the calendars (provisional sessions included), hashes and versions."""
+    reach: dict[str, pd.Timestamp] = {}  # per exchange, the last day read: the latest next session
+    for asset, session in nexts.items():
+        code = data.universe.at[asset, "exchange"]
+        reach[code] = max(reach.get(code, session), session)
     manifest = {
         "command": "positions",
         "template": spec.template,
@@ -167,6 +193,8 @@ def manifest_base(spec, day, close, cutoff, known: MarketData, data: MarketData)
         "last_session": f"{close.index[-1]:%Y-%m-%d}",
         "events_known_by": cutoff.isoformat(),
         "events_used": sorted({v.id for v in known.calendar.all_versions}),
+        "excluded": list(stale.values()),
+        "calendars": {code: calendar_record(code, day, reach[code]) for code in sorted(reach)},
         "params": params_mapping(spec.template, spec.resolved_params()),
         "spec": spec.to_dict(),
         "inputs": data.inputs,

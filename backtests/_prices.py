@@ -106,12 +106,15 @@ def _window(long: pd.DataFrame, tickers, start, end, field: str, universe: pd.Da
     return wide.astype("float64")
 
 
-def _layered(universe: pd.DataFrame) -> pd.DataFrame:
-    """The price store (in the data dir) over the bundled snapshot: a ticker the store has comes from it."""
-    from ._store import read_store, store_dir
+def _layered(universe: pd.DataFrame, tickers: list[str]) -> pd.DataFrame:
+    """The price store (in the data dir) over the bundled snapshot: a ticker the store has comes from it.
+
+    Only the store files of ``tickers`` are read: a broken file of another ticker stops nothing.
+    """
+    from ._store import checked_data_dir, read_store
 
     bundled = _snapshot()
-    stored = read_store(store_dir(), universe.index)
+    stored = read_store(checked_data_dir() / "prices", tickers, universe.index)
     if stored.empty:
         return bundled
     layered = pd.concat([bundled[~bundled["ticker"].isin(set(stored["ticker"]))], stored], ignore_index=True)
@@ -158,7 +161,9 @@ def load_prices(
     if source is not None and source != BUNDLED:
         return load_price_dir(source, tickers, start, end, field)
     universe = load_universe()
-    return _window(_snapshot() if source == BUNDLED else _layered(universe), tickers, start, end, field, universe)
+    chosen = select_tickers(universe, tickers) if tickers is not None else list(universe.index)
+    long = _snapshot() if source == BUNDLED else _layered(universe, chosen)
+    return _window(long, tickers, start, end, field, universe)
 
 
 def _files_record(source: str, path: Path, files: list[Path]) -> dict[str, str]:
@@ -194,9 +199,9 @@ def price_inputs(source: PriceSource = None, tickers: Iterable[str] | str | None
     if source is not None:
         files = [file for ticker, file in price_files(source).items() if ticker in chosen]
         return {"prices": _files_record("folder", Path(source), files)}
-    from ._store import store_dir, store_files
+    from ._store import checked_data_dir, store_files
 
-    store = store_dir()
+    store = checked_data_dir() / "prices"
     stored = store_files(store, chosen)
     if not stored:
         return {"prices": bundled}

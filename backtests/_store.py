@@ -1,26 +1,31 @@
-"""The user's price store: fresh sessions from Yahoo Finance, stitched to the history by returns.
+"""The user's price store: fresh sessions from Yahoo Finance, checked on their returns, stitched by returns.
 
 The store is one parquet file per ticker, ``<data dir>/prices/<TICKER>.parquet``, holding the
 ticker's whole history in the snapshot's long columns. :func:`update_prices` fills it;
 :func:`backtests.load_prices` reads it layered over the bundled snapshot (a ticker the store has
 comes from the store, the others from the snapshot), so a user who never updates sees the bundled
-prices only.
+prices only. A command reads the files of the tickers it asks for, nothing else.
 
 An update, per ticker:
 
-1. requests the sessions after the last stored one (the bundled one before any update), starting
-   :data:`OVERLAP` stored sessions earlier, so that old and new share a few sessions;
-2. keeps the complete sessions of the ticker's exchange (not a session still trading) and checks
-   them with the snapshot's validation;
-3. stitches them by returns: the new series is scaled so that it equals the stored one at the
-   last common session before the first new session, so its return path continues the stored one
-   (levels never mix: Yahoo rebases a whole history after a split or dividend);
-4. reports the largest relative difference between the scaled new and the stored prices over the
-   common sessions (0 at the anchor by construction; more says the two sources disagree).
+1. requests the sessions after the last stored one (the bundled one before any update; with
+   ``start``, from that day), starting :data:`OVERLAP` stored sessions earlier, so that old and new
+   share a few sessions;
+2. keeps the complete sessions of the ticker's exchange (not a session still trading; rows on days
+   that are not sessions are dropped and counted) and the rows with a value: a row of NaN is no
+   value, and never removes a stored session;
+3. applies the splits Yahoo reports but had not applied yet, and checks the snapshot's validation;
+4. stitches by returns: the new series is scaled so that it equals the stored one at the last common
+   session before the first new one (levels never mix: Yahoo rebases a whole history after a split
+   or dividend), and replaces only the stored sessions for which a valid value arrived;
+5. checks the new closes' returns (:mod:`backtests._jumps`): a split-like jump or a move far beyond
+   the ticker's own volatility refuses the ticker until the user accepts that session;
+6. reports sessions added, replaced and kept, gaps, dropped rows, and the overlap's largest relative
+   difference between the scaled new and the stored prices (0 at the anchor by construction).
 
-All tickers are fetched, checked and stitched before anything is written; the files are then
-staged beside the store and renamed into place, under a lock, so a failure (no network, a symbol
-that returns nothing, bad data) leaves the store as it was, and two updates never interleave.
+Everything is fetched and checked before anything is written. A refused ticker's file is left as it
+was; the files of the others are staged beside the store and renamed into place, under the store's
+lock, so two updates never interleave and a failure (no network) leaves the store as it was.
 """
 
 from __future__ import annotations
@@ -28,21 +33,34 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from signals import load_universe, select_tickers
+from signals import exchange_sessions, exchange_zone, load_universe, select_tickers
 from signals._io import locked, stage_file
+from signals._places import DATA_ENV, data_dir
 from signals.dates import parse_day
 from signals.errors import ParameterError, PriceDataError, ReelabError, UniverseError
 
+from ._jumps import Jump, find_jumps, split_adjusted
 from ._prices import _snapshot, validate_prices
 
-__all__ = ["OVERLAP", "TickerUpdate", "UpdateReport", "data_dir", "read_store", "store_dir", "update_prices"]
+__all__ = [
+    "OVERLAP",
+    "TickerUpdate",
+    "UpdateRefused",
+    "UpdateReport",
+    "accepted_jumps",
+    "checked_data_dir",
+    "data_dir",
+    "read_store",
+    "store_dir",
+    "update_prices",
+]
 
 #: Stored sessions fetched again before the first missing one: the overlap that stitching uses.
 OVERLAP = 5
@@ -53,23 +71,34 @@ COLUMNS = ["date", "ticker", "open", "high", "low", "close", "volume", "adj_clos
 ADJUSTMENT = "yahoo_returns"
 #: Overlap differences above this are flagged in the summary.
 FLAG_DIFFERENCE = 0.01
-ENV = "REELAB_DATA"
+#: The jumps users accepted (``--accept``), kept in the store for ``reelab prices verify``.
+ACCEPTED = "accepted.csv"
+ACCEPTED_COLUMNS = ["ticker", "session", "ratio", "reason"]
 
 Downloader = Callable[[Sequence[str], pd.Timestamp, pd.Timestamp], pd.DataFrame]
 
 
-def data_dir(explicit: str | Path | None = None) -> Path:
-    """Where reelab keeps user data: ``explicit``, else ``$REELAB_DATA``, else the platform's user data dir.
+def checked_data_dir(explicit: str | Path | None = None, writable: bool = False) -> Path:
+    """:func:`data_dir`, checked: a folder (or a path one can be made at), and writable if asked.
 
-    The last is ``platformdirs.user_data_dir("reelab")``, e.g. ``~/.local/share/reelab`` on Linux.
+    Raises :class:`~signals.errors.ReelabError` naming where the path came from (``--data-dir``,
+    ``$REELAB_DATA`` or the platform's default) when it is a file, or not writable for an update.
     """
-    if explicit is not None:
-        return Path(explicit).expanduser()
-    if os.environ.get(ENV):
-        return Path(os.environ[ENV]).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("reelab"))
+    folder = data_dir(explicit)
+    origin = "--data-dir" if explicit is not None else f"${DATA_ENV}" if os.environ.get(DATA_ENV) else "the data dir"
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ReelabError(f"{origin} {folder} is not a folder ({existing} is a file); point it at a folder")
+    for path in (folder / "prices", folder):
+        if path.exists() and not path.is_dir():
+            raise ReelabError(f"{origin} {folder}: {path} is a file, not a folder")
+    if writable:
+        target = folder / "prices" if (folder / "prices").exists() else existing
+        if not os.access(target, os.W_OK | os.X_OK):
+            raise ReelabError(f"{origin} {folder}: {target} is not writable, so the price store cannot be updated")
+    return folder
 
 
 def store_dir(folder: str | Path | None = None) -> Path:
@@ -86,24 +115,39 @@ def store_files(store: Path, tickers: Iterable[str] | None = None) -> dict[str, 
     return {ticker: file for ticker, file in files.items() if wanted is None or ticker in wanted}
 
 
+def _fix(ticker: str, file: Path) -> str:
+    return (f"run 'reelab prices update --tickers {ticker} --rebuild' to fetch its history again, or remove "
+            f"{file} to fall back to the bundled snapshot")  # fmt: skip
+
+
 def _read_file(ticker: str, file: Path, known: Iterable[str]) -> pd.DataFrame:
-    frame = pd.read_parquet(file)
-    frame = validate_prices(frame, str(file), known)
-    if set(frame["ticker"]) != {ticker}:
-        raise PriceDataError(f"{file}: holds ticker(s) {sorted(set(frame['ticker']))}, expected only {ticker!r}")
+    """One store file, validated; any problem is a PriceDataError naming the file and how to repair it."""
+    try:
+        frame = pd.read_parquet(file)
+    except Exception as error:  # pyarrow raises its own types (ArrowInvalid, OSError, ...): all mean unreadable
+        raise PriceDataError(f"price store file {file} is not readable ({type(error).__name__}); "
+                             f"{_fix(ticker, file)}") from None  # fmt: skip
+    try:
+        frame = validate_prices(frame, str(file), known)
+        if set(frame["ticker"]) != {ticker}:
+            raise PriceDataError(f"{file}: holds ticker(s) {sorted(set(frame['ticker']))}, expected only {ticker!r}")
+    except PriceDataError as error:
+        raise PriceDataError(f"{error}; {_fix(ticker, file)}") from None
     return frame
 
 
 _CACHE: dict[tuple, pd.DataFrame] = {}
 
 
-def read_store(store: Path, known: Iterable[str]) -> pd.DataFrame:
-    """The store's prices, long and validated (empty without a store); files of unknown tickers are skipped.
+def read_store(store: Path, tickers: Iterable[str], known: Iterable[str] | None = None) -> pd.DataFrame:
+    """The stored prices of ``tickers`` (those the store has), long and validated; empty without a store.
 
-    Read again only when a file changed (name, size and modification time).
+    Only those files are read. ``known`` (default: ``tickers``) is the universe the files are
+    checked against. Read again only when a file changed (name, size and modification time).
     """
-    known = list(known)
-    files = {ticker: file for ticker, file in store_files(store).items() if ticker in set(known)}
+    tickers = list(tickers)
+    known = list(known) if known is not None else tickers
+    files = store_files(store, tickers)
     if not files:
         return pd.DataFrame(columns=COLUMNS)
     key = (
@@ -117,6 +161,36 @@ def read_store(store: Path, known: Iterable[str]) -> pd.DataFrame:
     return _CACHE[key]
 
 
+def _accepted_frame(store: Path) -> pd.DataFrame:
+    path = store / ACCEPTED
+    if not path.is_file():
+        return pd.DataFrame(columns=ACCEPTED_COLUMNS)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise PriceDataError(f"{path} is not readable ({type(error).__name__}); remove it to accept again") from None
+    if list(frame.columns) != ACCEPTED_COLUMNS:
+        raise PriceDataError(f"{path}: columns {list(frame.columns)}, expected {ACCEPTED_COLUMNS}; remove it")
+    return frame
+
+
+def accepted_jumps(store: Path) -> set[str]:
+    """The ``TICKER:YYYY-MM-DD`` jumps accepted in this store (``--accept``)."""
+    frame = _accepted_frame(store)
+    return {f"{ticker}:{session}" for ticker, session in zip(frame["ticker"], frame["session"])}
+
+
+def _accepted_payload(store: Path, jumps: list[Jump]) -> bytes | None:
+    """accepted.csv with ``jumps`` added (None when none is new)."""
+    frame = _accepted_frame(store)
+    known = accepted_jumps(store)
+    rows = [(j.ticker, f"{j.session:%Y-%m-%d}", f"{j.ratio:.6f}", j.reason) for j in jumps if j.key not in known]
+    if not rows:
+        return None
+    frame = pd.concat([frame, pd.DataFrame(rows, columns=ACCEPTED_COLUMNS)], ignore_index=True)
+    return frame.sort_values(["ticker", "session"], kind="stable").to_csv(index=False, lineterminator="\n").encode()
+
+
 @dataclass(frozen=True)
 class TickerUpdate:
     """What an update did to one ticker."""
@@ -126,41 +200,69 @@ class TickerUpdate:
     requested_start: pd.Timestamp
     requested_end: pd.Timestamp  # exclusive
     added: int  # sessions after the previous last session
-    replaced: int  # stored sessions rewritten (``start`` before the last session)
+    replaced: int  # stored sessions rewritten with a valid new value (``start`` before the last session)
+    kept: int  # stored sessions in the requested range for which no valid value arrived: kept as stored
+    gaps: int  # sessions of the exchange after the previous last one that have no price (Yahoo lacks them)
+    dropped: tuple[str, ...]  # days of Yahoo rows that are not sessions of the exchange
     last_session: pd.Timestamp
     overlap_sessions: int
     overlap_max_difference: float | None  # relative, after scaling; None without common sessions
     written: bool
+    notes: tuple[str, ...] = field(default=())  # splits applied, jumps accepted
 
 
 @dataclass(frozen=True)
 class UpdateReport:
-    """The outcome of :func:`update_prices`: the store and one :class:`TickerUpdate` per ticker."""
+    """The outcome of :func:`update_prices`: the store, one :class:`TickerUpdate` per ticker written
+    or current, and ``(ticker, reason)`` per ticker refused (its file unchanged)."""
 
     store: Path
     updates: tuple[TickerUpdate, ...]
+    refused: tuple[tuple[str, str], ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per ticker."""
+        """One row per ticker updated or current."""
         return pd.DataFrame([vars(update) for update in self.updates]).set_index("ticker")
 
     def summary(self) -> str:
-        """Per ticker: sessions added, the last session, the overlap and its largest difference."""
+        """Per ticker: sessions added, replaced and kept, gaps, the last session, the overlap's largest difference."""
         written = sum(update.written for update in self.updates)
+        refused = f"; {len(self.refused)} refused" if self.refused else ""
+        total = len(self.updates) + len(self.refused)
         lines = [
-            f"price store: {self.store} ({written} of {len(self.updates)} tickers updated)",
-            f"{'ticker':<8} {'symbol':<10} {'added':>5} {'last session':<12} {'overlap':>7} {'max diff':>9}",
+            f"price store: {self.store} ({written} of {total} tickers updated{refused})",
+            f"{'ticker':<8} {'symbol':<10} {'added':>5} {'replaced':>8} {'kept':>5} {'gaps':>4} {'last session':<12} "
+            f"{'overlap':>7} {'max diff':>9}",
         ]
         for update in self.updates:
             difference = update.overlap_max_difference
             shown = "-" if difference is None else f"{difference:.4%}"
-            flag = "  <- sources disagree, check" if difference is not None and difference > FLAG_DIFFERENCE else ""
-            added = f"{update.added}" + (f" (+{update.replaced} replaced)" if update.replaced else "")
+            notes = list(update.notes)
+            if difference is not None and difference > FLAG_DIFFERENCE:
+                notes.insert(0, "sources disagree, check")
+            if update.dropped:
+                notes.append(f"{len(update.dropped)} row(s) on days that are not sessions dropped: "
+                             f"{', '.join(update.dropped[:3])}{' ...' if len(update.dropped) > 3 else ''}")  # fmt: skip
             lines.append(
-                f"{update.ticker:<8} {update.symbol:<10} {added:>5} {update.last_session:%Y-%m-%d}   "
-                f"{update.overlap_sessions:>7} {shown:>9}{flag}"
+                f"{update.ticker:<8} {update.symbol:<10} {update.added:>5} {update.replaced:>8} {update.kept:>5} "
+                f"{update.gaps:>4} {update.last_session:%Y-%m-%d}   {update.overlap_sessions:>7} {shown:>9}"
+                + (f"  <- {'; '.join(notes)}" if notes else "")
             )
+        lines += [f"{ticker:<8} refused: {reason}" for ticker, reason in self.refused]
         return "\n".join(lines)
+
+
+class UpdateRefused(PriceDataError):
+    """Some tickers' new prices were refused (their files unchanged); the others were written.
+
+    ``report`` is the :class:`UpdateReport`.
+    """
+
+    def __init__(self, report: UpdateReport):
+        self.report = report
+        written = [update.ticker for update in report.updates if update.written]
+        others = f"; {len(written)} other ticker(s) updated" if written else "; nothing written"
+        super().__init__("; ".join(f"refused {ticker}: {reason}" for ticker, reason in report.refused) + others)
 
 
 def _symbols(universe: pd.DataFrame, tickers: list[str]) -> dict[str, str]:
@@ -187,31 +289,28 @@ def _horizon(today: str | date | pd.Timestamp | None) -> tuple[pd.Timestamp, pd.
     return day, None, day + pd.Timedelta(days=1)
 
 
-def _complete(code: str, days: pd.Series, now: pd.Timestamp | None, last_day: pd.Timestamp) -> pd.Series:
-    """Which rows are finished sessions of ``code``: sessions (where the calendar knows) that closed by ``now``."""
-    from signals import calendar_bound, exchange_calendar, exchange_sessions
+def _complete(code: str, days: pd.Series, now: pd.Timestamp | None, last_day: pd.Timestamp) -> tuple[pd.Series, list]:
+    """Which rows are finished sessions of ``code`` (sessions that closed by ``now``), and the days of
+    rows that are not sessions at all (dropped, and said)."""
+    from signals import session_table
 
     keep = days <= last_day
     if days.empty:
-        return keep
-    bound = calendar_bound(code)
-    known = days <= bound if bound is not None else pd.Series(True, index=days.index)
-    sessions = exchange_sessions(code, days.max())
-    keep &= ~known | days.isin(sessions)  # Yahoo rows on holidays are dropped, as in the snapshot
-    if now is not None:
-        recent = keep & (days >= now.tz_localize(None).normalize() - pd.Timedelta(days=2))
-        if recent.any():
-            closes = exchange_calendar(code).closes
-            close_at = days[recent].map(lambda day: closes.get(day, pd.NaT))
-            unknown = close_at.isna()
-            done = (~unknown & (close_at <= now)) | (unknown & (days[recent] < now.tz_localize(None).normalize()))
-            keep[recent] = done.to_numpy(bool)
-    return keep
+        return keep, []
+    table = session_table(code, days.max())
+    session = days.isin(table.sessions)
+    off_calendar = sorted({f"{day:%Y-%m-%d}" for day in days[keep & ~session]})
+    keep &= session
+    if now is not None and keep.any():
+        closes = pd.Series(table.closes, index=table.sessions)
+        close_at = days[keep].map(closes)
+        keep[keep] = (close_at <= now.tz_localize(None)).to_numpy(bool)
+    return keep, off_calendar
 
 
-def _history(ticker: str, store: Path, known: list[str]) -> pd.DataFrame:
+def _history(ticker: str, store: Path, known: list[str], rebuild: bool) -> pd.DataFrame:
     file = store / f"{ticker}.parquet"
-    if file.is_file():
+    if file.is_file() and not rebuild:
         return _read_file(ticker, file, known)
     bundled = _snapshot()
     return bundled[bundled["ticker"] == ticker].reset_index(drop=True)
@@ -235,15 +334,25 @@ def _plan(history: pd.DataFrame, start: pd.Timestamp | None, ticker: str) -> tup
     return replace_from, before.iloc[-min(OVERLAP, len(before))]
 
 
-def _stitch(
-    history: pd.DataFrame, new: pd.DataFrame, replace_from: pd.Timestamp, ticker: str
-) -> tuple[pd.DataFrame, int, float | None]:
-    """The history up to ``replace_from`` continued by ``new``, scaled by returns; (frame, overlap, max diff)."""
+@dataclass(frozen=True)
+class _Stitched:
+    frame: pd.DataFrame
+    anchor: pd.Timestamp | None
+    replaced: int
+    kept: int
+    overlap: int
+    difference: float | None
+
+
+def _stitch(history: pd.DataFrame, new: pd.DataFrame, replace_from: pd.Timestamp, ticker: str) -> _Stitched:
+    """The history continued by ``new`` (scaled by returns at the anchor), replacing only the stored
+    sessions from ``replace_from`` on for which ``new`` has a value."""
     old = history.set_index("date")
     fresh = new.set_index("date")
     common = old.index.intersection(fresh.index)
     scaled = fresh.copy()
     difference: float | None = None
+    anchor = None
     if not old.empty:
         anchors = common[common < replace_from]
         if anchors.empty:
@@ -261,11 +370,14 @@ def _stitch(
             (scaled.loc[common, field] / old.loc[common, field] - 1).abs().max() for field in ("close", "adj_close")
         ]
         difference = float(max(gaps))
-    added = scaled[scaled.index >= replace_from].reset_index()
-    added["ticker"], added["adjustment"] = ticker, ADJUSTMENT
-    kept = history[history["date"] < replace_from]
-    frame = pd.concat([kept, added[COLUMNS]], ignore_index=True) if not kept.empty else added[COLUMNS]
-    return _typed(frame), len(common), difference
+    incoming = scaled[scaled.index >= replace_from].reset_index()
+    incoming["ticker"], incoming["adjustment"] = ticker, ADJUSTMENT
+    later = history["date"] >= replace_from
+    without_value = later & ~history["date"].isin(incoming["date"])
+    parts = [history[~later], history[without_value], incoming[COLUMNS]]
+    frame = pd.concat([part for part in parts if not part.empty], ignore_index=True).sort_values("date", kind="stable")
+    return _Stitched(_typed(frame), anchor, int((later & ~without_value).sum()), int(without_value.sum()),
+                     len(common), difference)  # fmt: skip
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -281,22 +393,38 @@ def _parquet(frame: pd.DataFrame) -> bytes:
 
 
 def _commit(store: Path, payloads: dict[str, bytes]) -> None:
-    """Stage every file, then rename them all into place: a failure while staging changes nothing."""
+    """Stage every file (name -> bytes), then rename them all into place: a failure while staging changes nothing."""
+    from signals._io import _fsync_dir
+
     staged: list[tuple[Path, Path]] = []
     try:
-        for ticker, data in payloads.items():
-            final = store / f"{ticker}.parquet"
+        for name, data in payloads.items():
+            final = store / name
             staged.append((stage_file(final, data), final))
         for temporary, final in staged:
             os.replace(temporary, final)
-        descriptor = os.open(store, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        _fsync_dir(store)
     finally:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
+
+
+def _accepted(accept: Iterable[str], chosen: list[str]) -> set[str]:
+    """``TICKER:YYYY-MM-DD`` items, each naming a ticker of the update."""
+    keys = set()
+    for item in accept:
+        ticker, separator, day = str(item).partition(":")
+        if not separator or ticker not in chosen:
+            raise ParameterError(
+                "accept", item, f"TICKER:YYYY-MM-DD with a ticker of this update ({', '.join(chosen)})"
+            )
+        keys.add(f"{ticker}:{parse_day(day, 'accept'):%Y-%m-%d}")
+    return keys
+
+
+def _valid_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a close and an adjusted close: Yahoo's NaN rows are no value, never a deletion."""
+    return rows[rows["close"].notna() & rows["adj_close"].notna()]
 
 
 def update_prices(
@@ -306,6 +434,9 @@ def update_prices(
     downloader: Downloader | None = None,
     today: str | date | pd.Timestamp | None = None,
     universe: pd.DataFrame | None = None,
+    accept: Iterable[str] = (),
+    rebuild: bool = False,
+    wait: float | None = None,
 ) -> UpdateReport:
     """Fetch the sessions missing from the price store, check them, stitch them by returns, write them.
 
@@ -313,99 +444,164 @@ def update_prices(
     ----------
     tickers : the assets (default: the whole universe).
     start : fetch from this date even where the store already has data (its sessions from ``start``
-        on are replaced); default: only the sessions after the last stored one.
+        on are replaced where a valid value arrives, kept otherwise); default: only the sessions after
+        the last stored one.
     data_dir : the data dir (default :func:`data_dir`); the store is its ``prices`` folder.
     downloader : ``(symbols, start, end) -> long frame`` (:data:`backtests._yahoo.COLUMNS`, ``end``
         exclusive); default :func:`backtests._yahoo.download` (Yahoo Finance, the ``yahoo`` extra).
     today : the last day to take: a date takes every session through it; a time-zone-aware instant
         (default: now) takes the sessions that had closed by then, never one still trading.
     universe : assets and their ``yahoo`` symbols (default: the shipped universe).
+    accept : ``TICKER:YYYY-MM-DD`` sessions whose jump (:mod:`backtests._jumps`) is real: stored as is.
+    rebuild : set each ticker's history anew from the bundled snapshot and Yahoo, ignoring its store file
+        (the repair for an unreadable file).
+    wait : seconds to wait for another update's lock (default :data:`signals._io.LOCK_WAIT`).
 
-    Raises :class:`~signals.errors.PriceSourceUnavailable` when the source cannot be reached and
-    :class:`~signals.errors.ReelabError` for bad input (a ticker without a symbol, a symbol that
-    returns nothing, prices that fail validation). Either way the store is unchanged.
+    Raises :class:`~signals.errors.PriceSourceUnavailable` when the source cannot be reached (nothing
+    written), :class:`UpdateRefused` when some tickers' data were refused (the others are written;
+    ``.report`` holds both), and :class:`~signals.errors.ReelabError` for bad input (a ticker without
+    a symbol, a data dir that cannot be written: nothing written).
     """
     universe = universe if universe is not None else load_universe()
     chosen = select_tickers(universe, tickers)
     symbols = _symbols(universe, chosen)
     first = parse_day(start, "start") if start is not None else None
+    accepted = _accepted(accept, chosen)
     last_day, now, end = _horizon(today)
     known = list(universe.index)
     if downloader is None:
         from . import _yahoo
 
         downloader = _yahoo.download
-    store = store_dir(data_dir)
+    store = checked_data_dir(data_dir, writable=True) / "prices"
     store.mkdir(parents=True, exist_ok=True)
-    with locked(store / ".lock"):
+    with locked(store, wait):
         for leftover in store.glob(".*.parquet.*.tmp"):  # from an update that was killed while staging
             leftover.unlink(missing_ok=True)
-        histories = {ticker: _history(ticker, store, known) for ticker in chosen}
+        histories = {ticker: _history(ticker, store, known, rebuild) for ticker in chosen}
         plans = {ticker: _plan(histories[ticker], first, ticker) for ticker in chosen}
-        fetched = _fetch(downloader, symbols, {ticker: plan[1] for ticker, plan in plans.items()}, end)
+        zones = {ticker: exchange_zone(universe.at[ticker, "exchange"]) for ticker in chosen}
+        fetched, errors = _fetch(downloader, symbols, {ticker: plan[1] for ticker, plan in plans.items()}, end, zones)
         payloads: dict[str, bytes] = {}
-        updates = []
+        updates, refused, accepted_now = [], [], []
         for ticker in chosen:
-            symbol, history = symbols[ticker], histories[ticker]
-            replace_from, requested = plans[ticker]
-            rows = fetched[symbol]
-            rows = rows[(rows["date"] >= requested) & (rows["date"] < end)]
-            rows = rows[_complete(universe.at[ticker, "exchange"], rows["date"], now, last_day).to_numpy(bool)]
-            if rows.empty:
-                raise ReelabError(
-                    f"Yahoo Finance returned no complete session for {ticker} ({symbol}) from {requested:%Y-%m-%d}"
-                )
-            new = validate_prices(
-                rows.drop(columns="symbol").assign(ticker=ticker).reset_index(drop=True),
-                f"Yahoo Finance {symbol} ({ticker})",
-                known,
-            )
-            frame, overlap, difference = _stitch(history, new, replace_from, ticker)
-            changed = history.empty or not frame.equals(_typed(history))
-            if changed:
-                payloads[ticker] = _parquet(frame)
-            previous_last = history["date"].max() if not history.empty else pd.Timestamp.min
-            updates.append(
-                TickerUpdate(
-                    ticker=ticker,
-                    symbol=symbol,
-                    requested_start=requested,
-                    requested_end=end,
-                    added=int((frame["date"] > previous_last).sum()),
-                    replaced=int((history["date"] >= replace_from).sum()) if changed else 0,
-                    last_session=frame["date"].iloc[-1],
-                    overlap_sessions=overlap,
-                    overlap_max_difference=difference,
-                    written=changed,
-                )
-            )
+            try:
+                update, payload, jumps = _update_one(
+                    ticker, symbols[ticker], universe.at[ticker, "exchange"], histories[ticker], plans[ticker],
+                    fetched.get(symbols[ticker]), (end, now, last_day), known, accepted, rebuild,
+                    errors.get(symbols[ticker]),
+                )  # fmt: skip
+            except PriceDataError as problem:
+                refused.append((ticker, str(problem)))
+                continue
+            updates.append(update)
+            accepted_now += jumps
+            if payload is not None:
+                payloads[f"{ticker}.parquet"] = payload
+        record = _accepted_payload(store, accepted_now)
+        if record is not None:
+            payloads[ACCEPTED] = record
         if payloads:
             _commit(store, payloads)
-    return UpdateReport(store, tuple(updates))
+    report = UpdateReport(store, tuple(updates), tuple(refused))
+    if refused:
+        raise UpdateRefused(report)
+    return report
+
+
+def _update_one(ticker, symbol, exchange, history, plan, rows, horizon, known, accepted, rebuild, error):
+    """One ticker's update: (TickerUpdate, parquet bytes or None when nothing changed, the jumps accepted).
+    Raises PriceDataError when the new data are refused."""
+    end, now, last_day = horizon
+    replace_from, requested = plan
+    if rows is None:
+        why = f" ({error})" if error else ""
+        raise PriceDataError(f"Yahoo Finance returned no prices for {ticker} ({symbol}){why}; check the universe's "
+                             "'yahoo' column")  # fmt: skip
+    rows = rows[(rows["date"] >= requested) & (rows["date"] < end)]
+    complete, dropped = _complete(exchange, rows["date"], now, last_day)
+    rows = _valid_rows(rows[complete.to_numpy(bool)])
+    if rows.empty:
+        raise PriceDataError(f"Yahoo Finance returned no complete session with a price for {ticker} ({symbol}) "
+                             f"from {requested:%Y-%m-%d}")  # fmt: skip
+    adjusted, notes = split_adjusted(rows.drop(columns="symbol").set_index("date"))
+    new = validate_prices(adjusted.reset_index().assign(ticker=ticker), f"Yahoo Finance {symbol} ({ticker})", known)
+    stitched = _stitch(history, new.drop(columns="split", errors="ignore"), replace_from, ticker)
+    frame = stitched.frame
+    closes = frame.set_index("date")["close"]
+    since = stitched.anchor if stitched.anchor is not None else closes.index[0]
+    jumps = find_jumps(ticker, exchange, closes.loc[since:], closes.loc[:since].iloc[:-1])
+    unaccepted = [jump for jump in jumps if jump.key not in accepted]
+    if unaccepted:
+        jump = unaccepted[0]
+        raise PriceDataError(
+            f"{jump.describe()}: if Yahoo has not adjusted the history for a split yet, update again later "
+            f"(with --start before {jump.session:%Y-%m-%d}); if the move is real, accept it with --accept {jump.key}"
+            + (f" ({len(unaccepted) - 1} more jump(s))" if len(unaccepted) > 1 else "")
+        )
+    notes += [f"jump accepted: {jump.describe()}" for jump in jumps]
+    changed = rebuild or history.empty or not frame.equals(_typed(history))
+    previous_last = history["date"].max() if not history.empty else pd.Timestamp.min
+    sessions = exchange_sessions(exchange, frame["date"].iloc[-1])
+    expected = sessions[(sessions > previous_last) & (sessions <= frame["date"].iloc[-1])]
+    update = TickerUpdate(
+        ticker=ticker,
+        symbol=symbol,
+        requested_start=requested,
+        requested_end=end,
+        added=int((frame["date"] > previous_last).sum()),
+        replaced=stitched.replaced if changed else 0,
+        kept=stitched.kept,
+        gaps=int((~expected.isin(frame["date"])).sum()),
+        dropped=tuple(dropped),
+        last_session=frame["date"].iloc[-1],
+        overlap_sessions=stitched.overlap,
+        overlap_max_difference=stitched.difference,
+        written=changed,
+        notes=tuple(notes),
+    )
+    return update, _parquet(frame) if changed else None, jumps
+
+
+def _local_dates(dates: pd.Series, zone: str) -> pd.Series:
+    """Session dates of an exchange in ``zone``: naive dates as they are, instants converted to the zone."""
+    if getattr(dates.dt, "tz", None) is None:
+        return dates.dt.normalize()
+    return dates.dt.tz_convert(zone).dt.tz_localize(None).dt.normalize()
 
 
 def _fetch(
-    downloader: Downloader, symbols: dict[str, str], starts: dict[str, pd.Timestamp], end: pd.Timestamp
-) -> dict[str, pd.DataFrame]:
-    """One request per start date (tickers of one exchange share it); every symbol must return rows."""
+    downloader: Downloader,
+    symbols: dict[str, str],
+    starts: dict[str, pd.Timestamp],
+    end: pd.Timestamp,
+    zones: dict[str, str],
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """One request per start date (tickers of one exchange share it): (rows by symbol, on each
+    exchange's local session dates; why a symbol returned nothing). A symbol without rows is absent
+    (its ticker is refused, the others go on)."""
     groups: dict[pd.Timestamp, list[str]] = {}
     for ticker, start in starts.items():
-        groups.setdefault(start, []).append(symbols[ticker])
-    frames = []
-    for start, group in sorted(groups.items()):
-        frame = downloader(list(dict.fromkeys(group)), start, end)
+        groups.setdefault(start, []).append(ticker)
+    by_symbol: dict[str, list[pd.DataFrame]] = {}
+    errors: dict[str, str] = {}
+    for start, tickers in sorted(groups.items()):
+        wanted = list(dict.fromkeys(symbols[ticker] for ticker in tickers))
+        frame = downloader(wanted, start, end)
         missing = [column for column in ("date", "symbol", "close") if column not in frame.columns]
         if missing:
             raise PriceDataError(f"the price downloader returned no column(s) {missing}")
-        frames.append(frame[frame["symbol"].isin(group)])
-    long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["date", "symbol"])
-    long = long.assign(date=pd.to_datetime(long["date"]))
-    for column in ("open", "high", "low", "adj_close", "volume"):
-        if column not in long.columns:
-            long[column] = np.nan
-    by_symbol = {str(symbol): rows for symbol, rows in long.groupby("symbol", sort=False)}
-    lacking = [ticker for ticker, symbol in symbols.items() if symbol not in by_symbol]
-    if lacking:
-        named = ", ".join(f"{ticker} ({symbols[ticker]})" for ticker in lacking)
-        raise ReelabError(f"Yahoo Finance returned no prices for {named}; check the universe's 'yahoo' column")
-    return {symbol: rows.sort_values("date", kind="stable") for symbol, rows in by_symbol.items()}
+        errors |= dict(frame.attrs.get("errors", {}))
+        for column in ("open", "high", "low", "adj_close", "volume", "split"):
+            if column not in frame.columns:
+                frame = frame.assign(**{column: np.nan})
+        for ticker in tickers:
+            rows = frame[frame["symbol"] == symbols[ticker]]
+            if rows.empty:
+                continue
+            dates = _local_dates(pd.to_datetime(rows["date"]), zones[ticker])
+            by_symbol.setdefault(symbols[ticker], []).append(rows.assign(date=dates))
+    return {
+        symbol: pd.concat(parts, ignore_index=True).drop_duplicates(["date"], keep="last").sort_values("date")
+        for symbol, parts in by_symbol.items()
+    }, errors

@@ -21,10 +21,16 @@ from signals.errors import PriceSourceUnavailable, ReelabError
 
 __all__ = ["COLUMNS", "download", "from_yfinance"]
 
-#: yfinance's field names -> the snapshot's column names.
-FIELDS = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Adj Close": "adj_close", "Volume": "volume"}
+#: yfinance's field names -> the snapshot's column names (``split``: Yahoo's ``Stock Splits``, new
+#: shares per old share on the day a split takes effect, 0 otherwise).
+FIELDS = {
+    "Open": "open", "High": "high", "Low": "low", "Close": "close", "Adj Close": "adj_close", "Volume": "volume",
+    "Stock Splits": "split",
+}  # fmt: skip
+#: yfinance's fields that reelab does not store.
+IGNORED = {"Dividends", "Capital Gains"}
 #: The long frame a downloader returns.
-COLUMNS = ["date", "symbol", "open", "high", "low", "close", "adj_close", "volume"]
+COLUMNS = ["date", "symbol", "open", "high", "low", "close", "adj_close", "volume", "split"]
 
 INSTALL_HINT = "pip install -e '.[yahoo]'"
 
@@ -64,10 +70,12 @@ def download(symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> 
     """Daily prices of Yahoo ``symbols`` from ``start`` (inclusive) to ``end`` (exclusive), long.
 
     Returns the columns :data:`COLUMNS`: ``close`` is Yahoo's split-adjusted close, ``adj_close``
-    its split- and dividend-adjusted close; only days with a close are kept.
+    its split- and dividend-adjusted close, ``split`` its split column; only days with a close are
+    kept. A symbol that returns nothing is absent, its reason in ``frame.attrs["errors"]`` (the store
+    refuses that ticker and goes on with the others).
 
-    Raises :class:`ReelabError` when yfinance is not installed (the ``yahoo`` extra) or a symbol
-    returns nothing, and :class:`PriceSourceUnavailable` when Yahoo cannot be reached.
+    Raises :class:`ReelabError` when yfinance is not installed (the ``yahoo`` extra) or no symbol
+    returns anything, and :class:`PriceSourceUnavailable` when Yahoo cannot be reached.
     """
     try:
         yfinance = importlib.import_module("yfinance")
@@ -83,7 +91,7 @@ def download(symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> 
                     start=f"{pd.Timestamp(start):%Y-%m-%d}",
                     end=f"{pd.Timestamp(end):%Y-%m-%d}",
                     auto_adjust=False,
-                    actions=False,
+                    actions=True,  # the Stock Splits column: splits Yahoo has not yet applied
                     group_by="column",
                     progress=False,
                     ignore_tz=True,  # each session keeps its exchange's own date
@@ -101,10 +109,15 @@ def download(symbols: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> 
         if unreachable:
             raise PriceSourceUnavailable(f"Yahoo Finance could not be reached ({_one_line(unreachable[-1])})")
         reason = f" ({_one_line(reasons[-1])})" if reasons else ""
-        raise ReelabError(
-            f"Yahoo Finance returned no prices for {', '.join(map(repr, missing))}{reason}; "
-            "check the symbol in the universe's 'yahoo' column"
-        )
+        if len(missing) == len(symbols):
+            raise ReelabError(
+                f"Yahoo Finance returned no prices for {', '.join(map(repr, missing))}{reason}; "
+                "check the symbol in the universe's 'yahoo' column"
+            )
+        long.attrs["errors"] = {
+            symbol: _one_line(next((m for m in reasons if symbol in m), reasons[-1] if reasons else "nothing"))
+            for symbol in missing
+        }
     return long
 
 
@@ -117,20 +130,23 @@ def from_yfinance(frame: pd.DataFrame | None, symbols: Sequence[str]) -> pd.Data
     """``yfinance.download``'s frame -> a long frame (:data:`COLUMNS`), one row per symbol and session.
 
     Accepts columns ``(field, symbol)`` (``group_by="column"``) or ``(symbol, field)``, or single-level
-    field columns when one symbol was asked for. A time-zone-aware index holds each session's
-    midnight in its exchange's zone, so the session is its local date (never converted to UTC, which
-    would move Asian sessions to the previous day). Rows without a close are days the symbol did
-    not trade and are dropped; a repeated day (Yahoo's live row beside the day's bar) keeps the last.
+    field columns when one symbol was asked for. A naive index holds each session's local date. A
+    time-zone-aware one (yfinance converts every symbol to the most common zone unless told to
+    ignore zones) gives ``date`` as UTC instants: the store maps them to each exchange's local session
+    dates (converting to UTC or to another exchange's zone and dropping it would move Sydney or
+    Shanghai sessions to the previous day). Rows without a close are days the symbol did not trade
+    and are dropped; a repeated day (Yahoo's live row beside the day's bar) keeps the last.
     """
     empty = pd.DataFrame({column: pd.Series(dtype="float64") for column in COLUMNS}).astype(
         {"date": "datetime64[ns]", "symbol": "string"}
     )
+    empty.attrs["errors"] = {}
     if frame is None or frame.empty:
         return empty
     columns = frame.columns
     if isinstance(columns, pd.MultiIndex):
         levels = [set(map(str, columns.get_level_values(level))) for level in range(columns.nlevels)]
-        field_level = next((level for level, names in enumerate(levels) if names <= set(FIELDS)), None)
+        field_level = next((level for level, names in enumerate(levels) if names <= set(FIELDS) | IGNORED), None)
         if columns.nlevels != 2 or field_level is None:
             raise ReelabError(f"unexpected yfinance columns {list(columns)[:6]}: expected (field, symbol) pairs")
         by_symbol = {
@@ -141,7 +157,7 @@ def from_yfinance(frame: pd.DataFrame | None, symbols: Sequence[str]) -> pd.Data
     else:
         raise ReelabError(f"unexpected yfinance columns {list(columns)[:6]}: expected (field, symbol) pairs")
     index = pd.DatetimeIndex(frame.index)
-    days = (index.tz_localize(None) if index.tz is not None else index).normalize()
+    days = index.tz_convert("UTC") if index.tz is not None else index.normalize()
     parts = []
     for symbol, part in by_symbol.items():
         part = part.rename(columns=lambda name: FIELDS.get(str(name), str(name)))
@@ -153,4 +169,6 @@ def from_yfinance(frame: pd.DataFrame | None, symbols: Sequence[str]) -> pd.Data
     if not parts:
         return empty
     long = pd.concat(parts, ignore_index=True).sort_values(["symbol", "date"], kind="stable", ignore_index=True)
-    return long.astype({"date": "datetime64[ns]", "symbol": "string"})
+    return long.astype(
+        {"date": "datetime64[ns, UTC]" if index.tz is not None else "datetime64[ns]", "symbol": "string"}
+    )

@@ -74,6 +74,11 @@ def study(spec: StudySpec, data: MarketData | None = None, placebo: int = 0, see
     return run_study(spec, data if data is not None else MarketData.for_study(spec), placebo, seed)
 
 
-def positions(spec: RunSpec, asof: str | pd.Timestamp, data: MarketData | None = None) -> PositionsResult:
-    """What ``spec``'s template holds after the close of ``asof`` and its orders for the next session."""
-    return run_positions(spec, data if data is not None else MarketData.load(spec), asof)
+def positions(
+    spec: RunSpec, asof: str | pd.Timestamp, data: MarketData | None = None, strict: bool = False
+) -> PositionsResult:
+    """What ``spec``'s template holds after the close of ``asof`` and its orders for the next session.
+
+    Assets whose prices stop before ``asof`` are left out and named (``strict``: an error instead).
+    """
+    return run_positions(spec, data if data is not None else MarketData.load(spec), asof, strict)

@@ -6,12 +6,15 @@ import contextlib
 import fcntl
 import glob
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+
+from ._places import lock_dir
 
 __all__ = ["atomic_write", "input_record", "locked", "package_versions", "publish_folder", "sha256_file"]
 
@@ -108,15 +111,73 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+#: Seconds a command waits for a lock that another process holds before it gives up (``--wait``).
+DEFAULT_LOCK_WAIT = 600.0
+LOCK_WAIT = DEFAULT_LOCK_WAIT
+log = logging.getLogger("reelab.locks")
+
+
+def lock_path(target: str | Path) -> Path:
+    """The lock file of ``target``: in :func:`signals._places.lock_dir`, named by its absolute path's hash."""
+    key = hashlib.sha256(str(Path(target).expanduser().resolve()).encode("utf-8")).hexdigest()[:32]
+    return lock_dir() / f"{key}.lock"
+
+
+def _holder(path: Path) -> str:
+    try:
+        pid, since, *_ = [*path.read_text(encoding="utf-8").split("\t"), "", ""]
+    except OSError:
+        return "another process"
+    return f"pid {pid} since {since}" if pid.strip() else "another process"
+
+
 @contextlib.contextmanager
-def locked(path: str | Path) -> Iterator[None]:
-    """Hold an exclusive advisory lock on ``path`` (created if needed) for the duration of the block."""
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+def locked(target: str | Path, wait: float | None = None) -> Iterator[None]:
+    """Hold reelab's exclusive lock on ``target`` (a file or folder, existing or not) for the block.
+
+    The lock file lives in the one place for locks (:func:`signals._places.lock_dir`), never beside
+    the user's files, holds the holder's pid and since when, and is removed on release. A lock whose
+    holder died is free (an advisory ``flock`` ends with its process). A command that must wait says
+    so in one line (who holds the lock, since when) and gives up after ``wait`` seconds (default
+    :data:`LOCK_WAIT`) with :class:`~signals.errors.LockTimeout` (exit 1: try again later).
+    """
+    from .errors import LockTimeout
+
+    limit = LOCK_WAIT if wait is None else wait
+    path = lock_path(target)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    deadline, said = time.monotonic() + limit, False
+    while True:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            if not said:
+                log.warning("waiting for %s: locked by %s (giving up after %g s)", target, _holder(path), limit)
+                said = True
+            if time.monotonic() >= deadline:
+                raise LockTimeout(f"{target} is still locked by {_holder(path)} after {limit:g} s; try again later, "
+                                  f"or wait longer with --wait SECONDS") from None  # fmt: skip
+            time.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
+            continue
+        try:  # the holder before us may have removed the file it locked: then lock the new one
+            same = os.fstat(descriptor).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(descriptor)
+    try:
+        since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\t{since}\t{target}\n".encode())
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)  # while still held: a waiter that opened it retries on a new file
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        os.close(descriptor)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -137,7 +198,7 @@ def publish_folder(final: str | Path, files: Mapping[str, bytes]) -> Path:
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    with locked(final.parent / f".{final.name}.lock"):
+    with locked(final):
         for leftover in final.parent.glob(f".{final.name}.*.tmp"):
             shutil.rmtree(leftover, ignore_errors=True)
         if (

@@ -10,7 +10,9 @@ while parsing: before any work, and before the first byte is written.
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
 
 from signals.errors import ReelabError
@@ -39,7 +41,34 @@ COMMANDS = {
     ("events", "template"): "_events:events_template",
     ("positions", None): "_positions:positions",
     ("prices", "update"): "_prices:prices_update",
+    ("prices", "verify"): "_prices:prices_verify",
+    ("daily", None): "_daily:daily",
+    ("status", None): "_daily:status",
 }
+#: Commands whose progress is logged (INFO) unless --quiet; the others log warnings only.
+CHATTY = ("signals", "daily")
+
+
+class _Stderr(logging.StreamHandler):
+    """A handler writing to whatever ``sys.stderr`` is when a record comes (tests capture it per test)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def configure_logging(command: str | None, quiet: bool = False, verbose: bool = False) -> None:
+    """reelab's log lines on stderr, each with its UTC time (a cron log reads by day): ``2026-12-06T22:30:01Z
+    WARNING reelab.positions: excluded: ...``. Warnings always show; progress for CHATTY commands."""
+    handler = _Stderr(sys.stderr)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    logger = logging.getLogger("reelab")
+    logger.handlers = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else
+                    logging.INFO if command in CHATTY else logging.WARNING)  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         actions = sorted(str(action) for command_name, action in COMMANDS if command_name == args.command and action)
         parser.error(f"'reelab {args.command}' needs an action: {', '.join(actions)}")
+    configure_logging(args.command, getattr(args, "quiet", False), getattr(args, "verbose", False))
+    from signals import _io
+
+    wait = getattr(args, "wait", None)
+    _io.LOCK_WAIT = _io.DEFAULT_LOCK_WAIT if wait is None else wait
     try:
         return _command(command)(args)
     except (ReelabError, FileNotFoundError) as error:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import logging
 import sys
 import textwrap
 from typing import TYPE_CHECKING
@@ -32,8 +31,6 @@ def signals_build(args: argparse.Namespace) -> int:
     """
     from signals import write_signals
 
-    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
     if args.merge and args.events is None:
         raise ReelabError("--merge needs --events FILE")
     write_signals(args.asof, args.out, args.events, args.merge, args.format, f"{args.start:%Y-%m-%d}",
@@ -198,7 +195,7 @@ def events_extract(args: argparse.Namespace) -> int:
         plan = None
         if args.append_to is not None:
             # read, plan and write under one lock: two appends at once must not lose one
-            stack.enter_context(locked(args.append_to.parent / f".{args.append_to.name}.lock"))
+            stack.enter_context(locked(args.append_to))
             plan = plan_append(args.append_to, [found[number - 1] for number in selected])
             for number, row in zip(selected, plan.rows):
                 rows[number - 1] = row  # with the id it will get

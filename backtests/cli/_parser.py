@@ -115,6 +115,67 @@ def _out_folder(text: str) -> Path:
     return folder
 
 
+def _data_folder(text: str) -> Path:
+    """A data dir: a folder, or a path where one can be made (checked while parsing, before any work)."""
+    folder = Path(text).expanduser()
+    ancestor = folder
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a folder ({str(ancestor)!r} is a file)")
+    prices = folder / "prices"
+    if prices.exists() and not prices.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r}: {str(prices)!r} is a file, not the price store's folder")
+    return folder
+
+
+def _writable_data_folder(text: str) -> Path:
+    """A data dir the price store can be written in (``prices update``, ``daily``)."""
+    import os
+
+    folder = _data_folder(text)
+    target = folder / "prices" if (folder / "prices").exists() else folder
+    while not target.exists():
+        target = target.parent
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be written ({str(target)!r} is not writable)")
+    return folder
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds from 0 to 86400, got {text!r}")
+    return value
+
+
+def _accepted(text: str) -> list[str]:
+    """``TICKER:YYYY-MM-DD`` items (comma-separated): jumps the user accepts as real."""
+    from signals import dates
+
+    items = _comma_list(text)
+    for item in items:
+        ticker, separator, day = item.partition(":")
+        try:
+            dates.parse_day(day, "accept")
+        except DateError:
+            separator = ""
+        if not separator or not ticker:
+            raise argparse.ArgumentTypeError(f"expected TICKER:YYYY-MM-DD like MP:2026-10-01, got {item!r}")
+    return items
+
+
+def _add_wait_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait", type=_seconds, metavar="SECONDS",
+        help="how long to wait for another reelab command's lock on the same output before giving up "
+        "(exit 1; default 600)",
+    )  # fmt: skip
+
+
 def _fraction(text: str) -> float:
     try:
         return float(text)
@@ -245,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_dask_arguments(run, "placebo draws")
     run.add_argument("--out", type=_out_folder, help="output folder (default: ./reelab-out/<run-id>)")
+    _add_wait_argument(run)
 
     sweep = commands.add_parser(
         "sweep",
@@ -267,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     _add_dask_arguments(sweep, "chunks of the grid")
     sweep.add_argument("--out", type=_out_folder, required=True, help="output folder")
+    _add_wait_argument(sweep)
 
     study = commands.add_parser(
         "study",
@@ -287,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--placebo", type=_count, default=0, metavar="N", help="N placebo calendars for empirical p-values"
     )
     study.add_argument("--out", type=_out_folder, required=True, help="output folder")
+    _add_wait_argument(study)
 
     report = commands.add_parser("report", help="(re)build report.html, summary.json and figures/ for a results folder")
     report.add_argument("folder", type=Path, help="a folder written by reelab run, sweep or study")
@@ -310,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     build.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (parquet)")
     build.add_argument("--start", type=_date, default="2010-01-01", help="first session (2010-01-01)")
+    _add_wait_argument(build)
     verbosity = build.add_mutually_exclusive_group()
     verbosity.add_argument("--quiet", action="store_true", help="log warnings only")
     verbosity.add_argument("--verbose", action="store_true", help="log debugging detail")
@@ -329,6 +394,43 @@ def build_parser() -> argparse.ArgumentParser:
     positions.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     positions.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     positions.add_argument("--out", type=_out_folder, required=True, help="output folder")
+    positions.add_argument(
+        "--strict", action="store_true",
+        help="stop (exit 2) when an asset's prices stop before --asof, instead of leaving it out with a warning",
+    )  # fmt: skip
+    _add_wait_argument(positions)
+
+    daily = commands.add_parser(
+        "daily",
+        help="the evening job: prices update, signals build and positions as of today, under one lock",
+        description="Run prices update, signals build --asof DAY and positions --asof DAY in turn, under one lock, "
+        "publishing <out>/signals-<day>/ and <out>/positions-<template>-<day>/, and append one JSON line per step "
+        "to <out>/daily.jsonl (UTC time, exit code, seconds, what changed). A step that fails does not stop the "
+        "next ones (they run on what is stored; stale assets are left out by name); the exit code is the first "
+        "failing step's: 0 ok, 1 retry later (Yahoo unreachable, a lock held too long), 2 needs a person.",
+    )
+    _add_backtest_arguments(daily, "any template parameter, e.g. --param horizon=5")
+    daily.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
+    daily.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    daily.add_argument("--asof", type=_asof, default="today", help="the day: YYYY-MM-DD or 'today' (default)")
+    daily.add_argument("--out", type=_out_folder, required=True, help="output folder (daily.jsonl and the folders)")
+    daily.add_argument("--data-dir", type=_writable_data_folder, help="the data dir (default: $REELAB_DATA)")
+    daily.add_argument("--strict", action="store_true", help="a stale asset stops positions (exit 2)")
+    _add_wait_argument(daily)
+    daily_verbosity = daily.add_mutually_exclusive_group()
+    daily_verbosity.add_argument("--quiet", action="store_true", help="log warnings only")
+    daily_verbosity.add_argument("--verbose", action="store_true", help="log debugging detail")
+
+    status = commands.add_parser(
+        "status",
+        help="is everything current? prices per ticker, calendar horizons, the last daily run (exit 0 or 2)",
+        description="Show, per ticker, the last stored session and whether it is current; per exchange, where its "
+        "sessions come from and how far they are official; and the last daily run's outcome. Exit 0 when "
+        "everything is current, 2 otherwise (for monitoring).",
+    )
+    status.add_argument("--tickers", type=_comma_list, help="assets (default: the whole universe)")
+    status.add_argument("--out", type=Path, help="the daily job's --out (default: the last daily run's)")
+    status.add_argument("--data-dir", type=_data_folder, help="the data dir (default: $REELAB_DATA)")
 
     prices = commands.add_parser("prices", help="keep the price store up to date (the yahoo extra)")
     prices_commands = prices.add_subparsers(dest="prices_command", metavar="ACTION", parser_class=_Parser)
@@ -341,8 +443,35 @@ def build_parser() -> argparse.ArgumentParser:
         "pip install -e '.[yahoo]'. Exit codes: 0 ok, 1 network unavailable, 2 bad input; on failure nothing changes.",
     )
     update.add_argument("--tickers", type=_comma_list, help="assets (default: the whole universe)")
-    update.add_argument("--start", type=_date, help="fetch from this date even where the store already has data")
-    update.add_argument("--data-dir", type=Path, help="the price store (default: $REELAB_DATA, else the user data dir)")
+    update.add_argument(
+        "--start", type=_date,
+        help="fetch from this date even where the store already has data (replacing only the sessions for which "
+        "a valid new price arrives)",
+    )  # fmt: skip
+    update.add_argument(
+        "--data-dir", type=_writable_data_folder,
+        help="the data dir holding the price store (default: $REELAB_DATA, else the user data dir)",
+    )  # fmt: skip
+    update.add_argument(
+        "--accept", type=_accepted, action="append", default=[], metavar="TICKER:DATE",
+        help="store a jump the checks refused (a split-like or extreme move) as real, e.g. MP:2026-10-01 "
+        "(repeatable, or comma-separated)",
+    )  # fmt: skip
+    update.add_argument(
+        "--rebuild", action="store_true",
+        help="set each ticker's history anew from the bundled snapshot and Yahoo, ignoring its store file "
+        "(the repair for an unreadable file)",
+    )  # fmt: skip
+    _add_wait_argument(update)
+    verify = prices_commands.add_parser(
+        "verify",
+        help="check the price store: readable files, sessions, gaps, jumps, freshness (exit 0, or 2 on any problem)",
+        description="Check, per ticker, that its prices are readable, lie on its exchange's sessions, have no gap "
+        "and no unaccepted jump since the bundled snapshot, and reach the exchange's last closed session. "
+        "Exit 0 when every check passes, 2 on any problem.",
+    )
+    verify.add_argument("--tickers", type=_comma_list, help="assets (default: the whole universe)")
+    verify.add_argument("--data-dir", type=_data_folder, help="the data dir (default: $REELAB_DATA)")
 
     events = commands.add_parser("events", help="inspect and validate event calendars")
     events_commands = events.add_subparsers(dest="events_command", metavar="ACTION", parser_class=_Parser)
@@ -382,6 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default: the latest plausible, {LATEST_ZONE})",
     )  # fmt: skip
     extract.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _add_wait_argument(extract)
     extract.add_argument(
         "--append-to",
         type=Path,

@@ -14,7 +14,7 @@ def positions(args: argparse.Namespace) -> int:
     from ..spec import RunSpec
 
     spec = RunSpec.from_args(args)
-    result = ops.positions(spec, args.asof, MarketData.load(spec))
+    result = ops.positions(spec, args.asof, MarketData.load(spec), strict=args.strict)
     folder = result.save(args.out / f"positions-{spec.template}-{args.asof:%Y-%m-%d}")
     print(result.summary())
     print(f"wrote {folder}/ (positions.csv, manifest.json)")

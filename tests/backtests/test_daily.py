@@ -1,14 +1,16 @@
-"""The daily job, end to end: ``prices update && signals build && positions``, twice, on a fake Yahoo.
+"""The daily job, end to end: ``reelab daily`` across a year boundary, on a fake Yahoo, twice each day.
 
 The fake stands in for the ``yfinance`` module itself, so the whole path runs: the command line,
 the default downloader (:mod:`backtests._yahoo`), the store and the readers. Its frames have what
 ``yfinance.download`` returns on real days: ``(Price, Ticker)`` columns, a time-zone-aware index,
 rows of NaN where one symbol's exchange was closed and an all-NaN row, a split inside the new data
-(Yahoo rebases the whole history) and a session Yahoo lacks. No test touches the network.
+(Yahoo rebases the whole history) and a session Yahoo lacks. Shanghai's sessions of 2027 are
+provisional (exchange-calendars 4.13.2 records them through 2026). No test touches the network.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 import zlib
@@ -22,11 +24,13 @@ from backtests import MarketData, RunSpec, ops
 from backtests.cli import main
 from backtests.spec import EventSource
 from signals import exchange_sessions, load_universe
+from signals.errors import PriceSourceUnavailable
 
-ASOF = "2026-08-14"
-TICKERS = "MP,LYC"
-SYMBOLS = {"MP": "MP", "LYC.AX": "LYC"}
-ZONES = {"XNYS": "America/New_York", "XASX": "Australia/Sydney"}
+END = "2027-01-08"  # the fake's last day
+DAYS = ("2026-12-31", "2027-01-05")  # the two evenings, on either side of the year boundary
+TICKERS = "MP,LYC,600111"
+SYMBOLS = {"MP": "MP", "LYC.AX": "LYC", "600111.SS": "600111"}
+ZONES = {"XNYS": "America/New_York", "XASX": "Australia/Sydney", "XSHG": "Asia/Shanghai"}
 #: MP splits 2:1 on this day; Yahoo then halves every earlier MP price.
 SPLIT = pd.Timestamp("2026-08-10")
 #: A LYC session that Yahoo does not have.
@@ -35,13 +39,13 @@ FIELDS = ["Adj Close", "Close", "High", "Low", "Open", "Volume"]
 
 
 def economic_path(ticker: str) -> pd.Series:
-    """What really traded: the bundled adjusted closes, then a seeded walk on the exchange's sessions to ASOF."""
+    """What really traded: the bundled adjusted closes, then a seeded walk on the exchange's sessions to END."""
     bundled = pd.read_parquet(seeds.path("prices.parquet"))
     history = bundled[bundled["ticker"] == ticker].set_index("date")["adj_close"]
     exchange = load_universe().at[ticker, "exchange"]
-    sessions = exchange_sessions(exchange, pd.Timestamp(ASOF))
-    new = sessions[(sessions > history.index[-1]) & (sessions <= pd.Timestamp(ASOF))]
-    steps = np.random.default_rng(zlib.crc32(ticker.encode())).normal(0.0, 0.02, len(new))
+    sessions = exchange_sessions(exchange, pd.Timestamp(END))  # Shanghai's 2027: provisional
+    new = sessions[(sessions > history.index[-1]) & (sessions <= pd.Timestamp(END))]
+    steps = np.random.default_rng(zlib.crc32(ticker.encode())).normal(0.0, 0.015, len(new))
     walk = history.iloc[-1] * np.exp(np.cumsum(steps))
     return pd.concat([history, pd.Series(walk, index=new)])
 
@@ -53,6 +57,7 @@ class FakeYfinance(types.ModuleType):
         super().__init__("yfinance")
         self.paths = {symbol: economic_path(ticker) for symbol, ticker in SYMBOLS.items()}
         self.calls: list[tuple[list[str], str, str]] = []
+        self.unreachable = False
 
     def yahoo_close(self, symbol: str) -> pd.Series:
         path = self.paths[symbol]
@@ -62,6 +67,11 @@ class FakeYfinance(types.ModuleType):
         return path.drop(MISSING, errors="ignore")
 
     def download(self, tickers, start, end, **options):
+        if self.unreachable:
+            import logging
+
+            logging.getLogger("yfinance").error("['MP']: curl: (6) Could not resolve host: query2.finance.yahoo.com")
+            return pd.DataFrame()
         self.calls.append((list(tickers), start, end))
         closes = {
             symbol: self.yahoo_close(symbol).loc[pd.Timestamp(start) : pd.Timestamp(end) - pd.Timedelta(days=1)]
@@ -88,85 +98,133 @@ def yahoo(monkeypatch, tmp_path):
 
 
 def files(folder) -> dict[str, tuple[bytes, int]]:
-    """Every file under ``folder``: its bytes and modification time (the empty lock files aside)."""
+    """Every file under ``folder``: its bytes and modification time."""
     return {
         str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns)
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and not path.name.endswith(".lock")
+        if path.is_file()
     }
 
 
-#: The user's own calendar: a tightening on the Tuesday of the last week, added to the shipped one.
+#: The user's own calendar: a tightening on the Monday of the last week of 2026, added to the shipped one.
 NEWS = (
     "id,type,announced,tz,direction,severity\n"
-    "2026-08-11-RT,restriction_tightening,2026-08-11,Asia/Shanghai,tightening,3\n"
+    "2026-12-28-RT,restriction_tightening,2026-12-28,Asia/Shanghai,tightening,3\n"
 )
 
 
-def daily_job(out, events) -> None:
-    assert main(["events", "validate", str(events)]) == 0
-    assert main(["prices", "update", "--tickers", TICKERS]) == 0
-    mine = ["--tickers", TICKERS, "--events", str(events), "--merge"]
-    assert main(["signals", "build", "--asof", ASOF, *mine, "--out", str(out), "--quiet"]) == 0
-    assert main(["positions", "--template", "event_drift", *mine, "--asof", ASOF, "--out", str(out)]) == 0
+def daily(out, events, day) -> int:
+    return main(["daily", "--template", "event_drift", "--tickers", TICKERS, "--events", str(events), "--merge",
+                 "--asof", day, "--out", str(out), "--quiet"])  # fmt: skip
 
 
-def test_the_daily_job_twice_is_byte_identical_and_holds_the_backtests_positions(yahoo, tmp_path, capsys):
-    data, out, events = tmp_path / "data", tmp_path / "out", tmp_path / "news.csv"
+def test_the_daily_job_across_a_year_boundary_twice_each_day(yahoo, tmp_path, capsys):
+    out, events = tmp_path / "out", tmp_path / "news.csv"
     events.write_text(NEWS)
-    daily_job(out, events)
-    first = files(tmp_path)
+    for day in DAYS:
+        assert daily(out, events, day) == 0, capsys.readouterr().err
+        first = files(tmp_path)
+        calls = len(yahoo.calls)
+        assert daily(out, events, day) == 0  # the rerun of the evening
+        assert files(tmp_path) == first  # not a byte, not a modification time changed
+        assert len(yahoo.calls) > calls  # it did ask Yahoo again, and found nothing new
+    assert capsys.readouterr().err == ""  # --quiet, and nothing went wrong
     assert sorted(first) == [
+        "data/calendars/XSHG.json",
+        "data/last-daily.json",
+        "data/prices/600111.parquet",
         "data/prices/LYC.parquet",
         "data/prices/MP.parquet",
         "news.csv",
-        "out/positions-event_drift-2026-08-14/manifest.json",
-        "out/positions-event_drift-2026-08-14/positions.csv",
-        "out/signals-2026-08-14/manifest.json",
-        "out/signals-2026-08-14/signals.parquet",
-    ]  # fmt: skip  (no temporary file left anywhere)
-    requested = [call[:2] for call in yahoo.calls]
-    capsys.readouterr()
+        "out/daily.jsonl",
+        "out/positions-event_drift-2026-12-31/manifest.json",
+        "out/positions-event_drift-2026-12-31/positions.csv",
+        "out/positions-event_drift-2027-01-05/manifest.json",
+        "out/positions-event_drift-2027-01-05/positions.csv",
+        "out/signals-2026-12-31/manifest.json",
+        "out/signals-2026-12-31/signals.parquet",
+        "out/signals-2027-01-05/manifest.json",
+        "out/signals-2027-01-05/signals.parquet",
+    ]  # no temporary file and no lock file left anywhere
 
-    daily_job(out, events)
-    assert files(tmp_path) == first  # not a byte, not a modification time changed
-    assert "already up to date" in capsys.readouterr().out
-    # per ticker, only the sessions after the last stored one, from OVERLAP (5) stored sessions back
-    assert requested == [(["LYC.AX"], "2026-05-29"), (["MP"], "2026-07-27")]  # bundled LYC ends 06-04, MP 07-31
-    assert [(sorted(call[0]), call[1]) for call in yahoo.calls[len(requested) :]] == [(["LYC.AX", "MP"], "2026-08-10")]
+    # one line per step and day: the reruns added none
+    records = [json.loads(line) for line in (out / "daily.jsonl").read_text().splitlines()]
+    assert [(r["asof"], r["step"], r["exit"]) for r in records] == [
+        (day, step, 0) for day in DAYS for step in ("prices", "signals", "positions")
+    ]
+    prices, signals, positions = records[3:]
+    assert prices["last_sessions"] == {"MP": "2027-01-05", "LYC": "2027-01-05", "600111": "2027-01-05"}
+    assert prices["added"] == {"MP": 2, "LYC": 2, "600111": 2}  # since 12-31: 01-04 and 01-05 (01-01 closed)
+    assert signals["new_events"] == [] and records[1]["new_events"] is None  # the first run has no "before"
+    assert positions["excluded"] == [] and positions["folder"] == "positions-event_drift-2027-01-05"
+    assert all(order["next_session"] > DAYS[1] for order in positions["orders"])
+    assert signals["calendars"]["XSHG"]["provisional"]["from"] == "2027-01-01"
+    assert records[2]["calendars"]["XSHG"]["provisional"] == {
+        "from": "2027-01-01",
+        "through": "2027-01-04",
+        "source": signals["calendars"]["XSHG"]["provisional"]["source"],
+    }  # fmt: skip  (on 12-31 only the next session, 2027-01-04, is provisional)
+    assert all(set(r) >= {"utc", "seconds"} and r["utc"].endswith("Z") for r in records)
 
     # the store continues the history by returns: the split and the missing session leave no jump
     for symbol, ticker in SYMBOLS.items():
-        stored = pd.read_parquet(data / "prices" / f"{ticker}.parquet").set_index("date")["adj_close"]
+        stored = pd.read_parquet(tmp_path / "data" / "prices" / f"{ticker}.parquet").set_index("date")["adj_close"]
         np.testing.assert_allclose(stored.to_numpy(), yahoo.paths[symbol].loc[stored.index].to_numpy(), rtol=1e-9)
-        assert stored.index[-1] == pd.Timestamp(ASOF)
-    lyc = pd.read_parquet(data / "prices" / "LYC.parquet")["date"]
-    assert MISSING not in set(lyc) and len(lyc) == len(yahoo.paths["LYC.AX"]) - 1  # a gap, not a made-up close
+    lyc = pd.read_parquet(tmp_path / "data" / "prices" / "LYC.parquet")["date"]
+    assert MISSING not in set(lyc)  # a gap, not a made-up close
 
-    # the positions are the backtest's on the same (layered) prices, and the manifest says so
-    spec = RunSpec("event_drift", {}, ("MP", "LYC"), events=EventSource(events, merge=True))
+    # the positions are the backtest's on the same (layered) prices, and the manifest says where from
+    spec = RunSpec("event_drift", {}, ("MP", "LYC", "600111"), events=EventSource(events, merge=True))
     full = ops.run(spec, MarketData.load(spec))
-    positions = pd.read_csv(out / "positions-event_drift-2026-08-14" / "positions.csv").set_index("column")
-    expected = full.holdings.loc[pd.Timestamp(ASOF)]
-    np.testing.assert_allclose(positions.loc[expected.index, "units"], expected.to_numpy(), atol=1e-9)
-    assert (positions["position"] == "long").all()  # the user's event of 08-11 is held by both
-    assert positions["reason"].str.contains("2026-08-11-RT").all()
-    manifest = ops.PositionsResult.load(out / "positions-event_drift-2026-08-14").manifest
-    assert manifest["inputs"]["prices"]["source"] == "store"
-    assert manifest["inputs"]["prices"]["files"] == "LYC.parquet,MP.parquet"
-    assert manifest["last_session"] == ASOF and "2026-08-11-RT" in manifest["events_used"]
+    for day in DAYS:
+        folder = out / f"positions-event_drift-{day}"
+        table = pd.read_csv(folder / "positions.csv", dtype={"column": str}).set_index("column")
+        expected = full.holdings.loc[: pd.Timestamp(day)].iloc[-1]
+        np.testing.assert_allclose(table.loc[expected.index, "units"], expected.to_numpy(), atol=1e-9)
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["inputs"]["prices"]["source"] == "store" and manifest["excluded"] == []
+        assert manifest["calendars"]["XSHG"]["provisional"]["from"] == "2027-01-01"
+        assert "2026-12-28-RT" in manifest["events_used"]
+    assert table.at["600111", "next_session"] == "2027-01-06"  # a provisional Shanghai session
+
+
+def test_status_reads_the_last_daily_run_and_says_what_is_not_current(yahoo, tmp_path, capsys):
+    out, events = tmp_path / "out", tmp_path / "news.csv"
+    events.write_text(NEWS)
+    assert daily(out, events, DAYS[1]) == 0
+    capsys.readouterr()
+    assert main(["status", "--tickers", TICKERS]) == 0  # the fake's prices run past today's real date
+    shown = capsys.readouterr().out
+    assert "XSHG     2026-12-31" in shown and "holidays" in shown and f"{DAYS[1]} ({out.resolve()})" in shown
+    assert main(["status", "--tickers", "MP,NEO.TO"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == "reelab: error: not current: NEO.TO ends 2020-10-09"
+
+
+def test_when_yahoo_is_unreachable_the_evening_still_says_everything(yahoo, tmp_path, capsys):
+    out, events = tmp_path / "out", tmp_path / "news.csv"
+    events.write_text(NEWS)
+    yahoo.unreachable = True
+    assert daily(out, events, DAYS[0]) == 1  # the first failing step's code: retry later
+    records = [json.loads(line) for line in (out / "daily.jsonl").read_text().splitlines()]
+    assert [(r["step"], r["exit"]) for r in records] == [("prices", 1), ("signals", 0), ("positions", 2)]
+    assert "could not be reached" in records[0]["error"] and "no asset has current prices" in records[2]["error"]
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(":")[1].strip() for line in errors] == ["error", "error"]
+    assert errors[0].startswith("reelab: error: prices: Yahoo Finance could not be reached")
+    assert PriceSourceUnavailable.exit_code == 1
 
 
 def test_a_run_on_a_price_folder_and_on_the_layered_store_from_the_command_line(yahoo, tmp_path, capsys):
-    assert main(["prices", "update", "--tickers", TICKERS]) == 0
-    arguments = ["run", "--tickers", TICKERS, "--start", "2026-01-01", "--placebo", "0"]
+    assert main(["prices", "update", "--tickers", "MP,LYC", "--start", "2026-07-20"]) == 0
+    arguments = ["run", "--tickers", "MP,LYC", "--start", "2026-01-01", "--placebo", "0"]
     assert main([*arguments, "--out", str(tmp_path / "store")]) == 0
     layered = pd.read_csv(tmp_path / "store" / "equity.csv")
-    assert layered.iloc[-1, 0] == ASOF  # through the updated sessions
+    assert layered.iloc[-1, 0] > "2026-07-31"  # through the updated sessions (those closed by now), not the bundled
 
     folder = tmp_path / "mine"
     folder.mkdir()
-    for symbol, ticker in SYMBOLS.items():  # the user's own Yahoo CSVs, as Yahoo's site saves them
+    for symbol, ticker in list(SYMBOLS.items())[:2]:  # the user's own Yahoo CSVs, as Yahoo's site saves them
         close = yahoo.yahoo_close(symbol).loc["2025-06-01":]
         csv = pd.DataFrame({"Date": close.index.strftime("%Y-%m-%d"), "Open": close, "High": close, "Low": close,
                             "Close": close, "Adj Close": close, "Volume": 1000})  # fmt: skip

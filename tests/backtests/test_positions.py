@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backtests import MarketData, RunSpec, ops
+from backtests._positions import StalePricesError
 from backtests.cli import main
 from signals.errors import ParameterError
 
@@ -142,11 +144,49 @@ def test_asof_on_a_day_without_a_session_holds_the_last_sessions_positions():
     pd.testing.assert_frame_equal(friday[columns], saturday[columns])
 
 
-def test_positions_refuse_an_asof_past_an_assets_prices():
-    """Stale prices never pass as today's positions: every asset must have each of its sessions through asof."""
+def test_a_stale_asset_is_left_out_by_name_and_strict_refuses_it(caplog):
+    """Stale prices never pass as today's positions: an asset without each of its sessions through asof is
+    left out, named in a warning and in the manifest; the others are the backtest of the current assets."""
     spec = RunSpec("event_drift", {}, ("MP", "LYC"), "2025-01-01")
     data = MarketData.load(spec)
     cut = MarketData(data.calendar, data.universe, data.close.assign(LYC=data.close["LYC"].loc[:"2025-10-06"]))
-    with pytest.raises(ParameterError, match=r"LYC \(prices end 2025-10-06, 4 session\(s\) missing\)") as error:
-        ops.positions(spec, "2025-10-10", cut)
-    assert "MP" not in str(error.value).split("without")[1]
+    with caplog.at_level("WARNING", logger="reelab.positions"):
+        result = ops.positions(spec, "2025-10-10", cut)
+    stale = "LYC (prices end 2025-10-06, 4 session(s) missing)"
+    assert caplog.messages == [f"excluded: {stale}"]
+    assert result.manifest["excluded"] == [stale]
+    assert list(result.frame["asset"]) == ["MP"]
+    alone = ops.positions(replace(spec, tickers=("MP",)), "2025-10-10")
+    pd.testing.assert_frame_equal(result.frame, alone.frame)  # each asset is its own sleeve
+    with pytest.raises(StalePricesError, match=r"LYC \(prices end 2025-10-06, 4 session\(s\) missing\).*--strict"):
+        ops.positions(spec, "2025-10-10", cut, strict=True)
+    gone = MarketData(data.calendar, data.universe, cut.close.assign(MP=cut.close["MP"].loc[:"2025-10-06"]))
+    with pytest.raises(StalePricesError, match="no asset has current prices"):
+        ops.positions(spec, "2025-10-10", gone)
+
+
+def test_positions_as_of_the_last_day_of_the_calendars_horizon_on_an_a_share(tmp_path, capsys):
+    """2026-12-31 is exchange-calendars' last recorded XSHG day: the next session (2027-01-04) is provisional,
+    and the manifest says so (this crashed with an IndexError)."""
+    import json
+
+    from signals import exchange_sessions
+
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    sessions = exchange_sessions("XSHG", "2026-12-31")
+    days = sessions[(sessions >= pd.Timestamp("2026-06-01")) & (sessions <= pd.Timestamp("2026-12-31"))]
+    close = 10 * np.exp(np.cumsum(np.random.default_rng(7).normal(0, 0.01, len(days))))
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "close": close, "adj_close": close}).to_csv(
+        folder / "600111.csv", index=False
+    )
+    out = tmp_path / "out"
+    argv = ["positions", "--tickers", "600111", "--prices", str(folder), "--asof", "2026-12-31", "--out", str(out)]
+    assert main(argv) == 0, capsys.readouterr().err
+    saved = out / "positions-event_drift-2026-12-31"
+    table = pd.read_csv(saved / "positions.csv", dtype={"column": str})
+    assert table["next_session"].tolist() == ["2027-01-04"]
+    manifest = json.loads((saved / "manifest.json").read_text())
+    assert manifest["calendars"]["XSHG"]["official_through"] == "2026-12-31"
+    assert manifest["calendars"]["XSHG"]["provisional"]["from"] == "2027-01-01"
+    assert manifest["calendars"]["XSHG"]["provisional"]["through"] == "2027-01-04"

@@ -22,7 +22,7 @@ import backtests._store as store_module
 import seeds
 from backtests import _yahoo
 from backtests._prices import load_prices, price_inputs
-from backtests._store import OVERLAP, data_dir, store_dir, update_prices
+from backtests._store import OVERLAP, UpdateRefused, data_dir, store_dir, update_prices
 from backtests.cli import main
 from signals import load_universe
 from signals._io import locked
@@ -72,13 +72,15 @@ class FakeYahoo:
         del self.paths["SPY"][pd.Timestamp("2026-08-05")]  # a missing day
         self.broken: set[str] = set()
         self.mutate = None
+        self.unadjusted = False  # Yahoo has not restated MP's history for the split yet
+        self.split_column = False  # the frame carries yfinance's "Stock Splits" (actions=True)
 
     def close(self, symbol: str, day: pd.Timestamp) -> float:
         """Yahoo's ``Close``: split-adjusted, so the whole MP history is in post-split shares."""
         price = self.paths[symbol][day]
         if symbol == "MP":
             raw = price if day < SPLIT else price / 2  # what the exchange printed
-            price = raw / 2 if day < SPLIT else raw  # Yahoo's adjustment of earlier days
+            price = raw if self.unadjusted else raw / 2 if day < SPLIT else raw  # Yahoo's adjustment of earlier days
             if day == pd.Timestamp("2026-07-29"):
                 price *= 1 + DISAGREEMENT
         return price
@@ -87,7 +89,8 @@ class FakeYahoo:
         days = sorted({day for symbol in symbols if symbol in self.paths for day in self.paths[symbol]})
         days += [pd.Timestamp("2026-08-08"), pd.Timestamp("2026-08-09")]
         days = sorted(day for day in days if pd.Timestamp(start) <= day < pd.Timestamp(end))
-        columns = pd.MultiIndex.from_product([FIELDS, sorted(symbols)], names=["Price", "Ticker"])
+        fields = [*FIELDS, "Stock Splits"] if self.split_column else FIELDS
+        columns = pd.MultiIndex.from_product([fields, sorted(symbols)], names=["Price", "Ticker"])
         frame = pd.DataFrame(np.nan, index=pd.DatetimeIndex(days).tz_localize(NEW_YORK), columns=columns)
         frame.index.name = "Date"
         for symbol in symbols:
@@ -104,6 +107,8 @@ class FakeYahoo:
                 values = [close, close, close * 1.01, close * 0.98, close * 0.99, 1_000_000.0]
                 for field, value in zip(FIELDS, values):
                     frame.loc[stamp, (field, symbol)] = value
+                if self.split_column:
+                    frame.loc[stamp, ("Stock Splits", symbol)] = 2.0 if symbol == "MP" and day == SPLIT else 0.0
         return self.mutate(frame) if self.mutate else frame
 
     def __call__(self, symbols, start, end) -> pd.DataFrame:
@@ -131,7 +136,7 @@ def stored(folder, ticker: str) -> pd.DataFrame:
 def snapshot_of(folder) -> dict[str, bytes]:
     """Every file of the store, by name (temporary files included)."""
     prices = folder / "prices"
-    return {f.name: f.read_bytes() for f in sorted(prices.iterdir()) if f.name != ".lock"} if prices.is_dir() else {}
+    return {f.name: f.read_bytes() for f in sorted(prices.iterdir())} if prices.is_dir() else {}
 
 
 def expected_stitch(old_anchor: float, yahoo: dict, anchor: pd.Timestamp, days) -> dict:
@@ -226,7 +231,7 @@ def test_start_refetches_and_replaces_from_that_day(data, fake):
     [("Close", -1.0, "close must be positive"), ("Adj Close", np.inf, "adj_close must be positive"),
      ("Close", 0.0, "close must be positive"), ("Open", -3.0, "open must be positive")],
 )  # fmt: skip
-def test_bad_data_is_rejected_and_the_store_is_unchanged(data, fake, field, value, message):
+def test_bad_data_refuses_that_ticker_and_leaves_its_file_unchanged(data, fake, field, value, message):
     update_prices(["MP", "SPY"], downloader=fake, today="2026-08-07")
     before = snapshot_of(data)
 
@@ -235,17 +240,21 @@ def test_bad_data_is_rejected_and_the_store_is_unchanged(data, fake, field, valu
         return frame
 
     fake.mutate = corrupt
-    with pytest.raises(PriceDataError, match=message) as error:
+    with pytest.raises(UpdateRefused, match=message) as error:
         update_prices(["SPY", "MP"], downloader=fake, today="2026-08-14")
-    assert "MP" in str(error.value) and "2026-08-12" in str(error.value)
-    assert snapshot_of(data) == before  # SPY's good sessions were not written either
+    assert "refused MP" in str(error.value) and "2026-08-12" in str(error.value)
+    after = snapshot_of(data)
+    assert after["MP.parquet"] == before["MP.parquet"]  # the refused ticker's file is as it was
+    assert after["SPY.parquet"] != before["SPY.parquet"]  # the others go on
+    assert [update.ticker for update in error.value.report.updates] == ["SPY"]
+    assert error.value.report.refused[0][0] == "MP"
 
 
-def test_a_symbol_returning_nothing_changes_nothing(data, fake):
+def test_a_symbol_returning_nothing_refuses_that_ticker_only(data, fake):
     fake.broken = {"SPY"}
-    with pytest.raises(ReelabError, match=r"no prices for SPY \(SPY\)"):
+    with pytest.raises(UpdateRefused, match=r"no prices for SPY \(SPY\)"):
         update_prices(["MP", "SPY"], downloader=fake, today="2026-08-14")
-    assert snapshot_of(data) == {}
+    assert sorted(snapshot_of(data)) == ["MP.parquet"]
 
 
 def test_a_second_update_with_nothing_new_changes_no_byte(data, fake):
@@ -270,7 +279,7 @@ def test_a_second_update_waits_for_the_lock(data, fake):
         except Exception as error:  # pragma: no cover - reported below
             outcome.append(error)
 
-    with locked(store / ".lock"):
+    with locked(store):
         worker = threading.Thread(target=run)
         worker.start()
         worker.join(0.5)
@@ -396,15 +405,15 @@ def test_yahoo_download_converts_yfinance_shapes(monkeypatch, fake):
     def download(symbols, **options):
         calls.append((symbols, options))
         frame = fake.yfinance_frame(symbols, options["start"], options["end"])
-        frame.index = frame.index.tz_localize(None).tz_localize("Asia/Shanghai")  # an Asian exchange's midnights
+        frame.index = frame.index.tz_localize(None)  # ignore_tz=True: each session's local date
         return frame
 
     monkeypatch.setitem(sys.modules, "yfinance", fake_yfinance(download))
     long = _yahoo.download(["MP", "SPY"], pd.Timestamp("2026-08-03"), pd.Timestamp("2026-08-08"))
     symbols, options = calls[0]
     assert symbols == ["MP", "SPY"] and (options["start"], options["end"]) == ("2026-08-03", "2026-08-08")
-    assert {key: options[key] for key in ("auto_adjust", "actions", "group_by", "progress")} == {
-        "auto_adjust": False, "actions": False, "group_by": "column", "progress": False,
+    assert {key: options[key] for key in ("auto_adjust", "actions", "group_by", "progress", "ignore_tz")} == {
+        "auto_adjust": False, "actions": True, "group_by": "column", "progress": False, "ignore_tz": True,
     }  # fmt: skip
     assert list(long.columns) == _yahoo.COLUMNS
     mp = long[long["symbol"] == "MP"].set_index("date")
@@ -501,3 +510,139 @@ def test_real_yahoo_finance_for_mp(tmp_path):
     report = update_prices(["MP"], data_dir=tmp_path)
     (update,) = report.updates
     assert update.written and update.added > 0 and update.overlap_max_difference < 0.05
+
+
+# ---- the production path: NaN rows, splits, jumps, zones, broken files, locks ------------------------
+
+
+def test_nan_rows_from_yahoo_never_remove_a_stored_session(data, fake):
+    update_prices(["MP"], downloader=fake, today="2026-08-07")
+    before = stored(data, "MP")
+    nan_days = [pd.Timestamp("2026-08-05"), pd.Timestamp("2026-08-07")]  # the last stored session among them
+
+    def holes(frame):
+        for day in nan_days:
+            frame.loc[day.tz_localize(NEW_YORK), (slice(None), "MP")] = np.nan
+        return frame
+
+    fake.mutate = holes
+    report = update_prices(["MP"], downloader=fake, today="2026-08-14", start="2026-08-03")
+    after = stored(data, "MP")
+    for day in nan_days:  # kept as stored, not deleted
+        pd.testing.assert_series_equal(after.loc[day], before.loc[day])
+    assert set(NEW_SESSIONS) <= set(after.index)
+    (update,) = report.updates
+    assert (update.added, update.replaced, update.kept) == (5, 3, 2)  # 08-10..14 added; 08-03, 04, 06 replaced
+    line = next(line for line in report.summary().splitlines() if line.startswith("MP "))
+    assert line.split()[2:5] == ["5", "3", "2"]
+
+
+def test_a_split_yahoo_reports_but_has_not_applied_is_adjusted_and_said(data, fake):
+    fake.unadjusted, fake.split_column = True, True
+    report = update_prices(["MP"], downloader=fake, today="2026-08-14")
+    mp = stored(data, "MP")
+    # the economic return of 2026-08-10 (+1%), not the printed halving
+    assert mp.at[SPLIT, "close"] / mp.at[pd.Timestamp("2026-08-07"), "close"] == pytest.approx(1.01)
+    assert "split 2:1 on 2026-08-10 adjusted here" in report.summary()
+
+
+def test_an_unadjusted_split_without_a_split_column_is_refused_until_accepted(data, fake, monkeypatch, capsys):
+    fake.unadjusted = True
+    monkeypatch.setattr(_yahoo, "download", fake)
+    assert main(["prices", "update", "--tickers", "MP,SPY"]) == 2
+    captured = capsys.readouterr()
+    (line,) = captured.err.strip().splitlines()
+    assert "refused MP: MP 2026-08-10: close x0.5050 (looks like a 2:1 split)" in line
+    assert "--accept MP:2026-08-10" in line and "1 other ticker(s) updated" in line
+    assert "MP       refused" in captured.out  # the summary first, on stdout
+    assert sorted(snapshot_of(data)) == ["SPY.parquet"]
+    assert main(["prices", "update", "--tickers", "MP", "--accept", "MP:2026-08-10"]) == 0
+    mp = stored(data, "MP")
+    assert mp.at[SPLIT, "close"] / mp.at[pd.Timestamp("2026-08-07"), "close"] == pytest.approx(0.505)
+    accepted = pd.read_csv(data / "prices" / "accepted.csv", dtype=str)
+    assert accepted[["ticker", "session"]].values.tolist() == [["MP", "2026-08-10"]]
+    assert cli(["prices", "update", "--tickers", "MP", "--accept", "MP:2026-08-11x"]) == 2  # checked while parsing
+
+
+def test_a_move_far_beyond_the_tickers_volatility_is_refused(data, fake):
+    fake.paths["MP"][pd.Timestamp("2026-08-12")] *= 2.5  # +150% on one day, back the next: no split ratio
+    with pytest.raises(UpdateRefused, match=r"MP 2026-08-12: close x2\.46\d+ \(\d+ times its daily volatility"):
+        update_prices(["MP"], downloader=fake, today="2026-08-14")
+    report = update_prices(["MP"], downloader=fake, today="2026-08-14", accept=["MP:2026-08-12", "MP:2026-08-13"])
+    assert report.updates[0].written and "jump accepted: MP 2026-08-12" in report.summary()
+
+
+def test_utc_instants_map_to_each_exchanges_local_sessions(data):
+    """yfinance without ignore_tz converts every symbol to one zone: Sydney's midnight is the day before in UTC."""
+    from signals import exchange_sessions
+
+    history = bundled("LYC")["close"]
+    sessions = exchange_sessions("XASX", "2026-06-30")
+    new = sessions[(sessions > history.index[-1]) & (sessions <= pd.Timestamp("2026-06-19"))]
+    days = [*history.index[-OVERLAP:], *new]
+    closes = np.r_[history.iloc[-OVERLAP:].to_numpy(), history.iloc[-1] * 1.01 ** np.arange(1, len(new) + 1)]
+
+    def downloader(symbols, start, end):
+        index = pd.DatetimeIndex(days).tz_localize("Australia/Sydney").tz_convert("UTC")
+        assert (index.normalize() != pd.DatetimeIndex(days).tz_localize("UTC")).all()  # every UTC date is a day early
+        columns = pd.MultiIndex.from_product([FIELDS, ["LYC.AX"]], names=["Price", "Ticker"])
+        frame = pd.DataFrame({(f, "LYC.AX"): closes if f != "Volume" else 1.0 for f in FIELDS}, index=index)
+        return _yahoo.from_yfinance(frame[columns], ["LYC.AX"])
+
+    update_prices(["LYC"], downloader=downloader, today="2026-06-19")
+    lyc = stored(data, "LYC")
+    assert list(lyc.index[-len(new) :]) == list(new)  # Sydney's own dates
+    assert lyc["close"].iloc[-1] == pytest.approx(history.iloc[-1] * 1.01 ** len(new))
+
+
+def test_an_unreadable_store_file_names_itself_and_the_fix(data, fake, monkeypatch, capsys):
+    update_prices(["MP", "SPY"], downloader=fake, today="2026-08-14")
+    (data / "prices" / "MP.parquet").write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(PriceDataError, match="reelab prices update --tickers MP --rebuild") as error:
+        load_prices(["MP", "SPY"])
+    assert str(data / "prices" / "MP.parquet") in str(error.value)
+    assert load_prices(["SPY"]).index[-1] == pd.Timestamp("2026-08-14")  # only the tickers asked for are read
+    monkeypatch.setattr(_yahoo, "download", fake)
+    assert main(["prices", "update", "--tickers", "MP"]) == 2  # the update refuses too, and says how to repair
+    assert "--rebuild" in capsys.readouterr().err
+    assert main(["prices", "update", "--tickers", "MP", "--rebuild"]) == 0
+    assert stored(data, "MP").index[-1] == pd.Timestamp("2026-08-14")
+
+
+def cli(argv: list[str]) -> int:
+    """The command line's exit code, a rejected argument (argparse's SystemExit) included."""
+    try:
+        return main(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+
+
+def test_a_data_dir_that_is_a_file_is_one_line(tmp_path, monkeypatch, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    assert cli(["prices", "update", "--tickers", "MP", "--data-dir", str(afile)]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    monkeypatch.setenv("REELAB_DATA", str(afile))
+    assert main(["prices", "update", "--tickers", "MP"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert f"$REELAB_DATA {afile} is not a folder" in line
+    with pytest.raises(ReelabError, match="is not a folder"):
+        load_prices(["MP"])
+
+
+def test_waiting_for_the_lock_is_one_line_and_bounded(data, fake, monkeypatch, capsys):
+    monkeypatch.setattr(_yahoo, "download", fake)
+    store = data / "prices"
+    store.mkdir(parents=True)
+    with locked(store):
+        assert main(["prices", "update", "--tickers", "MP", "--wait", "0.3"]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and f"locked by pid {os.getpid()} since" in lines[0] and "UTC" in lines[0]
+    assert lines[0][:20].endswith("Z") and "WARNING reelab.locks" in lines[0]  # a UTC timestamp first
+    assert lines[1].startswith("reelab: error:") and "after 0.3 s" in lines[1]
+    assert snapshot_of(data) == {}
+    assert main(["prices", "update", "--tickers", "MP"]) == 0
+    assert sorted(snapshot_of(data)) == ["MP.parquet"]  # no lock file beside the user's files
+    from signals._io import lock_path
+
+    assert not lock_path(store).exists()  # and none left in the lock folder either
