@@ -6,6 +6,7 @@ import bisect
 import csv
 import io
 import json
+import logging
 import re
 import zoneinfo
 from collections.abc import Callable, Iterator
@@ -86,6 +87,7 @@ _EXAMPLE = (
         "description": "a 90-day truce suspends the new licence requirements for US buyers",
     },
 )  # fmt: skip
+log = logging.getLogger("reelab.signals")
 _DAY_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
@@ -540,11 +542,32 @@ def load_events(path: str | Path | None = None, merge: bool = False) -> EventCal
         :class:`UnknownEventTypeError`, :class:`InvalidDateError`, :class:`UnknownTimeZoneError`,
         :class:`WindowOrderError`, :class:`DuplicateEventIdError`, :class:`DuplicateFieldError` (a
         column or key given twice), :class:`MissingColumnError` or :class:`InvalidFieldError`.
+
+    Notes
+    -----
+    A user file with no events is not an error, but a warning on the ``reelab.signals`` logger.
     """
-    shipped = load_events() if merge and path is not None else None
+    calendar, warnings = read_calendar(path, merge)
+    for warning in warnings:
+        log.warning("%s", warning)
+    return calendar
+
+
+def read_calendar(path: str | Path | None = None, merge: bool = False) -> tuple[EventCalendar, list[str]]:
+    """What :func:`load_events` returns, and the warnings it logs (for a caller that records them).
+
+    The one warning: the user's file holds no events (a header-only CSV, ``[]``, ``events: []``),
+    so every signal is zero or, merged, only the shipped calendar's events count. Not an error
+    (a file may be emptied on purpose), but never silent.
+    """
+    shipped = read_calendar()[0] if merge and path is not None else None
     events, _, name = _read(path, collect=False, shipped=shipped)
     calendar = EventCalendar(events, name)
-    return shipped.merge(calendar) if shipped is not None else calendar
+    warnings = []
+    if path is not None and not events:
+        consequence = "only the shipped calendar's events are used" if merge else "every signal is zero"
+        warnings.append(f"the event file {name} holds no events: {consequence}")
+    return (shipped.merge(calendar) if shipped is not None else calendar), warnings
 
 
 def validate_events(path: str | Path) -> list[EventFileError]:

@@ -499,3 +499,40 @@ def test_the_line_noting_json_decoder_finds_every_repeated_key_at_its_line(keys)
     decoder = _LineNotingDecoder(text)
     assert decoder.decode(text) == json.loads(text)
     assert decoder.repeats == expected
+
+
+#: Every way to write an event file with no events: each is valid, and each is a warning.
+NO_EVENTS = {
+    "header_only.csv": "id,type,announced,tz,direction,severity\n",
+    "list.json": "[]\n",
+    "events.json": '{"events": []}\n',
+    "list.yaml": "[]\n",
+    "events.yaml": "# nothing yet\nevents: []\n",
+}
+
+
+@pytest.mark.parametrize("name", NO_EVENTS)
+@pytest.mark.parametrize("merge", [False, True])
+def test_a_file_with_no_events_is_valid_but_a_warning_merged_or_not(tmp_path, caplog, name, merge):
+    from signals import validate_events
+    from signals._event_files import read_calendar
+
+    path = tmp_path / name
+    path.write_text(NO_EVENTS[name])
+    consequence = "only the shipped calendar's events are used" if merge else "every signal is zero"
+    expected = f"the event file {path} holds no events: {consequence}"
+    assert validate_events(path) == []
+    calendar, warnings = read_calendar(path, merge=merge)
+    assert warnings == [expected]
+    assert len(calendar) == (len(load_events()) if merge else 0)
+    caplog.clear()
+    assert len(load_events(path, merge=merge)) == len(calendar)
+    assert [(record.name, record.levelname, record.getMessage()) for record in caplog.records] == [
+        ("reelab.signals", "WARNING", expected)
+    ]
+
+
+def test_a_file_with_events_or_the_shipped_calendar_is_no_warning(write_events):
+    from signals._event_files import read_calendar
+
+    assert read_calendar()[1] == [] and read_calendar(write_events({}), merge=True)[1] == []
