@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
+import logging
 import re
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -23,6 +25,7 @@ from .dates import parse_instant
 from .errors import (
     DateError,
     DuplicateEventIdError,
+    DuplicateFieldError,
     EventFileError,
     InvalidDateError,
     InvalidFieldError,
@@ -84,6 +87,7 @@ _EXAMPLE = (
         "description": "a 90-day truce suspends the new licence requirements for US buyers",
     },
 )  # fmt: skip
+log = logging.getLogger("reelab.signals")
 _DAY_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
@@ -215,13 +219,23 @@ class _Row:
 
 
 def _check_header(name: str, line: int, header: list) -> list[EventFileError]:
-    """Every required column the header lacks, then every column it has that the format does not know."""
+    """Every required column the header lacks, every column it repeats (a CSV header can: the reader
+    would keep the last one's values and drop the first's), then every column the format does not know."""
     shown = ",".join(map(str, header))
     problems: list[EventFileError] = [
         MissingColumnError(name, line, column, shown, "missing column; columns are")
         for column in REQUIRED_COLUMNS
         if column not in header
     ]
+    problems += [
+        DuplicateFieldError(
+            name, line, str(column), str(column),
+            f"duplicate column (header fields {header.index(column) + 1} and {position + 1}; "
+            "one column's values would be lost):",
+        )
+        for position, column in enumerate(header)
+        if column in header[:position]
+    ]  # fmt: skip
     problems += [
         UnknownColumnError(name, line, str(column), str(column), "unknown column", COLUMNS)
         for column in header
@@ -246,18 +260,32 @@ def _csv_records(name: str, text: str) -> Iterator[_Item]:
         raise MalformedFileError(name, line, "csv", str(error), "not valid CSV from here:") from None
 
 
-def _structured_records(name: str, records: object, lines: list[int]) -> Iterator[_Item]:
+def _structured_records(
+    name: str, records: object, lines: list[int], repeats: list[DuplicateFieldError]
+) -> Iterator[_Item]:
+    """The records of a parsed JSON or YAML file, each at its line, with the keys repeated in its
+    mappings (``repeats``: found while parsing) in file order among them."""
+    pending = sorted(repeats, key=lambda problem: problem.line or 0)
+
+    def repeated_before(line: float) -> Iterator[_Item]:
+        while pending and (pending[0].line or 0) < line:
+            yield pending.pop(0)
+
     if isinstance(records, dict) and "events" in records:
         records = records["events"]
     if not isinstance(records, list):
+        yield from repeated_before(float("inf"))
         raise MalformedFileError(name, 1, "events", type(records).__name__, "expected a list of events, got")
     for position, record in enumerate(records):
         line = lines[position] if position < len(lines) else position + 1
+        # a repeated key belongs to the record it lies in: before the next record starts
+        yield from repeated_before(lines[position + 1] if position + 1 < len(lines) else float("inf"))
         if not isinstance(record, dict):
             yield MalformedFileError(name, line, "event", str(record)[:40], "expected a mapping of columns, got")
             continue
         yield from _check_header(name, line, list(record))
         yield line, record
+    yield from repeated_before(float("inf"))  # an empty list (or a file that is not)
 
 
 def _records(file: Path, name: str) -> Iterator[_Item]:
@@ -266,11 +294,27 @@ def _records(file: Path, name: str) -> Iterator[_Item]:
 
 def _text_dates_loader():
     """yaml's SafeLoader that keeps dates as text, so reelab's own date parser checks them (with
-    the file, line and column) instead of PyYAML raising a bare ValueError on 2025-02-30."""
+    the file, line and column) instead of PyYAML raising a bare ValueError on 2025-02-30, and that
+    notes in ``repeats`` (line, key) every key a mapping gives twice: PyYAML keeps the last silently."""
     import yaml
 
     class TextDates(yaml.SafeLoader):
-        pass
+        def __init__(self, stream: str):
+            super().__init__(stream)
+            self.repeats: list[tuple[int, int, object]] = []  # (line, line of the first, key)
+
+        def construct_mapping(self, node, deep=False):
+            if isinstance(node, yaml.MappingNode):
+                first_lines: dict = {}
+                for key_node, _ in node.value:
+                    # a merge key (<<) may override keys by design; other keys must be scalars to compare
+                    if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    key, line = self.construct_object(key_node), key_node.start_mark.line + 1
+                    if key in first_lines:
+                        self.repeats.append((line, first_lines[key], key))
+                    first_lines.setdefault(key, line)
+            return super().construct_mapping(node, deep=deep)
 
     TextDates.yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -279,43 +323,117 @@ def _text_dates_loader():
     return TextDates
 
 
+class _Lines:
+    """The line of a character offset in a text."""
+
+    def __init__(self, text: str):
+        self.breaks = [match.start() for match in re.finditer("\n", text)]
+
+    def __call__(self, offset: int) -> int:
+        return bisect.bisect_left(self.breaks, offset) + 1
+
+
+class _LineNotingDecoder(json.JSONDecoder):
+    """Python's JSON decoder, noting lines: the line of each element of every list (the records),
+    and (line, line of the first, key) of every key an object repeats (json keeps the last silently).
+
+    Its object and array parsers are json's own, wrapped: each scans its values through a wrapper
+    that notes where every value starts. This uses the pure-Python scanner (the C scanner calls its
+    own parsers) and json's undocumented ``JSONObject``/``JSONArray``/``py_make_scanner``, long
+    unchanged; tests/signals/test_events.py checks this decoder reads what ``json.loads`` reads.
+    """
+
+    def __init__(self, text: str):
+        from json.decoder import JSONArray, JSONObject  # type: ignore[attr-defined]
+        from json.scanner import py_make_scanner  # type: ignore[attr-defined]
+
+        super().__init__()
+        self.text, self.line_of = text, _Lines(text)
+        self.repeats: list[tuple[int, int, object]] = []
+        self.starts_of: dict[int, tuple[list, list[int]]] = {}  # id(list) -> (the list, kept alive; offsets)
+        self._json_object, self._json_array = JSONObject, JSONArray
+        self.parse_object, self.parse_array = self._object, self._array
+        self.scan_once = py_make_scanner(self)
+
+    @staticmethod
+    def _noting(starts: list[int], scan_once: Callable) -> Callable:
+        def scan(string: str, offset: int):
+            starts.append(offset)
+            return scan_once(string, offset)
+
+        return scan
+
+    def _object(self, s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo=None):
+        starts: list[int] = []
+        pairs, end = self._json_object(s_and_end, strict, self._noting(starts, scan_once), None, list, memo)
+        first_lines: dict[str, int] = {}
+        for (key, _), start in zip(pairs, starts):
+            # the key's line is the line of the ':' before its value, but for line breaks between
+            # the two (a JSON string holds none): count from the key's closing quote
+            line = self.line_of(self.text.rindex('"', 0, start))
+            if key in first_lines:
+                self.repeats.append((line, first_lines[key], key))
+            first_lines.setdefault(key, line)
+        return dict(pairs), end
+
+    def _array(self, s_and_end, scan_once):
+        starts: list[int] = []
+        values, end = self._json_array(s_and_end, self._noting(starts, scan_once))
+        self.starts_of[id(values)] = (values, starts)
+        return values, end
+
+    def lines(self, values: object) -> list[int]:
+        """The line of each element of ``values``, a list this decoder parsed (else [])."""
+        return [self.line_of(start) for start in self.starts_of.get(id(values), ([], []))[1]]
+
+
 def _parse(text: str, name: str, suffix: str) -> Iterator[_Item]:
     if suffix == ".csv":
         yield from _csv_records(name, text)
     elif suffix == ".json":
+        decoder = _LineNotingDecoder(text)
         try:
-            records = json.loads(text)
+            records = decoder.decode(text)
         except json.JSONDecodeError as error:
             raise MalformedFileError(name, error.lineno, "json", error.msg, "not valid JSON:") from None
         except RecursionError:
             raise MalformedFileError(name, 1, "json", "nested too deeply", "not an event file:") from None
-        # JSON gives no line per record: number them 1, 2, ... in file order.
-        yield from _structured_records(name, records, [])
+        listed = records.get("events") if isinstance(records, dict) else records
+        yield from _structured_records(name, records, decoder.lines(listed), _repeated(name, decoder.repeats))
     elif suffix in (".yaml", ".yml"):
         import yaml
 
+        loader = _text_dates_loader()(text)
         try:
             for token in yaml.scan(text):  # anchors and aliases can expand a few bytes into gigabytes
                 if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
                     line = token.start_mark.line + 1
                     raise MalformedFileError(name, line, "yaml", token.value, "anchors and aliases are not allowed:")
-            records = yaml.load(text, Loader=_text_dates_loader())
-            root = yaml.compose(text)
+            root = loader.get_single_node()
+            records = loader.construct_document(root) if root is not None else None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             raise MalformedFileError(
                 name, (mark.line + 1) if mark else 1, "yaml", str(error)[:80], "not valid YAML:"
             ) from None
-        if root is not None and root.tag.endswith(":map"):
-            root = next((value for key, value in root.value if key.value == "events"), root)
-        lines = (
-            [node.start_mark.line + 1 for node in root.value]
-            if root is not None and isinstance(root.value, list)
-            else []
-        )
-        yield from _structured_records(name, records, lines)
+        finally:
+            loader.dispose()
+        if isinstance(root, yaml.MappingNode):  # {events: [...]}: the last 'events' is the one the loader kept
+            root = next((value for key, value in reversed(root.value) if key.value == "events"), root)
+        lines = [node.start_mark.line + 1 for node in root.value] if isinstance(root, yaml.SequenceNode) else []
+        yield from _structured_records(name, records, lines, _repeated(name, loader.repeats))
     else:
         raise UnsupportedFormatError(name, 1, "format", suffix, "unknown event-file format", FORMATS)
+
+
+def _repeated(name: str, repeats: list[tuple[int, int, object]]) -> list[DuplicateFieldError]:
+    """The keys a JSON or YAML mapping repeats, each at the line of its second (or later) occurrence."""
+    return [
+        DuplicateFieldError(
+            name, line, str(key), str(key), f"duplicate key (first on line {first}; one of its values would be lost):"
+        )
+        for line, first, key in repeats
+    ]
 
 
 def event_file_template(format: str = "csv") -> str:
@@ -420,15 +538,36 @@ def load_events(path: str | Path | None = None, merge: bool = False) -> EventCal
     Raises
     ------
     EventFileError
-        A subclass naming the file, line (record number for JSON), column and bad value:
+        A subclass naming the file, line, column and bad value:
         :class:`UnknownEventTypeError`, :class:`InvalidDateError`, :class:`UnknownTimeZoneError`,
-        :class:`WindowOrderError`, :class:`DuplicateEventIdError`, :class:`MissingColumnError` or
-        :class:`InvalidFieldError`.
+        :class:`WindowOrderError`, :class:`DuplicateEventIdError`, :class:`DuplicateFieldError` (a
+        column or key given twice), :class:`MissingColumnError` or :class:`InvalidFieldError`.
+
+    Notes
+    -----
+    A user file with no events is not an error, but a warning on the ``reelab.signals`` logger.
     """
-    shipped = load_events() if merge and path is not None else None
+    calendar, warnings = read_calendar(path, merge)
+    for warning in warnings:
+        log.warning("%s", warning)
+    return calendar
+
+
+def read_calendar(path: str | Path | None = None, merge: bool = False) -> tuple[EventCalendar, list[str]]:
+    """What :func:`load_events` returns, and the warnings it logs (for a caller that records them).
+
+    The one warning: the user's file holds no events (a header-only CSV, ``[]``, ``events: []``),
+    so every signal is zero or, merged, only the shipped calendar's events count. Not an error
+    (a file may be emptied on purpose), but never silent.
+    """
+    shipped = read_calendar()[0] if merge and path is not None else None
     events, _, name = _read(path, collect=False, shipped=shipped)
     calendar = EventCalendar(events, name)
-    return shipped.merge(calendar) if shipped is not None else calendar
+    warnings = []
+    if path is not None and not events:
+        consequence = "only the shipped calendar's events are used" if merge else "every signal is zero"
+        warnings.append(f"the event file {name} holds no events: {consequence}")
+    return (shipped.merge(calendar) if shipped is not None else calendar), warnings
 
 
 def validate_events(path: str | Path) -> list[EventFileError]:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._align import knowable_instants, session_positions
-from ._event_files import load_events
+from ._event_files import read_calendar
 from ._events import EventCalendar
 from ._io import input_record, package_versions, publish_folder
 from ._panel import SIGNALS, SignalParams, build_signals, sessions_through
@@ -76,12 +76,11 @@ def write_signals(
     exchanges = sorted(universe.loc[assets, "exchange"].unique())
     for code in exchanges:  # before any work: a date past a calendar's range is bad input
         check_calendar_range(code, day)
-    calendar = load_events(events, merge=merge)
+    # an event file with no events (merged or not) must not pass unnoticed: a warning here and in the manifest
+    calendar, warnings_found = read_calendar(events, merge=merge)
     log.info("loaded %d events (%d versions) from %s", len(calendar), len(calendar.all_versions), calendar.source)
-    warnings_found = []
-    if len(calendar) == 0:  # a header-only file: every signal is zero, which must not pass unnoticed
-        warnings_found.append(f"the event file {calendar.source} holds no events: every signal is zero")
-        log.warning("%s", warnings_found[-1])
+    for warning in warnings_found:
+        log.warning("%s", warning)
     panel = build_signals(calendar, universe, day, tickers=assets, start=start, params=params)
     log.info("built %d sessions x %d columns in %.2f s", *panel.shape, time.perf_counter() - started)
 

@@ -13,6 +13,7 @@ __all__ = [
     "AlignmentError",
     "CalendarRangeError",
     "DuplicateEventIdError",
+    "DuplicateFieldError",
     "EventFileError",
     "HolidayFileError",
     "InvalidDateError",
@@ -92,6 +93,13 @@ class WindowOrderError(EventFileError):
 
 class DuplicateEventIdError(EventFileError):
     """Two events share an id."""
+
+
+class DuplicateFieldError(EventFileError):
+    """A CSV header names a column twice, or a JSON or YAML mapping gives a key twice.
+
+    The readers would keep one of the two values and drop the other without a word, so the file is refused.
+    """
 
 
 class MissingColumnError(EventFileError):

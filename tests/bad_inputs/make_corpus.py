@@ -151,6 +151,70 @@ def main() -> None:
         "line 2, column 'id': duplicate id (first in the shipped calendar",
         command="merge",
     )
+
+    # ---- event files: a column or key given twice (csv, json and PyYAML would keep one value silently)
+    def json_event(event_id: str = "2026-01-15-RT", first: str = "") -> str:
+        """One valid JSON event over two lines, ``first`` (a repeated key, say) first after its id."""
+        return (
+            f'{{"id": "{event_id}", {first}"type": "restriction_tightening", "announced": "2026-01-15",\n'
+            '   "tz": "Asia/Shanghai", "direction": "tightening", "severity": 3}'
+        )
+
+    yaml_event = YAML_EVENT.format(announced="2026-01-15")
+    events("repeated_column.csv", f"{HEADER},type\n{row()},wto_dispute\n", "line 1, column 'type': duplicate column")
+    events("repeated_id_column.csv", f"id,{HEADER}\nx,{row()}\n", "'id': duplicate column (header fields 1 and 2")
+    events(
+        "repeated_key.json",
+        "[\n  " + json_event() + ",\n  " + json_event("2026-01-16-QC", first='"type": "quota_change",\n   ') + "\n]\n",
+        "line 5, column 'type': duplicate key (first on line 4",
+    )
+    events(
+        "repeated_key_one_line.json",
+        '[{"id": "x", "severity": 3, "type": "wto_dispute", "severity": 1}]',
+        "line 1, column 'severity': duplicate key",
+    )
+    events(
+        "repeated_escaped_key.json",
+        '[{"id": "x",\n  "type": "wto_dispute",\n  "typ\\u0065": "wto_ruling"}]',
+        "line 3, column 'type': duplicate key",
+    )
+    events(
+        "repeated_events.json",
+        f'{{"events": [{json_event()}],\n "events": []}}\n',
+        "line 3, column 'events': duplicate key (first on line 1",
+    )
+    events(
+        "repeated_key.yaml",
+        yaml_event + "  type: wto_dispute\n",
+        "line 7, column 'type': duplicate key (first on line 2",
+    )
+    events(
+        "repeated_quoted_key.yaml",
+        yaml_event + '  "severity": 1\n',
+        "line 7, column 'severity': duplicate key (first on line 6",
+    )
+    events(
+        "repeated_events.yaml",
+        f"events:\n{yaml_event}events: []\n",
+        "line 8, column 'events': duplicate key (first on line 1",
+    )
+    events(
+        "repeated_flow_key.yaml",
+        "- {id: x, type: wto_dispute, announced: 2026-01-15, tz: UTC, direction: easing, severity: 1, tz: Japan}\n",
+        "line 1, column 'tz': duplicate key",
+    )
+    events(
+        "repeated_key_build.json",
+        "[" + json_event(first='"direction": "easing",\n   ') + "]",
+        "line 3, column 'direction': duplicate key (first on line 1",
+        command="build",
+    )
+    events(
+        "repeated_key_merge.yaml",
+        yaml_event + "  announced: 2026-01-16\n",
+        "line 7, column 'announced': duplicate key (first on line 3",
+        command="merge",
+    )
     # ---- price folders
     prices("empty_file", {"MP.csv": ""}, "is empty")
     prices("header_only", {"MP.csv": PRICE_HEADER + "\n"}, "no rows")

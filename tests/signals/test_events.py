@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -149,8 +151,6 @@ def test_any_announced_text_either_parses_or_raises_a_located_error(tmp_path_fac
 
 
 def test_json_and_yaml_files_load_like_csv(tmp_path, write_events):
-    import json
-
     csv_calendar = load_events(write_events({"announced": "2025-04-04T09:15", "window_end": "2025-05-01"}))
     record = {
         "id": "e1",
@@ -273,3 +273,266 @@ def test_the_starter_file_is_valid_and_names_every_column(tmp_path, form):
     assert list(calendar.to_frame().index) == ["2026-01-15-RT", "2026-03-02-NW"]
     assert calendar.get("2026-03-02-NW").window_end is not None
     assert set(SCHEMA) == set(COLUMNS) and all(column in text for column in COLUMNS)
+
+
+# ---- a field given twice: every reader would keep one value and drop the other without a word
+
+#: A JSON file whose second record gives 'type' twice: on line 12 and line 13 (json keeps the last).
+JSON_TYPE_TWICE = """[
+  {"id": "a",
+   "type": "restriction_tightening",
+   "announced": "2025-04-04",
+   "tz": "Asia/Shanghai",
+   "direction": "tightening",
+   "severity": 3
+  },
+  {
+    "id": "b",
+    "announced": "2025-04-05",
+    "type": "restriction_tightening",
+    "type": "permit_approval",
+    "tz": "Asia/Shanghai",
+    "direction": "easing",
+    "severity": 2
+  }
+]
+"""
+#: The same in YAML, 'type' on line 10 and line 13, under a top-level 'events' (PyYAML keeps the last).
+YAML_TYPE_TWICE = """events:
+  - id: a
+    type: restriction_tightening
+    announced: 2025-04-04
+    tz: Asia/Shanghai
+    direction: tightening
+    severity: 3
+  - id: b
+    announced: 2025-04-05
+    type: restriction_tightening
+    tz: Asia/Shanghai
+    direction: easing
+    "type": permit_approval
+    severity: 2
+"""
+#: A valid record on one line (JSON) and as a YAML list item.
+JSON_ONE_LINE = (
+    '{"id": "a", "type": "restriction_tightening", "announced": "2025-04-04", "tz": "UTC", '
+    '"direction": "tightening", "severity": 3}'
+)
+YAML_ITEM = (
+    "  - id: a\n    type: restriction_tightening\n    announced: 2025-04-04\n    tz: UTC\n"
+    "    direction: tightening\n    severity: 3\n"
+)
+
+
+def test_a_repeated_csv_column_is_refused_at_the_header(tmp_path):
+    from signals import validate_events
+    from signals.errors import DuplicateFieldError
+
+    path = tmp_path / "events.csv"
+    # csv.DictReader would give the record the last 'type' (permit_approval) and drop the first
+    path.write_text(
+        "id,type,announced,tz,direction,severity,type\n"
+        "a,restriction_tightening,2025-04-04,Asia/Shanghai,tightening,3,permit_approval\n"
+    )
+    with pytest.raises(DuplicateFieldError) as caught:
+        load_events(path)
+    assert (caught.value.line, caught.value.column) == (1, "type")
+    assert "duplicate column (header fields 2 and 7" in str(caught.value) and "'type'" in str(caught.value)
+    assert [(type(p), p.line, p.column) for p in validate_events(path)] == [(DuplicateFieldError, 1, "type")]
+
+
+def test_every_repeat_of_a_csv_column_is_reported_with_the_other_header_problems(tmp_path):
+    from signals import validate_events
+
+    path = tmp_path / "events.csv"
+    path.write_text("id,type,announced,tz,direction,id,colour,id\na,b,c,d,e,f,g,h\n")
+    problems = [(p.line, p.column, type(p).__name__) for p in validate_events(path)][:5]
+    assert problems == [
+        (1, "severity", "MissingColumnError"),
+        (1, "id", "DuplicateFieldError"), (1, "id", "DuplicateFieldError"),  # fields 6 and 8 repeat field 1
+        (1, "colour", "UnknownColumnError"),
+        (2, "type", "UnknownEventTypeError"),
+    ]  # fmt: skip
+
+
+def test_a_repeated_json_key_is_refused_at_the_line_of_its_second_occurrence(tmp_path):
+    from signals.errors import DuplicateFieldError
+
+    path = tmp_path / "events.json"
+    path.write_text(JSON_TYPE_TWICE)
+    assert JSON_TYPE_TWICE.splitlines()[13 - 1].strip() == '"type": "permit_approval",'
+    with pytest.raises(DuplicateFieldError) as caught:
+        load_events(path)
+    assert (caught.value.line, caught.value.column, caught.value.value) == (13, "type", "type")
+    assert "line 13, column 'type': duplicate key (first on line 12;" in str(caught.value)
+
+
+def test_a_repeated_json_key_on_one_line_and_a_repeated_top_level_events(tmp_path):
+    from signals.errors import DuplicateFieldError
+
+    path = tmp_path / "one_line.json"
+    severity_twice = JSON_ONE_LINE.replace("}", ', "severity": 1}')
+    path.write_text(f"[{severity_twice}]")
+    with pytest.raises(DuplicateFieldError, match="line 1, column 'severity': duplicate key"):
+        load_events(path)
+    twice = tmp_path / "twice.json"  # the first list of events would vanish: json keeps the last 'events'
+    twice.write_text(f'{{\n  "events": [{JSON_ONE_LINE}],\n  "events": []\n}}\n')
+    with pytest.raises(DuplicateFieldError) as caught:
+        load_events(twice)
+    assert (caught.value.line, caught.value.column) == (3, "events")
+    assert "first on line 2" in str(caught.value)
+
+
+def test_keys_escaped_differently_are_the_same_key(tmp_path):
+    from signals.errors import DuplicateFieldError
+
+    path = tmp_path / "escaped.json"
+    path.write_text('[{"id": "a",\n  "typ\\u0065": "x",\n  "type": "y"}]')
+    with pytest.raises(DuplicateFieldError, match="line 3, column 'type'"):
+        load_events(path)
+
+
+def test_a_repeated_yaml_key_is_refused_at_the_line_of_its_second_occurrence(tmp_path):
+    from signals.errors import DuplicateFieldError
+
+    path = tmp_path / "events.yaml"
+    path.write_text(YAML_TYPE_TWICE)
+    assert YAML_TYPE_TWICE.splitlines()[13 - 1].strip() == '"type": permit_approval'  # quoted: the same key
+    with pytest.raises(DuplicateFieldError) as caught:
+        load_events(path)
+    assert (caught.value.line, caught.value.column) == (13, "type")
+    assert "line 13, column 'type': duplicate key (first on line 10;" in str(caught.value)
+
+
+def test_a_repeated_top_level_events_key_and_a_flow_mapping_in_yaml(tmp_path):
+    from signals.errors import DuplicateFieldError
+
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(f"events:\n{YAML_ITEM}events:\n{YAML_ITEM.replace('id: a', 'id: b')}")
+    with pytest.raises(DuplicateFieldError) as caught:
+        load_events(twice)
+    assert (caught.value.line, caught.value.column) == (8, "events")
+    assert "first on line 1" in str(caught.value)
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(
+        "- {id: a, type: restriction_tightening, announced: 2025-04-04, tz: UTC,\n"
+        "   direction: tightening, severity: 3, severity: 1}\n"
+    )
+    with pytest.raises(DuplicateFieldError, match="line 2, column 'severity'"):
+        load_events(flow)
+
+
+VALID = '"type": "restriction_tightening", "announced": "2025-04-04", "direction": "tightening", "severity": 3'
+REPEATS_AMONG_OTHER_PROBLEMS = {
+    ".json": (
+        "[\n"
+        f'  {{"id": "a", "tz": "UTC", {VALID}}},\n'
+        f'  {{"id": "b", {VALID},\n'
+        '   "tz": "UTC",\n'
+        '   "source": "https://example.org",\n'
+        '   "tz": "Mars"},\n'
+        f'  {{"id": "c", "tz": "UTC", {VALID.replace("restriction_tightening", "permit")}}}\n'
+        "]\n",
+        [3, 6, 7],  # the lines of b, of its second 'tz', and of c
+    ),
+    ".yaml": (
+        "- id: a\n  type: restriction_tightening\n  announced: 2025-04-04\n  tz: UTC\n  direction: tightening\n"
+        "  severity: 3\n"
+        "- id: b\n  type: restriction_tightening\n  announced: 2025-04-04\n  tz: UTC\n  direction: tightening\n"
+        "  severity: 3\n  tz: Mars\n"
+        "- id: c\n  type: permit\n  announced: 2025-04-04\n  tz: UTC\n  direction: tightening\n  severity: 3\n",
+        [7, 13, 14],
+    ),
+}
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_validate_reports_repeated_keys_among_the_other_problems_at_real_lines(tmp_path, suffix):
+    from signals import validate_events
+    from signals.errors import DuplicateFieldError
+
+    text, (b, repeat, c) = REPEATS_AMONG_OTHER_PROBLEMS[suffix]
+    path = tmp_path / f"events{suffix}"
+    path.write_text(text)
+    assert [(type(p), p.line, p.column) for p in validate_events(path)] == [
+        (DuplicateFieldError, repeat, "tz"),  # in b: before b's own problems
+        (UnknownTimeZoneError, b, "tz"),  # b is still checked, with the value its reader kept: the later one
+        (UnknownEventTypeError, c, "type"),
+    ]
+    with pytest.raises(DuplicateFieldError, match=f"line {repeat}, column 'tz'"):  # loading stops at the first
+        load_events(path)
+
+
+def test_the_same_keys_in_different_records_are_no_repeat(tmp_path):
+    path = tmp_path / "events.json"
+    text, _ = REPEATS_AMONG_OTHER_PROBLEMS[".json"]
+    path.write_text(text.replace('"tz": "Mars"}', '"elements": ["Dy", "Tb"]}').replace('"permit"', '"permit_approval"'))
+    assert [event.id for event in load_events(path)] == ["a", "b", "c"]
+    assert load_events(path).get("b").elements == ("Dy", "Tb")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=JSON_VALUES, indent=st.sampled_from([None, 0, 2]))
+def test_the_line_noting_json_decoder_reads_what_json_reads(value, indent):
+    from signals._event_files import _LineNotingDecoder
+
+    text = json.dumps(value, indent=indent)
+    decoder = _LineNotingDecoder(text)
+    assert decoder.decode(text) == json.loads(text) and decoder.repeats == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys=st.lists(st.sampled_from(["id", "type", "t\u00e9", 'a"b', "\\"]), min_size=1, max_size=8))
+def test_the_line_noting_json_decoder_finds_every_repeated_key_at_its_line(keys):
+    from signals._event_files import _LineNotingDecoder
+
+    # one pair a line: the object opens on line 1, so key number k (from 0) is on line k + 2
+    text = "{\n" + ",\n".join(f"  {json.dumps(key)}: [{number}, {{}}]" for number, key in enumerate(keys)) + "\n}"
+    expected = [(number + 2, keys.index(key) + 2, key) for number, key in enumerate(keys) if key in keys[:number]]
+    decoder = _LineNotingDecoder(text)
+    assert decoder.decode(text) == json.loads(text)
+    assert decoder.repeats == expected
+
+
+#: Every way to write an event file with no events: each is valid, and each is a warning.
+NO_EVENTS = {
+    "header_only.csv": "id,type,announced,tz,direction,severity\n",
+    "list.json": "[]\n",
+    "events.json": '{"events": []}\n',
+    "list.yaml": "[]\n",
+    "events.yaml": "# nothing yet\nevents: []\n",
+}
+
+
+@pytest.mark.parametrize("name", NO_EVENTS)
+@pytest.mark.parametrize("merge", [False, True])
+def test_a_file_with_no_events_is_valid_but_a_warning_merged_or_not(tmp_path, caplog, name, merge):
+    from signals import validate_events
+    from signals._event_files import read_calendar
+
+    path = tmp_path / name
+    path.write_text(NO_EVENTS[name])
+    consequence = "only the shipped calendar's events are used" if merge else "every signal is zero"
+    expected = f"the event file {path} holds no events: {consequence}"
+    assert validate_events(path) == []
+    calendar, warnings = read_calendar(path, merge=merge)
+    assert warnings == [expected]
+    assert len(calendar) == (len(load_events()) if merge else 0)
+    caplog.clear()
+    assert len(load_events(path, merge=merge)) == len(calendar)
+    assert [(record.name, record.levelname, record.getMessage()) for record in caplog.records] == [
+        ("reelab.signals", "WARNING", expected)
+    ]
+
+
+def test_a_file_with_events_or_the_shipped_calendar_is_no_warning(write_events):
+    from signals._event_files import read_calendar
+
+    assert read_calendar()[1] == [] and read_calendar(write_events({}), merge=True)[1] == []

@@ -189,3 +189,50 @@ def test_an_event_file_without_events_is_a_warning_on_stderr_and_in_the_manifest
     assert "holds no events: every signal is zero" in shown.stderr
     manifest = json.loads(next(tmp_path.glob("signals-*/manifest.json")).read_text())
     assert manifest["warnings"] == [f"the event file {header_only} holds no events: every signal is zero"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [("header_only.csv", None), ("events.yaml", "events: []\n"), ("list.json", "[]")]
+)
+def test_an_event_file_without_events_merged_into_the_shipped_calendar_is_a_warning_too(tmp_path, name, text):
+    """Merged, the calendar is never empty: the warning is about the file, which holds no events."""
+    path = tmp_path / name
+    path.write_text(text if text is not None else event_file_template().splitlines()[0] + "\n")
+    merged = write_signals(ASOF, tmp_path / "merged", events=path, merge=True, tickers=["MP"])
+    shipped = write_signals(ASOF, tmp_path / "shipped", tickers=["MP"])
+    assert merged["warnings"] == [f"the event file {path} holds no events: only the shipped calendar's events are used"]
+    assert merged["events_used"] == shipped["events_used"] != [] and shipped["warnings"] == []
+    alone = write_signals(ASOF, tmp_path / "alone", events=path, tickers=["MP"])
+    assert alone["warnings"] == [f"the event file {path} holds no events: every signal is zero"]
+    assert alone["events_used"] == []
+
+
+def test_signals_build_merged_with_an_empty_yaml_file_warns_once_on_stderr_even_quiet(tmp_path):
+    path = tmp_path / "events.yaml"
+    path.write_text("events: []\n")
+    shown = subprocess.run(
+        [REELAB, "signals", "build", "--asof", ASOF, "--tickers", "MP", "--events", str(path), "--merge",
+         "--out", str(tmp_path), "--quiet"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    lines = shown.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].endswith(
+        f"WARNING the event file {path} holds no events: only the shipped calendar's events are used"
+    )
+    manifest = json.loads(next(tmp_path.glob("signals-*/manifest.json")).read_text())
+    assert len(manifest["warnings"]) == 1 and "holds no events" in manifest["warnings"][0]
+
+
+def test_positions_with_an_empty_event_file_say_so_in_one_line_and_exit_0(tmp_path):
+    """Before, a header-only file merged into the shipped calendar went by without a word."""
+    path = tmp_path / "events.csv"
+    path.write_text(event_file_template().splitlines()[0] + "\n")
+    shown = subprocess.run(
+        [REELAB, "positions", "--asof", "2025-06-02", "--tickers", "MP", "--events", str(path), "--merge",
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stderr.splitlines() == [
+        f"the event file {path} holds no events: only the shipped calendar's events are used"
+    ]
