@@ -178,7 +178,9 @@ def validate_prices(
             pd.Series(session_dates(rows, (zones or {}).get(str(ticker)), source), index=rows.index)
             for ticker, rows in long.groupby("ticker", sort=False)["date"]
         ]
-        dates = pd.concat(parts).reindex(long.index) if len(parts) > 1 else parts[0] if parts else long["date"]
+        if not parts:  # no rows
+            parts = [pd.Series(pd.DatetimeIndex([]), index=long.index)]
+        dates = pd.concat(parts).reindex(long.index) if len(parts) > 1 else parts[0]
     long = long.assign(date=dates)
     steps = long.groupby("ticker", sort=False)["date"].diff()
     for problem, bad in (
@@ -408,7 +410,8 @@ def _read_csv(file: Path, symbols: tuple[str, ...]) -> tuple[pd.DataFrame, bool]
     symbol has no price (days it did not trade, where another symbol did) are dropped and counted.
     """
     text = read_text_input(file, "price file")
-    reader, rows = csv.reader(io.StringIO(text), strict=True), []
+    reader = csv.reader(io.StringIO(text), strict=True)
+    rows: list[list[str]] = []
     try:
         for row in reader:  # pandas would read surplus fields as an index, silently shifting the columns
             if row and rows and len(row) != len(rows[0]):
@@ -474,6 +477,8 @@ def _read_price_file(file: Path, symbols: tuple[str, ...] = ()) -> tuple[pd.Data
             frame = pd.read_parquet(file)
         except Exception as error:  # pyarrow raises its own types (ArrowInvalid, ...): all mean "not parquet"
             raise PriceDataError(f"price file {file} is not a readable parquet file ({type(error).__name__})") from None
+        if _column_name(frame.index.name) == "date":  # history().to_parquet() keeps Date as the index
+            frame = frame.reset_index()
         frame.columns = [_column_name(name) for name in frame.columns]
         _repeated(file, list(frame.columns))
     if frame.empty:
@@ -530,7 +535,8 @@ def load_price_dir(
 
 def _price_file(ticker: str, file: Path, universe: pd.DataFrame, field: str) -> pd.DataFrame:
     """The validated long frame of ``ticker``'s file, on its exchange's session dates."""
-    yahoo = str(universe.at[ticker, "yahoo"]).strip() if "yahoo" in universe.columns else ""
+    yahoo = universe.at[ticker, "yahoo"] if "yahoo" in universe.columns else ""
+    yahoo = yahoo.strip() if isinstance(yahoo, str) else ""  # a universe without the column, or with a blank
     symbols = (yahoo, ticker) if yahoo and yahoo != ticker else (ticker,)
     frame, download = _read_price_file(file, symbols)
     history = {"dividends", "stock_splits"} <= set(frame.columns)

@@ -309,6 +309,18 @@ def test_utc_instants_of_a_sydney_ticker_keep_their_sydney_dates(tmp_path):
     assert close.index.isin(exchange_calendar("XASX").sessions).all()
 
 
+def test_validate_prices_puts_one_instant_on_each_exchanges_own_date():
+    from backtests import validate_prices
+
+    # 2025-03-07 02:00 UTC is Thursday 21:00 in New York and Friday 13:00 in Sydney.
+    long = pd.DataFrame({"date": ["2025-03-07T02:00:00Z"] * 2, "ticker": ["MP", "LYC"], "close": [1.0, 2.0]})
+    zones = {"MP": NEW_YORK, "LYC": SYDNEY}
+    dated = validate_prices(long, "frame", UNIVERSE.index, zones=zones).set_index("ticker")["date"]
+    assert dated.to_dict() == {"MP": pd.Timestamp("2025-03-06"), "LYC": pd.Timestamp("2025-03-07")}
+    as_written = validate_prices(long, "frame", UNIVERSE.index)  # no zones: the date as written, as before
+    assert (as_written["date"] == pd.Timestamp("2025-03-07")).all()
+
+
 def test_any_zone_maps_to_the_exchanges_dates(tmp_path):
     # The same MP sessions written in Berlin time (a user's own zone, with its own daylight saving on
     # 2025-03-30), in UTC at the New York close, and in a fixed offset: all are New York's dates.
@@ -323,6 +335,15 @@ def test_any_zone_maps_to_the_exchanges_dates(tmp_path):
         _write(folder, "MP", "date,close\n" + "".join(f"{stamp},{10 + i}\n" for i, stamp in enumerate(stamps)))
         assert [f"{day:%Y-%m-%d}" for day in load_price_dir(folder).index] == days, name
     assert str(berlin[0]).endswith("+01:00") and str(berlin[1]).endswith("+02:00")
+
+
+def test_a_history_saved_as_parquet_keeps_its_zone_and_its_index(tmp_path):
+    frame = yf_history(LYC_DAYS, SYDNEY, LYC_CLOSE)
+    frame["Capital Gains"] = 0.0  # funds have it
+    frame.to_parquet(tmp_path / "LYC.parquet")  # Date stays the index, tz-aware (Australia/Sydney)
+    close = load_price_dir(tmp_path, field="adj_close")
+    assert list(close.index) == list(pd.to_datetime(LYC_DAYS))
+    np.testing.assert_allclose(close["LYC"], np.array(LYC_CLOSE) * 0.98)
 
 
 def test_a_single_symbol_download_export_is_read(tmp_path):
