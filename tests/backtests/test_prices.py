@@ -153,3 +153,322 @@ def test_two_files_for_one_ticker_are_named(tmp_path):
     pd.DataFrame({"date": ["2025-01-02"], "close": [20.5]}).to_parquet(tmp_path / "MP.parquet")
     with pytest.raises(PriceDataError, match=r"MP has two price files, .*MP.csv and .*MP.parquet"):
         load_price_dir(tmp_path)
+
+
+# ---- files written by yfinance itself ------------------------------------------------------------
+# The frames below are built with pandas exactly as yfinance 1.7 builds them (no network):
+# scrapers/history.py (PriceHistory.history) localizes each daily bar to midnight in the exchange's
+# zone, names the index "Date", adds Dividends and Stock Splits (actions=True), and with
+# auto_adjust=True (the default) utils.auto_adjust scales Open/High/Low by Adj Close / Close and
+# replaces Close by Adj Close, dropping it. multi.py (download) takes history(actions=False) per
+# symbol, drops the zone (ignore_tz=True, the default for daily bars) or converts every symbol to the
+# most common zone, reindexes all to the union of their dates (NaN where a symbol has no bar),
+# concatenates with keys (names Ticker, Price), then swaps the levels to (Price, Ticker) and sorts
+# them (group_by="column", the default). test_the_replica_is_what_yfinance_writes checks the replica
+# against yfinance's own download code where yfinance is installed.
+
+NEW_YORK, SYDNEY = "America/New_York", "Australia/Sydney"
+
+
+def yf_history(dates, zone, close, auto_adjust=True, actions=True, adjustment=0.98) -> pd.DataFrame:
+    """What ``yfinance.Ticker(symbol).history(...)`` returns for daily bars with these closes."""
+    index = pd.to_datetime(dates).tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
+    close = np.asarray(close, dtype=float)
+    frame = pd.DataFrame(
+        {"Open": close * 0.99, "High": close * 1.02, "Low": close * 0.97, "Close": close,
+         "Adj Close": close * adjustment, "Volume": np.arange(len(close)) * 100 + 10_000},
+        index=index,
+    )  # fmt: skip
+    frame["Dividends"], frame["Stock Splits"] = 0.0, 0.0
+    if auto_adjust:  # utils.auto_adjust
+        ratio = (frame["Adj Close"] / frame["Close"]).to_numpy()
+        order = frame.columns
+        frame = frame.assign(Open=frame["Open"] * ratio, High=frame["High"] * ratio, Low=frame["Low"] * ratio)
+        frame = frame.drop(columns="Close").rename(columns={"Adj Close": "Close"})
+        frame = frame[[column for column in order if column in frame.columns]]
+    frame["Volume"] = frame["Volume"].astype(np.int64)
+    frame.index.name = "Date"
+    return frame if actions else frame.drop(columns=["Dividends", "Stock Splits"])
+
+
+def yf_download(histories: dict[str, pd.DataFrame], ignore_tz=True, group_by="column") -> pd.DataFrame:
+    """What ``yfinance.download(symbols, ...)`` returns, from each symbol's ``history(actions=False)``."""
+    frames = {symbol: frame.copy() for symbol, frame in histories.items()}
+    if ignore_tz:
+        for frame in frames.values():
+            frame.index = frame.index.tz_localize(None)
+    else:  # multi.reindex_dfs: every symbol in the most common zone (ties: the first name in sort order)
+        zones, counts = np.unique([str(frame.index.tz) for frame in frames.values()], return_counts=True)
+        for frame in frames.values():
+            frame.index = frame.index.tz_convert(zones[counts.argmax()])
+    union = None
+    for frame in frames.values():
+        union = frame.index if union is None else union.union(frame.index)
+    frames = {symbol: frame.reindex(union) for symbol, frame in frames.items()}
+    data = pd.concat(frames.values(), axis=1, sort=True, keys=frames.keys(), names=["Ticker", "Price"])
+    if group_by == "column":
+        data.columns = data.columns.swaplevel(0, 1)
+        data = data.sort_index(level=0, axis=1)
+    return data
+
+
+#: MP around the start of US daylight saving (Sunday 2025-03-09): midnight New York is -05:00, then -04:00.
+MP_DAYS = ["2025-03-05", "2025-03-06", "2025-03-07", "2025-03-10", "2025-03-11"]
+MP_CLOSE = [17.10, 17.52, 18.05, 17.80, 18.40]
+#: LYC around the end of Sydney's daylight saving (Sunday 2025-04-06): +11:00, then +10:00.
+LYC_DAYS = ["2025-04-02", "2025-04-03", "2025-04-04", "2025-04-07", "2025-04-08"]
+LYC_CLOSE = [7.10, 6.95, 6.60, 6.02, 6.31]
+
+
+def test_the_replica_builds_the_csv_shapes_yfinance_users_have():
+    history = yf_history(MP_DAYS, NEW_YORK, MP_CLOSE).to_csv()
+    assert history.splitlines()[0] == "Date,Open,High,Low,Close,Volume,Dividends,Stock Splits"
+    assert [line.split(",")[0] for line in history.splitlines()[3:5]] == [
+        "2025-03-07 00:00:00-05:00",
+        "2025-03-10 00:00:00-04:00",
+    ]
+    single = yf_download({"MP": yf_history(MP_DAYS, NEW_YORK, MP_CLOSE, actions=False)}).to_csv()
+    # as users report it (yfinance issue #2269): one header row per column level, then the index's name
+    lines = single.splitlines()
+    assert lines[:3] == ["Price,Close,High,Low,Open,Volume", "Ticker,MP,MP,MP,MP,MP", "Date,,,,,"]
+    assert lines[3].startswith("2025-03-05,") and lines[3].endswith(",10000") and len(lines) == 3 + len(MP_DAYS)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:yfinance", "ignore::pandas.errors.Pandas4Warning:yfinance")
+def test_the_replica_is_what_yfinance_writes(monkeypatch):
+    yfinance = pytest.importorskip("yfinance")
+    multi, utils = pytest.importorskip("yfinance.multi"), pytest.importorskip("yfinance.utils")
+
+    histories = {
+        "MP": yf_history(MP_DAYS, NEW_YORK, MP_CLOSE, auto_adjust=False),
+        "LYC.AX": yf_history(LYC_DAYS, SYDNEY, LYC_CLOSE, auto_adjust=False),
+    }
+
+    class Ticker:  # yfinance's download() calls Ticker(symbol).history(...): answer offline
+        def __init__(self, symbol):
+            self.symbol, self._price_history = symbol, None
+
+        def history(self, auto_adjust, actions, **options):
+            frame = histories[self.symbol]
+            frame = utils.auto_adjust(frame) if auto_adjust else frame
+            return frame if actions else frame.drop(columns=["Dividends", "Stock Splits"])
+
+    monkeypatch.setattr(multi, "Ticker", Ticker)
+    for options in ({}, {"auto_adjust": False}, {"ignore_tz": False}, {"group_by": "ticker"}):
+        real = yfinance.download(["MP", "LYC.AX"], progress=False, threads=False, **options)
+        adjust = options.get("auto_adjust", True)
+        order = dict.fromkeys(real.columns.get_level_values("Ticker"))  # download() goes through a set
+        mine = {
+            symbol: (utils.auto_adjust(histories[symbol]) if adjust else histories[symbol]).drop(
+                columns=["Dividends", "Stock Splits"]
+            )
+            for symbol in order
+        }
+        replica = yf_download(mine, options.get("ignore_tz", True), options.get("group_by", "column"))
+        assert replica.to_csv() == real.to_csv(), options
+    mp_only = yf_history(MP_DAYS, NEW_YORK, MP_CLOSE)
+    assert utils.auto_adjust(histories["MP"]).equals(mp_only)
+
+
+def test_a_history_export_with_daylight_saving_offsets_is_read_on_new_york_sessions(tmp_path):
+    yf_history(MP_DAYS, NEW_YORK, MP_CLOSE).to_csv(tmp_path / "MP.csv")
+    close = load_price_dir(tmp_path, field="close")
+    adjusted = load_price_dir(tmp_path, field="adj_close")
+    expected = pd.to_datetime(MP_DAYS)  # midnight New York is that day, whatever its UTC offset
+    assert list(close.index) == list(expected)
+    np.testing.assert_allclose(close["MP"], np.array(MP_CLOSE) * 0.98)  # auto_adjust: Close is adjusted
+    np.testing.assert_allclose(adjusted["MP"], close["MP"])  # so adj_close is Close
+
+
+def test_a_history_export_with_adj_close_uses_it(tmp_path):
+    yf_history(MP_DAYS, NEW_YORK, MP_CLOSE, auto_adjust=False).to_csv(tmp_path / "MP.csv")
+    np.testing.assert_allclose(load_price_dir(tmp_path, field="adj_close")["MP"], np.array(MP_CLOSE) * 0.98)
+    np.testing.assert_allclose(load_price_dir(tmp_path, field="close")["MP"], MP_CLOSE)
+
+
+def test_a_history_export_of_lynas_is_read_on_sydney_sessions(tmp_path):
+    yf_history(LYC_DAYS, SYDNEY, LYC_CLOSE).to_csv(tmp_path / "LYC.csv")
+    text = (tmp_path / "LYC.csv").read_text()
+    assert "2025-04-04 00:00:00+11:00" in text and "2025-04-07 00:00:00+10:00" in text
+    close = load_price_dir(tmp_path, field="adj_close")
+    assert list(close.index) == list(pd.to_datetime(LYC_DAYS))
+    np.testing.assert_allclose(close["LYC"], np.array(LYC_CLOSE) * 0.98)
+
+
+def test_utc_instants_of_a_sydney_ticker_keep_their_sydney_dates(tmp_path):
+    # Sydney midnight is the day before in UTC: 13:00 UTC under daylight saving (+11:00), 14:00 after it.
+    (tmp_path / "LYC.csv").write_text(
+        "date,close,adj_close\n"
+        "2025-03-06 13:00:00+00:00,7.0,7.0\n"  # Friday 2025-03-07 00:00 in Sydney (UTC date: the 6th)
+        "2025-03-09T13:00:00Z,7.1,7.1\n"  # Monday 2025-03-10 00:00 (UTC: Sunday the 9th)
+        "2025-03-11T05:00:00.000Z,7.2,7.2\n"  # Tuesday 2025-03-11 16:00, the close
+        "2025-04-06T14:00:00Z,7.3,7.3\n"  # Monday 2025-04-07 00:00: +10:00 since 2025-04-06 03:00
+    )
+    close = load_price_dir(tmp_path, field="adj_close")
+    assert [f"{day:%Y-%m-%d}" for day in close.index] == ["2025-03-07", "2025-03-10", "2025-03-11", "2025-04-07"]
+    assert close.index.isin(exchange_calendar("XASX").sessions).all()
+
+
+def test_validate_prices_puts_one_instant_on_each_exchanges_own_date():
+    from backtests import validate_prices
+
+    # 2025-03-07 02:00 UTC is Thursday 21:00 in New York and Friday 13:00 in Sydney.
+    long = pd.DataFrame({"date": ["2025-03-07T02:00:00Z"] * 2, "ticker": ["MP", "LYC"], "close": [1.0, 2.0]})
+    zones = {"MP": NEW_YORK, "LYC": SYDNEY}
+    dated = validate_prices(long, "frame", UNIVERSE.index, zones=zones).set_index("ticker")["date"]
+    assert dated.to_dict() == {"MP": pd.Timestamp("2025-03-06"), "LYC": pd.Timestamp("2025-03-07")}
+    as_written = validate_prices(long, "frame", UNIVERSE.index)  # no zones: the date as written, as before
+    assert (as_written["date"] == pd.Timestamp("2025-03-07")).all()
+
+
+def test_any_zone_maps_to_the_exchanges_dates(tmp_path):
+    # The same MP sessions written in Berlin time (a user's own zone, with its own daylight saving on
+    # 2025-03-30), in UTC at the New York close, and in a fixed offset: all are New York's dates.
+    days = ["2025-03-28", "2025-03-31", "2025-04-01"]
+    berlin = pd.to_datetime(days).tz_localize(NEW_YORK).tz_convert("Europe/Berlin")  # 05:00 / 06:00 in Berlin
+    for name, stamps in (
+        ("berlin", [f"{stamp}" for stamp in berlin]),
+        ("utc_close", ["2025-03-28T20:00:00Z", "2025-03-31T20:00:00Z", "2025-04-01T20:00:00Z"]),
+        ("fixed", ["2025-03-28T09:30:00-0400", "2025-03-31T09:30:00-0400", "2025-04-01T09:30:00-0400"]),
+    ):
+        folder = tmp_path / name
+        _write(folder, "MP", "date,close\n" + "".join(f"{stamp},{10 + i}\n" for i, stamp in enumerate(stamps)))
+        assert [f"{day:%Y-%m-%d}" for day in load_price_dir(folder).index] == days, name
+    assert str(berlin[0]).endswith("+01:00") and str(berlin[1]).endswith("+02:00")
+
+
+def test_a_history_saved_as_parquet_keeps_its_zone_and_its_index(tmp_path):
+    frame = yf_history(LYC_DAYS, SYDNEY, LYC_CLOSE)
+    frame["Capital Gains"] = 0.0  # funds have it
+    frame.to_parquet(tmp_path / "LYC.parquet")  # Date stays the index, tz-aware (Australia/Sydney)
+    close = load_price_dir(tmp_path, field="adj_close")
+    assert list(close.index) == list(pd.to_datetime(LYC_DAYS))
+    np.testing.assert_allclose(close["LYC"], np.array(LYC_CLOSE) * 0.98)
+
+
+def test_a_single_symbol_download_export_is_read(tmp_path):
+    yf_download({"MP": yf_history(MP_DAYS, NEW_YORK, MP_CLOSE, actions=False)}).to_csv(tmp_path / "MP.csv")
+    frame = load_price_dir(tmp_path, field="adj_close")  # no Adj Close: auto_adjust=True, Close is adjusted
+    assert list(frame.index) == list(pd.to_datetime(MP_DAYS))
+    np.testing.assert_allclose(frame["MP"], np.array(MP_CLOSE) * 0.98)
+    np.testing.assert_allclose(load_price_dir(tmp_path, field="open")["MP"], np.array(MP_CLOSE) * 0.99 * 0.98)
+
+
+@pytest.mark.parametrize("options", [{}, {"ignore_tz": False}, {"group_by": "ticker"}])
+def test_a_multi_symbol_download_export_gives_each_ticker_its_symbol(tmp_path, caplog, options):
+    histories = {
+        "LYC.AX": yf_history(LYC_DAYS, SYDNEY, LYC_CLOSE, actions=False, auto_adjust=False),
+        "MP": yf_history(MP_DAYS, NEW_YORK, MP_CLOSE, actions=False, auto_adjust=False),
+    }
+    export = yf_download(histories, **options)
+    export.to_csv(tmp_path / "MP.csv")
+    export.to_csv(tmp_path / "LYC.csv")  # LYC reads the columns of its Yahoo symbol, LYC.AX
+    with caplog.at_level("WARNING", logger="reelab.prices"):
+        frame = load_price_dir(tmp_path, field="adj_close")
+    np.testing.assert_allclose(frame["MP"].dropna(), np.array(MP_CLOSE) * 0.98)
+    np.testing.assert_allclose(frame["LYC"].dropna(), np.array(LYC_CLOSE) * 0.98)
+    assert list(frame["MP"].dropna().index) == list(pd.to_datetime(MP_DAYS))
+    assert list(frame["LYC"].dropna().index) == list(pd.to_datetime(LYC_DAYS))
+    # each symbol's rows without prices (the other's dates) are dropped and said: one line per file
+    lines = {record.getMessage() for record in caplog.records if record.name == "reelab.prices"}
+    assert len(lines) == 2
+    assert any("LYC.csv: dropped 5 row(s) where LYC.AX has no price" in line for line in lines)
+    assert any("MP.csv: dropped 5 row(s) where MP has no price" in line for line in lines)
+
+
+def test_a_download_row_with_some_prices_but_no_close_stays_an_error(tmp_path):
+    export = yf_download({"MP": yf_history(MP_DAYS, NEW_YORK, MP_CLOSE, actions=False)})
+    export.iloc[2, export.columns.get_loc(("Close", "MP"))] = np.nan
+    export.to_csv(tmp_path / "MP.csv")
+    with pytest.raises(
+        PriceDataError, match=r"MP.csv: ticker MP: close must be positive and finite, got nan on 2025-03-07"
+    ):
+        load_price_dir(tmp_path)
+
+
+def test_a_download_export_without_the_tickers_symbol_is_named(tmp_path):
+    histories = {symbol: yf_history(MP_DAYS, NEW_YORK, MP_CLOSE, actions=False) for symbol in ("UUUU", "LYC.AX")}
+    yf_download(histories).to_csv(tmp_path / "MP.csv")
+    with pytest.raises(PriceDataError, match=r"MP.csv is a yfinance download of LYC.AX, UUUU; it has no columns of MP"):
+        load_price_dir(tmp_path)
+    (tmp_path / "MP.csv").rename(tmp_path / "LYC.csv")
+    yf_download({"UUUU": histories["UUUU"]}).to_csv(tmp_path / "LYC.csv")  # one symbol, but not LYC's
+    with pytest.raises(
+        PriceDataError, match=r"LYC.csv is a yfinance download of UUUU; it has no columns of LYC.AX \(ticker LYC\)"
+    ):
+        load_price_dir(tmp_path)
+    yf_download({"LYC": histories["UUUU"]}).to_csv(tmp_path / "LYC.csv")  # the ticker itself is accepted too
+    assert len(load_price_dir(tmp_path)) == len(MP_DAYS)
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [("date,close,close", "close"), ("Date,Close,close", "close"), ("date,Adj Close,adj_close,close", "adj_close")],
+)
+def test_a_repeated_column_is_named(tmp_path, header, column):
+    width = header.count(",")
+    _write(tmp_path, "MP", f"{header}\n2025-01-02{',10' * width}\n")
+    with pytest.raises(PriceDataError, match=rf"MP.csv has the column '{column}' twice"):
+        load_price_dir(tmp_path)
+
+
+def test_mixing_naive_and_aware_dates_is_named_with_an_example_of_each(tmp_path):
+    _write(tmp_path, "MP", "date,close\n2025-01-02,10\n2025-01-03 00:00:00-05:00,11\n")
+    with pytest.raises(
+        PriceDataError,
+        match=r"MP.csv: column 'date' mixes values without a time zone \('2025-01-02'\) "
+        r"and with one \('2025-01-03 00:00:00-05:00'\)",
+    ):
+        load_price_dir(tmp_path)
+
+
+def test_offsets_no_zone_has_are_refused(tmp_path):
+    _write(tmp_path, "MP", "date,close\n2025-01-02T00:00:00-05:00,10\n2025-01-03T00:00:00+08:00,11\n")
+    with pytest.raises(PriceDataError, match=r"MP.csv: column 'date' mixes time zones"):
+        load_price_dir(tmp_path)
+
+
+def test_dates_written_as_midnight_utc_are_refused_where_they_would_move_a_day(tmp_path):
+    _write(tmp_path, "MP", "date,close\n2025-01-03T00:00:00Z,10\n2025-01-06T00:00:00Z,11\n")
+    with pytest.raises(PriceDataError, match=r"'2025-01-03T00:00:00Z' is 2025-01-02 19:00 in America/New_York"):
+        load_price_dir(tmp_path)
+    _write(tmp_path, "LYC", "date,close\n2025-01-03T00:00:00Z,10\n2025-01-06T00:00:00Z,11\n")
+    lynas = load_price_dir(tmp_path, tickers=["LYC"])  # 11:00 in Sydney: the same day
+    assert [f"{day:%Y-%m-%d}" for day in lynas.index] == ["2025-01-03", "2025-01-06"]
+
+
+def test_an_empty_date_is_an_error(tmp_path):
+    _write(tmp_path, "MP", "date,close\n2025-01-02,10\n,11\n")
+    with pytest.raises(
+        PriceDataError, match=r"MP.csv: column 'date' is empty in 1 row\(s\) \(the first after 2025-01-02\)"
+    ):
+        load_price_dir(tmp_path)
+
+
+def test_a_command_reads_only_the_tickers_it_asks_for(tmp_path):
+    _write(tmp_path, "MP", "date,close\n2025-01-02,10\n2025-01-03,11\n")
+    (tmp_path / "LYC.csv").write_bytes(bytes(range(256)))  # broken: not even text
+    assert load_price_dir(tmp_path, tickers=["MP"])["MP"].tolist() == [10, 11]
+    assert load_prices(["MP"], source=tmp_path)["MP"].tolist() == [10, 11]
+    with pytest.raises(Exception, match=r"LYC\.csv"):
+        load_price_dir(tmp_path)  # all of the folder: LYC.csv is read, and refused by name
+    with pytest.raises(UnknownTickerError, match=r"'UUUU'; expected one of: LYC, MP"):
+        load_price_dir(tmp_path, tickers=["MP", "UUUU"])
+    (tmp_path / "ZZZZ.csv").write_text("date,close\n2025-01-02,10\n")
+    with pytest.raises(UnknownTickerError, match="'ZZZZ'"):  # every file's name is still a ticker
+        load_price_dir(tmp_path, tickers=["MP"])
+
+
+def test_a_run_from_the_command_line_on_yfinance_exports(tmp_path):
+    from backtests.cli import main
+
+    bundled = load_prices(["MP"], start="2025-01-01", end="2025-12-31", field="adj_close")["MP"].dropna()
+    days = [f"{day:%Y-%m-%d}" for day in bundled.index]
+    yf_history(days, NEW_YORK, bundled.to_numpy() / 0.98).to_csv(tmp_path / "MP.csv")
+    arguments = ["run", "--tickers", "MP", "--start", "2025-01-01", "--end", "2025-12-31", "--placebo", "0"]
+    assert main([*arguments, "--prices", str(tmp_path), "--out", str(tmp_path / "folder")]) == 0
+    assert main([*arguments, "--out", str(tmp_path / "bundled")]) == 0
+    # the export holds the bundled adjusted closes (auto_adjust): the same run, session for session
+    mine = pd.read_csv(tmp_path / "folder" / "equity.csv")
+    reference = pd.read_csv(tmp_path / "bundled" / "equity.csv")
+    pd.testing.assert_frame_equal(mine, reference, rtol=1e-12)

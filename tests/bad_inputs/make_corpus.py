@@ -250,6 +250,77 @@ def main() -> None:
         "no prices for MP in",
         extra=("--start", "2030-01-01"),
     )
+    # ---- price folders: files as yfinance writes them (history().to_csv(), download().to_csv()), broken
+    history = "Date,Open,High,Low,Close,Volume,Dividends,Stock Splits\n"
+    download = "Price,Close,High,Low,Open,Volume\nTicker,{0},{0},{0},{0},{0}\nDate,,,,,\n"
+    two = (
+        "Price,Close,Close,High,High,Low,Low,Open,Open,Volume,Volume\nTicker,{0},{1},{0},{1},{0},{1},{0},{1},{0},{1}\n"
+    )
+    prices("repeated_column", {"MP.csv": "date,close,adj_close,close\n2025-01-02,1,1,1\n"}, "the column 'close' twice")
+    prices(
+        "repeated_after_normalising",
+        {"MP.csv": "Date,Close,Adj Close,adj_close\n2025-01-02,1,1,1\n"},
+        "the column 'adj_close' twice",
+    )
+    prices(
+        "download_repeated_column",
+        {"MP.csv": "Price,Close,Close,Volume\nTicker,MP,MP,MP\nDate,,,\n2025-01-02,1,1,5\n"},
+        "the column 'close (MP)' twice",
+    )
+    prices(
+        "mixed_naive_and_aware",
+        {"MP.csv": "date,close,adj_close\n2025-01-02,1,1\n2025-01-03 00:00:00-05:00,1,1\n"},
+        "mixes values without a time zone ('2025-01-02') and with one ('2025-01-03 00:00:00-05:00')",
+    )
+    prices(
+        "download_without_the_ticker",
+        {"MP.csv": two.format("LYC.AX", "UUUU") + "Date,,,,,,,,,,\n2025-01-02,7,5,7,5,7,5,7,5,100,100\n"},
+        "is a yfinance download of LYC.AX, UUUU; it has no columns of MP",
+    )
+    prices(
+        "download_symbol_never_traded",
+        {"MP.csv": two.format("MP", "UUUU") + "Date,,,,,,,,,,\n2025-01-02,,5,,5,,5,,5,,100\n"},
+        "has no price of MP in any row",
+    )
+    prices(
+        "download_row_without_close",
+        {"MP.csv": download.format("MP") + "2025-01-02,16.39,16.5,16.0,16.1,100\n2025-01-03,,18.5,17.9,18.0,100\n"},
+        "close must be positive and finite, got nan on 2025-01-03",
+    )
+    prices(
+        "history_text_close",
+        {"MP.csv": history + "2025-03-07 00:00:00-05:00,1,1,1,19.80 USD,100,0.0,0.0\n"},
+        "close must be positive and finite, got 19.80 USD on 2025-03-07",
+    )
+    prices(
+        "history_two_stamps_one_session",
+        {
+            "MP.csv": history
+            + "2025-03-07 00:00:00-05:00,1,1,1,1,100,0.0,0.0\n2025-03-07 16:00:00-05:00,1,1,1,1,100,0.0,0.0\n"
+        },
+        "duplicate date 2025-03-07",
+    )
+    prices(
+        "history_zone_abbreviation",
+        {"MP.csv": history + "2025-03-07 00:00:00 EST,1,1,1,1,100,0.0,0.0\n"},
+        "holds '2025-03-07 00:00:00 EST', not a date",
+    )
+    prices(
+        "midnight_utc_dates",
+        {"MP.csv": "date,close,adj_close\n2025-01-03T00:00:00Z,1,1\n2025-01-06T00:00:00Z,1,1\n"},
+        "'2025-01-03T00:00:00Z' is 2025-01-02 19:00 in America/New_York",
+    )
+    prices(
+        "offsets_of_no_zone",
+        {"MP.csv": history + "2025-03-06 00:00:00-05:00,1,1,1,1,100,0,0\n2025-03-07 00:00:00+05:30,1,1,1,1,100,0,0\n"},
+        "mixes time zones",
+    )
+    prices("empty_date", {"MP.csv": "date,close,adj_close\n2025-01-02,1,1\n,1,1\n"}, "'date' is empty in 1 row(s)")
+    prices(
+        "history_without_adj_close_or_actions",
+        {"MP.csv": "Date,Open,High,Low,Close,Volume\n2025-03-07 00:00:00-05:00,1,1,1,1,100\n"},
+        "no column 'adj_close'",
+    )
     # ---- articles for extraction
     article("binary.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 16, "not text")
     article(
