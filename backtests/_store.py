@@ -47,7 +47,7 @@ from signals.dates import parse_day
 from signals.errors import ParameterError, PriceDataError, ReelabError, UniverseError
 
 from ._jumps import Jump, find_jumps, split_adjusted
-from ._prices import _snapshot, validate_prices
+from ._prices import _snapshot, session_dates, validate_prices
 
 __all__ = [
     "OVERLAP",
@@ -563,13 +563,6 @@ def _update_one(ticker, symbol, exchange, history, plan, rows, horizon, known, a
     return update, _parquet(frame) if changed else None, jumps
 
 
-def _local_dates(dates: pd.Series, zone: str) -> pd.Series:
-    """Session dates of an exchange in ``zone``: naive dates as they are, instants converted to the zone."""
-    if getattr(dates.dt, "tz", None) is None:
-        return dates.dt.normalize()
-    return dates.dt.tz_convert(zone).dt.tz_localize(None).dt.normalize()
-
-
 def _fetch(
     downloader: Downloader,
     symbols: dict[str, str],
@@ -599,8 +592,8 @@ def _fetch(
             rows = frame[frame["symbol"] == symbols[ticker]]
             if rows.empty:
                 continue
-            dates = _local_dates(pd.to_datetime(rows["date"]), zones[ticker])
-            by_symbol.setdefault(symbols[ticker], []).append(rows.assign(date=dates))
+            dates = session_dates(rows["date"], zones[ticker], f"Yahoo Finance {symbols[ticker]}")
+            by_symbol.setdefault(symbols[ticker], []).append(rows.assign(date=dates.to_numpy()))
     return {
         symbol: pd.concat(parts, ignore_index=True).drop_duplicates(["date"], keep="last").sort_values("date")
         for symbol, parts in by_symbol.items()
