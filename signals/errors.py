@@ -23,6 +23,7 @@ __all__ = [
     "PriceSourceUnavailable",
     "ReelabError",
     "ReelabWarning",
+    "ResultsFileError",
     "UniverseError",
     "UnknownEventTypeError",
     "UnknownTickerError",
@@ -110,6 +111,15 @@ class UnsupportedFormatError(EventFileError):
 
 class InvalidFieldError(EventFileError):
     """Any other field (direction, severity, confidence) holds a value outside its vocabulary."""
+
+
+class ResultsFileError(ReelabError):
+    """A file of a saved results folder (or the folder itself) is not what reelab writes there: a missing
+    column, a word among numbers, a row cut short, a config that is not an object; ``<path>: <problem>``."""
+
+    def __init__(self, path: object, problem: str):
+        self.path, self.problem = path, problem
+        super().__init__(f"{path}: {problem}")
 
 
 class UniverseError(ReelabError):
