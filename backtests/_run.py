@@ -269,9 +269,10 @@ def _market_rules(simulation: Simulation, universe: pd.DataFrame) -> pd.DataFram
     columns = [str(column) for column in simulation.portfolio.wrapper.columns]
     a_shares = [n for n, c in enumerate(columns) if c in universe.index and universe.at[c, "exchange"] == "XSHG"]
     if simulation.deferred is None or not a_shares:
-        return pd.DataFrame(columns=["deferred_buys", "deferred_sells"])
+        return pd.DataFrame(columns=["deferred_buys", "deferred_sells"]).rename_axis("asset")
     counts = simulation.deferred[:, a_shares].T
-    return pd.DataFrame(counts, index=[columns[n] for n in a_shares], columns=["deferred_buys", "deferred_sells"])
+    assets = pd.Index([columns[n] for n in a_shares], name="asset")  # named: market_rules.csv keeps it
+    return pd.DataFrame(counts, index=assets, columns=["deferred_buys", "deferred_sells"])
 
 
 def params_mapping(template: str, params: Mapping[str, Any] | Any | None) -> dict[str, Any]:

@@ -337,6 +337,11 @@ def run_walk_forward(
 # Per-event attribution
 
 
+#: The columns of :func:`attribution` (attribution.csv), in their order.
+ATTRIBUTION_COLUMNS = ["event_id", "type", "announced", "direction", "assets", "trades", "first_entry", "last_exit",
+                       "pnl_by_currency", "contribution", "mean_abnormal_return", "exits"]  # fmt: skip
+
+
 def attribution(result: BacktestResult) -> pd.DataFrame:
     """One row per policy event: what was traded on it, when, for what P&L, abnormal return and exit.
 
@@ -396,7 +401,7 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
             "mean_abnormal_return": float(mine["abnormal"].mean()) if mine["abnormal"].notna().any() else np.nan,
             "exits": ";".join(sorted(set(mine["reason"]))) if len(mine) else "",
         })  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=ATTRIBUTION_COLUMNS)  # its columns even without events (an empty calendar)
 
 
 def load_prices_for(tickers: Sequence[str], index: pd.DatetimeIndex, source=None) -> pd.DataFrame:

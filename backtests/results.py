@@ -9,19 +9,22 @@ versions. Files are written to a temporary file and renamed.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, overload
 
+import numpy as np
 import pandas as pd
 
 from signals import atomic_write, package_versions
 from signals._io import read_text_input
-from signals.errors import MissingFileError, ReelabError
+from signals.errors import MissingFileError, ResultsFileError
 
-__all__ = ["FILES", "VERSIONED", "read_config", "read_frame", "write_config", "write_frame"]
+__all__ = ["FILES", "SCHEMAS", "VERSIONED", "Schema", "read_config", "read_frame", "write_config", "write_frame"]
 
 #: File name of every saved frame, by operation.
 FILES: dict[str, dict[str, str]] = {
@@ -53,13 +56,85 @@ VERSIONED = ("reelab", "vectorbt", "numba", "pandas", "numpy", "statsmodels", "e
 INDEXED = {"equity", "asset_equity", "close", "best_returns"}
 #: Frames with a (scope, series) index.
 MULTI_INDEXED = {"stats": ["scope", "series"]}
-DATES = {
-    "trades": ["entry_session", "exit_session", "event_session"],
-    "events": ["event_session", "signal_session"],
-    "alignment": ["session"],
-    "abnormal_returns": ["session"],
-    "attribution": ["announced", "first_entry", "last_exit"],
-}
+#: The metrics of stats.csv and sweep.csv, in their order.
+METRICS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "time_invested")
+#: Older names of metric columns (folders written before time in market was named ``time_invested``).
+RENAMED = {"exposure": "time_invested"}
+ALL = ("*",)  # Schema.numbers: every column
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What one saved frame holds; :func:`read_frame` checks it whenever the frame is read.
+
+    ``required``: the columns it must have. ``numbers``, ``dates``, ``text``: columns read as numbers,
+    ISO dates or text wherever present (text keeps tickers such as 000831 whole; an empty cell is a
+    missing value, in text columns too: the ``""`` writers use for none reads back as missing, which
+    a CSV cannot tell apart); ``numbers=ALL``: every column. ``money``: ``CUR:amount;...`` columns. ``index``:
+    columns that become the index, unique. ``dated``: the first column is a session index, unique and
+    increasing. ``rows``: the writer always writes at least one row. ``renamed``: older names of columns,
+    read under their names now (when the file does not also have the new one).
+    """
+
+    required: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    text: tuple[str, ...] = ()
+    money: tuple[str, ...] = ()
+    index: tuple[str, ...] = ()
+    dated: bool = False
+    rows: bool = False
+    renamed: Mapping[str, str] = field(default_factory=dict)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+_DATED = Schema(numbers=ALL, dated=True, rows=True)
+#: The schema of every saved frame, by operation and name (as :data:`FILES`).
+SCHEMAS: dict[str, dict[str, Schema]] = {
+    "run": {
+        "stats": Schema(("scope", "series", *METRICS), METRICS, text=_names("scope series"),
+                        index=_names("scope series"), rows=True, renamed=RENAMED),
+        "trades": Schema(_names("asset side entry_session exit_session return"),
+                         numbers=_names("entry_price exit_price size pnl return"),
+                         dates=_names("entry_session exit_session event_session"),
+                         text=_names("asset currency side status event_ids renewed_by exit_reason")),
+        "equity": replace(_DATED, required=("strategy",)),
+        "asset_equity": _DATED,
+        "close": _DATED,
+        "alignment": Schema(_names("event_id type direction severity asset session description"),
+                            numbers=("severity",), dates=("session",),
+                            text=_names("event_id type direction asset exchange knowable_at description")),
+        "events": Schema(_names("event_id asset outcome reason"), dates=_names("event_session signal_session"),
+                         text=_names("event_id asset side outcome reason")),
+        "market_rules": Schema(_names("deferred_buys deferred_sells"), _names("deferred_buys deferred_sells"),
+                               text=("Unnamed: 0", "asset")),  # the A-shares: an unnamed first column
+        "attribution": Schema(_names("event_id type direction trades first_entry last_exit"),
+                              numbers=_names("trades contribution mean_abnormal_return"),
+                              dates=_names("announced first_entry last_exit"),
+                              text=_names("event_id type direction assets pnl_by_currency exits"),
+                              money=("pnl_by_currency",)),
+        "placebo": Schema(_names("sharpe actual p_value"), _names("draw sharpe actual p_value"), rows=True),
+    },
+    "sweep": {
+        "table": Schema(("scope", *METRICS), METRICS, text=("scope",), rows=True, renamed=RENAMED),
+        "best_returns": replace(_DATED, required=("return",), rows=False),
+    },
+    "study": {
+        "abnormal_returns": Schema(_names("event_id ticker session rel_day ar event_type"), _names("rel_day ar"),
+                                   dates=("session",), text=_names("event_id ticker event_type group")),
+        "car": Schema(_names("event_id event_type ticker window_start window_end car"),
+                      _names("window_start window_end car t_stat"), text=_names("event_id event_type ticker group")),
+        "tests": Schema(_names("group window n statistic value p_value"), _names("n clusters value p_value"),
+                        text=_names("group window statistic")),
+        "dropped": Schema(_names("event_id ticker reason"), text=_names("event_id ticker reason")),
+        "placebo": Schema(_names("window mean_car actual p_value"), _names("draw mean_car n actual p_value"),
+                          text=("window",)),
+    },
+    "walk_forward": {"folds": Schema()},
+}  # fmt: skip
 
 
 def write_frame(folder: str | Path, kind: str, name: str, frame: pd.DataFrame | pd.Series) -> Path:
@@ -71,23 +146,167 @@ def write_frame(folder: str | Path, kind: str, name: str, frame: pd.DataFrame | 
     return path
 
 
-def read_results_csv(path: Path, kind: str, **options: Any) -> pd.DataFrame:
-    """A CSV of a saved results folder, read through the input boundary: a folder, binary data,
-    another encoding or broken CSV (a hand-edited file, say) is one ReelabError naming the file."""
-    text = io.StringIO(read_text_input(path, f"{kind} results file"))
+def _layout(path: Path, text: str) -> tuple[list[str], list[int]]:
+    """The header of a CSV and the line number of each data row, after checking what pandas lets through:
+    rows cut short or too long, a repeated header (two files joined), a column named twice, HTML."""
+    if text.lstrip().startswith("<"):
+        raise ResultsFileError(path, "holds HTML or XML, not the CSV reelab writes (saved from a browser?)")
+    reader = csv.reader(io.StringIO(text), strict=True)
+    lines: list[int] = []
     try:
-        return pd.read_csv(text, **options)
+        header = next((row for row in reader if row), None)  # pandas skips blank lines too
+        if header is None:
+            raise ResultsFileError(path, "empty: no header line (a results CSV starts with its column names)")
+        named = [name for name in header if name]
+        twice = sorted({name for name in named if named.count(name) > 1})
+        if twice:
+            raise ResultsFileError(path, f"the header names column {twice[0]!r} twice")
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(header):
+                cut = " (cut short?)" if len(row) < len(header) else ""
+                raise ResultsFileError(
+                    path, f"line {reader.line_num} has {len(row)} fields where the header has {len(header)}{cut}"
+                )
+            if row == header:
+                raise ResultsFileError(path, f"line {reader.line_num} repeats the header (two files joined?)")
+            lines.append(reader.line_num)
+    except csv.Error as error:
+        raise ResultsFileError(path, f"not valid CSV at line {reader.line_num}: {error}") from None
+    return header, lines
+
+
+def _parse(
+    path: Path, kind: str, text_columns: tuple[str, ...] = (), dated: bool = False, **options: Any
+) -> tuple[pd.DataFrame, list[int]]:
+    """The frame pandas reads (``text_columns`` and, when ``dated``, the first column as text) and the line
+    number of each of its rows."""
+    text = read_text_input(path, f"{kind} results file")
+    header, lines = _layout(path, text)
+    names = [name or f"Unnamed: {position}" for position, name in enumerate(header)]  # pandas' names
+    dtype: dict[int, type] = {n: str for n, name in enumerate(names) if name in text_columns or (dated and n == 0)}
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=dtype or None, **options)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ReelabError(f"{path} is not a results file reelab wrote: {first}") from None
+        raise ResultsFileError(path, f"not a CSV reelab wrote: {first}") from None
+    return frame, lines
+
+
+def read_results_csv(path: Path, kind: str, **options: Any) -> pd.DataFrame:
+    """A CSV of a saved results folder, read through the input boundary: a folder, binary data, another
+    encoding, broken CSV or a row cut short (a hand-edited file, say) is one ReelabError naming the file."""
+    return _parse(Path(path), kind, **options)[0]
+
+
+def _first(bad: Any) -> int:
+    return int(np.flatnonzero(np.asarray(bad))[0])
+
+
+def _as_numbers(path: Path, values: pd.Series, where: str, lines: list[int]) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values
+    if not len(values):  # no rows: pandas cannot tell the type
+        return values.astype(float)
+    text = values.astype(object).where(values.notna(), None).map(lambda v: v if v is None else str(v))
+    parsed = pd.to_numeric(text, errors="coerce")
+    bad = parsed.isna() & text.notna()
+    if bad.any():
+        row = _first(bad)
+        raise ResultsFileError(path, f"line {lines[row]}, {where}: {text.iloc[row]!r} is not a number")
+    return parsed
+
+
+def _as_dates(path: Path, values: pd.Series, where: str, lines: list[int]) -> pd.Series:
+    try:
+        parsed = pd.to_datetime(values, format="ISO8601", errors="coerce")
+    except ValueError:  # time zones mixed
+        parsed = pd.Series(pd.NaT, index=values.index)
+    bad = parsed.isna() & values.notna()
+    if bad.any():
+        row = _first(bad)
+        raise ResultsFileError(path, f"line {lines[row]}, {where}: {values.iloc[row]!r} is not a date (YYYY-MM-DD)")
+    if getattr(parsed.dt, "tz", None) is not None:
+        raise ResultsFileError(path, f"{where}: dates with a time zone; reelab writes session dates (YYYY-MM-DD)")
+    return parsed
+
+
+def _check_money(path: Path, values: pd.Series, column: str, lines: list[int]) -> None:
+    for row, value in enumerate(values):
+        if pd.isna(value):
+            continue
+        for item in str(value).split(";"):
+            _, colon, amount = item.partition(":")
+            try:
+                float(amount)
+            except ValueError:
+                colon = ""
+            if item and not colon:
+                raise ResultsFileError(
+                    path, f"line {lines[row]}, column {column!r}: {value!r} is not CUR:amount;... (USD:12.5;AUD:-3)"
+                )
+
+
+def _session_index(path: Path, frame: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
+    """The first column as the frame's session index: dates, each once, increasing."""
+    name = frame.columns[0]
+    days = _as_dates(path, frame[name], f"column {name!r}", lines)
+    if days.isna().any():
+        raise ResultsFileError(path, f"line {lines[_first(days.isna())]}, column {name!r}: a session date is missing")
+    repeated = days.duplicated()
+    if repeated.any():
+        row = _first(repeated)
+        raise ResultsFileError(path, f"line {lines[row]}: date {days.iloc[row]:%Y-%m-%d} appears twice")
+    falling = days.diff() < pd.Timedelta(0)
+    if falling.any():
+        row = _first(falling)
+        raise ResultsFileError(
+            path, f"line {lines[row]}: date {days.iloc[row]:%Y-%m-%d} comes after {days.iloc[row - 1]:%Y-%m-%d}; "
+            "dates must increase"
+        )  # fmt: skip
+    frame = frame.drop(columns=name).set_axis(pd.DatetimeIndex(days), axis=0)
+    frame.index.name = None if name.startswith("Unnamed") or name == "date" else name
+    return frame
+
+
+def _checked(path: Path, kind: str, schema: Schema, frame: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
+    """``frame`` as its schema says, or one ResultsFileError naming the file, the line, the column and the value."""
+    frame = frame.rename(columns={old: new for old, new in schema.renamed.items() if new not in frame.columns})
+    missing = [name for name in schema.required if name not in frame.columns]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        needed = ", ".join(schema.required)
+        raise ResultsFileError(path, f"missing column{plural} {', '.join(map(repr, missing))} (needed: {needed})")
+    if schema.rows and frame.empty:
+        raise ResultsFileError(path, f"no rows; a {kind} always writes at least one")
+    if schema.dated:
+        if not len(frame.columns):
+            raise ResultsFileError(path, "no columns; the first column holds the session dates")
+        frame = _session_index(path, frame, lines)
+    numbers = frame.columns if schema.numbers == ALL else [c for c in schema.numbers if c in frame.columns]
+    for column in numbers:
+        frame[column] = _as_numbers(path, frame[column], f"column {column!r}", lines)
+    for column in (c for c in schema.dates if c in frame.columns):
+        frame[column] = _as_dates(path, frame[column], f"column {column!r}", lines)
+    for column in (c for c in schema.money if c in frame.columns):
+        _check_money(path, frame[column], column, lines)
+    if schema.index:
+        repeated = frame.duplicated(list(schema.index))
+        if repeated.any():
+            row = _first(repeated)
+            key = ", ".join(f"{name} {frame[name].iloc[row]}" for name in schema.index)
+            raise ResultsFileError(path, f"line {lines[row]}: {key} appears twice")
+        frame = frame.set_index(list(schema.index))
+    return frame
 
 
 def read_json_file(path: Path) -> Any:
-    """A JSON file of a saved results folder; broken JSON is one ReelabError naming the file."""
+    """A JSON file of a saved results folder; broken JSON is one ResultsFileError naming the file."""
     try:
         return json.loads(read_text_input(path, "results file"))
     except (json.JSONDecodeError, RecursionError) as error:
-        raise ReelabError(f"{path} is not a results file reelab wrote: {error}") from None
+        raise ResultsFileError(path, f"not valid JSON: {error}") from None
 
 
 @overload
@@ -97,28 +316,91 @@ def read_frame(folder: str | Path, kind: str, name: str, required: bool) -> pd.D
 
 
 def read_frame(folder: str | Path, kind: str, name: str, required: bool = True) -> pd.DataFrame | None:
-    """Read one saved frame back (None when it is optional and absent)."""
+    """Read one saved frame back (None when it is optional and absent), checked against its :data:`SCHEMAS`.
+
+    Numbers, dates and text come back as such even when the frame has no rows. Raises
+    :class:`~signals.errors.MissingFileError` when a required file is absent and
+    :class:`~signals.errors.ResultsFileError` when the file is not what reelab writes there.
+    """
     path = Path(folder) / FILES[kind][name]
     if not path.is_file():
+        if path.exists():
+            raise ResultsFileError(path, "a folder, not a file")
         if required:
             raise MissingFileError(f"{kind} results file", path, f"a folder written by 'reelab {kind}'")
         return None
-    if name in MULTI_INDEXED:
-        return read_results_csv(path, kind, index_col=list(range(len(MULTI_INDEXED[name]))))
-    if name in INDEXED:
-        frame = read_results_csv(path, kind, index_col=0, parse_dates=[0])
-        frame.index.name = None if frame.index.name in ("Unnamed: 0", "date") else frame.index.name
-        return frame
-    frame = read_results_csv(path, kind, dtype={"asset": str, "ticker": str, "event_id": str}, keep_default_na=True)
-    for column in DATES.get(name, []):
-        if column in frame:
-            try:
-                frame[column] = pd.to_datetime(frame[column])
-            except (ValueError, TypeError):
-                raise ReelabError(f"{path}: column {column!r} holds a value that is not a date") from None
-    if name == "market_rules" and len(frame.columns) and frame.columns[0].startswith("Unnamed"):
-        frame = frame.set_index(frame.columns[0]).rename_axis(None)
+    schema = SCHEMAS[kind][name]
+    frame, lines = _parse(path, kind, (*schema.text, *schema.dates), schema.dated)
+    frame = _checked(path, kind, schema, frame, lines)
+    if name == "market_rules":  # its index (the A-shares) is written unnamed
+        index = next((c for c in frame.columns if c.startswith("Unnamed") or c == "asset"), None)
+        if index is not None:
+            frame = frame.set_index(index).rename_axis(None if index.startswith("Unnamed") else index)
     return frame
+
+
+def _kind_of(value: Any) -> str:
+    names = {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "an object"}
+    shown = json.dumps(value)
+    return f"{names.get(type(value), 'null')} ({shown[:40] + '...' if len(shown) > 40 else shown})"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_window(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    )
+
+
+TEXT = (lambda v: isinstance(v, str), "text")
+OPTIONAL_TEXT = (lambda v: v is None or isinstance(v, str), "text or null")
+NUMBER = (_is_number, "a number")
+OBJECT = (lambda v: isinstance(v, dict), "an object")
+WHOLE = (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number")
+#: The type of each config.json field (and of ``spec``'s and ``requested``'s) that reelab reads; others pass.
+CONFIG_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "command": TEXT, "template": TEXT, "model": TEXT, "engine": TEXT, "after_close": TEXT,
+    "start": OPTIONAL_TEXT, "end": OPTIONAL_TEXT, "events": OPTIONAL_TEXT, "prices": OPTIONAL_TEXT,
+    "fees": NUMBER, "slippage": NUMBER, "init_cash": NUMBER,
+    "max_dropped": (lambda v: v is None or _is_number(v), "a number or null"),
+    "estimation": WHOLE, "gap": WHOLE,
+    "merge": (lambda v: isinstance(v, bool), "true or false"),
+    "params": OBJECT, "resolved_params": OBJECT, "inputs": OBJECT, "versions": OBJECT, "spec": OBJECT,
+    "requested": OBJECT,
+    "tickers": (lambda v: v is None or _is_texts(v), "a list of tickers or null"),
+    "types": (lambda v: v is None or _is_texts(v), "a list of event types or null"),
+    "windows": (lambda v: isinstance(v, list) and all(map(_is_window, v)), "a list of [start, end] whole numbers"),
+    "grid": (lambda v: isinstance(v, dict) and all(isinstance(x, list) for x in v.values()), "an object of lists"),
+}  # fmt: skip
+#: dsr.json: the deflated Sharpe ratio of a sweep's best combination.
+DSR_FIELDS = {"dsr": NUMBER, "sharpe": NUMBER, "expected_max_sharpe": NUMBER, "trials": WHOLE,
+              "params": OBJECT}  # fmt: skip
+
+
+def _check_fields(
+    path: Path, record: Any, fields: Mapping[str, Any], required: tuple[str, ...], prefix: str = ""
+) -> None:
+    """``record`` is a JSON object whose known fields have their types (nested objects: spec, requested)."""
+    if not isinstance(record, dict):
+        where = f"field {prefix[:-1]!r} is" if prefix else "holds"
+        raise ResultsFileError(path, f"{where} {_kind_of(record)}; expected an object")
+    missing = [name for name in required if name not in record]
+    if missing:
+        raise ResultsFileError(path, f"no {missing[0]!r} field: not a file reelab wrote")
+    for name, value in record.items():
+        if name in fields and not fields[name][0](value):
+            raise ResultsFileError(path, f"field {prefix + name!r} is {_kind_of(value)}; expected {fields[name][1]}")
+        if name in ("spec", "requested") and not prefix:
+            _check_fields(path, value, fields, (), f"{name}.")
 
 
 def write_config(folder: str | Path, command: str, spec: Any, data: Any = None, **extra: Any) -> dict[str, Any]:
@@ -138,21 +420,22 @@ def write_config(folder: str | Path, command: str, spec: Any, data: Any = None, 
     return record
 
 
-def read_config(folder: str | Path) -> dict[str, Any]:
-    """The ``config.json`` of a results folder, as a dict.
+def read_config(folder: str | Path, required: bool = True) -> dict[str, Any]:
+    """The ``config.json`` of a results folder, as a dict (``{}`` when absent and not ``required``).
 
-    Raises :class:`~signals.errors.MissingFileError` when it is absent, and
-    :class:`~signals.errors.ReelabError` when it is not JSON or has no ``command``.
+    Raises :class:`~signals.errors.MissingFileError` when it is absent (and required), and
+    :class:`~signals.errors.ResultsFileError` when it is not JSON, not an object, has no ``command``
+    or a field of the wrong type (see :data:`CONFIG_FIELDS`).
     """
     path = Path(folder) / CONFIG
     if not path.is_file():
-        raise MissingFileError("results folder", folder, "a folder written by reelab run, sweep or study")
-    try:
-        record = read_json_file(path)
-    except json.JSONDecodeError as error:
-        raise ReelabError(f"{path}: not valid JSON ({error.msg})") from None
-    if not isinstance(record, Mapping) or "command" not in record:
-        raise ReelabError(f"{path}: not a reelab config (no 'command')")
+        if path.exists():
+            raise ResultsFileError(path, "a folder, not a file")
+        if required:
+            raise MissingFileError("results folder", folder, "a folder written by reelab run, sweep or study")
+        return {}
+    record = read_json_file(path)
+    _check_fields(path, record, CONFIG_FIELDS, ("command",))
     return dict(record)
 
 
@@ -164,6 +447,12 @@ def write_json(folder: str | Path, kind: str, name: str, value: Any) -> Path:
 
 
 def read_json(folder: str | Path, kind: str, name: str) -> Any:
-    """Read a JSON file saved by :func:`write_json` back (None when it is absent)."""
+    """Read a JSON file saved by :func:`write_json` back (None when it is absent), checked: dsr.json is an
+    object with numbers ``dsr``, ``sharpe`` and ``expected_max_sharpe`` (:data:`DSR_FIELDS`)."""
     path = Path(folder) / FILES[kind][name]
-    return read_json_file(path) if path.is_file() else None
+    if not path.exists():
+        return None
+    value = read_json_file(path)
+    if (kind, name) == ("sweep", "dsr"):
+        _check_fields(path, value, DSR_FIELDS, ("dsr", "sharpe", "expected_max_sharpe"))
+    return value

@@ -26,6 +26,7 @@ __all__ = [
     "PriceSourceUnavailable",
     "ReelabError",
     "ReelabWarning",
+    "ResultsFileError",
     "UniverseError",
     "UnknownEventTypeError",
     "UnknownTickerError",
@@ -124,6 +125,15 @@ class InvalidFieldError(EventFileError):
 
 class HolidayFileError(EventFileError):
     """A problem in the user's holiday file (``holidays.csv``), located by line and column."""
+
+
+class ResultsFileError(ReelabError):
+    """A file of a saved results folder (or the folder itself) is not what reelab writes there: a missing
+    column, a word among numbers, a row cut short, a config that is not an object; ``<path>: <problem>``."""
+
+    def __init__(self, path: object, problem: str):
+        self.path, self.problem = path, problem
+        super().__init__(f"{path}: {problem}")
 
 
 class UniverseError(ReelabError):

@@ -6,7 +6,10 @@ headline numbers. ``reelab run``, ``reelab sweep`` and ``reelab study`` call it 
 folders; ``reelab report DIR`` calls it on any folder.
 
 The report renders the saved folder and never recomputes: no prices or events are loaded, nothing is
-re-aligned or re-simulated. Files read (each optional): ``config.json``; ``stats.csv``, ``equity.csv``,
+re-aligned or re-simulated. Every file is read through :mod:`backtests.results`, which checks it against
+its schema; a folder the report cannot write to, or a file that is not what reelab writes there, is one
+:class:`~signals.errors.ResultsFileError` and nothing is written (the page and figures are rendered in
+memory and written at the end). Files read (each optional): ``config.json``; ``stats.csv``, ``equity.csv``,
 ``trades.csv``, ``close.csv``, ``alignment.csv``, ``events.csv``, ``attribution.csv``,
 ``placebo_sharpe.csv`` (a run); ``sweep.csv``, ``dsr.json``, ``best_returns.csv`` (a sweep);
 ``car.csv``, ``tests.csv``, ``abnormal_returns.csv``, ``placebo_car.csv`` (a study).
@@ -18,14 +21,16 @@ and matplotlib), :mod:`.html` (the page).
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from signals._io import atomic_write
+from signals.errors import MissingFileError, ResultsFileError
 
-from ..results import read_frame, read_json, read_json_file, read_results_csv
+from ..results import FILES, read_config, read_frame, read_json
 from . import html as page
 from . import summary as numbers
 from .draw import plotly_js, to_html, to_png
@@ -33,108 +38,143 @@ from .figures import Figure, car_figure, equity_figure, placebo_figures, price_f
 
 __all__ = ["write_report"]
 
+#: What the report writes into the folder, and whether each is a folder (figures/: the PNGs).
+OUTPUTS = {"report.html": False, "summary.json": False, "figures": True}
 
-def _draw(folder: Path, figure: Figure) -> str:
-    """The figure as HTML for the page; its PNG (if it has one) written to figures/."""
+
+def _check_writable(folder: Path) -> None:
+    """Refuse, before reading anything, a folder the report could not write its outputs to."""
+    for name, is_folder in OUTPUTS.items():
+        path = folder / name
+        if path.exists() and path.is_dir() != is_folder:
+            kind = "a file where the report writes its figures folder" if is_folder else "a folder, not a file"
+            raise ResultsFileError(path, f"{kind}; nothing was written")
+    for place in (folder, folder / "figures"):
+        if not place.is_dir():
+            continue
+        try:
+            with tempfile.TemporaryFile(dir=place):  # leaves no name behind (O_TMPFILE where Linux has it)
+                pass
+        except OSError as error:
+            raise ResultsFileError(
+                place, f"read-only ({error.strerror or error}): the report cannot write report.html, summary.json "
+                "and figures/ here; nothing was written"
+            ) from None  # fmt: skip
+
+
+def _draw(figures: dict[str, bytes], figure: Figure) -> str:
+    """The figure as HTML for the page; its PNG (if it has one) kept in ``figures`` for figures/."""
     if figure.png:
-        atomic_write(folder / "figures" / figure.png, to_png(figure))
+        figures[figure.png] = to_png(figure)
     return to_html(figure)
 
 
-def _frame(folder: Path, kind: str, name: str) -> pd.DataFrame | None:
-    frame = read_frame(folder, kind, name, required=False)
-    return None if frame is None else frame.rename(columns=numbers.RENAMED)
-
-
-def _stats(folder: Path) -> pd.DataFrame | None:
-    path = folder / "stats.csv"
-    if not path.is_file():
+def _frames(folder: Path, kind: str, names: tuple[str, ...], what: str) -> dict[str, pd.DataFrame] | None:
+    """The frames ``names`` of ``kind``: all of them, none (None), or one ResultsFileError naming the missing one."""
+    frames = {name: read_frame(folder, kind, name, required=False) for name in names}
+    present = {name: frame for name, frame in frames.items() if frame is not None}
+    if not present:
         return None
-    return read_results_csv(path, "run", dtype={"scope": str, "series": str}).rename(columns=numbers.RENAMED)
+    missing = [FILES[kind][name] for name in names if name not in present]
+    if missing:
+        shown = ", ".join(FILES[kind][name] for name in present)
+        raise ResultsFileError(folder / missing[0], f"missing; {what} folder has it beside {shown}")
+    return present
 
 
-def _run(folder: Path, config: dict, summary: dict) -> str:
-    stats, equity = _stats(folder), _frame(folder, "run", "equity")
-    if stats is None or equity is None:
+def _run(folder: Path, config: dict, summary: dict, figures: dict[str, bytes]) -> str:
+    frames = _frames(folder, "run", ("stats", "equity"), "a run")
+    if frames is None:
         return ""
+    stats, equity = frames["stats"].reset_index(), frames["equity"]
+    if not ((stats["scope"] == numbers.PORTFOLIO) & (stats["series"] == "strategy")).any():
+        raise ResultsFileError(folder / "stats.csv", "no row for scope 'portfolio', series 'strategy' (the headline)")
     summary["run"] = numbers.run_numbers(stats, config.get("template"))
     label = config.get("template") or "strategy"
-    trades = _frame(folder, "run", "trades")
-    close, alignment = _frame(folder, "run", "close"), _frame(folder, "run", "alignment")
-    events = _frame(folder, "run", "events")
+    read = {name: read_frame(folder, "run", name, required=False)
+            for name in ("trades", "close", "alignment", "events", "attribution", "placebo")}  # fmt: skip
+    trades, close, alignment, events = read["trades"], read["close"], read["alignment"], read["events"]
     absent = [name for name, frame in (("close.csv", close), ("alignment.csv", alignment)) if frame is None]
-    figure = price_figure(close, alignment, events, trades) if not absent else None
-    prices = _draw(folder, figure) if figure is not None else None
-    attribution = _frame(folder, "run", "attribution")
-    placebo = _frame(folder, "run", "placebo")
+    figure = price_figure(close, alignment, events, trades) if close is not None and alignment is not None else None
+    prices = _draw(figures, figure) if figure is not None else None
+    placebo = read["placebo"]
     shown_placebo = []
-    if placebo is not None and "actual" in placebo:
+    if placebo is not None:
         summary.setdefault("placebo", {}).update(
             {f"run:{window}": value for window, value in numbers.placebo_numbers(placebo).items()}
         )
-        shown_placebo = [_draw(folder, figure) for figure in placebo_figures(placebo, "sharpe")]
+        shown_placebo = [_draw(figures, figure) for figure in placebo_figures(placebo, "sharpe")]
     return page.run_section(
         summary["run"],
         numbers.run_table(stats),
-        _draw(folder, equity_figure(equity, label)),
+        _draw(figures, equity_figure(equity, label)),
         prices,
         absent,
         numbers.event_outcomes(events) if events is not None and len(events) else None,
-        numbers.attribution_table(attribution) if attribution is not None else None,
+        numbers.attribution_table(read["attribution"]) if read["attribution"] is not None else None,
         shown_placebo,
         numbers.trades_table(trades) if trades is not None and len(trades) else None,
     )
 
 
-def _sweep(folder: Path, summary: dict) -> str:
-    table = _frame(folder, "sweep", "table")
+def _sweep(folder: Path, summary: dict, figures: dict[str, bytes]) -> str:
+    table = read_frame(folder, "sweep", "table", required=False)
     if table is None:
         return ""
-    best_returns = _frame(folder, "sweep", "best_returns")
+    best_returns = read_frame(folder, "sweep", "best_returns", required=False)
     summary["sweep"] = numbers.sweep_numbers(table, read_json(folder, "sweep", "dsr"), best_returns)
     grid = numbers.sweep_grid(table)
-    heatmap = _draw(folder, sweep_heatmap(*grid)) if grid is not None else None
+    heatmap = _draw(figures, sweep_heatmap(*grid)) if grid is not None else None
     return page.sweep_section(summary["sweep"], heatmap, numbers.sweep_table(table))
 
 
-def _study(folder: Path, config: dict, summary: dict) -> str:
-    tests, abnormal = _frame(folder, "study", "tests"), _frame(folder, "study", "abnormal_returns")
-    car = _frame(folder, "study", "car")
-    if tests is None or abnormal is None or car is None:
+def _study(folder: Path, config: dict, summary: dict, figures: dict[str, bytes]) -> str:
+    frames = _frames(folder, "study", ("tests", "abnormal_returns", "car"), "a study")
+    if frames is None:
         return ""
+    tests, abnormal, car = frames["tests"], frames["abnormal_returns"], frames["car"]
     summary["study"] = numbers.study_numbers(car, tests)
-    placebo = _frame(folder, "study", "placebo")
+    placebo = read_frame(folder, "study", "placebo", required=False)
     shown_placebo = []
-    if placebo is not None and "actual" in placebo:
+    if placebo is not None:
         summary.setdefault("placebo", {}).update(
             {f"study:{window}": value for window, value in numbers.placebo_numbers(placebo).items()}
         )
-        shown_placebo = [_draw(folder, figure) for figure in placebo_figures(placebo, "mean_car")]
+        shown_placebo = [_draw(figures, figure) for figure in placebo_figures(placebo, "mean_car")]
     description = dict(numbers.header(config)).get("event study", "event study")
-    figure = _draw(folder, car_figure(numbers.car_paths(abnormal)))
+    figure = _draw(figures, car_figure(numbers.car_paths(abnormal))) if len(abnormal) else None
     return page.study_section(str(description), figure, numbers.study_table(tests), shown_placebo)
 
 
 def write_report(folder: str | Path, title: str | None = None) -> Path:
-    """Render ``report.html``, ``figures/*.png`` and ``summary.json`` for a results folder."""
+    """Render ``report.html``, ``figures/*.png`` and ``summary.json`` for a results folder.
+
+    Everything is read, checked and rendered in memory first and written at the end (each file
+    atomically, report.html last), so a folder the report refuses is left as it was: a folder it
+    cannot write to (checked first), or a file that is not what reelab writes there
+    (:class:`~signals.errors.ResultsFileError`, see :mod:`backtests.results`).
+    """
     folder = Path(folder)
-    config_path = folder / "config.json"
-    config: dict[str, Any] = read_json_file(config_path) if config_path.is_file() else {}
+    if not folder.is_dir():
+        raise MissingFileError("results folder", folder, "a folder written by reelab run, sweep or study")
+    _check_writable(folder)
+    config = read_config(folder, required=False)
     summary: dict[str, Any] = {}
     if config.get("start") or config.get("end"):
         summary["period"] = {"start": config.get("start"), "end": config.get("end")}
+    figures: dict[str, bytes] = {}
     sections = [
-        _run(folder, config, summary),
-        _sweep(folder, summary),
-        _study(folder, config, summary),
+        _run(folder, config, summary, figures),
+        _sweep(folder, summary, figures),
+        _study(folder, config, summary, figures),
     ]
     body = "\n".join(section for section in sections if section)
     if not body:
-        from signals.errors import ReelabError
-
-        raise ReelabError(f"{folder}: no results to report (expected stats.csv, sweep.csv or car.csv)")
+        raise ResultsFileError(folder, "no results to report (expected stats.csv, sweep.csv or car.csv)")
     shown = [name for name, section in zip(("run", "sweep", "study"), sections) if section]
     title = title or f"reelab {config.get('template') or ' and '.join(shown)} report"
     document = page.page(title, numbers.header(config), body, plotly_js())
+    for name, png in figures.items():
+        atomic_write(folder / "figures" / name, png)
     atomic_write(folder / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
     return atomic_write(folder / "report.html", document)

@@ -222,15 +222,26 @@ def price_figure(
 
 
 def placebo_figures(table: pd.DataFrame, column: str) -> list[Figure]:
-    """One histogram per window (or one for a run's Sharpe) of the placebo draws, with the real value."""
+    """One histogram per window (or one for a run's Sharpe) of the placebo draws, with the real value.
+
+    Draws without a value (a placebo calendar that never traded has no Sharpe) are counted in the title, not
+    drawn; a window none of whose draws has a value gets no figure (summary.json still has its numbers).
+    """
     figures = []
     groups = table.groupby("window", sort=False) if "window" in table else [("all", table)]
     for window, part in groups:
         actual, p_value = float(part["actual"].iloc[0]), float(part["p_value"].iloc[0])
+        draws = part[column].to_numpy(dtype=float)
+        finite = draws[np.isfinite(draws)]
+        if not finite.size:
+            continue
+        unknown = f" ({len(draws) - finite.size} without a value)" if finite.size < len(draws) else ""
         title = (
-            f"{'' if window == 'all' else f'window {window}: '}real {actual:.3g}, p = {p_value:.3f}, {len(part)} draws"
+            f"{'' if window == 'all' else f'window {window}: '}real {actual:.3g}, p = {p_value:.3f}, "
+            f"{len(part)} draws{unknown}"
         )
-        panel = Panel([Trace("histogram", part[column].to_numpy(), color=BENCHMARK_COLOR, legend=False)], vline=actual)
+        vline = actual if np.isfinite(actual) else None
+        panel = Panel([Trace("histogram", finite, color=BENCHMARK_COLOR, legend=False)], vline=vline)
         figures.append(Figure(title, [panel], height=260, width=520, toolbar=False))
     return figures
 

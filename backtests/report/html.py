@@ -297,8 +297,10 @@ def run_section(
             ),
             f'<div class="plot">{prices}</div>',
         ]
-    if attribution is not None:
+    if attribution is not None and len(attribution.frame):
         parts += ["<h2>Per-event attribution</h2>", _note(ATTRIBUTION), table(attribution, scroll=True)]
+    elif attribution is not None:
+        parts += ["<h2>Per-event attribution</h2>", _note("No policy event opened a trade in this period.")]
     parts += _placebo("Sharpe ratio (annualized)", placebo)
     if trades is not None:
         parts += [
@@ -348,9 +350,9 @@ def sweep_section(numbers: Mapping[str, Any], heatmap: str | None, top: Table) -
     return "\n".join(parts)
 
 
-def study_section(description: str, car: str, tests: Table, placebo: Sequence[str]) -> str:
-    """The HTML of an event study: the CAR figure (``car``, HTML) introduced by ``description``, the tests
-    table with a note on which tests to trust, and the placebo figures.
+def study_section(description: str, car: str | None, tests: Table, placebo: Sequence[str]) -> str:
+    """The HTML of an event study: the CAR figure (``car``, HTML; None when no event-asset pair was measured)
+    introduced by ``description``, the tests table with a note on which tests to trust, and the placebo figures.
     """
     parts = [
         "<h2>Event study: cumulative abnormal returns by event type</h2>",
@@ -361,7 +363,13 @@ def study_section(description: str, car: str, tests: Table, placebo: Sequence[st
             "exposure (the asset's China-exposure sign), so groups that mix producers inside and outside China "
             "can cancel out: see the asset-group rows of the tests."
         ),
-        f'<div class="plot">{car}</div>',
+        f'<div class="plot">{car}</div>'
+        if car is not None
+        else _note(
+            "No event-asset pairs: every pair was dropped (outside the price data, too short an estimation "
+            "window, ...); dropped.csv says why for each.",
+            "missing",
+        ),
         "<h2>Event study: tests</h2>",
         _note(
             "Bold: p &lt; 0.05. A policy event hits every asset on the same dates, so its pairs are not "

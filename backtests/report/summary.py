@@ -16,15 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..results import METRICS
+
 __all__ = ["PORTFOLIO", "Table", "attribution_table", "car_paths", "event_outcomes", "header", "parameter",
            "placebo_numbers", "run_numbers", "run_table", "study_numbers", "study_table", "sweep_grid",
            "sweep_numbers", "sweep_table", "trades_table"]  # fmt: skip
 
 PORTFOLIO = "portfolio"
-#: Metric columns of stats.csv and sweep.csv; every other sweep.csv column but ``scope`` is a parameter.
-METRICS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "time_invested")
-#: Folders written before time in market was named ``time_invested``.
-RENAMED = {"exposure": "time_invested"}
+# METRICS (from backtests.results): the metric columns of stats.csv and sweep.csv; every other sweep.csv column
+# but ``scope`` is a parameter.
 
 
 @dataclass(frozen=True)
@@ -222,13 +222,14 @@ def event_outcomes(events: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
-def placebo_numbers(table: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """For each window (``all`` for a run's Sharpe): the real value, its empirical p-value and the draws."""
+def placebo_numbers(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """For each window (``all`` for a run's Sharpe): the real value, its empirical p-value (None when not
+    known: a run that never traded has no Sharpe) and the draws."""
     groups = table.groupby("window", sort=False) if "window" in table else [("all", table)]
     return {
         str(window): {
-            "actual": float(part["actual"].iloc[0]),
-            "p_value": float(part["p_value"].iloc[0]),
+            "actual": _float(part["actual"].iloc[0]),
+            "p_value": _float(part["p_value"].iloc[0]),
             "draws": len(part),
         }
         for window, part in groups

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -22,10 +25,13 @@ from backtests.report import summary as numbers
 from backtests.report import write_report
 from backtests.report.draw import to_matplotlib
 from backtests.report.figures import sweep_heatmap
-from signals.errors import ReelabError
+from backtests.results import read_frame
+from signals.errors import ReelabError, ResultsFileError
 
 GOLDEN = Path(__file__).parent / "golden"
 PNG = b"\x89PNG\r\n\x1a\n"
+CORPUS = Path(__file__).resolve().parents[1] / "bad_inputs"
+REFUSED = [case for case in json.loads((CORPUS / "cases.json").read_text()) if case["kind"] == "results folder"]
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +195,187 @@ def test_a_run_without_trades_is_a_result_and_its_report_says_so(tmp_path):
     stats = pd.read_csv(out / "stats.csv")
     assert (stats.loc[stats["series"] == "strategy", "trades"] == 0).all()
     assert "No trades: no event gave an entry" in (out / "report.html").read_text()
+
+
+# ---------------------------------------------------------------------------------------------
+# Wrong content is refused in one line, and a refused report writes nothing
+
+
+def _corpus_folder(name: str, tmp_path: Path) -> Path:
+    folder = tmp_path / name
+    shutil.copytree(CORPUS / "files" / "results" / name, folder)
+    return folder
+
+
+def _listing(folder: Path) -> dict[str, bytes | None]:
+    """Every path under ``folder`` (hidden temporary files included) with its bytes (None: a folder)."""
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
+
+
+def test_the_folder_the_corpus_breaks_renders_unbroken(tmp_path):
+    """Each results case of the bad-input corpus breaks this folder in one way: as it is, it renders."""
+    folder = _corpus_folder("valid", tmp_path)
+    assert main(["report", str(folder)]) == 0
+    assert (folder / "report.html").is_file() and (folder / "figures" / "equity.png").read_bytes().startswith(PNG)
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[case["name"] for case in REFUSED])
+def test_a_refused_report_writes_nothing_in_the_folder(case, tmp_path, capsys):
+    folder = _corpus_folder(case["name"], tmp_path)
+    before = _listing(folder)
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and case["error"].lower() in err.lower(), err
+    assert _listing(folder) == before  # no report.html, summary.json, figures/*.png nor temporary file
+
+
+def test_a_refused_report_leaves_the_previous_one_as_it_was(run_folder, tmp_path, capsys):
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder)
+    equity = (folder / "equity.csv").read_text()
+    (folder / "equity.csv").write_text(equity[: equity.rindex(",")])  # the last row cut in the middle
+    before = _listing(folder)
+    assert main(["report", str(folder)]) == 2
+    last = len(equity.rstrip("\n").splitlines())
+    assert f"equity.csv: line {last} has 2 fields where the header has 3 (cut short?)" in capsys.readouterr().err
+    assert _listing(folder) == before and "report.html" in before and "figures/equity.png" in before
+
+
+def test_a_read_only_folder_is_refused_before_its_files_are_read(tmp_path, monkeypatch, capsys):
+    folder = _corpus_folder("word_in_sharpe", tmp_path)  # its stats.csv is wrong too: the folder comes first
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refused)  # as the OS answers a user without write permission
+    before = _listing(folder)
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"reelab: error: {folder}: read-only (Permission denied)" in err and "nothing was written" in err
+    assert _listing(folder) == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a folder without write permission")
+def test_a_folder_without_write_permission_is_refused(tmp_path, capsys):
+    folder = _corpus_folder("valid", tmp_path)
+    before = _listing(folder)
+    folder.chmod(0o555)
+    try:
+        assert main(["report", str(folder)]) == 2
+    finally:
+        folder.chmod(0o755)
+    assert "read-only" in capsys.readouterr().err and _listing(folder) == before
+
+
+def test_a_config_with_a_byte_order_mark_is_read(tmp_path):
+    folder = _corpus_folder("valid", tmp_path)
+    config = {"command": "run", "template": "event_drift", "start": "2025-01-02", "end": "2025-01-06"}
+    (folder / "config.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(config).encode())  # as Notepad saves it
+    page = write_report(folder).read_text()
+    assert "<title>reelab event_drift report</title>" in page and "2025-01-02 to 2025-01-06" in page
+
+
+def test_load_checks_the_files_it_reads_as_the_report_does(tmp_path):
+    from backtests._run import BacktestResult
+    from backtests._sweep import SweepResult
+
+    for name, load in [("word_in_sharpe", BacktestResult.load), ("truncated_equity", BacktestResult.load),
+                       ("config_template_list", BacktestResult.load), ("dsr_list", SweepResult.load)]:  # fmt: skip
+        error = next(case["error"] for case in REFUSED if case["name"] == name)
+        with pytest.raises(ResultsFileError, match=re.escape(error)):
+            load(_corpus_folder(name, tmp_path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Every table round-trips, empty ones included
+
+LOOSE = dict(check_dtype=False, check_names=False, check_index_type=False, check_column_type=False)
+
+
+def _same(loaded: pd.DataFrame, saved: pd.DataFrame) -> None:
+    """``loaded`` holds what ``saved`` held, as far as a CSV can: an empty text ("" for none) reads back as
+    missing, and dates may come back in another unit (pandas compares the raw numbers of two units)."""
+
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.replace("", np.nan) if len(frame) else frame
+        dates = [c for c in frame.columns if frame[c].dtype.kind == "M"]
+        frame = frame.astype(dict.fromkeys(dates, "datetime64[ns]"))
+        return frame.set_axis(frame.index.as_unit("ns")) if isinstance(frame.index, pd.DatetimeIndex) else frame
+
+    pd.testing.assert_frame_equal(plain(loaded), plain(saved), **LOOSE)
+
+
+@pytest.mark.parametrize(
+    "events",
+    [[], [{"type": "quota_change", "announced": "2024-03-04"}]],
+    ids=["a calendar without events", "an event no template trades"],
+)
+def test_a_run_that_trades_nothing_saves_reports_and_loads_back(events, tmp_path, write_events):
+    from backtests import ops
+    from backtests._run import BacktestResult
+    from backtests.spec import EventSource, RunSpec
+
+    spec = RunSpec(tickers=["MP"], start="2024-01-02", end="2024-06-28", events=EventSource(write_events(*events)))
+    result = ops.run(spec)
+    assert result.trades.empty and result.events.empty
+    folder = result.save(tmp_path / "run")
+    for path in folder.glob("*.csv"):  # every table has its header, rows or not
+        assert path.read_text().split("\n")[0].count(",") >= 1, path.name
+    header = (GOLDEN / "run" / "attribution.csv").read_text().splitlines()[0]  # written by an older reelab
+    assert (folder / "attribution.csv").read_text().splitlines()[0] == header
+    page = write_report(folder).read_text()
+    assert "No trades: no event gave an entry" in page and "No policy event opened a trade" in page
+    loaded = BacktestResult.load(folder)
+    for name in ("stats", "trades", "equity", "asset_equity", "close", "events", "market_rules"):
+        _same(getattr(loaded, name), getattr(result, name))
+    attribution = read_frame(folder, "run", "attribution")
+    assert list(attribution.columns) == header.split(",") and len(attribution) == len(events)
+    assert attribution["trades"].dtype.kind in "if" and attribution["first_entry"].dtype.kind == "M"
+    assert loaded.trades["entry_session"].dtype.kind == "M" and loaded.trades["pnl"].dtype.kind == "f"
+
+
+def test_a_saved_run_loads_back_as_it_was(tmp_path):
+    from backtests import ops
+    from backtests._run import BacktestResult
+    from backtests.spec import RunSpec
+
+    result = ops.run(RunSpec(tickers=["MP", "000831"], start="2024-01-02"))
+    loaded = BacktestResult.load(result.save(tmp_path / "run"))
+    for name in ("stats", "trades", "equity", "asset_equity", "close", "events", "market_rules"):
+        _same(getattr(loaded, name), getattr(result, name))
+    assert list(loaded.market_rules.index) == ["000831"]  # the A-share, its code as text (not 831)
+    assert "000831" in set(loaded.stats.index.get_level_values("scope"))
+
+
+def test_a_study_without_pairs_saves_reports_and_loads_back(tmp_path, write_events):
+    from backtests import ops
+    from backtests._study import StudyResult
+    from backtests.spec import EventSource, StudySpec
+
+    events = write_events({"type": "quota_change", "announced": "1990-03-05"})  # before any price
+    result = ops.study(StudySpec(tickers=["MP"], events=EventSource(events)))
+    assert result.car.empty and result.abnormal_returns.empty and len(result.dropped) == 1
+    folder = result.save(tmp_path / "study")
+    page = write_report(folder).read_text()
+    assert "No event-asset pairs: every pair was dropped" in page
+    assert not (folder / "figures" / "car_paths.png").exists()
+    assert json.loads((folder / "summary.json").read_text())["study"]["pairs"] == 0
+    loaded = StudyResult.load(folder)
+    for name in ("abnormal_returns", "car", "tests", "dropped"):
+        saved = getattr(loaded, name)
+        _same(saved, getattr(result, name)[list(saved.columns)])
+    assert loaded.abnormal_returns["ar"].dtype.kind == "f" and loaded.car["window_start"].dtype.kind in "if"
+
+
+def test_placebo_draws_without_a_sharpe_round_trip_and_render(tmp_path):
+    from backtests._validation import PlaceboResult
+
+    folder = _corpus_folder("valid", tmp_path)
+    PlaceboResult(float("nan"), np.array([np.nan, 0.4, -0.2]), 1.0).save(folder)  # a run that never traded
+    loaded = PlaceboResult.load(folder)
+    assert np.isnan(loaded.actual) and loaded.p_value == 1.0
+    np.testing.assert_array_equal(loaded.null, [np.nan, 0.4, -0.2])
+    page = write_report(folder).read_text()
+    assert "3 draws (1 without a value)" in page
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["placebo"]["run:all"] == {"actual": None, "p_value": 1.0, "draws": 3}

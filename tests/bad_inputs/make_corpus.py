@@ -76,14 +76,18 @@ def main() -> None:
         argv = ["events", "extract", f"{{files}}/articles/{name}", "--published", "2025-10-10"]
         cases.append({"kind": "article", "name": name, "argv": argv, "error": error})
 
-    def results(name: str, files: dict[str, str | bytes], error: str) -> None:
+    def results(name: str, files: dict[str, str | bytes | None], error: str) -> None:
+        """A results folder: config.json ({"command": "run"}) and ``files`` (None: remove that file)."""
         folder = FILES / "results" / name
         folder.mkdir(parents=True, exist_ok=True)
         for file, content in ({"config.json": '{"command": "run"}\n'} | files).items():
+            if content is None:
+                continue
+            (folder / file).parent.mkdir(parents=True, exist_ok=True)
             (folder / file).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-        cases.append(
-            {"kind": "results folder", "name": name, "argv": ["report", f"{{files}}/results/{name}"], "error": error}
-        )
+        if name != "valid":  # the folder every case breaks in one way; tests/backtests/test_report.py renders it
+            argv = ["report", f"{{files}}/results/{name}"]
+            cases.append({"kind": "results folder", "name": name, "argv": argv, "error": error})
 
     def arguments(name: str, argv: list[str], error: str) -> None:
         cases.append({"kind": "arguments", "name": name, "argv": argv, "error": error})
@@ -338,12 +342,100 @@ def main() -> None:
             "error": "not found",
         }
     )
-    # ---- saved results folders given to `reelab report` (hand-edited, say)
-    equity = "date,strategy,benchmark\n2025-01-02,1,1\n"
-    results("broken_config", {"config.json": "{broken"}, "is not a results file reelab wrote")
-    results("utf16_stats", {"stats.csv": "scope,series\n".encode("utf-16"), "equity.csv": equity}, "UTF-16")
-    results("broken_stats", {"stats.csv": 'a,b\n"1,2\n', "equity.csv": equity}, "is not a results file")
-    results("binary_stats", {"stats.csv": bytes(range(256)), "equity.csv": equity}, "not text")
+    # ---- saved results folders given to `reelab report` (hand-edited, cut short, joined, renamed ...)
+    metrics = "total_return,cagr,sharpe,sortino,max_drawdown,trades,win_rate,time_invested"
+    stats_rows = [
+        "portfolio,strategy,0.1,0.05,0.8,1.1,-0.2,3,0.67,0.1",
+        "portfolio,benchmark,0.05,0.02,0.4,0.6,-0.3,1,,1",
+        "MP,strategy,0.1,0.05,0.8,1.1,-0.2,3,0.67,0.1",
+    ]
+    stats = "\n".join([f"scope,series,{metrics}", *stats_rows]) + "\n"
+    no_sharpe = "\n".join(",".join(v for n, v in enumerate(line.split(",")) if n != 4) for line in stats.split("\n"))
+    equity = "session,strategy,benchmark\n2025-01-02,1,1\n2025-01-03,1.01,0.99\n2025-01-06,1.02,1\n"
+    trades = (
+        "asset,currency,side,entry_session,exit_session,entry_price,exit_price,size,pnl,return,status,event_ids,"
+        "event_session,renewed_by,exit_reason\nMP,USD,long,2025-01-03,2025-01-06,10,10.1,100,10,0.01,Closed,"
+        "2025-01-02-RT,2025-01-03,,time\n"
+    )
+    attribution = (
+        "event_id,type,announced,direction,assets,trades,first_entry,last_exit,pnl_by_currency,contribution,"
+        "mean_abnormal_return,exits\n2025-01-02-RT,restriction_tightening,2025-01-02,tightening,MP,1,2025-01-03,"
+        "2025-01-06,USD:10.00,0.0001,0.002,time\n"
+    )
+    run = {"stats.csv": stats, "equity.csv": equity, "trades.csv": trades, "attribution.csv": attribution}
+    sweep = f"horizon,scope,{metrics}\n5,portfolio,0.1,0.05,0.8,1.1,-0.2,3,0.67,0.1\n"
+    results("valid", run, "")
+    results("broken_config", run | {"config.json": "{broken"}, "not valid JSON")
+    results("utf16_stats", run | {"stats.csv": stats.encode("utf-16")}, "UTF-16")
+    results("broken_stats", run | {"stats.csv": 'a,b\n"1,2\n'}, "stats.csv: not valid CSV at line 2")
+    results("binary_stats", run | {"stats.csv": bytes(range(256))}, "not text")
+    results("truncated_stats", run | {"stats.csv": stats[:-30]}, "line 4 has 3 fields where the header has 10")
+    results("truncated_equity", run | {"equity.csv": equity[:-3]}, "line 4 has 2 fields where the header has 3")
+    results("stats_no_sharpe", run | {"stats.csv": no_sharpe}, "missing column 'sharpe'")
+    results(
+        "equity_no_strategy", run | {"equity.csv": "session,benchmark\n2025-01-02,1\n"}, "missing column 'strategy'"
+    )
+    results("trades_no_entry", run | {"trades.csv": trades.replace("entry_session", "entry")}, "'entry_session'")
+    results("config_list", run | {"config.json": '["run"]\n'}, "config.json: holds a list")
+    results("config_number", run | {"config.json": "42\n"}, "config.json: holds a number")
+    results("config_string", run | {"config.json": '"run"\n'}, "config.json: holds text")
+    results("config_no_command", run | {"config.json": '{"template": "event_drift"}\n'}, "no 'command' field")
+    results(
+        "config_template_list",
+        run | {"config.json": '{"command": "run", "template": ["event_drift"]}\n'},
+        "field 'template' is a list",
+    )
+    results(
+        "config_spec_tickers",
+        run | {"config.json": '{"command": "run", "spec": {"tickers": "MP"}}\n'},
+        "field 'spec.tickers' is text",
+    )
+    results(
+        "word_in_sharpe",
+        run | {"stats.csv": stats.replace("0.8,1.1", "abc,1.1", 1)},
+        "line 2, column 'sharpe': 'abc' is not a number",
+    )
+    results(
+        "word_in_equity",
+        run | {"equity.csv": equity.replace("1.01", "abc")},
+        "line 3, column 'strategy': 'abc' is not a number",
+    )
+    results("trades_not_a_date", run | {"trades.csv": trades.replace(",2025-01-03,2025", ",soon,2025")}, "'soon'")
+    results("equity_not_a_date", run | {"equity.csv": equity.replace("2025-01-03", "2025-13-45")}, "not a date")
+    results(
+        "stats_header_repeated",
+        run | {"stats.csv": stats + stats},
+        "line 5 repeats the header (two files joined?)",
+    )
+    results(
+        "stats_row_twice",
+        run | {"stats.csv": stats + stats_rows[0] + "\n"},
+        "line 5: scope portfolio, series strategy appears twice",
+    )
+    results(
+        "equity_duplicate_dates",
+        run | {"equity.csv": equity.replace("2025-01-06", "2025-01-03")},
+        "line 4: date 2025-01-03 appears twice",
+    )
+    results(
+        "html_stats",
+        run | {"stats.csv": "<!DOCTYPE html>\n<html><body>stats</body></html>\n"},
+        "stats.csv: holds HTML",
+    )
+    results("stats_column_twice", run | {"stats.csv": stats.replace("sortino", "sharpe")}, "column 'sharpe' twice")
+    results(
+        "no_portfolio_row",
+        run | {"stats.csv": "\n".join([f"scope,series,{metrics}", stats_rows[2]]) + "\n"},
+        "no row for scope 'portfolio'",
+    )
+    results("stats_without_equity", run | {"equity.csv": None}, "equity.csv: missing")
+    results("figures_is_a_file", run | {"figures": "not a folder\n"}, "figures: a file where the report writes")
+    results(
+        "attribution_word_in_money",
+        run | {"attribution.csv": attribution.replace("USD:10.00", "USD:ten")},
+        "'USD:ten' is not CUR:amount",
+    )
+    results("dsr_list", {"sweep.csv": sweep, "dsr.json": "[0.9]\n"}, "dsr.json: holds a list")
     # ---- argument lists
     arguments("unknown_param", ["run", "--param", "bogus=1", "--out", "{out}"], "a parameter of event_drift")
     arguments("class_variable_param", ["run", "--param", "GRID=1", "--out", "{out}"], "a parameter of event_drift")
