@@ -28,7 +28,7 @@ from ._vbt import (
     sleeve_spans,
 )
 from .data import MarketData
-from .results import read_config, read_frame, write_config, write_frame
+from .results import publishing, read_config, read_frame, write_config, write_frame
 from .spec import RunSpec, ticker_tuple
 
 __all__ = ["BacktestResult", "build_context", "default_tickers", "run_backtest"]
@@ -99,7 +99,13 @@ class BacktestResult:
         return self.stats
 
     def save(self, folder: str | Path) -> Path:
-        """Write the results folder (see :mod:`backtests.results`); returns the folder."""
+        """Publish the results folder whole (see :func:`backtests.results.publishing`); returns the folder."""
+        with publishing(folder) as stage:
+            self.write(stage)
+        return Path(folder)
+
+    def write(self, folder: str | Path) -> Path:
+        """Write the results' files into ``folder`` (a staging folder: :meth:`save` publishes it whole)."""
         from ._validation import attribution
 
         folder = Path(folder)

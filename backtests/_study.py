@@ -32,7 +32,7 @@ from signals.errors import ParameterError
 from ._prices import load_prices
 from ._study_tests import group_tests
 from .data import MarketData
-from .results import read_config, read_frame, write_config, write_frame
+from .results import publishing, read_config, read_frame, write_config, write_frame
 from .spec import DEFAULT_WINDOWS, MODELS, StudySpec, ticker_tuple
 
 __all__ = ["MODELS", "PairEstimate", "StudyResult", "estimate_pair", "event_study", "group_tests"]
@@ -190,7 +190,13 @@ class StudyResult:
         return self.tests
 
     def save(self, folder: str | Path) -> Path:
-        """Write the results folder (see :mod:`backtests.results`)."""
+        """Publish the results folder whole (see :func:`backtests.results.publishing`); returns the folder."""
+        with publishing(folder) as stage:
+            self.write(stage)
+        return Path(folder)
+
+    def write(self, folder: str | Path) -> Path:
+        """Write the results' files into ``folder`` (a staging folder: :meth:`save` publishes it whole)."""
         columns = ["event_id", "ticker", "session", "rel_day", "ar", "event_type", "group"]
         frames = {"abnormal_returns": self.abnormal_returns[columns], "car": self.car, "tests": self.tests,
                   "dropped": self.dropped}  # fmt: skip
@@ -303,6 +309,10 @@ def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0
     windows, model, estimation, gap = spec.windows, spec.model, spec.estimation, spec.gap
     universe, close = data.universe, data.close
     calendar = data.calendar.filter(types=spec.types) if spec.types is not None else data.calendar
+    if placebo:  # before any work: the events must leave room for placebo dates
+        from ._validation import placebo_pool
+
+        placebo_pool(calendar)
     assets = _assets(spec, universe)
     data_sessions = {asset: close.index[close[asset].notna().to_numpy()] for asset in assets}
     alignment = align_events(calendar, universe, assets, data_sessions=data_sessions)

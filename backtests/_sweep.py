@@ -22,7 +22,7 @@ from ._run import PORTFOLIO
 from ._validation import deflated_sharpe_ratio
 from ._vbt import FLAT, METRICS, Costs, Simulation, periods_per_year, simulate
 from .data import MarketData
-from .results import read_config, read_frame, read_json, write_config, write_frame, write_json
+from .results import publishing, read_config, read_frame, read_json, write_config, write_frame, write_json
 from .spec import RunSpec, ticker_tuple
 
 __all__ = ["StackJob", "SweepResult", "combination_params", "run_stacked", "run_sweep", "stack_signals", "sweep"]
@@ -246,6 +246,12 @@ class SweepResult:
         return self.table
 
     def save(self, folder: str | Path) -> Path:
+        """Publish the results folder whole (see :func:`backtests.results.publishing`); returns the folder."""
+        with publishing(folder) as stage:
+            self.write(stage)
+        return Path(folder)
+
+    def write(self, folder: str | Path) -> Path:
         """Write ``sweep.csv`` to ``folder``, and ``best_returns.csv``, ``dsr.json`` and ``config.json`` (with
         the grid) when there is something to put in them; return the folder as a Path.
         """

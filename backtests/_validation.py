@@ -55,18 +55,7 @@ def placebo_calendars(
     """
     if draws < 1:
         raise ParameterError("draws", draws, "at least 1")
-    sessions = exchange_calendar("XNYS").sessions
-    real = pd.DatetimeIndex([event.announced_at.tz_localize(None).normalize() for event in calendar])
-    first = pd.Timestamp(start) if start is not None else real.min()
-    last = pd.Timestamp(end) if end is not None else real.max()
-    pool = sessions[(sessions >= first) & (sessions <= last)]
-    near = np.zeros(len(pool), dtype=bool)
-    for day in real:
-        position = pool.searchsorted(day)
-        near[max(0, position - exclusion) : position + exclusion + 1] = True
-    pool = pool[~near]
-    if len(pool) < len(calendar):
-        raise ParameterError("exclusion", exclusion, f"small enough to leave {len(calendar)} candidate sessions")
+    pool = placebo_pool(calendar, exclusion, start, end)
     rng = np.random.default_rng(seed)
     calendars = []
     for draw in range(draws):
@@ -87,6 +76,37 @@ def placebo_calendars(
         ]
         calendars.append(EventCalendar(events, f"placebo draw {draw}"))
     return calendars
+
+
+def placebo_pool(calendar: EventCalendar, exclusion: int = 20, start=None, end=None) -> pd.DatetimeIndex:
+    """The New York sessions placebo dates are drawn from (see :func:`placebo_calendars`).
+
+    Raises :class:`~signals.errors.ParameterError` when they are fewer than the events: cheap, so a
+    command checks it before any work.
+    """
+    sessions = exchange_calendar("XNYS").sessions
+    real = pd.DatetimeIndex([event.announced_at.tz_localize(None).normalize() for event in calendar])
+    first = pd.Timestamp(start) if start is not None else real.min()
+    last = pd.Timestamp(end) if end is not None else real.max()
+    pool = sessions[(sessions >= first) & (sessions <= last)]
+    near = np.zeros(len(pool), dtype=bool)
+    for day in real:
+        position = pool.searchsorted(day)
+        near[max(0, position - exclusion) : position + exclusion + 1] = True
+    pool = pool[~near]
+    if len(pool) < len(calendar):
+        span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if len(real) else "no events"
+        raise ParameterError(
+            "exclusion", exclusion, f"small enough to leave {len(calendar)} candidate New York sessions between "
+            f"{span} ({len(pool)} left after excluding {exclusion} sessions around each of the {len(real)} events)",
+        )  # fmt: skip
+    return pool
+
+
+def check_placebo(spec: RunSpec, data: MarketData, exclusion: int = 20) -> None:
+    """Raise before any work when :func:`run_placebo` could not draw ``spec``'s placebo calendars."""
+    context = data.context(spec)
+    placebo_pool(context.calendar, exclusion, context.close.index[0], context.close.index[-1])
 
 
 def placebo_cars(study: StudyResult, calendars: Sequence[EventCalendar], close: pd.DataFrame | None = None,

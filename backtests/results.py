@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -21,10 +22,21 @@ import numpy as np
 import pandas as pd
 
 from signals import atomic_write, package_versions
-from signals._io import read_text_input
-from signals.errors import MissingFileError, ResultsFileError
+from signals._io import read_text_input, staged_folder
+from signals.errors import MissingFileError, ReelabError, ResultsFileError
 
-__all__ = ["FILES", "SCHEMAS", "VERSIONED", "Schema", "read_config", "read_frame", "write_config", "write_frame"]
+__all__ = [
+    "FILES",
+    "SCHEMAS",
+    "VERSIONED",
+    "Schema",
+    "check_results_folder",
+    "publishing",
+    "read_config",
+    "read_frame",
+    "write_config",
+    "write_frame",
+]
 
 #: File name of every saved frame, by operation.
 FILES: dict[str, dict[str, str]] = {
@@ -51,6 +63,41 @@ FILES: dict[str, dict[str, str]] = {
     "walk_forward": {"folds": "walk_forward.csv"},
 }
 CONFIG = "config.json"
+#: Every name a results folder may hold: the frames, config.json, and what the report renders.
+RESULT_NAMES = frozenset(
+    {name for files in FILES.values() for name in files.values()} | {CONFIG, "summary.json", "report.html", "figures"}
+)
+
+
+def check_results_folder(folder: str | Path) -> Path:
+    """``folder`` as a place for a results folder: new, empty, or one that reelab wrote (a rerun replaces
+    it whole). Raises :class:`~signals.errors.ReelabError` for a file, or a folder holding anything else
+    (the user's own files are never deleted by a rerun)."""
+    folder = Path(folder)
+    if not folder.exists():
+        return folder
+    if not folder.is_dir():
+        raise ReelabError(f"--out {folder} is a file, not a folder")
+    names = sorted(path.name for path in folder.iterdir())
+    foreign = [name for name in names if name not in RESULT_NAMES]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise ReelabError(f"--out {folder} holds files reelab did not write ({shown}); choose a new or empty folder "
+                          "(a reelab results folder is replaced whole, nothing else is)")  # fmt: skip
+    if names and CONFIG not in names:
+        raise ReelabError(f"--out {folder} is not a reelab results folder (no {CONFIG}); choose a new or empty folder")
+    return folder
+
+
+@contextmanager
+def publishing(folder: str | Path) -> Iterator[Path]:
+    """A staging folder to write a whole results folder into, published as ``folder`` when the block ends
+    (replacing a previous results folder whole; see :func:`signals._io.staged_folder`): an interrupt or a
+    failure leaves the previous folder as it was. ``folder`` is checked first (:func:`check_results_folder`)."""
+    with staged_folder(check_results_folder(folder)) as stage:
+        yield stage
+
+
 VERSIONED = ("reelab", "vectorbt", "numba", "pandas", "numpy", "statsmodels", "exchange-calendars", "pyarrow")
 #: Frames with a date index (the first column when read back).
 INDEXED = {"equity", "asset_equity", "close", "best_returns"}

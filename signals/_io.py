@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import glob
 import hashlib
 import logging
@@ -13,10 +14,19 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from ._places import lock_dir
 
-__all__ = ["atomic_write", "input_record", "locked", "package_versions", "publish_folder", "sha256_file"]
+__all__ = [
+    "atomic_write",
+    "input_record",
+    "locked",
+    "package_versions",
+    "publish_folder",
+    "sha256_file",
+    "staged_folder",
+]
 
 #: Test hook: seconds to wait after the temporary file is complete and before the rename, so that a
 #: test can kill the process at the worst moment and check that no partial output appears.
@@ -188,40 +198,52 @@ def _fsync_dir(path: Path) -> None:
         os.close(descriptor)
 
 
-def publish_folder(final: str | Path, files: Mapping[str, bytes]) -> Path:
-    """Publish ``files`` (name -> bytes) together as the folder ``final``: all of them or none.
+@functools.cache
+def _renameat2() -> Any:
+    import ctypes
+    import ctypes.util
 
-    They are written to a staging folder beside ``final`` and renamed into place, so a reader sees
-    the previous complete folder, no folder, or the new complete one, never a mix. A rerun with
-    identical bytes leaves ``final`` untouched. A lock serialises writers of the same folder, and
-    leftovers of writers that were killed are removed first.
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).renameat2
+    except (OSError, AttributeError):  # not Linux, or a C library without it
+        return None
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    call = _renameat2()
+    at_fdcwd, rename_exchange = -100, 2
+    return call is not None and call(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0
+
+
+@contextlib.contextmanager
+def staged_folder(final: str | Path) -> Iterator[Path]:
+    """A staging folder beside ``final`` to write into; when the block ends, published as ``final`` whole.
+
+    The staging folder replaces ``final`` in one atomic exchange of the two (Linux), so a reader, a
+    Ctrl-C, a SIGTERM or a SIGKILL sees the previous complete folder or the new one, never a mix
+    (elsewhere: two renames, with an instant of no folder between them). An exception in the block
+    removes the staging folder and leaves ``final`` as it was. A lock serialises writers of
+    ``final``, and leftovers of writers that were killed are removed first.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     with locked(final):
-        for leftover in final.parent.glob(f".{final.name}.*.tmp"):
+        for leftover in final.parent.glob(f".{glob.escape(final.name)}.*.tmp"):  # we hold the lock: writers gone
             shutil.rmtree(leftover, ignore_errors=True)
-        if (
-            final.is_dir()
-            and sorted(p.name for p in final.iterdir()) == sorted(files)
-            and all((final / name).read_bytes() == data for name, data in files.items())
-        ):
-            return final
-        staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+        staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.{os.getpid()}.", suffix=".tmp"))
         try:
-            for name, data in files.items():
-                with open(staging / name, "wb") as stream:
-                    stream.write(data)
-                    stream.flush()
-                    os.fsync(stream.fileno())
+            yield staging
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(staging, 0o777 & ~umask)  # mkdtemp creates 0700
             _fsync_dir(staging)
             if os.environ.get(PAUSE_ENV):
                 time.sleep(float(os.environ[PAUSE_ENV]))
-            if final.exists():
-                retired = final.parent / f".{final.name}.{os.getpid()}.tmp"
+            if final.exists() and _exchange(staging, final):
+                shutil.rmtree(staging, ignore_errors=True)  # the previous folder, now under the staging name
+            elif final.exists():
+                retired = final.parent / f".{final.name}.{os.getpid()}.retired.tmp"
                 os.rename(final, retired)  # from here until the next rename, readers see no folder
                 os.rename(staging, final)
                 shutil.rmtree(retired, ignore_errors=True)
@@ -231,6 +253,24 @@ def publish_folder(final: str | Path, files: Mapping[str, bytes]) -> Path:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+
+
+def publish_folder(final: str | Path, files: Mapping[str, bytes]) -> Path:
+    """Publish ``files`` (name -> bytes) together as the folder ``final``: all of them or none
+    (:func:`staged_folder`). A rerun with identical bytes leaves ``final`` untouched."""
+    final = Path(final)
+    if (
+        final.is_dir()
+        and sorted(p.name for p in final.iterdir()) == sorted(files)
+        and all((final / name).read_bytes() == data for name, data in files.items())
+    ):
+        return final
+    with staged_folder(final) as staging:
+        for name, data in files.items():
+            with open(staging / name, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
     return final
 
 

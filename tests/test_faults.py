@@ -129,12 +129,15 @@ def test_events_extract_append_killed_at_random_leaves_the_old_or_the_new_calend
     assert _hidden(tmp_path) == []  # the next run removed every leftover of the killed ones
 
 
-def test_run_killed_at_random_leaves_only_whole_files(tmp_path):
+def test_run_killed_at_random_leaves_the_previous_folder_or_the_new_one_whole(tmp_path):
     out = tmp_path / "out"
     argv = ["run", "--tickers", "MP", "--start", "2024-01-01", "--out", str(out)]
     duration = _duration(argv)
+    whole = sorted(str(path.relative_to(out)) for path in _visible(out))
+    assert "report.html" in whole and "stats.csv" in whole
 
     def check() -> None:
+        assert sorted(str(path.relative_to(out)) for path in _visible(out)) == whole  # never a mix, never missing
         for path in _visible(out):
             if path.suffix == ".csv":
                 pd.read_csv(path)
@@ -147,7 +150,7 @@ def test_run_killed_at_random_leaves_only_whole_files(tmp_path):
 
     _kill_repeatedly("run --out", lambda _: argv, duration, seed=3, check=check)
     subprocess.run([*REELAB, *argv], check=True, capture_output=True)
-    assert _hidden(out) == []  # the next run removed every leftover of the killed ones
+    assert _hidden(tmp_path) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 #: A stand-in for the ``yfinance`` module in the killed processes: seeded closes on each exchange's

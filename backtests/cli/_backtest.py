@@ -48,21 +48,26 @@ def run(args: argparse.Namespace) -> int:
     Without ``--out`` the folder is ``reelab-out/<UTC time>-<hash of the spec>``. Returns exit code 0.
     """
     from .. import ops
+    from .._validation import check_placebo
     from ..data import MarketData
     from ..report import write_report
+    from ..results import publishing
     from ..spec import RunSpec
 
     spec = RunSpec.from_args(args)
     out = _out(args.out, spec)
     started = time.perf_counter()
     data = MarketData.load(spec)
+    if args.placebo:  # checked before any work: a refused command computes and writes nothing
+        check_placebo(spec, data)
     result = ops.run(spec, data)
     elapsed = time.perf_counter() - started
-    result.save(out)
     placebo = ops.placebo(spec, args.placebo, data=data, scheduler=_scheduler(args)) if args.placebo else None
-    if placebo is not None:
-        placebo.save(out)
-    write_report(out, title=f"reelab {spec.template} backtest")
+    with publishing(out) as stage:  # the folder appears whole, report included, or not at all
+        result.write(stage)
+        if placebo is not None:
+            placebo.save(stage)
+        write_report(stage, title=f"reelab {spec.template} backtest")
     print(f"reelab run {out.name}: {spec.template} on {result.close.shape[1]} assets, "
           f"{result.close.index[0]:%Y-%m-%d} to {result.close.index[-1]:%Y-%m-%d} ({elapsed:.1f} s)")  # fmt: skip
     if result.alignment is not None:
@@ -81,6 +86,7 @@ def sweep(args: argparse.Namespace) -> int:
     """reelab sweep: RunSpec from args -> every --grid combination -> save to --out -> report -> print best; 0."""
     from .. import ops
     from ..report import write_report
+    from ..results import publishing
     from ..spec import RunSpec
 
     spec = RunSpec.from_args(args)
@@ -88,8 +94,9 @@ def sweep(args: argparse.Namespace) -> int:
     grid = dict(args.grid) if args.grid else None
     result = ops.sweep(spec, grid, chunk_size=args.chunk_size, scheduler=_scheduler(args))
     elapsed = time.perf_counter() - started
-    result.save(args.out)
-    write_report(args.out, title=f"reelab {spec.template} sweep")
+    with publishing(args.out) as stage:
+        result.write(stage)
+        write_report(stage, title=f"reelab {spec.template} sweep")
     table = result.table
     print(f"reelab sweep: {spec.template}, {(table['scope'] == 'portfolio').sum()} combinations x "
           f"{table['scope'].nunique() - 1} scopes in {elapsed:.1f} s")  # fmt: skip
@@ -106,14 +113,16 @@ def study(args: argparse.Namespace) -> int:
     """reelab study: StudySpec from args -> event study (and --placebo draws) -> save -> report -> print CARs; 0."""
     from .. import ops
     from ..report import write_report
+    from ..results import publishing
     from ..spec import StudySpec
 
     spec = StudySpec.from_args(args)
     started = time.perf_counter()
     result = ops.study(spec, placebo=args.placebo)
     elapsed = time.perf_counter() - started
-    result.save(args.out)
-    write_report(args.out, title="reelab event study")
+    with publishing(args.out) as stage:
+        result.write(stage)
+        write_report(stage, title="reelab event study")
     pairs = result.car.groupby(["event_id", "ticker"]).ngroups
     print(f"reelab study: {pairs} event-asset pairs, model {spec.model}, {len(result.dropped)} dropped "
           f"({elapsed:.1f} s)")  # fmt: skip

@@ -176,6 +176,19 @@ def _add_wait_argument(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _results_folder(text: str) -> Path:
+    """An output folder for a run, sweep or study: new, empty, or a reelab results folder (replaced whole)."""
+    from signals.errors import ReelabError
+
+    from ..results import check_results_folder
+
+    folder = _out_folder(text)
+    try:
+        return check_results_folder(folder)
+    except ReelabError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix(f"--out {folder} ")) from None
+
+
 def _fraction(text: str) -> float:
     try:
         return float(text)
@@ -305,7 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="also run N placebo calendars and report the strategy's empirical Sharpe p-value",
     )
     _add_dask_arguments(run, "placebo draws")
-    run.add_argument("--out", type=_out_folder, help="output folder (default: ./reelab-out/<run-id>)")
+    run.add_argument(
+        "--out", type=_results_folder,
+        help="output folder (default: ./reelab-out/<run-id>); a rerun replaces a reelab results folder whole",
+    )  # fmt: skip
     _add_wait_argument(run)
 
     sweep = commands.add_parser(
@@ -328,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     sweep.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     _add_dask_arguments(sweep, "chunks of the grid")
-    sweep.add_argument("--out", type=_out_folder, required=True, help="output folder")
+    sweep.add_argument("--out", type=_results_folder, required=True, help="output folder (replaced whole on a rerun)")
     _add_wait_argument(sweep)
 
     study = commands.add_parser(
@@ -349,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument(
         "--placebo", type=_count, default=0, metavar="N", help="N placebo calendars for empirical p-values"
     )
-    study.add_argument("--out", type=_out_folder, required=True, help="output folder")
+    study.add_argument("--out", type=_results_folder, required=True, help="output folder (replaced whole on a rerun)")
     _add_wait_argument(study)
 
     report = commands.add_parser("report", help="(re)build report.html, summary.json and figures/ for a results folder")
