@@ -107,12 +107,24 @@ def store_dir(folder: str | Path | None = None) -> Path:
 
 
 def store_files(store: Path, tickers: Iterable[str] | None = None) -> dict[str, Path]:
-    """``ticker -> file`` for the store's parquet files (those of ``tickers`` when given), sorted by name."""
+    """``ticker -> file`` for the store's parquet files (those of ``tickers`` when given), sorted by name.
+
+    A ``<TICKER>.parquet`` of a ticker asked for that is not a regular file (a folder, a broken link)
+    is a :class:`~signals.errors.PriceDataError`, never a silent fall back to the snapshot.
+    """
     if not store.is_dir():
         return {}
     wanted = set(tickers) if tickers is not None else None
-    files = {file.name[: -len(".parquet")]: file for file in sorted(store.glob("*.parquet")) if file.is_file()}
-    return {ticker: file for ticker, file in files.items() if wanted is None or ticker in wanted}
+    files = {}
+    for file in sorted(store.glob("*.parquet")):
+        ticker = file.name[: -len(".parquet")]
+        if wanted is not None and ticker not in wanted:
+            continue
+        if not file.is_file():
+            kind = "a folder" if file.is_dir() else "not a regular file"
+            raise PriceDataError(f"price store file {file} is {kind}; {_fix(ticker, file)}")
+        files[ticker] = file
+    return files
 
 
 def _fix(ticker: str, file: Path) -> str:

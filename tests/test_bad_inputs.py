@@ -17,13 +17,17 @@ CASES = json.loads((CORPUS / "cases.json").read_text(encoding="utf-8"))
 
 def test_the_corpus_is_large_and_covers_every_kind():
     assert len(CASES) >= 60
-    assert {case["kind"] for case in CASES} == {"event file", "price folder", "article", "results folder", "arguments"}
+    assert {case["kind"] for case in CASES} == {
+        "event file", "price folder", "article", "results folder", "arguments", "store folder", "holiday file",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{case['kind']}: {case['name']}" for case in CASES])
-def test_bad_input_ends_in_one_line_naming_the_problem(case, tmp_path, capsys):
+def test_bad_input_ends_in_one_line_naming_the_problem(case, tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     argv = [arg.replace("{files}", str(CORPUS / "files")).replace("{out}", str(out)) for arg in case["argv"]]
+    for name, value in case.get("env", {}).items():  # a data dir or a holiday file of the corpus
+        monkeypatch.setenv(name, value.replace("{files}", str(CORPUS / "files")))
     try:
         code = main(argv)
     except SystemExit as stop:

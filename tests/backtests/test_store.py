@@ -646,3 +646,48 @@ def test_waiting_for_the_lock_is_one_line_and_bounded(data, fake, monkeypatch, c
     from signals._io import lock_path
 
     assert not lock_path(store).exists()  # and none left in the lock folder either
+
+
+def test_a_lock_left_by_a_dead_process_is_free(data, fake, monkeypatch, capsys):
+    """A lock file whose holder was killed (no flock held) stops nothing and is not waited for."""
+    from signals._io import lock_path
+
+    monkeypatch.setattr(_yahoo, "download", fake)
+    store = data / "prices"
+    store.mkdir(parents=True)
+    path = lock_path(store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("999999\t2026-12-01 22:30:00 UTC\tdead\n")  # as a SIGKILLed holder leaves it
+    assert main(["prices", "update", "--tickers", "MP", "--wait", "5"]) == 0
+    assert "waiting" not in capsys.readouterr().err and not path.exists()
+
+
+def test_prices_verify_names_each_problem(data, fake, monkeypatch, capsys):
+    monkeypatch.setattr(_yahoo, "download", fake)
+    assert main(["prices", "update", "--tickers", "MP,SPY"]) == 0
+    from backtests._health import verify_prices
+
+    now = pd.Timestamp("2026-08-15 12:00", tz="UTC")  # a Saturday: 08-14 is the last closed session
+    report = verify_prices(["MP", "SPY", "LYC"], now=now)
+    assert report.problems["MP"] == ()
+    assert report.problems["SPY"] == ("1 session(s) without a price since 2026-07-31: 2026-08-05",)
+    assert report.problems["LYC"] == ("not current: prices end 2026-06-04, XASX's last closed session is 2026-08-14",)
+    (data / "prices" / "MP.parquet").write_bytes(b"garbage")
+    report = verify_prices(["MP"], now=now)
+    assert "is not readable" in report.problems["MP"][0] and report.tickers[0].source == "unreadable"
+    assert main(["prices", "verify", "--tickers", "SPY"]) == 2  # today's real date: SPY is behind too
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("reelab: error: prices verify: problems in 1 ticker(s): SPY: 1 session(s) without")
+
+
+def test_prices_verify_passes_after_an_accepted_jump(data, fake, monkeypatch):
+    from backtests._health import verify_prices
+
+    fake.unadjusted = True
+    update_prices(["MP"], downloader=fake, today="2026-08-14", accept=["MP:2026-08-10"])
+    now = pd.Timestamp("2026-08-15 12:00", tz="UTC")
+    assert verify_prices(["MP"], now=now).ok
+    (data / "prices" / "accepted.csv").unlink()
+    assert verify_prices(["MP"], now=now).problems["MP"] == (
+        "jump not accepted: MP 2026-08-10: close x0.5050 (looks like a 2:1 split)",
+    )

@@ -92,6 +92,34 @@ def main() -> None:
     def arguments(name: str, argv: list[str], error: str) -> None:
         cases.append({"kind": "arguments", "name": name, "argv": argv, "error": error})
 
+    def store(name: str, files: dict[str, bytes | str | None], argv: list[str], error: str) -> None:
+        """A data dir ($REELAB_DATA) holding ``files`` (None: a folder where a file is expected)."""
+        folder = FILES / "stores" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for file, content in files.items():
+            target = folder / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if content is None:
+                target.mkdir()
+                (target / ".keep").write_text("")
+            else:
+                target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        case = {"kind": "store folder", "name": name, "argv": argv, "error": error}
+        cases.append(case | {"env": {"REELAB_DATA": f"{{files}}/stores/{name}"}})
+
+    def holidays(name: str, content: str | bytes | None, error: str) -> None:
+        """A holiday file ($REELAB_HOLIDAYS) read by a signal build past Shanghai's official horizon."""
+        path = FILES / "holidays" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if content is None:
+            path.mkdir()
+            (path / ".keep").write_text("")
+        else:
+            path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        argv = ["signals", "build", "--asof", "2027-01-05", "--tickers", "600111", "--out", "{out}"]
+        cases.append({"kind": "holiday file", "name": name, "argv": argv, "error": error,
+                      "env": {"REELAB_HOLIDAYS": f"{{files}}/holidays/{name}"}})  # fmt: skip
+
     # ---- event files: structure
     events(
         "unterminated_quote.csv", f"{HEADER}\n{row(description=chr(34) + 'never closed')}\n{row()}\n", "not valid CSV"
@@ -436,6 +464,58 @@ def main() -> None:
         "'USD:ten' is not CUR:amount",
     )
     results("dsr_list", {"sweep.csv": sweep, "dsr.json": "[0.9]\n"}, "dsr.json: holds a list")
+    # ---- the price store in a data dir: files a crash, a disk or a hand left behind
+    import io
+
+    import pandas as pd
+
+    def parquet(frame: pd.DataFrame) -> bytes:
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+
+    days = pd.to_datetime(["2025-06-02", "2025-06-03", "2025-06-04"])
+    good = pd.DataFrame({"date": days, "ticker": "MP", "open": 20.0, "high": 21.0, "low": 19.0, "close": 20.5,
+                         "volume": 1e6, "adj_close": 20.5, "adjustment": "yahoo_returns"})  # fmt: skip
+    mp_run = ["run", "--tickers", "MP", "--start", "2025-01-01", "--out", "{out}"]
+    store("parquet_garbage", {"prices/MP.parquet": b"PAR1 not parquet at all"}, mp_run, "MP.parquet is not readable")
+    store("parquet_empty_file", {"prices/MP.parquet": b""}, mp_run, "--tickers MP --rebuild")
+    store("parquet_of_another_ticker", {"prices/MP.parquet": parquet(good.assign(ticker="LYC"))}, mp_run,
+          "holds ticker(s) ['LYC'], expected only 'MP'")  # fmt: skip
+    store("parquet_nan_close", {"prices/MP.parquet": parquet(good.assign(close=[20.5, float("nan"), 20.7]))}, mp_run,
+          "close must be positive and finite")  # fmt: skip
+    store("parquet_dates_backwards", {"prices/MP.parquet": parquet(good.iloc[::-1])}, mp_run, "dates not increasing")
+    store("parquet_is_a_folder", {"prices/MP.parquet": None, "prices/SPY.parquet": parquet(good.assign(ticker="SPY"))},
+          mp_run, "MP.parquet is a folder")  # fmt: skip
+    store("prices_is_a_file", {"prices": "not a folder\n"}, mp_run, "prices is a file, not a folder")
+    store("accepted_csv_broken", {"prices/MP.parquet": parquet(good), "prices/accepted.csv": "who,what\nMP,x\n"},
+          ["prices", "verify", "--tickers", "MP"], "accepted.csv: columns")  # fmt: skip
+    store("data_dir_is_a_file", {}, mp_run, "is not a folder")
+    cases[-1]["env"]["REELAB_DATA"] += "/../prices_is_a_file/prices"
+    # ---- the user's holiday file
+    holiday_header = "exchange,date,status,source\n"
+    holidays("unknown_status.csv", holiday_header + "XSHG,2027-01-04,shut,\n", "unknown status 'shut'")
+    holidays("repeated_day.csv", holiday_header + "XSHG,2027-01-04,closed,\nXSHG,2027-01-04,open,\n",
+             "a second row for")  # fmt: skip
+    holidays("unknown_exchange.csv", holiday_header + "XSHH,2027-01-04,closed,\n", "unknown exchange code 'XSHH'")
+    holidays("bad_date.csv", holiday_header + "XSHG,2027-02-29,closed,\n", "line 2, column 'date'")
+    holidays("repeated_column.csv", "exchange,date,status,date\n", "repeats the column")
+    holidays("two_official_through.csv", holiday_header + "XSHG,2027-06-30,official_through,\n"
+             "XSHG,2027-12-31,official_through,\n", "a second official_through")  # fmt: skip
+    holidays("binary.csv", b"\x00\x01\x02exchange", "not text")
+    holidays("a_folder.csv", None, "is a folder")
+    # ---- as-of edges
+    arguments("positions_strict_stale", ["positions", "--tickers", "MP,NEO.TO", "--asof", "2025-10-10", "--strict",
+              "--out", "{out}"], "--strict refuses stale prices")  # fmt: skip
+    arguments("positions_all_stale", ["positions", "--tickers", "NEO.TO", "--asof", "2025-10-10", "--out", "{out}"],
+              "no asset has current prices")  # fmt: skip
+    arguments("positions_before_prices", ["positions", "--tickers", "MP", "--asof", "2019-06-03", "--out", "{out}"],
+              "on or after the prices start")  # fmt: skip
+    arguments("signals_before_start", ["signals", "build", "--asof", "2009-12-31", "--out", "{out}"],
+              "on or after the panel start")  # fmt: skip
+    arguments("daily_impossible_day", ["daily", "--asof", "2026-02-29", "--out", "{out}"], "2026-02-29")
+    arguments("positions_asof_with_time", ["positions", "--asof", "2025-10-10T16:00", "--out", "{out}"],
+              "2025-10-10T16:00")  # fmt: skip
     # ---- argument lists
     arguments("unknown_param", ["run", "--param", "bogus=1", "--out", "{out}"], "a parameter of event_drift")
     arguments("class_variable_param", ["run", "--param", "GRID=1", "--out", "{out}"], "a parameter of event_drift")

@@ -217,7 +217,7 @@ def test_signals_build_merged_with_an_empty_yaml_file_warns_once_on_stderr_even_
     )  # fmt: skip
     lines = shown.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].endswith(
-        f"WARNING the event file {path} holds no events: only the shipped calendar's events are used"
+        f"WARNING reelab.signals: the event file {path} holds no events: only the shipped calendar's events are used"
     )
     manifest = json.loads(next(tmp_path.glob("signals-*/manifest.json")).read_text())
     assert len(manifest["warnings"]) == 1 and "holds no events" in manifest["warnings"][0]
