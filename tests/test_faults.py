@@ -302,3 +302,56 @@ def test_two_appends_at_once_to_one_calendar_keep_both(tmp_path):
     assert [job.wait() for job in jobs] == [0, 0]
     assert validate_events(calendar) == []
     assert len(calendar.read_text().splitlines()) == 4  # the header, the row it had, and both appended rows
+
+
+def _check_daily(out: Path, store: Path) -> None:
+    """What a killed daily job may leave: whole store files, whole folders, a log of whole JSON lines."""
+    for path in _visible(store):
+        pd.read_parquet(path)
+    for folder in out.glob("signals-*"):
+        assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "signals.parquet"]
+    for folder in out.glob("positions-*"):
+        assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "positions.csv"]
+        pd.read_csv(folder / "positions.csv")
+    log = out / "daily.jsonl"
+    if log.exists():
+        for line in log.read_text().splitlines():
+            assert json.loads(line)["step"] in ("prices", "signals", "positions")
+
+
+DAILY = ["daily", "--template", "event_drift", "--tickers", "MP,LYC", "--asof", "2026-11-30", "--quiet"]
+
+
+def test_the_daily_job_killed_at_random_leaves_whole_files_and_the_next_run_completes(tmp_path, fake_yahoo):
+    out, store = tmp_path / "out", tmp_path / "data"
+    argv = [*DAILY, "--out", str(out), "--data-dir", str(store)]
+    duration = _duration(argv)
+    finished = json.loads((out / "daily.jsonl").read_text().splitlines()[-1])
+    assert finished["step"] == "positions" and finished["exit"] == 0
+
+    def reset() -> None:  # each run starts from nothing, so each kill can land in any step
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(store, ignore_errors=True)
+
+    global KILLS
+    kills, KILLS = KILLS, max(5, KILLS // 2)  # each run takes seconds: half the kills of the others
+    try:
+        _kill_repeatedly("daily", lambda _: argv, duration, seed=21, before=reset,
+                         check=lambda: _check_daily(out, store / "prices"))  # fmt: skip
+    finally:
+        KILLS = kills
+    subprocess.run([*REELAB, *argv], check=True, capture_output=True)
+    _check_daily(out, store / "prices")
+    assert _hidden(tmp_path) == []
+
+
+def test_two_daily_jobs_at_once_on_one_folder_run_one_after_the_other(tmp_path, fake_yahoo):
+    out, store = tmp_path / "out", tmp_path / "data"
+    argv = [*REELAB, *DAILY, "--out", str(out), "--data-dir", str(store)]
+    jobs = [subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [(job.wait(), job.stderr.read()) for job in jobs]
+    assert [code for code, _ in outcomes] == [0, 0], outcomes
+    records = [json.loads(line) for line in (out / "daily.jsonl").read_text().splitlines()]
+    assert [record["step"] for record in records] == ["prices", "signals", "positions"]  # the second changed nothing
+    _check_daily(out, store / "prices")
+    assert _hidden(tmp_path) == []
