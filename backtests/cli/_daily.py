@@ -27,9 +27,11 @@ def daily(args: argparse.Namespace) -> int:
     if args.data_dir is not None:  # every reader of the store (update, positions) takes it from here
         os.environ["REELAB_DATA"] = str(args.data_dir)
     spec = RunSpec.from_args(args)
-    today = args.asof is None
-    asof = parse_asof("today") if today else args.asof
-    result = run_daily(spec, args.out, asof, now=pd.Timestamp.now(tz="UTC") if today else None, strict=args.strict)
+    today = parse_asof("today")
+    asof = today if args.asof is None else args.asof
+    # as of today (or later), only the sessions that have closed by now are taken, never one still trading
+    now = pd.Timestamp.now(tz="UTC") if asof >= today else None
+    result = run_daily(spec, args.out, asof, now=now, strict=args.strict)
     for record in result.records:
         state = "ok" if record["exit"] == 0 else f"exit {record['exit']}"
         print(f"{record['step']:<10} {state:<7} {record['seconds']:>7.1f} s  {_what(record)}")

@@ -428,7 +428,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_backtest_arguments(daily, "any template parameter, e.g. --param horizon=5")
     daily.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     daily.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
-    daily.add_argument("--asof", type=_asof, default="today", help="the day: YYYY-MM-DD or 'today' (default)")
+    daily.add_argument(
+        "--asof", type=_asof,
+        help="the day: YYYY-MM-DD, or 'today' (default: today, taking only the sessions that have closed by now)",
+    )  # fmt: skip
     daily.add_argument("--out", type=_out_folder, required=True, help="output folder (daily.jsonl and the folders)")
     daily.add_argument("--data-dir", type=_writable_data_folder, help="the data dir (default: $REELAB_DATA)")
     daily.add_argument("--strict", action="store_true", help="a stale asset stops positions (exit 2)")
