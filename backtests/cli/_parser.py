@@ -196,7 +196,8 @@ def _add_dask_arguments(parser: argparse.ArgumentParser, work: str) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--scheduler", type=_scheduler_address, metavar="ADDRESS",
-        help=f"run the {work} on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs reelab[distributed])",
+        help=f"run the {work} on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs reelab[distributed]); checked "
+        "before any work: a scheduler must answer there within $REELAB_SCHEDULER_TIMEOUT seconds (default 5)",
     )  # fmt: skip
     where.add_argument(
         "--workers", type=_workers, metavar="N",
@@ -331,7 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="a parameter and its values, e.g. --grid horizon=5,10,21 --grid stop_loss=none,0.05 (repeatable; "
         "without --grid, the template's documented grid)",
     )
-    sweep.add_argument("--chunk-size", type=_positive, help="combinations per simulation (default: memory-bounded)")
+    sweep.add_argument(
+        "--chunk-size", type=_positive, metavar="N", help="combinations per simulation, >= 1 (default: memory-bounded)"
+    )
     sweep.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     sweep.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     _add_dask_arguments(sweep, "chunks of the grid")
