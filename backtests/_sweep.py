@@ -417,8 +417,11 @@ def run_stacked(
     The ``combo`` column numbers the combinations. With a ``scheduler`` (see
     :mod:`backtests._distributed`) each chunk is a Dask task; the results are the same.
     """
+    whole = isinstance(chunk_size, int | np.integer) and not isinstance(chunk_size, bool)
+    if chunk_size is not None and not (whole and chunk_size >= 1):
+        raise ParameterError("chunk_size", chunk_size, "a whole number >= 1, or None (memory-bounded chunks)")
     close = job.context().close
-    size = chunk_size or max(1, CHUNK_CELLS // (len(close) * max(1, close.shape[1])))
+    size = int(chunk_size or max(1, CHUNK_CELLS // (len(close) * max(1, close.shape[1]))))
     chunks = [range(first, min(first + size, len(job.params))) for first in range(0, len(job.params), size)]
     if scheduler is not None:
         with connect(scheduler) as client:

@@ -355,3 +355,185 @@ def test_two_daily_jobs_at_once_on_one_folder_run_one_after_the_other(tmp_path, 
     assert [record["step"] for record in records] == ["prices", "signals", "positions"]  # the second changed nothing
     _check_daily(out, store / "prices")
     assert _hidden(tmp_path) == []
+
+
+# ---- Interrupts: Ctrl-C (SIGINT to the whole process group, as a terminal sends it) and SIGTERM (to the
+# main process only, as systemd's KillMode=mixed sends it) end every command in one line, exit 130 or 143,
+# after it has removed what it made: no process of its group left, nothing in TMPDIR, no output.
+
+GRID = ["--grid", "horizon=" + ",".join(str(horizon) for horizon in range(1, 41))]  # ~20 s on two workers
+
+
+def _group(leader: int) -> list[str]:
+    """The live processes of the process group ``leader`` leads (zombies are gone processes)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if entry.name.isdigit() and int(fields[2]) == leader and fields[0] != "Z":
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")[:120]
+                members.append(f"{entry.name}: {command!r}")
+        except (OSError, IndexError):
+            continue  # it ended while being read
+    return members
+
+
+def _wait_for(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _handles_sigterm(pid: int) -> bool:
+    """Whether ``pid`` has a SIGTERM handler (reelab's main() installs one first thing)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = next(line for line in status.splitlines() if line.startswith("SigCgt:")).split()[1]
+    return bool(int(caught, 16) >> (signal.SIGTERM - 1) & 1)
+
+
+def _interrupt(argv: list[str], tmp_path: Path, ready, number: int, env: dict | None = None):
+    """Start reelab with a fresh TMPDIR in a new session, wait until ``ready(process)``, send ``number``
+    (SIGINT to the whole group, SIGTERM to the main process), and return (process, stderr, seconds to exit)."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    variables = os.environ | {"TMPDIR": str(temporary)} | (env or {})
+    process = subprocess.Popen([*REELAB, *argv], env=variables, start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert _wait_for(lambda: process.poll() is not None or ready(process), 60), "never ready"
+        assert process.poll() is None, f"ended before the signal: {process.stderr.read()}"
+        sent = time.perf_counter()
+        if number == signal.SIGINT:
+            os.killpg(process.pid, number)
+        else:
+            os.kill(process.pid, number)
+        _, err = process.communicate(timeout=60)  # EOF on stderr: every process that held it has ended
+        return process, err, time.perf_counter() - sent
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _check_interrupted(process, err: str, number: int, tmp_path: Path) -> None:
+    name = signal.Signals(number).name
+    assert process.returncode == 128 + number, err
+    assert err.splitlines() == [f"reelab: interrupted ({name})"], err  # no traceback, no log, no warning
+    assert _wait_for(lambda: not _group(process.pid), 2), _group(process.pid)
+    assert list((tmp_path / "tmp").iterdir()) == []  # no Dask scratch space, no temporary file
+
+
+SIGNALS = pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+
+
+def _scratch(tmp_path: Path, pattern: str) -> int:
+    return len(list((tmp_path / "tmp").glob(pattern)))
+
+
+@SIGNALS
+@pytest.mark.parametrize("moment", ["workers running", "workers starting"])
+def test_an_interrupted_dask_sweep_ends_in_one_line_and_leaves_nothing(number, moment, tmp_path):
+    out = tmp_path / "out"
+    argv = ["sweep", "--tickers", "MP", "--workers", "2", "--chunk-size", "1", *GRID, "--out", str(out)]
+    if moment == "workers running":  # each worker has made its folder in the cluster's scratch space, and works
+        started: list[float] = []
+
+        def ready(process) -> bool:
+            if not started and _scratch(tmp_path, "reelab-dask-*/dask-scratch-space/worker-*") >= 2:
+                started.append(time.monotonic())
+            return bool(started) and time.monotonic() > started[0] + 1.0
+
+    else:  # the scratch folder is made just before the cluster starts
+
+        def ready(process) -> bool:
+            return _scratch(tmp_path, "reelab-dask-*") >= 1
+
+    process, err, seconds = _interrupt(argv, tmp_path, ready, number)
+    _check_interrupted(process, err, number, tmp_path)
+    assert not out.exists()
+    print(f"interrupt test: Dask sweep, {signal.Signals(number).name} with the {moment}: exit in {seconds:.1f} s")
+
+
+@SIGNALS
+def test_an_interrupted_run_ends_in_one_line_and_leaves_nothing(number, tmp_path):
+    out = tmp_path / "out"
+    started: list[float] = []
+
+    def ready(process) -> bool:  # a second into its work: the whole universe takes several seconds more
+        if not started and _handles_sigterm(process.pid):
+            started.append(time.monotonic())
+        return bool(started) and time.monotonic() > started[0] + 1.0
+
+    process, err, _ = _interrupt(["run", "--out", str(out)], tmp_path, ready, number)
+    _check_interrupted(process, err, number, tmp_path)
+    assert not out.exists()
+
+
+@SIGNALS
+def test_signals_build_interrupted_before_its_rename_leaves_no_folder(number, tmp_path):
+    out = tmp_path / "out"
+    base = ["signals", "build", "--asof", "2026-06-30", "--tickers", "MP,LYC", "--quiet", "--out"]
+    argv = [*base, str(out)]
+    # first fill the session's calendar cache: it is written atomically too, and would pause
+    subprocess.run([*REELAB, *base, str(tmp_path / "warm")], check=True, capture_output=True)
+    staged = lambda process: any(out.glob(".signals-*.tmp"))  # noqa: E731  the whole folder, paused before its rename
+    process, err, _ = _interrupt(argv, tmp_path, staged, number, env={PAUSE_ENV: "60"})
+    _check_interrupted(process, err, number, tmp_path)
+    assert _visible(out) == [] and _hidden(out) == [] and not any(out.glob("*.tmp"))  # staging folder removed
+
+
+# ---- A reader that leaves early (reelab events list | head): the command ends quietly, exit 141.
+
+
+def test_a_reader_that_closes_after_one_line_ends_the_command_quietly(tmp_path):
+    header, row, *_ = event_file_template().splitlines()
+    many = tmp_path / "many.csv"  # a table far larger than a pipe's buffer, so the writer is still writing
+    many.write_text("\n".join([header, *(row.replace(row.split(",")[0], f"2026-01-15-RT{n}") for n in range(2000))]))
+    process = subprocess.Popen([*REELAB, "events", "list", "--events", str(many)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert "announced" in process.stdout.readline()
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 141 and err == ""  # no BrokenPipeError, no "Exception ignored"
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [(["events", "list"], 141), (["events", "template", "--format", "yaml"], 141),
+     (["events", "show", "2025-10-09-RT"], 141),
+     (["--help"], 0), (["sweep", "--help"], 0)],  # argparse ignores a failed write of its help, and exits 0
+    ids=lambda value: " ".join(value) if isinstance(value, list) else str(value),
+)  # fmt: skip
+def test_a_stdout_closed_before_the_first_line_ends_every_command_quietly(argv, code):
+    read, write = os.pipe()
+    os.close(read)  # every write fails with EPIPE
+    try:
+        done = subprocess.run([*REELAB, *argv], stdout=write, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert done.returncode == code and done.stderr == ""
+
+
+def test_sigterm_unwinds_through_finally_blocks_and_its_handler_is_restored(monkeypatch, capsys):
+    import backtests.cli
+
+    unwound = []
+
+    def command(args) -> int:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)  # as a service manager stopping reelab
+            time.sleep(10)  # the handler raises here
+            return 0
+        finally:
+            unwound.append("finally")
+
+    monkeypatch.setattr(backtests.cli, "_command", lambda name: command)
+    before = signal.getsignal(signal.SIGTERM)
+    started = time.perf_counter()
+    assert backtests.cli.main(["events", "template"]) == 143
+    assert time.perf_counter() - started < 5 and unwound == ["finally"]
+    assert capsys.readouterr().err == "reelab: interrupted (SIGTERM)\n"
+    assert signal.getsignal(signal.SIGTERM) is before

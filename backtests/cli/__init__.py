@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import select
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -73,6 +77,10 @@ def configure_logging(command: str | None, quiet: bool = False, verbose: bool = 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``reelab`` console script."""
+    return _interruptible(_main, argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(join_dashed_values(sys.argv[1:] if argv is None else argv))
     action = getattr(args, f"{args.command}_command", None) if args.command else None
@@ -94,13 +102,64 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ReelabError, FileNotFoundError) as error:
         print(f"reelab: error: {error}", file=sys.stderr)
         return getattr(error, "exit_code", 2)
-    except KeyboardInterrupt:
-        return 130
+    except (KeyboardInterrupt, BrokenPipeError):  # see _interruptible
+        raise
     except Exception as error:  # unexpected: one line, exit 1 (the traceback with reelab --verbose)
         if args.traceback or getattr(args, "verbose", False):
             raise
         print(f"reelab: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager stopping reelab), raised in the main thread as Ctrl-C raises
+    KeyboardInterrupt, so that it unwinds through every ``finally`` (temporary files and folders,
+    a Dask cluster) and whatever treats KeyboardInterrupt as a stop treats it the same."""
+
+
+def _terminate(number: int, frame: object) -> None:
+    raise Terminated
+
+
+def _stdout_reader_left() -> bool:
+    """Whether stdout is a pipe or socket whose reader has gone (``reelab events list | head``)."""
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poll.poll(0))
+    except (AttributeError, OSError, ValueError):  # no real stdout (a test capturing it)
+        return False
+
+
+def _interruptible(command: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None) -> int:
+    """``command(argv)``, with an interrupt and a closed stdout ending it in one line or none.
+
+    SIGINT and SIGTERM print ``reelab: interrupted (SIGINT)`` and exit 130 and 143 (128 + the
+    signal), after ``finally`` blocks have removed temporary files and folders: SIGTERM is turned
+    into :class:`Terminated` while the command runs (the previous handler is restored after). When
+    the reader of stdout leaves early, stdout is pointed at os.devnull (so that the interpreter's
+    last flush fails no more) and the exit code is 141 (128 + SIGPIPE), as a shell's own commands.
+    """
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    try:
+        try:
+            return command(argv)
+        finally:  # a reader that left is found here, not by the interpreter's last flush
+            sys.stdout.flush()
+    except KeyboardInterrupt as interrupt:
+        name = "SIGTERM" if isinstance(interrupt, Terminated) else "SIGINT"
+        print(f"reelab: interrupted ({name})", file=sys.stderr)
+        return 128 + getattr(signal, name)
+    except BrokenPipeError as error:
+        if not _stdout_reader_left():
+            print(f"reelab: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
+            return 1
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 if __name__ == "__main__":

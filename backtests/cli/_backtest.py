@@ -38,8 +38,17 @@ def _written(folder: str | Path) -> str:
 
 
 def _scheduler(args: argparse.Namespace):
-    """Where the independent pieces run: a Dask scheduler address, a local cluster's size, or None (here)."""
-    return args.scheduler or args.workers
+    """Where the independent pieces run: a Dask scheduler address, a local cluster's size, or None (here).
+
+    An address is checked first, before any data is read: a scheduler must answer there within
+    seconds (see :func:`backtests._distributed.check_scheduler`), or the command stops with exit 2.
+    """
+    if args.scheduler is not None:
+        from .._distributed import check_scheduler
+
+        check_scheduler(args.scheduler)
+        return args.scheduler
+    return args.workers
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,13 +65,14 @@ def run(args: argparse.Namespace) -> int:
 
     spec = RunSpec.from_args(args)
     out = _out(args.out, spec)
+    scheduler = _scheduler(args) if args.placebo else None
     started = time.perf_counter()
     data = MarketData.load(spec)
     if args.placebo:  # checked before any work: a refused command computes and writes nothing
         check_placebo(spec, data)
     result = ops.run(spec, data)
     elapsed = time.perf_counter() - started
-    placebo = ops.placebo(spec, args.placebo, data=data, scheduler=_scheduler(args)) if args.placebo else None
+    placebo = ops.placebo(spec, args.placebo, data=data, scheduler=scheduler) if args.placebo else None
     with publishing(out) as stage:  # the folder appears whole, report included, or not at all
         result.write(stage)
         if placebo is not None:
@@ -90,9 +100,10 @@ def sweep(args: argparse.Namespace) -> int:
     from ..spec import RunSpec
 
     spec = RunSpec.from_args(args)
+    scheduler = _scheduler(args)
     started = time.perf_counter()
     grid = dict(args.grid) if args.grid else None
-    result = ops.sweep(spec, grid, chunk_size=args.chunk_size, scheduler=_scheduler(args))
+    result = ops.sweep(spec, grid, chunk_size=args.chunk_size, scheduler=scheduler)
     elapsed = time.perf_counter() - started
     with publishing(args.out) as stage:
         result.write(stage)

@@ -6,7 +6,9 @@ Dates go through :mod:`signals.dates`, the one parser used at every input bounda
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import os
+import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from signals.errors import DateError
@@ -22,10 +24,23 @@ LATEST_ZONE = "America/New_York"
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad argument as one line and exit code 2."""
+    """argparse that reports a bad argument as one line and exit code 2.
+
+    ``checks`` are the checks that read several arguments together (``--workers`` and
+    ``--force-workers``, in any order): each returns what is wrong, or None, once all are parsed.
+    """
+
+    checks: tuple[Callable[[argparse.Namespace], str | None], ...] = ()
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"reelab: error: {message} (see '{self.prog} --help')\n")
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        for check in self.checks:
+            if (problem := check(namespace)) is not None:
+                self.error(problem)
+        return namespace, extras
 
 
 def _comma_list(text: str) -> list[str]:
@@ -196,23 +211,78 @@ def _fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number like 0.05, got {text!r}") from None
 
 
-def _workers(text: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of worker processes >= 1, got {text!r}")
+def _whole(text: str, least: int) -> int:
+    if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) < least:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {least}, got {text!r}")
     return int(text)
+
+
+def _positive(text: str) -> int:
+    """A whole number >= 1 (``--chunk-size``)."""
+    return _whole(text, 1)
+
+
+def _workers(text: str) -> int:
+    try:
+        return _whole(text, 1)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected a number of worker processes >= 1, got {text!r}") from None
+
+
+#: ``--workers`` above this many worker processes per CPU needs ``--force-workers``.
+WORKERS_PER_CPU = 4
+
+
+def _workers_limit() -> int:
+    return WORKERS_PER_CPU * (os.cpu_count() or 1)
+
+
+def _check_workers(args: argparse.Namespace) -> str | None:
+    """More than 4 worker processes per CPU only with --force-workers: each one is a Python process
+    with its own copy of the data, and hundreds of them would swamp the machine, not speed it up."""
+    if args.workers is None or args.workers <= _workers_limit() or args.force_workers:
+        return None
+    return (
+        f"argument --workers: {args.workers} worker processes are more than {WORKERS_PER_CPU} per CPU "
+        f"({_workers_limit()} on this machine's {os.cpu_count() or 1} CPUs); give --force-workers to start them anyway"
+    )
+
+
+def _scheduler_address(text: str) -> str:
+    """A Dask scheduler address, its syntax checked by distributed's own parser (nothing is connected
+    to here: whether a scheduler answers is checked before the work starts)."""
+    from signals.errors import ParameterError
+
+    from .._distributed import ADDRESS_EXAMPLE, address_problem
+
+    try:
+        problem = address_problem(text)
+    except ParameterError as error:  # distributed is not installed
+        raise argparse.ArgumentTypeError(f"{text!r} needs {error.valid}") from None
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"bad Dask scheduler address {text!r}: {problem}; expected {ADDRESS_EXAMPLE}")
+    return text.strip()
 
 
 def _add_dask_arguments(parser: argparse.ArgumentParser, work: str) -> None:
     """--scheduler ADDRESS or --workers N: run the independent pieces of the work on Dask."""
+    assert isinstance(parser, _Parser)  # a subparser made with parser_class=_Parser
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
-        "--scheduler", metavar="ADDRESS",
-        help=f"run the {work} on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs reelab[distributed])",
+        "--scheduler", type=_scheduler_address, metavar="ADDRESS",
+        help=f"run the {work} on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs reelab[distributed]); checked "
+        "before any work: a scheduler must answer there within $REELAB_SCHEDULER_TIMEOUT seconds (default 5)",
     )  # fmt: skip
     where.add_argument(
         "--workers", type=_workers, metavar="N",
-        help=f"run the {work} on a local Dask cluster of N worker processes (needs reelab[distributed])",
+        help=f"run the {work} on a local Dask cluster of N worker processes (needs reelab[distributed]); "
+        f"at most {WORKERS_PER_CPU} per CPU ({_workers_limit()} here) without --force-workers",
     )  # fmt: skip
+    parser.add_argument(
+        "--force-workers", action="store_true",
+        help=f"allow --workers above {WORKERS_PER_CPU} per CPU",
+    )  # fmt: skip
+    parser.checks = (*parser.checks, _check_workers)
 
 
 def _value(text: str):
@@ -340,7 +410,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="a parameter and its values, e.g. --grid horizon=5,10,21 --grid stop_loss=none,0.05 (repeatable; "
         "without --grid, the template's documented grid)",
     )
-    sweep.add_argument("--chunk-size", type=int, help="combinations per simulation (default: memory-bounded)")
+    sweep.add_argument(
+        "--chunk-size", type=_positive, metavar="N", help="combinations per simulation, >= 1 (default: memory-bounded)"
+    )
     sweep.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
     sweep.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
     _add_dask_arguments(sweep, "chunks of the grid")

@@ -533,6 +533,44 @@ def main() -> None:
     arguments("exposure_sign", ["run", "--param", "exposure=china_producer:2", "--out", "{out}"], "-1, 0 or 1")
     arguments("exposure_key", ["run", "--param", "exposure=mars:1", "--out", "{out}"], "keys from")
     arguments("study_types", ["study", "--types", "embargo", "--out", "{out}"], "unknown event type 'embargo'")
+    # ---- Dask arguments (--workers, --chunk-size, --scheduler): refused while parsing, before any work.
+    # 100000 workers is above 4 per CPU on any machine (400 would be allowed from 100 CPUs up, and start).
+    sweep = ["sweep", "--tickers", "MP", "--grid", "horizon=3"]
+    for name, value, error in [
+        ("zero", "0", "worker processes >= 1, got '0'"),
+        ("negative", "-1", "worker processes >= 1, got '-1'"),
+        ("word", "abc", "worker processes >= 1, got 'abc'"),
+        ("fraction", "2.5", "worker processes >= 1, got '2.5'"),
+        ("too_many", "100000", "--force-workers"),
+    ]:
+        arguments(f"workers_{name}_sweep", [*sweep, "--workers", value, "--out", "{out}"], error)
+        arguments(f"workers_{name}_run", ["run", "--placebo", "3", "--workers", value, "--out", "{out}"], error)
+    for name, value in [("negative", "-5"), ("zero", "0"), ("word", "x"), ("fraction", "1.5")]:
+        arguments(f"chunk_size_{name}", [*sweep, "--chunk-size", value, "--out", "{out}"], "--chunk-size")
+    for name, value, error in [
+        ("empty", "", "it is empty"),
+        ("blank", "  ", "it is empty"),
+        ("no_port", "notanaddress", "missing port number"),
+        ("scheme_only", "tcp://", "nothing after tcp://"),
+        ("port_too_large", "tcp://host:99999", "port 99999 is not in 1-65535"),
+        ("port_zero", "host:0", "port 0 is not in 1-65535"),
+        ("port_word", "tcp://host:http", "the port is not a number"),
+        ("no_host", "tcp://:8786", "no host before the port"),
+        ("unknown_scheme", "http://host:8786", "unknown address scheme 'http'"),
+        ("bare_ipv6", "::1:8786", "ipv6 needs brackets"),
+    ]:
+        arguments(f"scheduler_{name}_sweep", [*sweep, "--scheduler", value, "--out", "{out}"], error)
+        arguments(f"scheduler_{name}_run", ["run", "--placebo", "3", "--scheduler", value, "--out", "{out}"], error)
+    arguments(
+        "workers_and_scheduler",
+        [*sweep, "--workers", "2", "--scheduler", "tcp://host:8786", "--out", "{out}"],
+        "not allowed with argument",
+    )
+    arguments(
+        "scheduler_without_address",
+        [*sweep, "--scheduler", "--workers", "2", "--out", "{out}"],
+        "expected one argument",
+    )
     (HERE / "cases.json").write_text(json.dumps(cases, indent=1) + "\n", encoding="utf-8")
     print(f"{len(cases)} cases written to {HERE / 'cases.json'}")
 
