@@ -55,21 +55,6 @@ def test_ci_runs_the_readme_test_command():
     assert "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/reelab run" in readme
 
 
-def test_readme_tour_runs(tmp_path, monkeypatch):
-    """The README's Python tour is executed as written (with a user event file in the working folder)."""
-    readme = (ROOT / "README.md").read_text()
-    tour = readme.split("```python\n", 1)[1].split("```", 1)[0]
-    (tmp_path / "my_events.yaml").write_text(
-        "- id: my-1\n  type: permit_approval\n  announced: 2026-09-01\n  tz: Asia/Shanghai\n"
-        "  direction: easing\n  severity: 2\n"
-    )
-    monkeypatch.chdir(tmp_path)
-    namespace: dict = {}
-    exec(compile(tour, "README.md", "exec"), namespace)
-    assert namespace["result"].summary().loc["portfolio", "trades:strategy"] > 0
-    assert "my-1" in [event.id for event in namespace["mine"]]
-
-
 def test_quickstart_notebook_runs(tmp_path):
     """examples/quickstart.ipynb executes from top to bottom (nbclient, a fresh kernel, no network)."""
     import nbformat

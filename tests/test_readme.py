@@ -121,3 +121,6 @@ def test_every_readme_example_runs_as_printed(tmp_path, monkeypatch, capsys):
                 ran += 1
     capsys.readouterr()
     assert ran >= 20 and skipped <= 6
+    # the tour's own results: a backtest that traded, and the starter file merged into the shipped calendar
+    assert namespace["result"].summary().loc["portfolio", "trades:strategy"] > 0
+    assert {"2026-01-15-RT", "2026-03-02-NW"} <= {event.id for event in namespace["mine"]}
