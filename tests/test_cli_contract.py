@@ -28,6 +28,7 @@ BAD = [
     (["run"], ["--fees", "0.5", "--out", "{out}"]),
     (["run"], ["--engine", "numpy", "--out", "{out}"]),
     (["run"], ["--workers", "0", "--out", "{out}"]),
+    (["run"], ["--workers", "2", "--out", "{out}"]),  # nothing to spread without --placebo
     (["run"], ["--placebo", "5", "--workers", "100000", "--out", "{out}"]),
     (["run"], ["--placebo", "5", "--scheduler", "", "--out", "{out}"]),
     (["run"], ["--placebo", "5", "--scheduler", "tcp://host:99999", "--out", "{out}"]),

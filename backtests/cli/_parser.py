@@ -285,6 +285,26 @@ def _add_dask_arguments(parser: argparse.ArgumentParser, work: str) -> None:
     parser.checks = (*parser.checks, _check_workers)
 
 
+def _check_placebo_cluster(args: argparse.Namespace) -> str | None:
+    """``run`` spreads only its placebo draws: --workers or --scheduler without --placebo would do nothing."""
+    if (args.workers is not None or args.scheduler is not None) and not args.placebo:
+        flag = "--workers" if args.workers is not None else "--scheduler"
+        return f"argument {flag}: run spreads only its placebo draws on Dask; give --placebo N as well"
+    return None
+
+
+def _add_events_arguments(parser: argparse.ArgumentParser) -> None:
+    """--events FILE and --merge: the user's event file, alone or added to the shipped calendar."""
+    parser.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
+    parser.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+
+
+def _add_verbosity_arguments(parser: argparse.ArgumentParser) -> None:
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("--quiet", action="store_true", help="log warnings only")
+    verbosity.add_argument("--verbose", action="store_true", help="log debugging detail")
+
+
 def _value(text: str):
     """A parameter value from the command line: None, true/false, int, float, a+b tuple, or text."""
     if "+" in text:  # a tuple, e.g. of tickers or event types: kept as text
@@ -372,8 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
         "equity.csv, config.json and report.html to --out.",
     )
     _add_backtest_arguments(run, "any template parameter, e.g. --param leg=call --param hedges=600111+600392")
-    run.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
-    run.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    _add_events_arguments(run)
     run.add_argument("--event-types", type=_event_types, help="event types that trade (comma-separated)")
     run.add_argument("--horizon", type=int, help="sessions to hold a position (default 10)")
     run.add_argument("--min-severity", type=int, help="only events at least this severe, 1-3 (default 2)")
@@ -388,6 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also run N placebo calendars and report the strategy's empirical Sharpe p-value",
     )
     _add_dask_arguments(run, "placebo draws")
+    run.checks = (*run.checks, _check_placebo_cluster)
     run.add_argument(
         "--out", type=_results_folder,
         help="output folder (default: ./reelab-out/<run-id>); a rerun replaces a reelab results folder whole",
@@ -413,8 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--chunk-size", type=_positive, metavar="N", help="combinations per simulation, >= 1 (default: memory-bounded)"
     )
-    sweep.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
-    sweep.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    _add_events_arguments(sweep)
     _add_dask_arguments(sweep, "chunks of the grid")
     sweep.add_argument("--out", type=_results_folder, required=True, help="output folder (replaced whole on a rerun)")
     _add_wait_argument(sweep)
@@ -432,8 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--estimation", type=int, default=120, help="estimation-window sessions (120)")
     study.add_argument("--gap", type=int, default=10, help="sessions between estimation window and session -1 (10)")
     _add_prices_argument(study)
-    study.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
-    study.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    _add_events_arguments(study)
     study.add_argument(
         "--placebo", type=_count, default=0, metavar="N", help="N placebo calendars for empirical p-values"
     )
@@ -458,14 +476,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--tickers", type=_comma_list, help="assets (default: the whole universe)")
     build.add_argument("--out", type=_out_folder, required=True, help="output folder")
-    build.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
-    build.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    _add_events_arguments(build)
     build.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (parquet)")
     build.add_argument("--start", type=_date, default="2010-01-01", help="first session (2010-01-01)")
     _add_wait_argument(build)
-    verbosity = build.add_mutually_exclusive_group()
-    verbosity.add_argument("--quiet", action="store_true", help="log warnings only")
-    verbosity.add_argument("--verbose", action="store_true", help="log debugging detail")
+    _add_verbosity_arguments(build)
 
     positions = commands.add_parser(
         "positions",
@@ -479,8 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     positions.add_argument(
         "--asof", type=_asof, required=True, help="the session whose close the positions follow: YYYY-MM-DD or 'today'"
     )
-    positions.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
-    positions.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    _add_events_arguments(positions)
     positions.add_argument("--out", type=_out_folder, required=True, help="output folder")
     positions.add_argument(
         "--strict", action="store_true",
@@ -498,8 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
         "failing step's: 0 ok, 1 retry later (Yahoo unreachable, a lock held too long), 2 needs a person.",
     )
     _add_backtest_arguments(daily, "any template parameter, e.g. --param horizon=5")
-    daily.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped calendar")
-    daily.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+    _add_events_arguments(daily)
     daily.add_argument(
         "--asof", type=_asof,
         help="the day: YYYY-MM-DD, or 'today' (default: today, taking only the sessions that have closed by now)",
@@ -508,9 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     daily.add_argument("--data-dir", type=_writable_data_folder, help="the data dir (default: $REELAB_DATA)")
     daily.add_argument("--strict", action="store_true", help="a stale asset stops positions (exit 2)")
     _add_wait_argument(daily)
-    daily_verbosity = daily.add_mutually_exclusive_group()
-    daily_verbosity.add_argument("--quiet", action="store_true", help="log warnings only")
-    daily_verbosity.add_argument("--verbose", action="store_true", help="log debugging detail")
+    _add_verbosity_arguments(daily)
 
     status = commands.add_parser(
         "status",
@@ -569,8 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = events_commands.add_parser("list", help="a table of events, filtered by type and dates")
     show = events_commands.add_parser("show", help="every field and version of one event")
     for sub in (listing, show):
-        sub.add_argument("--events", type=Path, help="event file (CSV, JSON or YAML) instead of the shipped one")
-        sub.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
+        _add_events_arguments(sub)
     listing.add_argument("--type", type=_event_types, help="event types (comma-separated)")
     listing.add_argument("--start", type=_date, help="announced on or after, YYYY-MM-DD")
     listing.add_argument("--end", type=_date, help="announced on or before, YYYY-MM-DD")
