@@ -29,8 +29,9 @@ def daily(args: argparse.Namespace) -> int:
     spec = RunSpec.from_args(args)
     today = parse_asof("today")
     asof = today if args.asof is None else args.asof
-    # as of today (or later), only the sessions that have closed by now are taken, never one still trading
-    now = pd.Timestamp.now(tz="UTC") if asof >= today else None
+    # as of today, only the sessions that have closed by now are taken, never one still trading (another day:
+    # every session through it, as a past evening had them)
+    now = pd.Timestamp.now(tz="UTC") if asof == today else None
     result = run_daily(spec, args.out, asof, now=now, strict=args.strict)
     for record in result.records:
         state = "ok" if record["exit"] == 0 else f"exit {record['exit']}"
