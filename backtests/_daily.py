@@ -125,7 +125,8 @@ def run_daily(
     """
     from . import ops
     from ._prices import _snapshot
-    from ._store import UpdateRefused, checked_data_dir, read_store, update_prices
+    from ._store import checked_data_dir, read_store
+    from ._update import UpdateRefused, update_prices
     from .data import MarketData
 
     out = Path(out)

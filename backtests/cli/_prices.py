@@ -16,7 +16,7 @@ def prices_update(args: argparse.Namespace) -> int:
     (:class:`~backtests._store.UpdateRefused`: a jump, bad data) exit 2 after the summary, their
     files unchanged and the others written; other bad input is exit 2 with nothing written.
     """
-    from .._store import UpdateRefused, update_prices
+    from .._update import UpdateRefused, update_prices
 
     accept = [item for group in args.accept for item in group]
     try:

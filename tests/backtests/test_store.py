@@ -19,10 +19,12 @@ import pandas as pd
 import pytest
 
 import backtests._store as store_module
+import backtests._update as update_module
 import seeds
 from backtests import _yahoo
 from backtests._prices import load_prices, price_inputs
-from backtests._store import OVERLAP, UpdateRefused, data_dir, store_dir, update_prices
+from backtests._store import data_dir, store_dir
+from backtests._update import OVERLAP, UpdateRefused, update_prices
 from backtests.cli import main
 from signals import load_universe
 from signals._io import locked
@@ -482,7 +484,7 @@ def test_cli_exit_codes(data, fake, monkeypatch, capsys):
     fake.broken = set()
 
     universe = load_universe().assign(yahoo=lambda frame: frame["yahoo"].where(frame.index != "LYC", ""))
-    monkeypatch.setattr(store_module, "load_universe", lambda: universe)
+    monkeypatch.setattr(update_module, "load_universe", lambda: universe)
     assert main(["prices", "update", "--tickers", "MP,LYC"]) == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1 and "no Yahoo Finance symbol for ticker(s) LYC" in error[0]
