@@ -15,7 +15,7 @@ from typing import Any
 
 _EXPORTS = {
     "FIELDS": "._prices",
-    "load_price_dir": "._prices",
+    "load_price_dir": "._price_folders",
     "load_prices": "._prices",
     "validate_prices": "._prices",
     "BacktestResult": "._run",

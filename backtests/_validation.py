@@ -426,7 +426,8 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
 
 def load_prices_for(tickers: Sequence[str], index: pd.DatetimeIndex, source=None) -> pd.DataFrame:
     """Adjusted closes of ``tickers`` on ``index`` from the run's price ``source`` (benchmarks for attribution)."""
-    from ._prices import BUNDLED, load_prices, price_files
+    from ._price_folders import price_files
+    from ._prices import BUNDLED, load_prices
 
     if source is not None and source != BUNDLED:  # a user's folder may lack a benchmark: no abnormal return then
         present = price_files(source)
