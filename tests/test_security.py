@@ -18,7 +18,7 @@ from backtests.cli import main
 from backtests.cli._backtest import _out
 from backtests.spec import RunSpec
 from signals import event_file_template
-from signals._event_files import _text_dates_loader
+from signals._structured import _text_dates_loader
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted(path for package in ("signals", "strategies", "backtests", "seeds") for path in
@@ -41,7 +41,7 @@ def test_yaml_is_read_with_the_safe_loader_only():
     assert issubclass(_text_dates_loader(), yaml.SafeLoader)
     loaders = [(path.name, ast.unparse(node)) for path, node in _calls("_text_dates_loader")]
     built = [(path.name, ast.unparse(node)) for path, node in ast_calls_of_calls("_text_dates_loader")]
-    assert built == [("_event_files.py", "_text_dates_loader()(text)")] and loaders
+    assert built == [("_structured.py", "_text_dates_loader()(text)")] and loaders
     for name in ("load", "unsafe_load", "full_load", "load_all", "unsafe_load_all", "full_load_all"):
         assert not [path for path, node in _calls(name) if ast.unparse(node.func).startswith("yaml.")]
 

@@ -481,7 +481,7 @@ JSON_VALUES = st.recursive(
 @settings(max_examples=200, deadline=None)
 @given(value=JSON_VALUES, indent=st.sampled_from([None, 0, 2]))
 def test_the_line_noting_json_decoder_reads_what_json_reads(value, indent):
-    from signals._event_files import _LineNotingDecoder
+    from signals._structured import _LineNotingDecoder
 
     text = json.dumps(value, indent=indent)
     decoder = _LineNotingDecoder(text)
@@ -491,7 +491,7 @@ def test_the_line_noting_json_decoder_reads_what_json_reads(value, indent):
 @settings(max_examples=200, deadline=None)
 @given(keys=st.lists(st.sampled_from(["id", "type", "t\u00e9", 'a"b', "\\"]), min_size=1, max_size=8))
 def test_the_line_noting_json_decoder_finds_every_repeated_key_at_its_line(keys):
-    from signals._event_files import _LineNotingDecoder
+    from signals._structured import _LineNotingDecoder
 
     # one pair a line: the object opens on line 1, so key number k (from 0) is on line k + 2
     text = "{\n" + ",\n".join(f"  {json.dumps(key)}: [{number}, {{}}]" for number, key in enumerate(keys)) + "\n}"
