@@ -61,19 +61,23 @@ def _history(ticker: str, store: Path, known: list[str]) -> tuple[str, pd.DataFr
     return "bundled", bundled[bundled["ticker"] == ticker].reset_index(drop=True), None
 
 
-def freshness(tickers=None, now: pd.Timestamp | None = None, data_dir: str | Path | None = None) -> list[Freshness]:
-    """Per ticker (default: the universe): its prices' source and last session, and the session expected by ``now``."""
+def _inspected(tickers, now: pd.Timestamp | None, data_dir) -> list[tuple[Freshness, pd.DataFrame | None]]:
+    """Per ticker: its :class:`Freshness` and its prices (None when unreadable), each file read once."""
     universe = load_universe()
-    chosen = select_tickers(universe, tickers)
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     store = checked_data_dir(data_dir) / "prices"
-    rows = []
-    for ticker in chosen:
+    found = []
+    for ticker in select_tickers(universe, tickers):
         code = universe.at[ticker, "exchange"]
         source, history, problem = _history(ticker, store, list(universe.index))
         last = history["date"].max() if history is not None and len(history) else None
-        rows.append(Freshness(ticker, code, source, last, last_closed_session(code, now), problem))
-    return rows
+        found.append((Freshness(ticker, code, source, last, last_closed_session(code, now), problem), history))
+    return found
+
+
+def freshness(tickers=None, now: pd.Timestamp | None = None, data_dir: str | Path | None = None) -> list[Freshness]:
+    """Per ticker (default: the universe): its prices' source and last session, and the session expected by ``now``."""
+    return [row for row, _ in _inspected(tickers, now, data_dir)]
 
 
 @dataclass(frozen=True)
@@ -99,19 +103,15 @@ class VerifyReport:
 
 def verify_prices(tickers=None, now: pd.Timestamp | None = None, data_dir: str | Path | None = None) -> VerifyReport:
     """Check each ticker's prices (see the module docstring); the report lists the problems per ticker."""
-    universe = load_universe()
-    now = now if now is not None else pd.Timestamp.now(tz="UTC")
     store = checked_data_dir(data_dir) / "prices"
     accepted = accepted_jumps(store)
-    rows = freshness(tickers, now, data_dir)
+    inspected = _inspected(tickers, now, data_dir)
     problems: dict[str, tuple[str, ...]] = {}
-    for row in rows:
+    for row, history in inspected:
         found: list[str] = []
-        if row.problem is not None:
-            problems[row.ticker] = (row.problem,)
+        if history is None:
+            problems[row.ticker] = (str(row.problem),)
             continue
-        _, history, _ = _history(row.ticker, store, list(universe.index))
-        assert history is not None
         dates = history["date"]
         sessions = session_table(row.exchange, dates.max()).sessions
         off = dates[~dates.isin(sessions)]
@@ -136,4 +136,4 @@ def verify_prices(tickers=None, now: pd.Timestamp | None = None, data_dir: str |
             last = "no prices" if row.last_session is None else f"prices end {row.last_session:%Y-%m-%d}"
             found.append(f"not current: {last}, {row.exchange}'s last closed session is {row.expected:%Y-%m-%d}")
         problems[row.ticker] = tuple(found)
-    return VerifyReport(store, tuple(rows), problems)
+    return VerifyReport(store, tuple(row for row, _ in inspected), problems)

@@ -279,7 +279,9 @@ def _table(code: str, end: pd.Timestamp, signature: tuple, record: Path) -> Sess
     if bound is not None and end > bound:
         user_end = schedule.official_through if schedule is not None else None
         official_through = max(bound, user_end) if user_end is not None else bound
-        days = pd.bdate_range(bound + pd.Timedelta(days=1), min(end, official_through)).as_unit("ns")  # the user's
+        # past the bound: the weekdays the holiday file makes official (its closed days come out below),
+        # then the provisional sessions
+        days = pd.bdate_range(bound + pd.Timedelta(days=1), min(end, official_through)).as_unit("ns")
         if end > official_through:
             provisional_source = _provisional_source()
             days = days.append(_provisional_days(code, official_through + pd.Timedelta(days=1), end))
