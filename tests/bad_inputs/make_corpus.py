@@ -490,8 +490,15 @@ def main() -> None:
     store("prices_is_a_file", {"prices": "not a folder\n"}, mp_run, "prices is a file, not a folder")
     store("accepted_csv_broken", {"prices/MP.parquet": parquet(good), "prices/accepted.csv": "who,what\nMP,x\n"},
           ["prices", "verify", "--tickers", "MP"], "accepted.csv: columns")  # fmt: skip
-    store("data_dir_is_a_file", {}, mp_run, "is not a folder")
-    cases[-1]["env"]["REELAB_DATA"] += "/../prices_is_a_file/prices"
+    cases.append(
+        {
+            "kind": "store folder",
+            "name": "data_dir_is_a_file",
+            "argv": mp_run,
+            "error": "is not a folder",
+            "env": {"REELAB_DATA": "{files}/stores/prices_is_a_file/prices"},
+        }
+    )  # a file: git keeps no empty folder
     # ---- the user's holiday file
     holiday_header = "exchange,date,status,source\n"
     holidays("unknown_status.csv", holiday_header + "XSHG,2027-01-04,shut,\n", "unknown status 'shut'")
