@@ -100,7 +100,7 @@ def _step(name: str, day: str, action: Callable[[], dict[str, Any]]) -> tuple[di
         code = 0
     except ReelabError as failure:
         code, error, details = getattr(failure, "exit_code", 2), f"{name}: {failure}", {"error": str(failure)}
-        details |= getattr(failure, "details", {})
+        details |= getattr(failure, "details", {})  # what a refused update says per ticker
     except Exception as failure:  # a full disk, a bug: one step's failure must not end the evening
         code, error = 1, f"{name}: unexpected {type(failure).__name__}: {failure}"
         details = {"error": f"{type(failure).__name__}: {failure}"}
@@ -126,7 +126,7 @@ def run_daily(
     from . import ops
     from ._prices import _snapshot
     from ._store import checked_data_dir, read_store
-    from ._update import UpdateRefused, update_prices
+    from ._update import update_prices
     from .data import MarketData
 
     out = Path(out)
@@ -141,11 +141,7 @@ def run_daily(
         history = read_daily_log(out)
 
         def prices() -> dict[str, Any]:
-            try:
-                report = update_prices(tickers, downloader=downloader, today=now if now is not None else asof)
-            except UpdateRefused as problem:
-                problem.details = {"refused": dict(problem.report.refused)}  # type: ignore[attr-defined]
-                raise
+            report = update_prices(tickers, downloader=downloader, today=now if now is not None else asof)
             stored = read_store(report.store, tickers, universe.index)
             last = stored.groupby("ticker")["date"].max()
             # sessions added since the previous day's run (the first run: since the bundled snapshot)

@@ -7,14 +7,14 @@ checks run on the closes of every update before anything is stored:
 * :func:`split_adjusted`: where Yahoo's ``Stock Splits`` column reports a split whose ratio explains
   the session's move better than no split does, the earlier fetched prices were not adjusted yet:
   they are divided by the split (volume multiplied), and the update says so.
-* :func:`find_jumps`: a session whose close-to-close ratio looks like a split (within
-  :data:`SPLIT_TOLERANCE` of n:1 or 1:n, n = 2..100), or whose log
+* :func:`find_jumps`: a session whose close-to-close ratio looks like a split (within 1.5%, or three
+  daily volatilities up to 5%, of n:1 or 1:n, n = 2..100), or whose log
   return exceeds :data:`VOLATILITY_MULTIPLE` times the ticker's own volatility over its last
   :data:`VOLATILITY_SESSIONS` stored sessions (and at least :data:`MIN_JUMP`), or an A-share move
   beyond its daily price limit, is a :class:`Jump`: the ticker is refused until the user accepts
   that session (``--accept MP:2026-10-01``).
 
-Checked session by session on the bundled snapshot (29 tickers, 2009-2026), the rules flag 11 of
+Checked session by session on the bundled snapshot (29 tickers, 2009-2026), the rules flag 12 of
 87,581 ticker-sessions, about one a year for the whole universe, Iluka's 2020 demerger among them
 (``python benchmarks/jumps.py`` prints them, and the counts for other settings).
 """
@@ -29,8 +29,10 @@ import pandas as pd
 
 __all__ = ["MIN_JUMP", "SPLIT_TOLERANCE", "VOLATILITY_MULTIPLE", "Jump", "find_jumps", "split_adjusted", "split_like"]
 
-#: A ratio within this (relative) of a split ratio looks like a split.
+#: A ratio within this (relative) of a split ratio looks like a split; for a volatile ticker, within three
+#: daily volatilities (the day's own move rides on the split), at most :data:`MAX_SPLIT_TOLERANCE`.
 SPLIT_TOLERANCE = 0.015
+MAX_SPLIT_TOLERANCE = 0.05
 #: A log return above this many times the ticker's recent daily volatility is a jump ...
 VOLATILITY_MULTIPLE = 10.0
 #: ... if it is also above this (|log return|; 0.25 is a move of +28% or -22%).
@@ -46,17 +48,17 @@ LIMIT_SLACK = 0.005
 _RATIOS = sorted({Fraction(n) for n in range(2, 101)} | {1 / Fraction(n) for n in range(2, 101)})
 
 
-def split_like(ratio: float) -> str | None:
+def split_like(ratio: float, tolerance: float = SPLIT_TOLERANCE) -> str | None:
     """The split a close-to-close ``ratio`` looks like, as new shares : old shares, else None.
 
     A 10-for-1 split divides the price by 10 (``"10:1"``), a 1-for-2 reverse split doubles it
-    (``"1:2"``); a ratio within :data:`SPLIT_TOLERANCE` of either counts.
+    (``"1:2"``); a ratio within ``tolerance`` (relative) of either counts.
 
     >>> split_like(0.1004), split_like(2.01), split_like(0.62)
     ('10:1', '1:2', None)
     """
     for split in _RATIOS:
-        if abs(ratio / float(split) - 1) <= SPLIT_TOLERANCE:
+        if abs(ratio / float(split) - 1) <= tolerance:
             return f"{split.denominator}:{split.numerator}"
     return None
 
@@ -95,11 +97,12 @@ def find_jumps(ticker: str, exchange: str, close: pd.Series, history: pd.Series)
     returns = np.log(history.iloc[-VOLATILITY_SESSIONS - 1 :]).diff().dropna()
     volatility = float(returns.std()) if len(returns) >= 20 else np.nan
     threshold = max(MIN_JUMP, VOLATILITY_MULTIPLE * volatility) if np.isfinite(volatility) else np.inf
+    tolerance = min(max(SPLIT_TOLERANCE, 3 * volatility), MAX_SPLIT_TOLERANCE) if np.isfinite(volatility) else None
     found = []
     ratios = (close / close.shift(1)).iloc[1:]
     for session, ratio in ratios.items():
         reason = None
-        split = split_like(float(ratio))
+        split = split_like(float(ratio), tolerance or SPLIT_TOLERANCE)
         limit = _limit(ticker, exchange, session)
         if split is not None:
             reason = f"looks like a {split} {'split' if ratio < 1 else 'reverse split'}"

@@ -133,6 +133,11 @@ class UpdateRefused(PriceDataError):
         others = f"; {len(written)} other ticker(s) updated" if written else "; nothing written"
         super().__init__("; ".join(f"refused {ticker}: {reason}" for ticker, reason in report.refused) + others)
 
+    @property
+    def details(self) -> dict[str, dict[str, str]]:
+        """Why each ticker was refused, for the daily job's log."""
+        return {"refused": dict(self.report.refused)}
+
 
 def _symbols(universe: pd.DataFrame, tickers: list[str]) -> dict[str, str]:
     column = universe["yahoo"] if "yahoo" in universe.columns else pd.Series("", index=universe.index)

@@ -32,7 +32,9 @@ def flagged(multiple: float, floor: float) -> list[tuple[str, pd.Timestamp, floa
         exchange = universe.at[ticker, "exchange"]
         for session, change in log_return.dropna().items():
             ratio = float(np.exp(change))
-            reason = _jumps.split_like(ratio) if abs(change) >= 0.2 else None
+            tolerance = volatility[session] * 3 if np.isfinite(volatility[session]) else _jumps.SPLIT_TOLERANCE
+            tolerance = min(max(_jumps.SPLIT_TOLERANCE, tolerance), _jumps.MAX_SPLIT_TOLERANCE)
+            reason = _jumps.split_like(ratio, tolerance) if abs(change) >= 0.2 else None
             limit = _jumps._limit(ticker, exchange, session)
             if reason is None and limit is not None and abs(ratio - 1) > limit + _jumps.LIMIT_SLACK:
                 reason = "beyond the daily limit"

@@ -234,3 +234,19 @@ def test_a_run_on_a_price_folder_and_on_the_layered_store_from_the_command_line(
     assert '"source": "folder"' in config and str(folder) in config
     assert main(["study", "--tickers", "MP", "--prices", str(folder), "--out", str(tmp_path / "study")]) == 2
     assert "SPY" in capsys.readouterr().err  # a study needs the benchmark, and the folder has none
+
+
+def test_a_refused_ticker_needs_a_person_and_the_evening_goes_on_without_it(yahoo, tmp_path, capsys):
+    out, events = tmp_path / "out", tmp_path / "news.csv"
+    events.write_text(NEWS)
+    yahoo.paths["LYC.AX"].loc[pd.Timestamp("2026-12-01") :] *= 0.1  # an unadjusted 10:1 split on Yahoo's side
+    assert daily(out, events, DAYS[0]) == 2
+    records = [json.loads(line) for line in (out / "daily.jsonl").read_text().splitlines()]
+    assert [(r["step"], r["exit"]) for r in records] == [("prices", 2), ("signals", 0), ("positions", 0)]
+    assert "looks like a 10:1 split" in records[0]["refused"]["LYC"]
+    assert "--accept LYC:2026-12-01" in records[0]["error"]
+    (left_out,) = records[2]["excluded"]  # LYC's prices stop before 12-31: the positions leave it out by name
+    assert left_out.startswith("LYC (prices end")
+    warning, error = capsys.readouterr().err.strip().splitlines()  # the asset left out, and why the job needs a person
+    assert warning.endswith(f"WARNING reelab.positions: excluded: {left_out}")
+    assert error.startswith("reelab: error: prices: refused LYC: LYC 2026-12-01: close x0.1")
