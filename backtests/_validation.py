@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from signals import EventCalendar, exchange_calendar
+from signals import POLICY_TYPES, EventCalendar, exchange_calendar
 from signals.errors import ParameterError
 
 from ._distributed import Scheduler, connect, map_ordered
@@ -47,14 +47,16 @@ EULER_GAMMA = 0.5772156649015329
 def placebo_calendars(
     calendar: EventCalendar, draws: int, seed: int = 0, exclusion: int = 20, start=None, end=None
 ) -> list[EventCalendar]:
-    """``draws`` pseudo-calendars: each real event moved to a random New York session.
+    """``draws`` pseudo-calendars: each real policy event moved to a random New York session.
 
     Same count, same types, directions, severities and time zones (date-only, so known after the
     close); pseudo dates avoid ``exclusion`` sessions around every real event and stay within
-    ``[start, end]`` (default: the span of the real events).
+    ``[start, end]`` (default: the span of the real events). Confounders are not China's acts and
+    no template trades them: they are left out of the draws.
     """
     if draws < 1:
         raise ParameterError("draws", draws, "at least 1")
+    calendar = _policy(calendar)
     pool = placebo_pool(calendar, exclusion, start, end)
     rng = np.random.default_rng(seed)
     calendars = []
@@ -78,12 +80,18 @@ def placebo_calendars(
     return calendars
 
 
+def _policy(calendar: EventCalendar) -> EventCalendar:
+    """The calendar without its confounders (placebo draws move the events templates trade)."""
+    return calendar.filter(types=[str(kind) for kind in POLICY_TYPES])
+
+
 def placebo_pool(calendar: EventCalendar, exclusion: int = 20, start=None, end=None) -> pd.DatetimeIndex:
     """The New York sessions placebo dates are drawn from (see :func:`placebo_calendars`).
 
     Raises :class:`~signals.errors.ParameterError` when they are fewer than the events: cheap, so a
     command checks it before any work.
     """
+    calendar = _policy(calendar)
     sessions = exchange_calendar("XNYS").sessions
     real = pd.DatetimeIndex([event.announced_at.tz_localize(None).normalize() for event in calendar])
     first = pd.Timestamp(start) if start is not None else real.min()
@@ -370,7 +378,8 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
     trades' P&L each divided by the starting capital of its own sleeve (a unitless share of one
     sleeve's capital; sleeves are in effect currency-hedged). The abnormal return of a trade is the
     sum of its asset's market-model abnormal returns (120 sessions, gap 10, relative to the event's
-    session 0) over the sessions it was held, signed by its side. A trade opened by several events
+    session 0) over the sessions it was held, signed by its side (NaN for an asset with no benchmark
+    on its own market). A trade opened by several events
     on one session splits its P&L equally among them.
     """
     from ._study import estimate_pair, returns_on_own_sessions
@@ -378,7 +387,8 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
     universe, close, calendar = result.universe, result.close, result.calendar
     if universe is None or calendar is None:
         raise ParameterError("result", result.template, "a result computed in this session, not loaded from a folder")
-    benchmarks = sorted(set(universe.loc[[t for t in close.columns if t in universe.index], "benchmark"]))
+    # an asset with no benchmark on its own market (NEO.TO) has no abnormal return: NaN, never a stand-in
+    benchmarks = sorted(set(universe.loc[[t for t in close.columns if t in universe.index], "benchmark"]) - {""})
     source = result.spec.prices if result.spec is not None else None
     benchmark_close = load_prices_for(benchmarks, close.index, source).drop(columns=close.columns, errors="ignore")
     prices = pd.concat([close, benchmark_close], axis=1)

@@ -1,20 +1,24 @@
-"""Build the shipped event calendar ``seeds/events.csv`` from the researched reference timeline.
+"""Build the shipped event calendar ``seeds/events.csv`` from the reference timeline and the audit.
 
 Re-runnable and deterministic::
 
     python -m seeds.build_events --reference ../shared/reference/policy_events.csv
 
-The reference (``shared/reference/policy_events.csv``) holds facts and sources. This script
-adds what a trading calendar needs, with every judgement written down here:
+The reference (``shared/reference/policy_events.csv``) holds facts and sources; the audit
+(``seeds/events_audit.csv``) holds, per event, every field a trading calendar needs with the source
+that settles it and a status, by the rules of ``seeds/AUDIT.md``: the date, its time of day and zone,
+when it was first known, when it takes effect, type, direction and severity, corrections, events the
+reference lacks, and reference rows that are not events (``removed``). This script joins the two:
 
-* a stable id ``YYYY-MM-DD-<code>`` (``-2``, ``-3`` for same-day events of the same type);
-* a direction (``tightening`` or ``easing``) and a severity (1 minor, 2 notable, 3 major);
-* a time zone for the reference rows whose zone is ``unknown``: those are wire reports (Reuters,
-  WSJ), so they take ``America/New_York``, the latest plausible zone, which can only make the
-  event known later, never earlier (point-in-time safe);
-* a time of day only where the reference text pins it down;
-* the effective date where the text states one (``effective 2023-08-01``);
-* clean ``;``-separated country codes and the first source URL (all URLs are kept in ``sources``).
+* each audit row takes the reference row it names (``reference``: ``date|type``; a date and type the
+  reference holds twice are taken in order), and its own fields where it gives them;
+* ``known`` written with another zone (``2010-10-19 America/New_York``) is converted to the event's
+  zone, a day without a time counting as 18:00 in its own zone (after every major close): it can only
+  make an event known later, never earlier;
+* ``confidence`` is the reference's, and for an added event ``confirmed`` with two sources or more,
+  ``single_source`` with one, ``uncertain`` when the audit doubts it or could not verify it.
+
+Every reference row must be used exactly once, and every event must have its audit row.
 """
 
 from __future__ import annotations
@@ -26,29 +30,24 @@ import re
 import sys
 from pathlib import Path
 
-from signals._events import LATEST_PLAUSIBLE_ZONE, TIGHTENING_TYPES, TYPE_CODES
-from signals._io import atomic_write
+import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-
-CODES = {str(kind): code for kind, code in TYPE_CODES.items()}
-# Types whose direction depends on the event: the easing ones are listed by date.
-EASING_QUOTA_CHANGES = {"2011-07-14", "2012-08-22", "2014-12-31"}  # flat, +2.7%, quotas abolished
-TIGHTENING_REFORMS = {"2020-10-17", "2024-06-29", "2024-10-01", "2024-10-19"}  # new control regimes
-MAJOR = {  # severity 3: broad rare-earth measures or the windows that suspended them
-    ("2010-07-08", "quota_change"), ("2010-09-21", "restriction_tightening"),
-    ("2010-10-18", "restriction_tightening"), ("2014-12-31", "quota_change"),
-    ("2025-04-04", "restriction_tightening"), ("2025-05-12", "negotiation_window"),
-    ("2025-10-09", "restriction_tightening"), ("2025-10-30", "negotiation_window"),
-    ("2025-11-07", "easing_pause"), ("2023-12-21", "restriction_tightening"),
-}  # fmt: skip
-MINOR_TYPES = {"negotiation_talks", "wto_dispute"}
-# Time of day in the announcing zone, only where the reference text pins it down.
-TIMES = {
-    # "minutes after an extra 10% US tariff took effect" (00:01 ET = 13:01 Beijing)
-    ("2025-02-04", "restriction_tightening"): "13:30",
-}
-WIRE_REPORT_ZONE = LATEST_PLAUSIBLE_ZONE
+AUDIT = HERE / "events_audit.csv"
+COLUMNS = (
+    "id", "type", "announced", "tz", "known", "effective", "window_end", "direction", "severity", "elements",
+    "countries_included", "countries_excluded", "confidence", "source", "sources", "description",
+)  # fmt: skip
+#: The audit's columns (seeds/AUDIT.md, section 5).
+AUDIT_COLUMNS = (
+    "id", "reference", "announced", "tz", "time", "known", "effective", "type", "direction", "severity",
+    "window_end", "elements", "countries_included", "countries_excluded", "description", "source", "sources",
+    "date_source", "known_source", "time_source", "effective_source", "classification", "status", "doubt",
+)  # fmt: skip
+STATUSES = ("verified", "doubtful", "unverified", "removed")
+#: When only the day of a report is known, it counts as known at this hour in the report's zone.
+AFTER_CLOSE_HOUR = 18
+_KNOWN = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}))?(?:\s+([A-Za-z_]+/[A-Za-z_/+-]+|UTC))?$")
 
 
 def _countries(text: str) -> str:
@@ -57,84 +56,136 @@ def _countries(text: str) -> str:
     return ";".join(re.sub(r"\s*\(.*\)\s*", "", part).strip() for part in text.split(";"))
 
 
-def _effective(description: str) -> str:
-    """The date a measure takes effect, where the reference text states it ("effective 2023-08-01")."""
-    match = re.search(r"effective (?:from )?(\d{4}-\d{2}-\d{2})", description)
-    return match.group(1) if match else ""
-
-
 def _first_url(sources: str) -> str:
     match = re.search(r"https?://\S+", sources)
     return match.group(0).rstrip(",;") if match else ""
 
 
-def build_rows(reference: Path) -> list[dict[str, str]]:
-    """The rows of ``events.csv`` (column -> text), one per row of the reference timeline, in its order.
+def _urls(text: str) -> list[str]:
+    return [url.rstrip(",;") for url in re.findall(r"https?://[^\s|;]+", text)]
 
-    Adds the id, direction, severity, time zone, time of day and effective date as the module docstring
-    describes. A type without a code in ``TYPE_CODES`` raises ``KeyError``.
+
+def known_in(value: str, zone: str) -> str:
+    """``known`` as the event file reads it: in the event's ``zone``, with a time when it is not midnight.
+
+    >>> known_in("2010-10-19 America/New_York", "Asia/Shanghai")  # 18:00 in New York is 06:00 next day
+    '2010-10-20T06:00'
+    >>> known_in("2025-10-09T09:30", "Asia/Shanghai"), known_in("", "Asia/Shanghai")
+    ('2025-10-09T09:30', '')
     """
+    if not value.strip():
+        return ""
+    match = _KNOWN.match(value.strip())
+    if match is None:
+        raise ValueError(f"known {value!r} is not 'YYYY-MM-DD[THH:MM] [Zone]'")
+    day, clock, report_zone = match.groups()
+    if report_zone is None and clock is None:
+        return day  # a day in the event's own zone: the event file's after-close rule applies
+    local = pd.Timestamp(f"{day} {clock or f'{AFTER_CLOSE_HOUR}:00'}").tz_localize(report_zone or zone)
+    return f"{local.tz_convert(zone):%Y-%m-%dT%H:%M}"
+
+
+def _reference_rows(reference: Path) -> dict[str, list[dict[str, str]]]:
     with reference.open(newline="", encoding="utf-8") as handle:
-        records = list(csv.DictReader(handle))
-    rows: list[dict[str, str]] = []
-    seen: dict[str, int] = {}
-    for record in records:
-        date, kind = record["date"], record["type"]
-        base = f"{date}-{CODES[kind]}"
-        seen[base] = seen.get(base, 0) + 1
-        event_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
-        if kind in TIGHTENING_TYPES:
-            direction = "tightening"
-        elif kind == "quota_change":
-            direction = "easing" if date in EASING_QUOTA_CHANGES else "tightening"
-        elif kind == "licensing_reform":
-            direction = "tightening" if date in TIGHTENING_REFORMS else "easing"
-        else:
-            direction = "easing"
-        severity = 3 if (date, kind) in MAJOR else 1 if kind in MINOR_TYPES else 2
-        time_of_day = TIMES.get((date, kind))
-        rows.append(
-            {
-                "id": event_id,
-                "type": kind,
-                "announced": f"{date}T{time_of_day}" if time_of_day else date,
-                "tz": WIRE_REPORT_ZONE if record["tz"] == "unknown" else record["tz"],
-                "known": "",
-                "effective": _effective(record["description"]),
-                "window_end": record["window_end"],
-                "direction": direction,
-                "severity": str(severity),
-                "elements": record["elements"],
-                "countries_included": _countries(record["countries_included"]),
-                "countries_excluded": _countries(record["countries_excluded"]),
-                "confidence": record["confidence"],
-                "source": _first_url(record["source"]),
-                "sources": " ".join(re.findall(r"https?://[^\s|;]+", record["source"])),
-                "description": record["description"],
-            }
-        )
+        rows: dict[str, list[dict[str, str]]] = {}
+        for record in csv.DictReader(handle):
+            rows.setdefault(f"{record['date']}|{record['type']}", []).append(record)
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: write ``--out`` (default ``seeds/events.csv``) from ``--reference``.
+def read_audit(path: Path = AUDIT) -> list[dict[str, str]]:
+    """The audit's rows (column -> text), checked for its columns and statuses."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if tuple(reader.fieldnames or ()) != AUDIT_COLUMNS:
+            raise ValueError(f"{path}: columns {reader.fieldnames}, expected {list(AUDIT_COLUMNS)}")
+        rows = list(reader)
+    for number, row in enumerate(rows, start=2):
+        if row["status"] not in STATUSES:
+            raise ValueError(f"{path} line {number}: status {row['status']!r}; expected one of {STATUSES}")
+    return rows
 
-    Returns 0, or 2 when the reference file is missing.
+
+def build_rows(reference: Path, audit: Path = AUDIT) -> list[dict[str, str]]:
+    """The rows of ``events.csv`` (column -> text), sorted by announcement (see the module docstring)."""
+    available = _reference_rows(reference)
+    used: dict[str, int] = {}
+    rows = []
+    for entry in read_audit(audit):
+        key = entry["reference"]
+        base: dict[str, str] = {}
+        if key:
+            if used.get(key, 0) >= len(available.get(key, [])):
+                raise ValueError(f"audit row {entry['id']}: reference {key!r} is not in {reference} (or used twice)")
+            base = available[key][used.get(key, 0)]
+            used[key] = used.get(key, 0) + 1
+        if entry["status"] == "removed":
+            continue
+        own_sources = entry["sources"] or entry["source"]
+        sources = _urls(own_sources) if own_sources else _urls(base.get("source", ""))
+        if base:
+            confidence = base["confidence"]
+        else:
+            doubted = entry["status"] in ("doubtful", "unverified")
+            confidence = "uncertain" if doubted else "confirmed" if len(sources) > 1 else "single_source"
+        clock = entry["time"].strip()
+        rows.append(
+            {
+                "id": entry["id"],
+                "type": entry["type"],
+                "announced": f"{entry['announced']}T{clock}" if clock else entry["announced"],
+                "tz": entry["tz"],
+                "known": known_in(entry["known"], entry["tz"]),
+                "effective": entry["effective"],
+                "window_end": entry["window_end"] or base.get("window_end", ""),
+                "direction": entry["direction"],
+                "severity": entry["severity"],
+                "elements": entry["elements"] or base.get("elements", ""),
+                "countries_included": entry["countries_included"] or _countries(base.get("countries_included", "")),
+                "countries_excluded": entry["countries_excluded"] or _countries(base.get("countries_excluded", "")),
+                "confidence": confidence,
+                "source": entry["source"] or _first_url(base.get("source", "")) or (sources[0] if sources else ""),
+                "sources": " ".join(sources),
+                "description": entry["description"] or base.get("description", ""),
+            }
+        )
+    unused = [key for key, records in available.items() if used.get(key, 0) < len(records)]
+    if unused:
+        raise ValueError(f"reference rows without an audit row: {', '.join(unused)}")
+    return sorted(rows, key=lambda row: (row["announced"][:10], row["id"]))
+
+
+def render(rows: list[dict[str, str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: write ``--out`` (default ``seeds/events.csv``) from ``--reference`` and ``--audit``.
+
+    Returns 0, or 2 when an input is missing or inconsistent.
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default_reference = HERE.parent.parent / "shared" / "reference" / "policy_events.csv"
     parser.add_argument("--reference", type=Path, default=default_reference)
+    parser.add_argument("--audit", type=Path, default=AUDIT)
     parser.add_argument("--out", type=Path, default=HERE / "events.csv")
     args = parser.parse_args(argv)
-    if not args.reference.is_file():
-        print(f"error: reference timeline {args.reference} not found", file=sys.stderr)
+    for name, path in (("reference timeline", args.reference), ("audit", args.audit)):
+        if not path.is_file():
+            print(f"error: {name} {path} not found", file=sys.stderr)
+            return 2
+    try:
+        rows = build_rows(args.reference, args.audit)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
-    rows = build_rows(args.reference)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write(args.out, buffer.getvalue())
+    from signals._io import atomic_write
+
+    atomic_write(args.out, render(rows))
     print(f"wrote {args.out}: {len(rows)} events")
     return 0
 

@@ -15,6 +15,7 @@ from typing import Any
 
 _EXPORTS = {
     "Alignment": "._align",
+    "CLOSE_MARGIN": "._align",
     "align_events": "._align",
     "cache_dir": "._places",
     "data_dir": "._places",
@@ -63,7 +64,12 @@ _EXPORTS = {
     "ChinaExposure": "._universe",
     "load_universe": "._universe",
     "select_tickers": "._universe",
+    "identity_span": "._universe",
+    "A_SHARE_EXCHANGES": "._universe",
+    "POLICY_TYPES": "._events",
     "ReelabError": ".errors",
+    "CalendarFreshness": "._freshness",
+    "calendar_freshness": "._freshness",
 }
 
 __all__ = sorted(_EXPORTS)

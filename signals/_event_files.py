@@ -21,7 +21,7 @@ import seeds
 from ._events import SEVERITIES, Confidence, Direction, Event, EventCalendar, EventType, restates
 from ._io import read_text_input
 from ._structured import read_json, read_yaml
-from .dates import parse_instant
+from .dates import parse_day, parse_instant
 from .errors import (
     DateError,
     DuplicateEventIdError,
@@ -57,7 +57,7 @@ SCHEMA = {
     "type": ("choice", "one of: " + ", ".join(member.value for member in EventType)),
     "announced": ("date", "the day (YYYY-MM-DD) or local time (YYYY-MM-DDTHH:MM) of the announcement, in 'tz'"),
     "tz": ("time zone", "the IANA zone of the dates, e.g. Asia/Shanghai, America/New_York, UTC"),
-    "direction": ("choice", "tightening or easing (of China's export stance)"),
+    "direction": ("choice", "tightening or easing (of China's export stance); none for a confounder"),
     "severity": ("integer", "1 (talks, disputes), 2 or 3 (restrictions, quota cuts, windows naming rare earths)"),
     "known": ("date", "when the market could know it, if later than 'announced' (point-in-time); not before it"),
     "effective": ("date", "when the measure takes effect"),
@@ -111,9 +111,15 @@ def _text(value: object) -> str:
 
 
 _Choice = TypeVar("_Choice", bound=StrEnum)
-#: What the readers yield: a record with its line, or a problem that does not stop the reading
-#: (a missing or unknown column, a record that is not a mapping).
-_Item = tuple[int, dict] | EventFileError
+
+
+class _Reviewed(str):
+    """A JSON/YAML file's ``reviewed_through``: the day through which its keeper looked for events."""
+
+
+#: What the readers yield: a record with its line, a problem that does not stop the reading
+#: (a missing or unknown column, a record that is not a mapping), or the file's review day.
+_Item = tuple[int, dict] | EventFileError | _Reviewed
 
 
 class _Row:
@@ -192,6 +198,10 @@ class _Row:
         if kind is EventType.NEGOTIATION_WINDOW and not self.get("window_end"):
             self.report(InvalidFieldError, "window_end", "a negotiation_window needs a window_end, got")
         direction = self.choice("direction", Direction)
+        confounder = kind is EventType.CONFOUNDER
+        if kind is not None and direction is not None and confounder != (direction is Direction.NONE):
+            valid = ["none"] if kind is EventType.CONFOUNDER else ["tightening", "easing"]
+            self.report(InvalidFieldError, "direction", f"a {kind} has direction {' or '.join(valid)}, got")
         severity = self.get("severity")
         if severity not in {str(level) for level in SEVERITIES}:
             self.report(InvalidFieldError, "severity", "bad severity", [str(level) for level in SEVERITIES])
@@ -272,6 +282,8 @@ def _structured_records(
             yield pending.pop(0)
 
     if isinstance(records, dict) and "events" in records:
+        if "reviewed_through" in records:
+            yield _Reviewed(_text(records["reviewed_through"]))
         records = records["events"]
     if not isinstance(records, list):
         yield from repeated_before(float("inf"))
@@ -332,7 +344,13 @@ def event_file_template(format: str = "csv") -> str:
         raise ParameterError("format", format, "csv or yaml")
     lines = ["# reelab event file. Required: " + ", ".join(REQUIRED_COLUMNS) + "; the others may be left out.", "#"]
     lines += [f"# {column:<18} {kind:<9} {text}" for column, (kind, text) in SCHEMA.items()]
-    lines += ["", "events:"]
+    lines += [
+        "#",
+        "# reviewed_through: 2026-03-31   (optional, beside 'events:') the day through which you looked for events,",
+        "# so that a quiet spell is not taken for a stale calendar (reelab status, signals build)",
+        "",
+        "events:",
+    ]
     for event in _EXAMPLE:
         for position, (column, value) in enumerate((c, v) for c, v in event.items() if v):
             shown = value if re.fullmatch(r"[\w.:;/-]+", value) else json.dumps(value)
@@ -342,26 +360,29 @@ def event_file_template(format: str = "csv") -> str:
 
 def parse_events(text: str, name: str, suffix: str = ".csv") -> EventCalendar:
     """Validate event-file ``text`` (as if read from a file called ``name``) and return its calendar."""
-    return EventCalendar(_events(_parse(text, name, suffix.lower()), name, collect=False)[0], name)
+    events, _, reviewed = _events(_parse(text, name, suffix.lower()), name, collect=False)
+    return EventCalendar(events, name, reviewed)
 
 
 def _read(
     path: str | Path | None, collect: bool, shipped: EventCalendar | None = None
-) -> tuple[list[Event], list[EventFileError], str]:
+) -> tuple[list[Event], list[EventFileError], str, pd.Timestamp | None]:
     file = Path(path) if path is not None else seeds.path("events.csv")
     name = file.name if path is None else str(file)
     if not file.exists():
         raise MissingFileError("event file", file, "a CSV, JSON or YAML file of events")
-    events, problems = _events(_records(file, name), name, collect, shipped)
-    return events, problems, name
+    events, problems, reviewed = _events(_records(file, name), name, collect, shipped)
+    return events, problems, name, reviewed
 
 
 def _events(
     records: Iterator[_Item], name: str, collect: bool, shipped: EventCalendar | None = None
-) -> tuple[list[Event], list[EventFileError]]:
-    """The events of ``records``; with ``collect`` every problem is kept, else the first is raised."""
+) -> tuple[list[Event], list[EventFileError], pd.Timestamp | None]:
+    """The events of ``records`` and the file's review day; with ``collect`` every problem is kept,
+    else the first is raised."""
     events: list[Event] = []
     problems: list[EventFileError] = []
+    reviewed = None
     # line 0: a version in the shipped calendar the file is merged into
     last_seen: dict[str, tuple[int, Event]] = {event.id: (0, event) for event in shipped or ()}
 
@@ -380,6 +401,13 @@ def _events(
             break
         if isinstance(item, EventFileError):
             found([item])
+            continue
+        if isinstance(item, _Reviewed):
+            try:
+                reviewed = parse_day(item, "reviewed_through")
+            except DateError:
+                problem = "expected the day YYYY-MM-DD through which the file's keeper looked for events, got"
+                found([InvalidDateError(name, 1, "reviewed_through", str(item), problem)])
             continue
         line, record = item
         row = _Row(name, line, record)
@@ -400,7 +428,7 @@ def _events(
                 continue
         last_seen[event.id] = (line, event)
         events.append(event)
-    return events, problems
+    return events, problems, reviewed
 
 
 def load_events(path: str | Path | None = None, merge: bool = False) -> EventCalendar:
@@ -432,6 +460,18 @@ def load_events(path: str | Path | None = None, merge: bool = False) -> EventCal
     return calendar
 
 
+#: The shipped calendar's review: the day through which its audit looked for events (seeds/AUDIT.md).
+REVIEW = "calendar_review.json"
+
+
+@cache
+def _shipped_review() -> pd.Timestamp | None:
+    path = seeds.path(REVIEW)
+    if not path.is_file():
+        return None
+    return pd.Timestamp(json.loads(path.read_text(encoding="utf-8"))["reviewed_through"])
+
+
 def read_calendar(path: str | Path | None = None, merge: bool = False) -> tuple[EventCalendar, list[str]]:
     """What :func:`load_events` returns, and the warnings it logs (for a caller that records them).
 
@@ -440,8 +480,8 @@ def read_calendar(path: str | Path | None = None, merge: bool = False) -> tuple[
     (a file may be emptied on purpose), but never silent.
     """
     shipped = read_calendar()[0] if merge and path is not None else None
-    events, _, name = _read(path, collect=False, shipped=shipped)
-    calendar = EventCalendar(events, name)
+    events, _, name, reviewed = _read(path, collect=False, shipped=shipped)
+    calendar = EventCalendar(events, name, _shipped_review() if path is None else reviewed)
     warnings = []
     if path is not None and not events:
         consequence = "only the shipped calendar's events are used" if merge else "every signal is zero"

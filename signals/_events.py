@@ -16,6 +16,7 @@ from .errors import DuplicateEventIdError
 __all__ = [
     "AFTER_CLOSE",
     "LATEST_PLAUSIBLE_ZONE",
+    "POLICY_TYPES",
     "SEVERITIES",
     "TIGHTENING_TYPES",
     "TYPE_CODES",
@@ -45,22 +46,28 @@ class EventType(StrEnum):
     WTO_DISPUTE = "wto_dispute"
     WTO_RULING = "wto_ruling"
     RETALIATION_ESCALATION = "retaliation_escalation"
+    #: Not China's act nor a negotiation with it, but news that moves these stocks on its own (a state deal
+    #: with a producer, a minerals framework between other countries): strategies and signal panels leave
+    #: it out unless asked, event studies flag or exclude the windows it overlaps.
+    CONFOUNDER = "confounder"
 
 
 class Direction(StrEnum):
-    """Whether an event tightens or eases China's rare-earth export stance."""
+    """Whether an event tightens or eases China's rare-earth export stance (``none``: a confounder,
+    which is not China's act and signs no signal)."""
 
     TIGHTENING = "tightening"
     EASING = "easing"
+    NONE = "none"
 
     @property
     def sign(self) -> int:
-        """+1 for tightening, -1 for easing.
+        """+1 for tightening, -1 for easing, 0 for none.
 
-        >>> Direction.TIGHTENING.sign, Direction("easing").sign
-        (1, -1)
+        >>> Direction.TIGHTENING.sign, Direction("easing").sign, Direction("none").sign
+        (1, -1, 0)
         """
-        return 1 if self is Direction.TIGHTENING else -1
+        return {Direction.TIGHTENING: 1, Direction.EASING: -1}.get(self, 0)
 
 
 class Confidence(StrEnum):
@@ -85,11 +92,13 @@ TYPE_CODES = {
     EventType.WTO_DISPUTE: "WD",
     EventType.WTO_RULING: "WR",
     EventType.RETALIATION_ESCALATION: "RE",
+    EventType.CONFOUNDER: "CF",
 }
-#: Types that always tighten China's export stance (quota changes and licensing reforms go either way).
-TIGHTENING_TYPES = frozenset(
-    {EventType.RESTRICTION_TIGHTENING, EventType.RETALIATION_ESCALATION, EventType.WTO_DISPUTE}
-)
+#: The policy types: everything but confounders (what the signal panel and the templates read by default).
+POLICY_TYPES = tuple(kind for kind in EventType if kind is not EventType.CONFOUNDER)
+#: Types that always tighten China's export stance (quota changes, licensing reforms and WTO steps go
+#: either way: see seeds/AUDIT.md).
+TIGHTENING_TYPES = frozenset({EventType.RESTRICTION_TIGHTENING, EventType.RETALIATION_ESCALATION})
 #: The zone given to a report whose time zone is unknown: the latest plausible one for this news
 #: (New York after Beijing and Europe), which can only make an event known later, never earlier.
 LATEST_PLAUSIBLE_ZONE = "America/New_York"
@@ -161,8 +170,11 @@ class EventCalendar(Sequence[Event]):
     >>> tight.to_frame()[["type", "announced_at", "severity"]].head(2)  # doctest: +SKIP
     """
 
-    def __init__(self, events: Iterable[Event], source: str = "<memory>"):
+    def __init__(self, events: Iterable[Event], source: str = "<memory>", reviewed_through: pd.Timestamp | None = None):
         self.source = source
+        #: The day through which the calendar's keeper looked for events (the shipped calendar's last
+        #: audit); None: no more than its last event says. :func:`signals.calendar_freshness` reads it.
+        self.reviewed_through = None if reviewed_through is None else pd.Timestamp(reviewed_through).normalize()
         history: dict[str, list[Event]] = {}
         for event in events:
             history.setdefault(event.id, []).append(event)
@@ -183,7 +195,7 @@ class EventCalendar(Sequence[Event]):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return EventCalendar(self._events[index], self.source)
+            return EventCalendar(self._events[index], self.source, self.reviewed_through)
         return self._events[index]
 
     def __iter__(self) -> Iterator[Event]:
@@ -215,11 +227,14 @@ class EventCalendar(Sequence[Event]):
         stamp = pd.Timestamp(instant)
         stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
         known = [version for version in self.all_versions if version.knowable_at() <= stamp]
-        return EventCalendar(known, f"{self.source} as of {stamp.isoformat()}")
+        reviewed = None if self.reviewed_through is None else min(self.reviewed_through, stamp.tz_localize(None))
+        return EventCalendar(known, f"{self.source} as of {stamp.isoformat()}", reviewed)
 
     def merge(self, other: EventCalendar) -> EventCalendar:
         """Both calendars' events; an id in both must be a revision (a later ``known``)."""
-        return EventCalendar(self.all_versions + other.all_versions, f"{self.source} + {other.source}")
+        reviewed = [day for day in (self.reviewed_through, other.reviewed_through) if day is not None]
+        return EventCalendar(self.all_versions + other.all_versions, f"{self.source} + {other.source}",
+                             max(reviewed) if reviewed else None)  # fmt: skip
 
     def filter(
         self,
@@ -244,7 +259,7 @@ class EventCalendar(Sequence[Event]):
                 continue
             if event.severity >= min_severity:
                 kept.add(event.id)
-        return EventCalendar([v for v in self.all_versions if v.id in kept], self.source)
+        return EventCalendar([v for v in self.all_versions if v.id in kept], self.source, self.reviewed_through)
 
     def to_frame(self, versions: bool = False) -> pd.DataFrame:
         """One row per event (or per version), indexed by id; knowable_at is in UTC."""

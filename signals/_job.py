@@ -22,8 +22,9 @@ import pandas as pd
 from ._align import knowable_instants, session_positions
 from ._event_files import read_calendar
 from ._events import EventCalendar
+from ._freshness import calendar_freshness
 from ._io import input_record, package_versions, publish_folder
-from ._panel import SIGNALS, SignalParams, build_signals, sessions_through
+from ._panel import SIGNALS, SignalParams, build_signals, policy_versions, sessions_through
 from ._sessions import calendar_record, check_calendar_range
 from ._universe import load_universe, select_tickers
 from .dates import parse_asof
@@ -79,6 +80,8 @@ def write_signals(
     # an event file with no events (merged or not) must not pass unnoticed: a warning here and in the manifest
     calendar, warnings_found = read_calendar(events, merge=merge)
     log.info("loaded %d events (%d versions) from %s", len(calendar), len(calendar.all_versions), calendar.source)
+    freshness = calendar_freshness(calendar, day)
+    warnings_found += freshness.warnings()  # a scheduled job never builds on a calendar gone stale in silence
     for warning in warnings_found:
         log.warning("%s", warning)
     panel = build_signals(calendar, universe, day, tickers=assets, start=start, params=params)
@@ -105,6 +108,7 @@ def write_signals(
         "parameters": {"start": start, **{k: str(v) if k == "after_close" else v for k, v in asdict(params).items()}},
         "events_used": _events_used(calendar, exchanges, day, params),
         "warnings": warnings_found,
+        "calendar": freshness.to_dict(),
         "inputs": inputs,
         "calendars": {
             code: calendar_record(code, day, sessions_through(calendar.all_versions, day)) for code in exchanges
@@ -121,7 +125,7 @@ def write_signals(
 
 def _events_used(calendar: EventCalendar, exchanges: list[str], day: pd.Timestamp, params: SignalParams) -> list[str]:
     """Ids of events (or revisions) that reach a session on or before ``day`` on some exchange of the panel."""
-    versions = calendar.all_versions
+    versions = policy_versions(calendar)
     knowable = knowable_instants(versions, params.after_close)
     used = np.zeros(len(versions), dtype=bool)
     for code in exchanges:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ._align import in_force, knowable_instants, session_positions
-from ._events import AFTER_CLOSE, Event, EventCalendar, EventType
+from ._events import AFTER_CLOSE, POLICY_TYPES, Event, EventCalendar, EventType
 from ._universe import select_tickers
 from .dates import parse_day
 from .errors import ParameterError
@@ -26,7 +26,7 @@ from .transforms import (
 
 __all__ = ["SIGNALS", "SignalParams", "build_signals"]
 
-TYPES = tuple(str(kind) for kind in EventType)
+TYPES = tuple(str(kind) for kind in POLICY_TYPES)  # confounders are not China's acts: no signal of theirs
 WINDOW_TYPES = (EventType.NEGOTIATION_WINDOW, EventType.EASING_PAUSE)
 #: Signals per asset. Exposure-signed: ``impulse_<type>`` and ``decay``. Common to all assets of an
 #: exchange: ``regime_pressure``, ``permit_flow``, ``window_active``, ``window_countdown`` and
@@ -81,6 +81,11 @@ class SignalParams:
             raise ParameterError("overlap_window", self.overlap_window, "an integer number of sessions >= 0")
         if not isinstance(self.after_close, time):
             raise ParameterError("after_close", self.after_close, "a datetime.time")
+
+
+def policy_versions(calendar: EventCalendar) -> tuple[Event, ...]:
+    """Every version of the calendar's policy events: confounders (not China's acts) sign no signal."""
+    return tuple(version for version in calendar.all_versions if version.type is not EventType.CONFOUNDER)
 
 
 def sessions_through(versions: Iterable[Event], last: pd.Timestamp) -> pd.Timestamp:
@@ -203,7 +208,7 @@ def build_signals(
         if sign not in (-1, 0, 1):
             raise ParameterError(f"exposure[{ticker}]", sign, "-1, 0 or 1")
         signs[ticker] = int(sign)
-    versions = calendar.all_versions
+    versions = policy_versions(calendar)
     blocks = []
     for code, members in universe.loc[assets].groupby("exchange", sort=False).groups.items():
         sessions, base = _exchange_base(code, versions, params, last)

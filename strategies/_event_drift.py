@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import ClassVar
 
-import numpy as np
 import pandas as pd
 
-from signals import ChinaExposure, EventType
+from signals import ChinaExposure, Direction, EventType
 from signals.errors import ParameterError
 
 from ._base import (
@@ -62,8 +61,9 @@ class EventDriftParams:
     allow_short : bool
         Whether a negative signal opens a short (default False: it is skipped).
     exposure : mapping, optional
-        Sign of a tightening per China-exposure class, overriding the universe's per-asset
-        ``exposure`` column (the default); an easing flips it.
+        Sign of a tightening per China-exposure class, for the assets of the classes named
+        (the others keep the universe's per-asset ``exposure`` column, the default); an easing flips
+        it. On the command line: ``--param exposure=china_producer:1+china_magnet_maker:1``.
     """
 
     event_types: tuple[str, ...] = tuple(str(kind) for kind in DEFAULT_TYPES)
@@ -129,10 +129,12 @@ def _exposure_mapping(value: object) -> dict:
 
 
 def asset_exposure(universe: pd.DataFrame, by_class: Mapping[str, int] | None) -> pd.Series:
-    """Each asset's sign of a tightening: the universe's column, or ``by_class`` when given."""
+    """Each asset's sign of a tightening: the universe's ``exposure`` column, with the assets of the
+    classes named in ``by_class`` set to that class's sign (``{"china_producer": 1}`` switches the
+    Chinese producers to the sign the 2020-2026 event study found, README "Exposure signs")."""
     if by_class is None:
         return universe["exposure"]
-    return universe["china_exposure"].map(by_class).fillna(0).astype(int)
+    return universe["china_exposure"].map(by_class).fillna(universe["exposure"]).astype(int)
 
 
 def momentum_exits(
@@ -168,7 +170,7 @@ def momentum_exits(
 def _orders_with_early_exits(context: StrategyContext, params: EventDriftParams):
     events = chosen_events(context, params.event_types, params.min_severity)
     exposure = events["asset"].map(asset_exposure(context.universe, params.exposure))
-    direction = np.where(events["direction"] == "tightening", 1, -1)
+    direction = events["direction"].map(lambda value: Direction(value).sign).to_numpy()
     plan = events.assign(sign=direction * exposure.to_numpy())
     entries, short_entries, orders, skipped = event_orders(context, plan, params.allow_short)
     early_long, early_short = context.memo(

@@ -10,7 +10,7 @@
   simulator sends at most one order per asset and session and never exits on the entry session,
   so T+1 holds by construction.
 
-Both rules apply to assets whose exchange is ``XSHG`` (Shanghai and Shenzhen in exchange_calendars).
+Both rules apply to assets listed in Shanghai or Shenzhen (``XSHG``, ``XSHE``).
 Not modelled: stops that vectorbt triggers itself are not deferred; ST shares (±5%) and the first
 sessions after a listing (no limit) are treated like their board.
 """
@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from signals import A_SHARE_EXCHANGES
 
 __all__ = ["CHINEXT_REFORM", "LIMIT_TOLERANCE", "market_locks", "price_limit"]
 
@@ -61,7 +63,7 @@ def market_locks(close: pd.DataFrame, universe: pd.DataFrame) -> tuple[pd.DataFr
     buy_locked = pd.DataFrame(False, index=close.index, columns=close.columns)
     sell_locked = buy_locked.copy()
     for asset in close.columns:
-        if asset not in universe.index or universe.at[asset, "exchange"] != "XSHG":
+        if asset not in universe.index or universe.at[asset, "exchange"] not in A_SHARE_EXCHANGES:
             continue
         observed = close[asset].notna().to_numpy()
         prices = close[asset].to_numpy()[observed]

@@ -30,14 +30,15 @@ def shipped():
 
 def test_shipped_calendar_is_large_real_and_in_range(shipped):
     frame = shipped.to_frame()
-    assert len(shipped) >= 60  # a floor: seeds/events.csv holds 80 events
+    assert len(shipped) >= 60  # a floor: seeds/events.csv holds 106 policy events and 42 confounders
     years = frame["announced_at"].map(lambda stamp: stamp.year)
     # seeds/events.csv runs from 2010-07-08-QC (the H2-2010 export-quota cut) to 2026-06-22-RE.
     assert years.min() == 2010 and years.max() == 2026
     assert set(frame["type"]) <= {kind.value for kind in EventType}
     assert frame.index.is_unique
     assert frame["source"].str.startswith("http").all()
-    assert set(frame["direction"]) == {"tightening", "easing"}
+    assert set(frame["direction"]) == {"tightening", "easing", "none"}
+    assert ((frame["direction"] == "none") == (frame["type"] == "confounder")).all()
     assert frame["severity"].between(1, 3).all()
     assert all(stamp.tzinfo is not None for stamp in frame["announced_at"])
 
@@ -48,7 +49,7 @@ def test_shipped_windows_match_the_record(shipped):
 
     assert window_end("2025-05-12-NW") == "2025-08-12"  # Geneva 90-day truce, from 05-14: 05-14 + 90 days
     assert window_end("2025-08-11-NW") == "2025-11-10"  # extended to Nov 10
-    assert window_end("2025-11-07-EP") == "2026-11-10"  # October measures suspended for a year
+    assert window_end("2025-11-07-NW") == "2026-11-10"  # October measures suspended for a year
     assert window_end("2025-10-30-NW") == "2026-11-10"
     for event in shipped:
         if event.type is EventType.NEGOTIATION_WINDOW:
@@ -65,9 +66,16 @@ def test_shipped_key_events(shipped):
 
 
 def test_date_only_event_is_known_after_the_close_in_its_zone(shipped):
-    event = shipped.get("2025-10-09-RT")
+    event = shipped.get("2023-07-03-RT")  # the gallium/germanium controls: no source gives the hour
     assert not event.time_of_day_known
-    assert event.knowable_at() == pd.Timestamp("2025-10-09 18:00", tz="Asia/Shanghai")
+    assert event.knowable_at() == pd.Timestamp("2023-07-03 18:00", tz="Asia/Shanghai")
+
+
+def test_morning_release_keeps_its_hour(shipped):
+    # MOFCOM announcements No. 61/62 were published on the morning of 2025-10-09, Beijing time.
+    event = shipped.get("2025-10-09-RT")
+    assert event.time_of_day_known
+    assert event.knowable_at() == pd.Timestamp("2025-10-09 09:00", tz="Asia/Shanghai")
 
 
 def test_time_of_day_is_kept_when_known(write_events):

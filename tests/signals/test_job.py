@@ -36,7 +36,7 @@ def test_job_publishes_panel_and_manifest_together(tmp_path):
     assert "2025-10-09-RT" in manifest["events_used"] and "2025-10-30-NW" not in manifest["events_used"]
     assert len(manifest["inputs"]["events"]["sha256"]) == 64 and len(manifest["inputs"]["universe"]["sha256"]) == 64
     assert set(manifest["versions"]) == {"reelab", "exchange-calendars", "pandas", "numpy", "pyarrow"}
-    assert set(manifest["calendars"]) == {"XNYS", "XASX", "XSHG", "XTSE"}
+    assert set(manifest["calendars"]) == {"XNYS", "XNAS", "XASE", "ARCX", "XASX", "XSHG", "XSHE", "XTSE"}
     assert manifest["calendars"]["XSHG"]["official_through"] == f"{calendar_bound('XSHG'):%Y-%m-%d}"
     assert manifest["calendars"]["XNYS"]["official_through"] == "rules"
     assert all(record["provisional"] is None for record in manifest["calendars"].values())

@@ -225,9 +225,9 @@ def test_truncating_or_altering_later_events_leaves_the_past_unchanged(specs, cu
 
 def test_shipped_calendar_property_on_real_cut_dates():
     calendar = load_events()
-    # Around shipped events known at 18:00 Beijing (10:00 UTC): before 2025-04-04-RT, just after
-    # 2025-10-09-RT, before 2025-11-07-EP.
-    for cut in ("2025-04-04 06:00", "2025-10-09 12:00", "2025-11-07 03:00"):
+    # Around shipped events: before 2025-04-04-RT (18:00 Beijing, 10:00 UTC), between 2025-10-09-RT
+    # (09:00 Beijing, 01:00 UTC) and 2025-10-09-RT-2 (19:00 Beijing), before 2025-11-07-NW (19:00 Beijing).
+    for cut in ("2025-04-04 06:00", "2025-10-09 06:00", "2025-11-07 03:00"):
         instant = pd.Timestamp(cut, tz="UTC")
         full = build_signals(calendar, UNIVERSE, tickers=ASSETS, start="2025-01-01")
         truncated = build_signals(calendar.asof(instant), UNIVERSE, tickers=ASSETS, start="2025-01-01")
