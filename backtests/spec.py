@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from signals import AFTER_CLOSE, EventCalendar, load_events
+from signals import AFTER_CLOSE, EventCalendar, load_events, select_tickers
 from signals.dates import parse_day
 from signals.errors import ParameterError
 
@@ -34,7 +34,11 @@ from ._vbt import ENGINES, Costs
 __all__ = ["MODELS", "EventSource", "RunSpec", "StudySpec"]
 
 MODELS = ("market", "market_adjusted", "mean_adjusted")
+#: What an event study does with a pair whose window holds a confounder (see :class:`StudySpec`).
+CONFOUNDER_POLICIES = ("flag", "exclude", "ignore")
 DEFAULT_WINDOWS = ((-1, 1), (0, 5), (0, 20))
+#: Classes a study leaves out unless named: the benchmarks, and the names that are not rare-earth businesses.
+NOT_STUDIED = ("benchmark", "non_rare_earth")
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,17 @@ def ticker_tuple(value: Iterable[str] | str | None) -> tuple[str, ...] | None:
     return tuple(items)
 
 
+def _check_margin(margin: Any) -> None:
+    """A close margin is whole minutes, 0 to 600, or None (the open rule)."""
+    if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int) or not 0 <= margin <= 600):
+        raise ParameterError("close_margin", margin, "minutes before a close, 0 to 600, or None (the open rule)")
+
+
+def margin_delta(margin: int | None) -> pd.Timedelta | None:
+    """A close margin in minutes as a Timedelta (None: the open rule)."""
+    return None if margin is None else pd.Timedelta(minutes=margin)
+
+
 def _check_period(start: pd.Timestamp | None, end: pd.Timestamp | None) -> None:
     if start is not None and end is not None and end < start:
         raise ParameterError("end", f"{end:%Y-%m-%d}", f"on or after start {start:%Y-%m-%d}")
@@ -107,6 +122,9 @@ class RunSpec:
         The shipped calendar, a user file, or a user file merged into the shipped calendar.
     after_close : datetime.time
         When a date-only event counts as known, in its announcing zone (default 18:00).
+    close_margin : int or None
+        Minutes: templates trade at the close, so an event known at least this long before a session's
+        close trades at that close (default 30; ``None``: from the first session that opens after it).
     max_dropped : int, optional
         Fail when more events than this reach no asset (default: no limit, every drop is reported).
     prices : None, "bundled" or a folder
@@ -128,6 +146,7 @@ class RunSpec:
     max_dropped: int | None = None
     prices: Path | str | None = None
     engine: str = "events"
+    close_margin: int | None = 30
 
     def __post_init__(self) -> None:
         import strategies
@@ -145,6 +164,12 @@ class RunSpec:
         object.__setattr__(self, "prices", price_source(self.prices))
         if self.engine not in ENGINES:
             raise ParameterError("engine", self.engine, f"one of: {', '.join(ENGINES)}")
+        _check_margin(self.close_margin)
+
+    @property
+    def close_delta(self) -> pd.Timedelta | None:
+        """:attr:`close_margin` as a Timedelta (None: the open rule)."""
+        return margin_delta(self.close_margin)
 
     def resolved_params(self) -> Any:
         """The template's validated parameter object (defaults filled in)."""
@@ -172,6 +197,7 @@ class RunSpec:
             "max_dropped": self.max_dropped,
             "prices": None if self.prices is None else str(self.prices),
             "engine": self.engine,
+            "close_margin": self.close_margin,
         }
 
     @classmethod
@@ -192,6 +218,7 @@ class RunSpec:
             record.get("max_dropped"),
             record.get("prices"),
             record.get("engine", "events"),
+            record.get("close_margin", 30),
         )
 
     @classmethod
@@ -209,7 +236,7 @@ class RunSpec:
         return cls(
             args.template, params, args.tickers, args.start, args.end, Costs(args.fees, args.slippage),
             EventSource(args.events, args.merge), prices=getattr(args, "prices", None),
-            engine=getattr(args, "engine", None) or "events",
+            engine=getattr(args, "engine", None) or "events", close_margin=getattr(args, "close_margin", 30),
         )  # fmt: skip
 
 
@@ -219,7 +246,11 @@ class StudySpec:
 
     ``windows`` are inclusive (start, end) sessions around session 0; the estimation window has
     ``estimation`` sessions and ends ``gap`` sessions before session -1. ``prices`` is the price
-    source, as in :class:`RunSpec`.
+    source, as in :class:`RunSpec`. ``types`` default to every policy type (not confounders);
+    ``confounders``: ``flag`` (car.csv's ``confounded`` names those whose session falls in a pair's
+    window), ``exclude`` (such pairs are dropped, with the reason) or ``ignore``. ``close_margin``:
+    session 0 is the first session whose close could hold the news, so an event known before a close
+    is on that session (default 0 minutes; ``None``: the first session that opens after it).
     """
 
     types: tuple[str, ...] | None = None
@@ -230,8 +261,13 @@ class StudySpec:
     gap: int = 10
     events: EventSource = field(default_factory=EventSource)
     prices: Path | str | None = None
+    confounders: str = "flag"
+    close_margin: int | None = 0
 
     def __post_init__(self) -> None:
+        _check_margin(self.close_margin)
+        if self.confounders not in CONFOUNDER_POLICIES:
+            raise ParameterError("confounders", self.confounders, f"one of {', '.join(CONFOUNDER_POLICIES)}")
         if self.model not in MODELS:
             raise ParameterError("model", self.model, f"one of {', '.join(MODELS)}")
         windows = tuple(sorted({(int(a), int(b)) for a, b in self.windows}))
@@ -248,6 +284,13 @@ class StudySpec:
         object.__setattr__(self, "types", None if self.types is None else tuple(self.types))
         object.__setattr__(self, "tickers", ticker_tuple(self.tickers))
         object.__setattr__(self, "prices", price_source(self.prices))
+
+    def assets(self, universe: pd.DataFrame) -> list[str]:
+        """The assets studied: :attr:`tickers` (validated), else every rare-earth asset of ``universe``
+        (neither a benchmark nor ``non_rare_earth``)."""
+        if self.tickers is not None:
+            return select_tickers(universe, self.tickers)
+        return [t for t in universe.index if universe.at[t, "china_exposure"] not in NOT_STUDIED]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, as ``config.json`` records it; :meth:`from_dict` reads it back.
@@ -271,6 +314,7 @@ class StudySpec:
             tuple(tuple(window) for window in record.get("windows", DEFAULT_WINDOWS)),
             record.get("model", "market"), record.get("estimation", 120), record.get("gap", 10),
             EventSource(record.get("events"), bool(record.get("merge"))), record.get("prices"),
+            record.get("confounders", "flag"), record.get("close_margin", 0),
         )  # fmt: skip
 
     @classmethod
@@ -278,7 +322,8 @@ class StudySpec:
         """From ``reelab study`` arguments (without ``--windows``, the default windows)."""
         return cls(
             args.types, args.tickers, tuple(args.windows or DEFAULT_WINDOWS), args.model, args.estimation, args.gap,
-            EventSource(args.events, args.merge), args.prices,
+            EventSource(args.events, args.merge), args.prices, getattr(args, "confounders", "flag"),
+            getattr(args, "close_margin", 0),
         )  # fmt: skip
 
 

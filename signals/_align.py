@@ -15,7 +15,15 @@ from ._sessions import CALENDAR_START, exchange_sessions, session_table
 from ._universe import select_tickers
 from .errors import AlignmentError
 
-__all__ = ["Alignment", "align_events", "first_sessions_after", "in_force", "knowable_instants", "session_positions"]
+__all__ = [
+    "CLOSE_MARGIN",
+    "Alignment",
+    "align_events",
+    "first_sessions_after",
+    "in_force",
+    "knowable_instants",
+    "session_positions",
+]
 
 
 def knowable_instants(events: Iterable[Event], after_close: time = AFTER_CLOSE) -> pd.DatetimeIndex:
@@ -27,30 +35,50 @@ def knowable_instants(events: Iterable[Event], after_close: time = AFTER_CLOSE) 
     return pd.DatetimeIndex([event.knowable_at(after_close) for event in events], dtype="datetime64[ns, UTC]")
 
 
-def session_positions(
-    code: str, instants: pd.DatetimeIndex, until: pd.Timestamp | None = None
-) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    """Point-in-time rule 1, the one implementation: the first session that opens strictly after each instant.
+#: The default margin of the close rule: an event known at least this long before a session's close
+#: can be traded at that close by a template that trades at the close.
+CLOSE_MARGIN = pd.Timedelta(minutes=30)
 
-    Returns the sessions of exchange ``code`` (through ``until``'s year, default: far enough for
-    the latest instant; provisional past the official horizon, see :mod:`signals._sessions`) and,
-    for each tz-aware instant, the position of that session among them (``len(sessions)`` when it
-    lies past the calendar).
+
+def session_positions(
+    code: str,
+    instants: pd.DatetimeIndex,
+    until: pd.Timestamp | None = None,
+    close_margin: pd.Timedelta | None = None,
+) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Point-in-time rule 1, the one implementation: the first session each instant is tradable on.
+
+    That is the first session that **opens** strictly after the instant; with ``close_margin``
+    (templates that trade at the close), also a session still trading at least ``close_margin``
+    before its close at that instant, when that comes first: news at 10:00 in Shanghai is tradable
+    at that day's 15:00 close. Returns the sessions of exchange ``code`` (through ``until``'s year,
+    default: far enough for the latest instant; provisional past the official horizon, see
+    :mod:`signals._sessions`) and, for each tz-aware instant, the position of that session among
+    them (``len(sessions)`` when it lies past the calendar).
     """
     utc = pd.DatetimeIndex(instants).tz_convert("UTC").tz_localize(None)
     if until is None:
         until = max(utc.max(), CALENDAR_START) + pd.Timedelta(days=14) if len(utc) else CALENDAR_START
     table = session_table(code, until)
-    return table.sessions, np.searchsorted(table.opens, utc.to_numpy("datetime64[ns]"), side="right")
+    moments = utc.to_numpy("datetime64[ns]")
+    position = np.searchsorted(table.opens, moments, side="right")
+    if close_margin is not None:  # the first session whose close, less the margin, is not before the instant
+        deadlines = table.closes - pd.Timedelta(close_margin).to_timedelta64()
+        position = np.minimum(position, np.searchsorted(deadlines, moments, side="left"))
+    return table.sessions, position
 
 
-def first_sessions_after(code: str, instants: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """For each tz-aware instant, the first session of exchange ``code`` that opens strictly after it.
+def first_sessions_after(
+    code: str, instants: pd.DatetimeIndex, close_margin: pd.Timedelta | None = None
+) -> pd.DatetimeIndex:
+    """For each tz-aware instant, the first session of exchange ``code`` it is tradable on
+    (:func:`session_positions`: opening strictly after it, or with ``close_margin`` still trading
+    that long before its close).
 
     NaT where the instant falls before the calendar's first open or after its last one (the end of
     the latest instant's year, past which no session is built).
     """
-    sessions, position = session_positions(code, instants)
+    sessions, position = session_positions(code, instants, close_margin=close_margin)
     outside = (position == 0) | (position >= len(sessions))
     result = sessions[np.clip(position, 0, len(sessions) - 1)].to_numpy().copy()
     result[outside] = np.datetime64("NaT")
@@ -128,11 +156,11 @@ def in_force(versions: Iterable[Event], tradable: Iterable, at) -> dict[str, Eve
 
 
 def _in_force(
-    versions: tuple[Event, ...], code: str, after_close: time
+    versions: tuple[Event, ...], code: str, after_close: time, close_margin: pd.Timedelta | None
 ) -> tuple[list[Event], pd.DatetimeIndex, pd.DatetimeIndex]:
     """Per event id: the version in force at its first session on ``code``, when it was first knowable, that session."""
     instants = knowable_instants(versions, after_close)
-    sessions = first_sessions_after(code, instants)
+    sessions = first_sessions_after(code, instants, close_margin)
     first: dict[str, int] = {}
     for number, event in enumerate(versions):
         first.setdefault(event.id, number)
@@ -151,8 +179,9 @@ def align_events(
     data_sessions: Mapping[str, pd.DatetimeIndex] | None = None,
     after_close: time = AFTER_CLOSE,
     max_dropped: int | None = None,
+    close_margin: pd.Timedelta | None = None,
 ) -> Alignment:
-    """Place each event on the first session of each asset's exchange that opens after it is knowable.
+    """Place each event on the first session of each asset's exchange it is tradable on.
 
     Parameters
     ----------
@@ -168,6 +197,10 @@ def align_events(
         Local time at which date-only events become known (see :data:`signals.AFTER_CLOSE`).
     max_dropped : int, optional
         Budget of events that may reach no asset at all; more raises :class:`AlignmentError`.
+    close_margin : Timedelta, optional
+        For templates that trade at the close: an event known at least this long before a session's
+        close is tradable at that close (:data:`CLOSE_MARGIN`, 30 minutes, in backtests). ``None``:
+        from the first session that opens after it (the signal panel's rule).
     """
     assets = select_tickers(universe, tickers)
     events = list(calendar)
@@ -176,7 +209,7 @@ def align_events(
     for code, members in universe.loc[assets].groupby("exchange", sort=False).groups.items():
         # Each event acts from the session after its first version became knowable, as the version
         # in force then: a revision known later never reaches back (point-in-time).
-        events, knowable, sessions = _in_force(versions, code, after_close)
+        events, knowable, sessions = _in_force(versions, code, after_close, close_margin)
         for asset in members:
             own = data_sessions.get(asset) if data_sessions is not None else None
             for event, instant, session in zip(events, knowable, sessions):

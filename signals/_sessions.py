@@ -60,6 +60,8 @@ __all__ = [
 ]
 
 CALENDAR_START = pd.Timestamp("2005-01-01")
+#: Exchanges exchange_calendars keeps under another code: Shenzhen's sessions are Shanghai's.
+CALENDAR_ALIASES = {"XSHE": "XSHG"}
 log = logging.getLogger("reelab.calendars")
 
 
@@ -80,7 +82,7 @@ def _calendar(code: str, end: pd.Timestamp) -> xcals.ExchangeCalendar:
         # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1 deprecates.
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
-        return xcals.get_calendar(code, start=CALENDAR_START, end=end)
+        return xcals.get_calendar(CALENDAR_ALIASES.get(code, code), start=CALENDAR_START, end=end)
 
 
 # ---- the disk cache of what exchange_calendars computes --------------------------------------------

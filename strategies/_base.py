@@ -12,7 +12,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from signals import AFTER_CLOSE, Alignment, EventCalendar, EventType, SignalParams, align_events, build_signals
+from signals import (
+    AFTER_CLOSE,
+    CLOSE_MARGIN,
+    Alignment,
+    EventCalendar,
+    EventType,
+    SignalParams,
+    align_events,
+    build_signals,
+)
 from signals.errors import ParameterError
 
 __all__ = [
@@ -301,13 +310,16 @@ def build_context(
     close: pd.DataFrame,
     after_close: time = AFTER_CLOSE,
     max_dropped: int | None = None,
+    close_margin: pd.Timedelta | None = CLOSE_MARGIN,
 ) -> StrategyContext:
     """Align the calendar to each asset's observed sessions and bundle what templates read.
 
-    ``after_close`` and ``max_dropped`` are those of :func:`signals.align_events`.
+    ``after_close``, ``max_dropped`` and ``close_margin`` are those of :func:`signals.align_events`
+    (templates trade at the close: by default an event known 30 minutes before a close trades at it).
     """
     data_sessions = {asset: close.index[close[asset].notna().to_numpy()] for asset in close.columns}
     alignment = align_events(
-        calendar, universe, close.columns, after_close=after_close, max_dropped=max_dropped, data_sessions=data_sessions
-    )
+        calendar, universe, close.columns, after_close=after_close, max_dropped=max_dropped,
+        data_sessions=data_sessions, close_margin=close_margin,
+    )  # fmt: skip
     return StrategyContext(calendar, universe, close, alignment)

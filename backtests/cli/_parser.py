@@ -12,6 +12,7 @@ from ._types import (
     _accepted,
     _asof,
     _assignment,
+    _close_margin,
     _comma_list,
     _count,
     _data_folder,
@@ -116,6 +117,15 @@ def _add_events_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--merge", action="store_true", help="add --events to the shipped calendar instead")
 
 
+def _add_close_margin_argument(parser: argparse.ArgumentParser, default: int, role: str) -> None:
+    """--close-margin MINUTES|none: when news with a time of day counts on the session it fell in."""
+    parser.add_argument(
+        "--close-margin", type=_close_margin, default=argparse.SUPPRESS, metavar="MINUTES",
+        help=f"{role} an event known at least this long before a session's close counts on that session; "
+        f"'none': from the first session that opens after it (default {default})",
+    )  # fmt: skip
+
+
 def _add_verbosity_arguments(parser: argparse.ArgumentParser) -> None:
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("--quiet", action="store_true", help="log warnings only")
@@ -154,6 +164,7 @@ def _add_backtest_arguments(parser: argparse.ArgumentParser, param_help: str) ->
         help="simulator of signal-style templates: reelab's event-window engine (default) or vectorbt's "
         "from_signals (the reference; same orders, slower)",
     )  # fmt: skip
+    _add_close_margin_argument(parser, 30, "templates trade at the close:")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,12 +238,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Market-model event study on the bundled prices; writes abnormal_returns.csv, car.csv, "
         "tests.csv, dropped.csv, report.html, summary.json and figures/ to --out.",
     )
-    study.add_argument("--types", type=_event_types, help="event types (comma-separated; default: all)")
-    study.add_argument("--tickers", type=_comma_list, help="assets (default: every non-benchmark asset)")
+    study.add_argument(
+        "--types", type=_event_types, help="event types (comma-separated; default: every type but confounder)"
+    )
+    study.add_argument(
+        "--tickers", type=_comma_list, help="assets (default: the rare-earth names: no benchmark, no non_rare_earth)"
+    )
     study.add_argument("--windows", type=_windows, help="event windows, e.g. -1:1,0:5,0:20 (the default)")
     study.add_argument("--model", choices=("market", "market_adjusted", "mean_adjusted"), default="market")
+    study.add_argument(
+        "--confounders", choices=("flag", "exclude", "ignore"), default="flag",
+        help="event windows that hold a confounder (news not China's, e.g. a state deal with a producer): flagged "
+        "in car.csv (default), excluded (counted in dropped.csv), or ignored",
+    )  # fmt: skip
     study.add_argument("--estimation", type=int, default=120, help="estimation-window sessions (120)")
     study.add_argument("--gap", type=int, default=10, help="sessions between estimation window and session -1 (10)")
+    _add_close_margin_argument(study, 0, "session 0 is the first whose close could hold the news:")
     _add_prices_argument(study)
     _add_events_arguments(study)
     study.add_argument(
@@ -316,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--tickers", type=_comma_list, help="assets (default: the whole universe)")
     status.add_argument("--out", type=Path, help="the daily job's --out (default: the last daily run's)")
     status.add_argument("--data-dir", type=_data_folder, help="the data dir (default: $REELAB_DATA)")
+    _add_events_arguments(status)
 
     prices = commands.add_parser("prices", help="keep the price store up to date (the yahoo extra)")
     prices_commands = prices.add_subparsers(dest="prices_command", metavar="ACTION", parser_class=_Parser)

@@ -178,6 +178,15 @@ def _fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number like 0.05, got {text!r}") from None
 
 
+def _close_margin(text: str) -> int | None:
+    """Minutes before a session's close, 0 to 600, or ``none`` (trade from the first session that opens after)."""
+    if text.strip().lower() == "none":
+        return None
+    if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) > 600:
+        raise argparse.ArgumentTypeError(f"expected minutes 0 to 600 or 'none', got {text!r}")
+    return int(text)
+
+
 def _whole(text: str, least: int) -> int:
     if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) < least:
         raise argparse.ArgumentTypeError(f"expected a whole number >= {least}, got {text!r}")

@@ -99,7 +99,7 @@ def test_impulse_panel_counts_every_aligned_event():
     assert panel.loc["2025-04-04", ("MP", "restriction_tightening")] == 1
     assert panel.loc["2025-04-07", ("LYC", "restriction_tightening")] == 1
     # Each impulse sits on a session of that asset's own exchange.
-    for asset, code in (("MP", "XNYS"), ("LYC", "XASX"), ("300748", "XSHG")):
+    for asset, code in (("MP", "XNYS"), ("LYC", "XASX"), ("300748", "XSHE")):
         days = panel.index[panel[asset].sum(axis=1) > 0]
         assert exchange_calendar(code).sessions.isin(days).sum() == len(days)
 

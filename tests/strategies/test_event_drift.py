@@ -17,7 +17,7 @@ UNIVERSE = load_universe()
 def close():
     """Two assets on their own exchanges' sessions, 2025-03-03..2025-06-30, steadily rising prices."""
     frames = {}
-    for asset, code in (("MP", "XNYS"), ("300748", "XSHG")):
+    for asset, code in (("MP", "XNYS"), ("300748", "XSHE")):
         sessions = exchange_calendar(code).sessions_in_range("2025-03-03", "2025-06-30")
         frames[asset] = pd.Series(np.linspace(10, 20, len(sessions)), index=sessions)
     return pd.DataFrame(frames)
@@ -36,6 +36,15 @@ def test_tightening_is_long_outside_china_and_skipped_for_chinese_makers(write_e
     assert not signals.entries["300748"].any() and not signals.short_entries.any().any()
     shorting = _signals(write_events, close, [{"announced": "2025-04-04"}], allow_short=True)
     assert shorting.short_entries.loc["2025-04-07", "300748"]  # next Shanghai session: Monday (04-04 was Qingming)
+
+
+def test_an_exposure_map_switches_only_the_classes_it_names(write_events, close):
+    """The switch the README's exposure evidence offers: Chinese magnet makers long on a tightening, MP as it was."""
+    signals = _signals(write_events, close, [{"announced": "2025-04-04"}], exposure={"china_magnet_maker": 1})
+    assert signals.entries.loc["2025-04-07", "300748"] and signals.entries.loc["2025-04-04", "MP"]
+    assert not signals.short_entries.any().any()
+    off = _signals(write_events, close, [{"announced": "2025-04-04"}], exposure={"ex_china_producer": 0})
+    assert not off.entries["MP"].any() and not off.entries["300748"].any()  # MP off; 300748 short, not allowed
 
 
 def test_permit_approval_is_long_for_chinese_magnet_makers(write_events, close):
