@@ -82,7 +82,9 @@ class Jump:
 
 
 def _limit(ticker: str, exchange: str, session: pd.Timestamp) -> float | None:
-    if exchange not in ("XSHG", "XSHE") or not (ticker.isdigit() and len(ticker) == 6):
+    from signals import A_SHARE_EXCHANGES
+
+    if exchange not in A_SHARE_EXCHANGES or not (ticker.isdigit() and len(ticker) == 6):
         return None  # indices and other markets have no daily limit
     from strategies import price_limit
 

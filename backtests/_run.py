@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 import strategies
-from signals import Alignment, EventCalendar
+from signals import A_SHARE_EXCHANGES, Alignment, EventCalendar
 from signals.errors import ReelabError
 from strategies import StrategySignals, build_context, default_tickers, market_locks
 
@@ -273,7 +273,9 @@ def _holdings(simulation: Simulation) -> pd.DataFrame:
 def _market_rules(simulation: Simulation, universe: pd.DataFrame) -> pd.DataFrame:
     """Buys and sells that waited at a daily limit, per A-share traded."""
     columns = [str(column) for column in simulation.portfolio.wrapper.columns]
-    a_shares = [n for n, c in enumerate(columns) if c in universe.index and universe.at[c, "exchange"] == "XSHG"]
+    a_shares = [
+        n for n, c in enumerate(columns) if c in universe.index and universe.at[c, "exchange"] in A_SHARE_EXCHANGES
+    ]
     if simulation.deferred is None or not a_shares:
         return pd.DataFrame(columns=["deferred_buys", "deferred_sells"]).rename_axis("asset")
     counts = simulation.deferred[:, a_shares].T

@@ -26,14 +26,14 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from signals import EventCalendar, align_events, load_events, load_universe, select_tickers
+from signals import POLICY_TYPES, EventCalendar, EventType, align_events, load_events, load_universe
 from signals.errors import ParameterError
 
 from ._prices import load_prices
 from ._study_tests import group_tests
-from .data import MarketData
+from .data import MarketData, within_identity
 from .results import publishing, read_config, read_frame, write_config, write_frame
-from .spec import DEFAULT_WINDOWS, MODELS, StudySpec, ticker_tuple
+from .spec import DEFAULT_WINDOWS, MODELS, StudySpec, margin_delta, ticker_tuple
 
 __all__ = ["MODELS", "PairEstimate", "StudyResult", "estimate_pair", "event_study", "group_tests"]
 
@@ -244,6 +244,8 @@ def returns_on_own_sessions(close: pd.DataFrame, ticker: str, benchmark: str) ->
     Returns (asset returns, benchmark returns), indexed by the ticker's sessions; the first of each is NaN.
     """
     own = close[ticker].dropna()
+    if not benchmark:  # the mean-adjusted model needs none
+        return own.pct_change(), pd.Series(float("nan"), index=own.index)
     market = close[benchmark].ffill().reindex(own.index)
     return own.pct_change(), market.pct_change()
 
@@ -259,6 +261,8 @@ def event_study(
     gap: int = 10,
     close: pd.DataFrame | None = None,
     tests: bool = True,
+    confounders: str = "flag",
+    close_margin: int | None = 0,
 ) -> StudyResult:
     """Abnormal returns and CARs around policy events, with cross-sectional tests per group.
 
@@ -267,9 +271,9 @@ def event_study(
     calendar, universe : optional
         Events and assets (default: the shipped ones).
     tickers : iterable of str, optional
-        Assets to study (default: every non-benchmark asset).
+        Assets to study (default: every rare-earth asset: neither a benchmark nor ``non_rare_earth``).
     types : iterable of str, optional
-        Event types (default: all).
+        Event types (default: every policy type; confounders are not China's acts).
     windows : sequence of (start, end)
         Event windows in sessions relative to session 0, inclusive (default (-1,1), (0,5), (0,20)).
     model : {"market", "market_adjusted", "mean_adjusted"}
@@ -279,25 +283,40 @@ def event_study(
         Adjusted closes (default: the bundled snapshot), including the benchmarks.
     tests : bool
         Compute the group tests (placebo draws skip them).
+    confounders, close_margin
+        As in :class:`~backtests.StudySpec`: windows holding a confounder are flagged (default),
+        excluded or ignored; session 0 is the first session whose close could hold the news.
     """
     chosen = None if types is None else tuple(types)
-    spec = StudySpec(chosen, ticker_tuple(tickers), tuple(windows), model, estimation, gap)
+    spec = StudySpec(chosen, ticker_tuple(tickers), tuple(windows), model, estimation, gap,
+                     confounders=confounders, close_margin=close_margin)  # fmt: skip
     if calendar is None and universe is None and close is None:
         data = MarketData.for_study(spec)
     else:
         universe = universe if universe is not None else load_universe()
         calendar = calendar if calendar is not None else load_events()
-        if close is None:
-            close = load_prices(list(dict.fromkeys([*_assets(spec, universe), *universe["benchmark"]])),
-                                field="adj_close")  # fmt: skip
-        data = MarketData(calendar, universe, close)
+        left_out: dict[str, str] = {}
+        if close is None:  # loaded here: each asset only while it is the business the calendar assumes
+            needed = [*spec.assets(universe), *(b for b in universe.loc[spec.assets(universe), "benchmark"] if b)]
+            close, left_out = within_identity(load_prices(list(dict.fromkeys(needed)), field="adj_close"), universe)
+        data = MarketData(calendar, universe, close, left_out=left_out)
     return run_study(spec, data, tests=tests)
 
 
-def _assets(spec: StudySpec, universe: pd.DataFrame) -> list[str]:
-    if spec.tickers is not None:
-        return select_tickers(universe, spec.tickers)
-    return [t for t in universe.index if universe.at[t, "china_exposure"] != "benchmark"]
+def _confounder_sessions(
+    spec: StudySpec, data: MarketData, assets: list[str], data_sessions: dict[str, pd.DatetimeIndex]
+) -> dict[str, list[tuple[str, pd.Timestamp]]]:
+    """Per asset, (id, session) of each confounder on its exchange (none when ``spec.confounders`` is ignore).
+
+    A confounder moves these stocks on its own (``seeds/AUDIT.md``): an event window that holds its
+    session is flagged in car.csv's ``confounded`` (or, with ``exclude``, the pair is dropped and said).
+    """
+    confounders = data.calendar.filter(types=[str(EventType.CONFOUNDER)])
+    if spec.confounders == "ignore" or not len(confounders):
+        return {}
+    placed = align_events(confounders, data.universe, assets, data_sessions=data_sessions,
+                          close_margin=margin_delta(spec.close_margin)).table  # fmt: skip
+    return {str(asset): list(zip(rows["event_id"], rows["session"])) for asset, rows in placed.groupby("asset")}
 
 
 def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0, tests: bool = True) -> StudyResult:
@@ -308,14 +327,18 @@ def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0
     """
     windows, model, estimation, gap = spec.windows, spec.model, spec.estimation, spec.gap
     universe, close = data.universe, data.close
-    calendar = data.calendar.filter(types=spec.types) if spec.types is not None else data.calendar
+    calendar = data.calendar.filter(types=spec.types if spec.types is not None else [str(t) for t in POLICY_TYPES])
     if placebo:  # before any work: the events must leave room for placebo dates
         from ._validation import placebo_pool
 
         placebo_pool(calendar)
-    assets = _assets(spec, universe)
+    assets = spec.assets(universe)
     data_sessions = {asset: close.index[close[asset].notna().to_numpy()] for asset in assets}
-    alignment = align_events(calendar, universe, assets, data_sessions=data_sessions)
+    # session 0 is the first session whose close-to-close return can hold the news: news known before
+    # a session's close moves that close (the close rule, by default with no margin)
+    alignment = align_events(calendar, universe, assets, data_sessions=data_sessions,
+                             close_margin=margin_delta(spec.close_margin))  # fmt: skip
+    confounded = _confounder_sessions(spec, data, assets, data_sessions)
     days = list(range(min(w[0] for w in windows), max(w[1] for w in windows) + 1))
     pairs: dict[tuple[str, str], PairEstimate] = {}
     dropped = [(row.event_id, row.asset, row.reason) for row in alignment.dropped.itertuples()]
@@ -323,6 +346,9 @@ def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0
     returns_cache = {}
     for row in alignment.table.itertuples():
         benchmark = universe.at[row.asset, "benchmark"]
+        if not benchmark and model != "mean_adjusted":  # an index on another market would measure the wrong thing
+            dropped.append((row.event_id, row.asset, "no benchmark on its own market (universe.csv)"))
+            continue
         if row.asset not in returns_cache:
             returns_cache[row.asset] = returns_on_own_sessions(close, row.asset, benchmark)
         asset_returns, market_returns = returns_cache[row.asset]
@@ -334,19 +360,22 @@ def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0
         if isinstance(estimate, str):
             dropped.append((row.event_id, row.asset, estimate))
             continue
+        span = asset_returns.index[[position + days[0], position + days[-1]]]
+        overlapping = ";".join(cid for cid, day in confounded.get(row.asset, ()) if span[0] <= day <= span[1])
+        if overlapping and spec.confounders == "exclude":
+            dropped.append((row.event_id, row.asset, f"window overlaps confounder(s) {overlapping}"))
+            continue
         pairs[(row.event_id, row.asset)] = estimate = replace(estimate, event_id=row.event_id)
         group = universe.at[row.asset, "china_exposure"]
         for day in days:
             session = asset_returns.index[position + day]
             ar_rows.append((row.event_id, row.type, row.asset, group, session, day, estimate.event_ar[day]))
         for window in windows:
-            car_rows.append(
-                (row.event_id, row.type, row.asset, group, *window, estimate.car(window), estimate.scar(window))
-            )
+            car_rows.append((row.event_id, row.type, row.asset, group, *window, estimate.car(window),
+                             estimate.scar(window), overlapping))  # fmt: skip
     abnormal = pd.DataFrame(ar_rows, columns=["event_id", "event_type", "ticker", "group", "session", "rel_day", "ar"])
-    car = pd.DataFrame(
-        car_rows, columns=["event_id", "event_type", "ticker", "group", "window_start", "window_end", "car", "t_stat"]
-    )
+    columns = ["event_id", "event_type", "ticker", "group", "window_start", "window_end", "car", "t_stat", "confounded"]
+    car = pd.DataFrame(car_rows, columns=columns)
     test_rows = []
     groups = [("all", car)]
     groups += [(f"type={kind}", part) for kind, part in car.groupby("event_type")]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from signals import EventCalendar, input_record, load_universe, select_tickers
+from signals import EventCalendar, identity_span, input_record, load_universe, select_tickers
 from signals.errors import PriceDataError
 from strategies import StrategyContext, build_context, default_tickers
 
@@ -48,6 +48,10 @@ class MarketData:
     close: pd.DataFrame
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)
     _contexts: dict[Any, StrategyContext] = field(default_factory=dict, repr=False, compare=False)
+    #: Per ticker, what was left out and why, said in the run's output and config.json: the sessions
+    #: in which the company was not the rare-earth business (``universe.csv``'s ``valid_from`` /
+    #: ``valid_to``), or a default asset whose prices ended long before the others'.
+    left_out: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -74,29 +78,31 @@ class MarketData:
             for name, record in _inputs(spec.events, spec.prices, chosen).items()
             if given.get(name, close) is None
         }
-        if close is None:
-            close = load_prices(chosen, start=spec.start, end=spec.end, field="adj_close", source=spec.prices)
-        else:
+        left_out: dict[str, str] = {}
+        if close is None:  # loaded here: each asset only while it is the business the calendar assumes
+            loaded = load_prices(chosen, start=spec.start, end=spec.end, field="adj_close", source=spec.prices)
+            close, left_out = within_identity(loaded, universe)
+            if spec.tickers is None:
+                close, ended = _without_ended(close)
+                chosen = [ticker for ticker in chosen if ticker not in ended]
+                left_out |= ended
+        else:  # given by the caller (a test's market, a notebook's series): used as it is
             close = close.loc[spec.start : spec.end, chosen]
         if isinstance(spec.prices, Path):
             source = f"in {spec.prices}"
         else:
             source = "in the bundled prices" + ("" if spec.prices == BUNDLED else " and the price store")
-        return cls(calendar, universe, _trimmed(close, chosen, spec.start, spec.end, source), inputs)
+        return cls(calendar, universe, _trimmed(close, chosen, spec.start, spec.end, source), inputs, left_out=left_out)
 
     @classmethod
     def for_study(cls, spec: StudySpec) -> MarketData:
         """Events, universe and the closes of the study's assets and of their benchmarks."""
         universe = load_universe()
         calendar = spec.events.load()  # a missing file fails here, named
-        assets = (
-            select_tickers(universe, spec.tickers)
-            if spec.tickers is not None
-            else [t for t in universe.index if universe.at[t, "china_exposure"] != "benchmark"]
-        )
-        needed = list(dict.fromkeys([*assets, *universe.loc[assets, "benchmark"]]))
-        close = load_prices(needed, field="adj_close", source=spec.prices)
-        return cls(calendar, universe, close, _inputs(spec.events, spec.prices, needed))
+        assets = spec.assets(universe)
+        needed = list(dict.fromkeys([*assets, *(b for b in universe.loc[assets, "benchmark"] if b)]))
+        close, left_out = within_identity(load_prices(needed, field="adj_close", source=spec.prices), universe)
+        return cls(calendar, universe, close, _inputs(spec.events, spec.prices, needed), left_out=left_out)
 
     def window(self, spec: RunSpec) -> MarketData:
         """This data cut to a spec's assets and period (no reloading)."""
@@ -109,20 +115,26 @@ class MarketData:
         if missing:
             raise PriceDataError(f"no prices loaded for {', '.join(missing)}")
         close = _trimmed(self.close.loc[spec.start : spec.end, chosen], chosen, spec.start, spec.end)
-        return MarketData(self.calendar, self.universe, close, self.inputs)
+        left_out = {ticker: note for ticker, note in self.left_out.items() if ticker in chosen}
+        return MarketData(self.calendar, self.universe, close, self.inputs, left_out=left_out)
 
     def context(self, spec: RunSpec) -> StrategyContext:
         """The events aligned to these closes, as templates read them (built once per alignment setting)."""
-        key = (spec.after_close, spec.max_dropped)
+        key = (spec.after_close, spec.max_dropped, spec.close_margin)
         if key not in self._contexts:
             self._contexts[key] = build_context(
-                self.calendar, self.universe, self.close, after_close=spec.after_close, max_dropped=spec.max_dropped
+                self.calendar,
+                self.universe,
+                self.close,
+                after_close=spec.after_close,
+                max_dropped=spec.max_dropped,
+                close_margin=spec.close_delta,
             )
         return self._contexts[key]
 
     def with_calendar(self, calendar: EventCalendar) -> MarketData:
         """The same prices with other events (placebo calendars)."""
-        return MarketData(calendar, self.universe, self.close, self.inputs)
+        return MarketData(calendar, self.universe, self.close, self.inputs, left_out=self.left_out)
 
     def describe(self) -> dict[str, Any]:
         """What ``config.json`` records about the data: assets, first and last session, inputs."""
@@ -131,7 +143,51 @@ class MarketData:
             "start": f"{self.close.index[0]:%Y-%m-%d}",
             "end": f"{self.close.index[-1]:%Y-%m-%d}",
             "inputs": self.inputs,
+            "left_out": self.left_out,
         }
+
+
+def within_identity(close: pd.DataFrame, universe: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``close`` without the sessions in which a company was not the rare-earth business the calendar
+    assumes (``valid_from`` / ``valid_to``), and per ticker what was left out (never silently)."""
+    close = close.copy()
+    notes = {}
+    for ticker in close.columns:
+        if ticker not in universe.index:
+            continue
+        first, last = identity_span(universe, str(ticker))
+        outside = pd.Series(False, index=close.index)
+        if first is not None:
+            outside |= close.index < first
+        if last is not None:
+            outside |= close.index > last
+        count = int((outside & close[ticker].notna()).sum())
+        if count:
+            span = " ".join(
+                part for part in (first and f"from {first:%Y-%m-%d}", last and f"to {last:%Y-%m-%d}") if part
+            )
+            notes[str(ticker)] = f"{count} session(s) left out: a rare-earth company only {span}"
+            close.loc[outside.to_numpy(), ticker] = float("nan")
+    return close.dropna(how="all"), notes
+
+
+#: A default asset whose prices end this long before the latest of the others' is left out (said).
+ENDED_BEFORE = pd.Timedelta(days=365)
+
+
+def _without_ended(close: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``close`` without the assets whose prices end more than :data:`ENDED_BEFORE` before the others'
+    (a default run trades today's universe: NEO.TO's bundled prices stop in 2020), and why."""
+    ends = close.apply(pd.Series.last_valid_index).dropna()
+    if ends.empty:
+        return close, {}
+    ended = ends[ends < ends.max() - ENDED_BEFORE]
+    notes = {
+        str(ticker): f"left out of the default assets: its prices end {end:%Y-%m-%d}, more than a year before "
+        f"the others' (name it with --tickers; reelab prices update fills it)"
+        for ticker, end in ended.items()
+    }
+    return close.drop(columns=ended.index), notes
 
 
 def _trimmed(close: pd.DataFrame, chosen, start, end, source: str = "") -> pd.DataFrame:

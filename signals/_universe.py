@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
@@ -14,10 +15,19 @@ import seeds
 from ._io import read_text_input
 from .errors import MissingFileError, UniverseError, UnknownTickerError
 
-__all__ = ["CLASS_EXPOSURE", "ChinaExposure", "load_universe", "select_tickers"]
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+__all__ = ["A_SHARE_EXCHANGES", "CLASS_EXPOSURE", "ChinaExposure", "identity_span", "load_universe", "select_tickers"]
 
 REQUIRED = ("ticker", "name", "exchange", "currency", "segment", "china_exposure", "benchmark")
-EXCHANGES = ("XNYS", "XASX", "XSHG", "XTSE")
+#: Listing venues, as exchange_calendars codes: New York (NYSE, Nasdaq, NYSE American, NYSE Arca),
+#: Sydney, Toronto, Shanghai and Shenzhen (exchange_calendars keeps Shenzhen's sessions under XSHG).
+EXCHANGES = ("XNYS", "XNAS", "XASE", "ARCX", "XASX", "XTSE", "XSHG", "XSHE")
+#: The exchanges whose daily price limits and T+1 apply (strategies.market_locks).
+A_SHARE_EXCHANGES = ("XSHG", "XSHE")
+#: Optional columns: the board (ChiNext and STAR have their own limits) and the span in which the listed
+#: company is the rare-earth business the calendar assumes (empty: open).
+OPTIONAL = ("board", "valid_from", "valid_to")
 
 
 class ChinaExposure(StrEnum):
@@ -28,6 +38,7 @@ class ChinaExposure(StrEnum):
     CHINA_PRODUCER = "china_producer"
     CHINA_MAGNET_MAKER = "china_magnet_maker"
     ETF = "etf"
+    NON_RARE_EARTH = "non_rare_earth"
     BENCHMARK = "benchmark"
 
 
@@ -40,6 +51,7 @@ CLASS_EXPOSURE = {
     ChinaExposure.ETF: 1,
     ChinaExposure.CHINA_PRODUCER: -1,
     ChinaExposure.CHINA_MAGNET_MAKER: -1,
+    ChinaExposure.NON_RARE_EARTH: 0,
     ChinaExposure.BENCHMARK: 0,
 }
 
@@ -87,10 +99,36 @@ def load_universe(path: str | Path | None = None) -> pd.DataFrame:
     duplicated = frame["ticker"][frame["ticker"].duplicated()].tolist()
     if duplicated:
         raise UniverseError(f"{file.name}: duplicate ticker(s) {duplicated}")
-    unknown_benchmarks = sorted(set(frame["benchmark"]) - set(frame["ticker"]))
+    unknown_benchmarks = sorted(set(frame["benchmark"]) - set(frame["ticker"]) - {""})
     if unknown_benchmarks:
         raise UniverseError(f"{file.name}: benchmark(s) {unknown_benchmarks} are not tickers of the universe")
+    for column in OPTIONAL:
+        if column not in frame.columns:
+            frame[column] = ""
+    for column in ("valid_from", "valid_to"):
+        for position, value in zip(frame.index, frame[column]):
+            if value and not _DAY.match(value):
+                raise UniverseError(f"{file.name} line {position + 2}: {column} {value!r} is not a date YYYY-MM-DD")
+    for position, start, end in zip(frame.index, frame["valid_from"], frame["valid_to"]):
+        if start and end and start > end:
+            raise UniverseError(f"{file.name} line {position + 2}: valid_from {start} is after valid_to {end}")
     return frame.set_index("ticker")
+
+
+def identity_span(universe: pd.DataFrame, ticker: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """(valid_from, valid_to) of ``ticker``'s rare-earth identity (None: open on that side).
+
+    >>> from signals import load_universe
+    >>> identity_span(load_universe(), "000831")  # an aluminium smelter until it relisted in 2013
+    (Timestamp('2013-02-08 00:00:00'), None)
+    >>> identity_span(load_universe(), "LYC")
+    (None, None)
+    """
+    row = universe.loc[ticker]
+    return tuple(  # type: ignore[return-value]
+        pd.Timestamp(row[column]) if column in row.index and row[column] else None
+        for column in ("valid_from", "valid_to")
+    )
 
 
 def select_tickers(universe: pd.DataFrame, tickers: Iterable[str] | None) -> list[str]:

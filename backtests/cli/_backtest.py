@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         write_report(stage, title=f"reelab {spec.template} backtest")
     print(f"reelab run {out.name}: {spec.template} on {result.close.shape[1]} assets, "
           f"{result.close.index[0]:%Y-%m-%d} to {result.close.index[-1]:%Y-%m-%d} ({elapsed:.1f} s)")  # fmt: skip
+    for ticker, note in data.left_out.items():  # sessions left out are said, never silent
+        print(f"{ticker}: {note}")
     if result.alignment is not None:
         print(result.alignment.summary())
     print(event_outcomes(result))
@@ -135,6 +137,8 @@ def study(args: argparse.Namespace) -> int:
         result.write(stage)
         write_report(stage, title="reelab event study")
     pairs = result.car.groupby(["event_id", "ticker"]).ngroups
+    for ticker, note in (result.data.left_out if result.data is not None else {}).items():
+        print(f"{ticker}: {note}")
     print(f"reelab study: {pairs} event-asset pairs, model {spec.model}, {len(result.dropped)} dropped "
           f"({elapsed:.1f} s)")  # fmt: skip
     cars, p_values = study_tables(result)

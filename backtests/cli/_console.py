@@ -79,9 +79,11 @@ def event_outcomes(result) -> str:
         events = list(result.calendar)
         chosen = [e for e in events if str(e.type) in params.event_types and e.severity >= params.min_severity]
         weak = sum(1 for e in events if str(e.type) in params.event_types and e.severity < params.min_severity)
+        confounders = sum(1 for e in events if str(e.type) == "confounder" and "confounder" not in params.event_types)
+        other = len(events) - len(chosen) - weak - confounders
         text = (f"events: {len(chosen)} of {len(events)} are of the traded types with severity >= "
-                f"{params.min_severity} ({weak} below that severity, {len(events) - len(chosen) - weak} of other "
-                "types); ")  # fmt: skip
+                f"{params.min_severity} ({weak} below that severity, {other} of other types, {confounders} "
+                "confounders); ")  # fmt: skip
     outcomes = result.events
     if outcomes.empty:
         return text + "no event reached a traded asset"

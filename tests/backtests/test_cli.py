@@ -43,6 +43,8 @@ def _exit_code(arguments) -> int:
         (["run", "--template", "magic"], "'template' = 'magic'"),
         (["run", "--fees", "0.5"], "'fees' = 0.5"),
         (["run", "--events", "/no/such/events.csv"], "event file '/no/such/events.csv' not found"),
+        (["run", "--close-margin", "-5"], "expected minutes 0 to 600 or 'none', got '-5'"),
+        (["study", "--close-margin", "soon"], "expected minutes 0 to 600 or 'none', got 'soon'"),
         (["fly"], "invalid choice"),
     ],
 )
@@ -50,6 +52,24 @@ def test_bad_arguments_print_one_line_and_exit_2(capsys, arguments, message):
     assert _exit_code(arguments) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and lines[0].startswith("reelab: error:")
+
+
+def test_close_margin_moves_a_morning_event_and_is_recorded(tmp_path, write_events):
+    """MOFCOM at 10:00 Beijing: by default 600111 trades that day's close; ``none`` waits for the next open."""
+    events = write_events({"id": "morning", "type": "restriction_tightening", "announced": "2025-10-09T10:00"})
+    entries = {}  # the session each run places the event on
+    for margin in ([], ["--close-margin", "none"], ["--close-margin", "360"]):
+        out = tmp_path / f"run{len(entries)}"
+        arguments = ["run", "--tickers", "600111", "--start", "2025-06-02", "--end", "2025-12-31"]
+        arguments += ["--events", str(events)]
+        assert main([*arguments, *margin, "--out", str(out)]) == 0
+        config = json.loads((out / "config.json").read_text())
+        entries[config["spec"]["close_margin"]] = pd.read_csv(out / "alignment.csv")["session"].tolist()
+    # 30 minutes (the default): the 15:00 close; no margin rule, or 6 hours (before the 09:30 open): the next day
+    assert entries == {30: ["2025-10-09"], None: ["2025-10-10"], 360: ["2025-10-10"]}
+    study = tmp_path / "study"
+    assert main(["study", "--tickers", "600111", "--events", str(events), "--out", str(study)]) == 0
+    assert json.loads((study / "config.json").read_text())["spec"]["close_margin"] == 0
 
 
 def test_malformed_event_file_is_reported_with_its_line(tmp_path, capsys, write_events):
@@ -140,6 +160,7 @@ def test_study_command_writes_the_study_files(tmp_path, capsys):
         "window_end",
         "car",
         "t_stat",
+        "confounded",
     ]
     tests = pd.read_csv(tmp_path / "tests.csv")
     assert {"group", "window", "statistic", "value", "p_value"} <= set(tests.columns)

@@ -60,7 +60,7 @@ def markets(draw):
     for asset in ASSETS:
         sessions = exchange_calendar(UNIVERSE.at[asset, "exchange"]).sessions_in_range(start, "2026-06-30")[:length]
         moves = np.array(draw(st.lists(st.sampled_from(MOVES), min_size=len(sessions), max_size=len(sessions))))
-        if UNIVERSE.at[asset, "exchange"] == "XSHG":  # a move beyond the day's limit is capped at it (locked)
+        if UNIVERSE.at[asset, "exchange"] in ("XSHG", "XSHE"):  # a move beyond the day's limit is capped at it (locked)
             limits = np.array([price_limit(asset, day) for day in sessions])
             moves = np.clip(moves, -limits, limits)
         series = pd.Series(20 * np.cumprod(1 + moves), index=sessions)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backtests import Costs, run_backtest
-from signals import Direction, Event, EventCalendar, EventType, exchange_calendar, load_universe
+from signals import A_SHARE_EXCHANGES, Direction, Event, EventCalendar, EventType, exchange_calendar, load_universe
 from strategies import price_limit
 
 from .replay import entry_signals, momentum_against, replay
@@ -31,7 +31,7 @@ def cases(draw):
     start = draw(st.sampled_from(["2019-06-03", "2020-07-01", "2024-01-02"]))
     sessions = exchange_calendar(code).sessions_in_range(start, "2026-06-30")[: draw(st.integers(30, 90))]
     moves = np.array(draw(st.lists(st.sampled_from(MOVES), min_size=len(sessions), max_size=len(sessions))))
-    if code == "XSHG":  # a move beyond the day's limit is capped at it (and then locked)
+    if code in A_SHARE_EXCHANGES:  # a move beyond the day's limit is capped at it (and then locked)
         limits = np.array([price_limit(asset, day) for day in sessions])
         moves = np.clip(moves, -limits, limits)
     close = pd.Series(20 * np.cumprod(1 + moves), index=sessions)
@@ -66,7 +66,7 @@ def _replayed(asset, close, calendar, params, alignment):
     signals, skipped = entry_signals(own, list(table["session"]), signs, params["allow_short"])
     closes = prices.tolist()
     locked_up = locked_down = None
-    if UNIVERSE.at[asset, "exchange"] == "XSHG":
+    if UNIVERSE.at[asset, "exchange"] in A_SHARE_EXCHANGES:
         change = [0.0] + [closes[k] / closes[k - 1] - 1 for k in range(1, len(closes))]
         limit = [price_limit(asset, day) - 0.003 for day in own]
         locked_up = [c >= lim for c, lim in zip(change, limit)]

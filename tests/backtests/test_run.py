@@ -21,8 +21,14 @@ def test_every_entry_is_on_or_after_its_aligned_event_session_and_never_before(d
             row = aligned.loc[(event_id, trade.asset)]
             assert row["session"] == trade.event_session
             assert trade.entry_session >= row["session"]
-            # The aligned session opened strictly after the event became knowable.
-            assert exchange_calendar(row["exchange"]).session_open(row["session"]) > row["knowable_at"]
+            # The aligned session is tradable: it opened strictly after the event became knowable, or (the close
+            # rule: templates trade at the close) it still traded 30 minutes after, and the one before did not.
+            calendar = exchange_calendar(row["exchange"])
+            opened_after = calendar.session_open(row["session"]) > row["knowable_at"]
+            close_rule = calendar.session_close(row["session"]) - pd.Timedelta(minutes=30) >= row["knowable_at"]
+            assert opened_after or close_rule
+            previous = calendar.previous_session(row["session"])
+            assert calendar.session_close(previous) - pd.Timedelta(minutes=30) < row["knowable_at"]
 
 
 def test_entries_come_from_the_template_only_on_event_sessions(default_run):
@@ -62,10 +68,11 @@ def test_every_event_the_template_saw_has_an_outcome(default_run):
     assert sorted(zip(events["event_id"], events["asset"])) == sorted(zip(chosen["event_id"], chosen["asset"]))
     assert set(events["outcome"]) <= {"entered", "renewed", "closed", "skipped"}
     assert (events["reason"] != "").eq(events["outcome"].isin(["skipped", "closed"])).all()
-    # The A-shares trade the 2025-06-26 permit approval (the stale-exit defect dropped it on all nine).
+    # The A-shares trade the 2025-06-26 permit approval (the stale-exit defect dropped it on all of them):
+    # the eight with an exposure (603993, CMOC, is not a rare-earth company: exposure 0, not traded).
     permit = events[(events["event_id"] == "2025-06-26-PA")]
     a_shares = permit[permit["asset"].str.fullmatch(r"\d{6}")]
-    assert len(a_shares) == 9 and set(a_shares["outcome"]) <= {"entered", "renewed"}
+    assert len(a_shares) == 8 and set(a_shares["outcome"]) <= {"entered", "renewed"}
 
 
 def test_stats_cover_each_asset_and_the_portfolio(default_run):
@@ -108,3 +115,26 @@ def test_window_and_tickers_are_respected():
     assert result.close.index[0] >= pd.Timestamp("2025-01-01")
     assert result.close.index[-1] <= pd.Timestamp("2025-12-31")
     assert set(result.trades["asset"]) <= {"MP", "LYC"}
+
+
+# ---- the universe's identity spans and the default assets ------------------------------------------
+
+
+def test_an_asset_trades_only_while_it_is_the_rare_earth_business(default_run):
+    """MP's prices start 2020-06-22 as its SPAC shell (FVAC); MP Materials listed on 2020-11-18."""
+    mp = default_run.close["MP"].dropna()
+    assert mp.index[0] == pd.Timestamp("2020-11-18")
+    assert (default_run.trades.loc[default_run.trades["asset"] == "MP", "entry_session"] >= "2020-11-18").all()
+    # 000831 was an aluminium smelter until its listing resumed on 2013-02-08: no 2010-2012 event reaches it
+    table = default_run.alignment.table
+    assert (table.loc[table["asset"] == "000831", "session"] >= pd.Timestamp("2013-02-08")).all()
+    left_out = default_run.data.describe()["left_out"]
+    assert left_out["MP"] == "105 session(s) left out: a rare-earth company only from 2020-11-18"
+    assert left_out["000831"].endswith("a rare-earth company only from 2013-02-08")
+
+
+def test_a_default_asset_whose_prices_ended_long_ago_is_left_out_and_said(default_run):
+    assert "NEO.TO" not in default_run.close.columns
+    assert default_run.data.left_out["NEO.TO"].startswith("left out of the default assets: its prices end 2020-10-09")
+    named = run_backtest("event_drift", tickers=["NEO.TO", "MP"])  # named, it trades on what it has
+    assert "NEO.TO" in named.close.columns and "NEO.TO" not in named.data.left_out

@@ -388,8 +388,10 @@ def test_shipped_yahoo_symbols():
     ]  # fmt: skip
     universe = load_universe()
     for ticker, symbol in symbols.items():  # Shanghai codes start with 6, Shenzhen's with 0 or 3
-        if universe.at[ticker, "exchange"] == "XSHG" and ticker != "CSI300":
-            assert symbol == f"{ticker}.{'SS' if ticker.startswith('6') else 'SZ'}", ticker
+        exchange = universe.at[ticker, "exchange"]
+        if exchange in ("XSHG", "XSHE") and ticker != "CSI300":
+            assert exchange == ("XSHG" if ticker.startswith("6") else "XSHE"), ticker
+            assert symbol == f"{ticker}.{'SS' if exchange == 'XSHG' else 'SZ'}", ticker
 
 
 # ---- the default downloader: yfinance's shapes, without yfinance --------------------------------
