@@ -164,7 +164,8 @@ def run_daily(
             return {"folder": f"signals-{day}", "sha256": manifest["sha256"],
                     "events_used": len(manifest["events_used"]),
                     "new_events": sorted(set(manifest["events_used"]) - used_before) if previous else None,
-                    "warnings": manifest["warnings"], "calendars": _calendars(manifest["calendars"])}  # fmt: skip
+                    "warnings": manifest["warnings"], "calendars": _calendars(manifest["calendars"]),
+                    "calendar": {key: manifest["calendar"][key] for key in ("covered_through", "stale")}}  # fmt: skip
 
         def positions() -> dict[str, Any]:
             result = ops.positions(spec, asof, MarketData.load(spec), strict=strict)

@@ -60,7 +60,8 @@ def status(args: argparse.Namespace) -> int:
     """reelab status: prices per ticker, calendar horizons, the last daily run; exit 0 when all is current, else 2."""
     import pandas as pd
 
-    from signals import horizon, load_universe, select_tickers
+    from signals import calendar_freshness, horizon, load_events, load_universe, select_tickers
+    from signals.errors import ReelabError
 
     from .._daily import last_daily, read_daily_log
     from .._health import freshness
@@ -85,6 +86,11 @@ def status(args: argparse.Namespace) -> int:
     for code in exchanges:
         known = horizon(code)
         print(f"{code:<8} {known['official_through']:<17} {known['source'][:40]:<40} {known['provisional'] or '-'}")
+    if args.merge and args.events is None:
+        raise ReelabError("--merge needs --events FILE")
+    calendar_state = calendar_freshness(load_events(args.events, merge=args.merge), now.tz_localize(None).normalize())
+    print("", *calendar_state.report(), sep="\n")
+    problems += calendar_state.problems()
     out = args.out or last_daily()
     print("\nlast daily run:")
     records = read_daily_log(out) if out is not None else []

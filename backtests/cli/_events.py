@@ -48,16 +48,23 @@ def _calendar(args: argparse.Namespace):
 
 def events_list(args: argparse.Namespace) -> int:
     """reelab events list: print the events matching --type, --start, --end and --min-severity; exit code 0."""
-    calendar = _calendar(args).filter(args.type, args.start, args.end, args.min_severity)
+    from signals import calendar_freshness
+
+    whole = _calendar(args)
+    calendar = whole.filter(args.type, args.start, args.end, args.min_severity)
     frame = calendar.to_frame()
     table = pd.DataFrame(
         {
             "type": frame["type"],
-            "announced": [
-                f"{stamp:%Y-%m-%d %H:%M}" if known else f"{stamp:%Y-%m-%d}"
-                for stamp, known in zip(frame["announced_at"], frame["time_of_day_known"])
+            "announced": [  # with its hour when that is what dates the event (no separate known)
+                f"{stamp:%Y-%m-%d %H:%M}" if timed and pd.isna(known) else f"{stamp:%Y-%m-%d}"
+                for stamp, timed, known in zip(frame["announced_at"], frame["time_of_day_known"], frame["known_at"])
             ],
             "tz": frame["tz"],
+            "known": [  # when the public first knew it, where that is not the announcement
+                "" if pd.isna(known) else f"{known:%Y-%m-%d %H:%M}" if timed else f"{known:%Y-%m-%d}"
+                for known, timed in zip(frame["known_at"], frame["time_of_day_known"])
+            ],
             "dir": frame["direction"],
             "sev": frame["severity"],
             "window_end": [
@@ -70,6 +77,7 @@ def events_list(args: argparse.Namespace) -> int:
     )
     print(table.to_string() if len(table) else "no events match")
     print(f"{len(table)} events from {calendar.source}")
+    print(*calendar_freshness(whole, pd.Timestamp.today().normalize()).report(), sep="\n")
     return 0
 
 

@@ -156,6 +156,8 @@ def test_the_daily_job_across_a_year_boundary_twice_each_day(yahoo, tmp_path, ca
     assert prices["last_sessions"] == {"MP": "2027-01-05", "LYC": "2027-01-05", "600111": "2027-01-05"}
     assert prices["added"] == {"MP": 2, "LYC": 2, "600111": 2}  # since 12-31: 01-04 and 01-05 (01-01 closed)
     assert signals["new_events"] == [] and records[1]["new_events"] is None  # the first run has no "before"
+    # the user's 12-28 event keeps the merged calendar current, and follows the windows that ended in November
+    assert signals["calendar"] == {"covered_through": "2026-12-28", "stale": False} and signals["warnings"] == []
     assert positions["excluded"] == [] and positions["folder"] == "positions-event_drift-2027-01-05"
     assert all(order["next_session"] > DAYS[1] for order in positions["orders"])
     assert signals["calendars"]["XSHG"]["provisional"]["from"] == "2027-01-01"
@@ -193,12 +195,26 @@ def test_status_reads_the_last_daily_run_and_says_what_is_not_current(yahoo, tmp
     events.write_text(NEWS)
     assert daily(out, events, DAYS[1]) == 0
     capsys.readouterr()
-    assert main(["status", "--tickers", TICKERS]) == 0  # the fake's prices run past today's real date
+    recent = tmp_path / "recent.csv"  # a calendar kept up to date: its last event a few days ago
+    day = pd.Timestamp.today().normalize() - pd.Timedelta(days=3)
+    recent.write_text(f"id,type,announced,tz,direction,severity\nlast,negotiation_talks,{day:%Y-%m-%d},UTC,easing,1\n")
+    assert main(["status", "--tickers", TICKERS, "--events", str(recent)]) == 0  # the fake's prices run past today
     shown = capsys.readouterr().out
     assert "XSHG     2026-12-31" in shown and "holidays" in shown and f"{DAYS[1]} ({out.resolve()})" in shown
-    assert main(["status", "--tickers", "MP,NEO.TO"]) == 2
+    assert "last event last" in shown
+    assert main(["status", "--tickers", "MP,NEO.TO", "--events", str(recent)]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line == "reelab: error: not current: NEO.TO ends 2020-10-09"
+    stale = tmp_path / "stale.csv"
+    stale.write_text("id,type,announced,tz,direction,severity\nold,negotiation_talks,2025-01-06,UTC,easing,1\n")
+    assert main(["status", "--tickers", "MP", "--events", str(stale)]) == 2
+    shown = capsys.readouterr()
+    assert "  STALE: speaks for the days through 2025-01-06" in shown.out
+    days = (pd.Timestamp.today().normalize() - pd.Timestamp("2025-01-06")).days
+    assert (
+        shown.err
+        == f"reelab: error: not current: the event calendar speaks for the days through 2025-01-06 ({days} days)\n"
+    )
 
 
 def test_when_yahoo_is_unreachable_the_evening_still_says_everything(yahoo, tmp_path, capsys):
