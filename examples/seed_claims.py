@@ -49,7 +49,7 @@ def main() -> None:
     print("\n3. The late-October / November 2025 suspension (Busan truce 10-30, MOFCOM suspension 11-07)")
     tickers = ["MP", "LYC", "REMX", "600111", "300748"]
     study = event_study(types=["negotiation_window", "easing_pause"], tickers=tickers, windows=windows)
-    print(car_table(study, ["2025-10-30-NW", "2025-11-07-EP"], tickers).map("{:+.2%}".format).to_string())
+    print(car_table(study, ["2025-10-30-NW", "2025-11-07-NW"], tickers).map("{:+.2%}".format).to_string())
 
 
 if __name__ == "__main__":

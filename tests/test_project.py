@@ -73,7 +73,16 @@ def test_seed_claims_script_runs():
     shown = subprocess.run([sys.executable, str(ROOT / "examples" / "seed_claims.py")], capture_output=True, text=True,
                            check=True).stdout  # fmt: skip
     assert "largest one-session move: +7.88% on 2025-06-11" in shown  # quoted in the README
-    assert "2025-10-09-RT" in shown and "2025-11-07-EP" in shown
+    assert "2025-10-09-RT" in shown and "2025-11-07-NW" in shown
+
+
+def test_exposure_evidence_script_prints_the_readme_table():
+    shown = subprocess.run([sys.executable, str(ROOT / "examples" / "exposure_evidence.py")], capture_output=True,
+                           text=True, check=True).stdout.splitlines()  # fmt: skip
+    section = (ROOT / "README.md").read_text().split("### Exposure signs: the evidence", 1)[1].split("\n## ", 1)[0]
+    rows = [line.replace("**", "") for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 16 and set(rows) <= set(shown)  # the header and 15 rows, as measured
+    assert any(line.startswith("china_producer: default -1") and "CONTRADICTS the default" in line for line in shown)
 
 
 def test_readme_event_file_examples_are_the_starter_files_and_the_table_names_every_column(tmp_path):

@@ -2,10 +2,12 @@
 
 In one fresh folder (the current directory and ``$HOME``), with its own data dir and a fake Yahoo:
 each command of a ``bash`` block exits 0, and each ``python`` block runs, in the README's order, in
-one namespace (a later block may use what an earlier one made). Other blocks are not examples:
-``text`` (synopses with ``[options]`` and placeholders), ``ini``, ``csv`` and ``yaml`` (file
-contents; the event files are validated in tests/test_project.py). Set-up commands (a venv, pip, the
-test command itself) are the only commands not run, and they are listed here by name.
+one namespace (a later block may use what an earlier one made). A command whose line says
+``# exit N`` must exit N instead (``reelab status`` on a calendar the README says is stale).
+Other blocks are not examples: ``text`` (synopses with ``[options]`` and placeholders), ``ini``,
+``csv`` and ``yaml`` (file contents; the event files are validated in tests/test_project.py).
+Set-up commands (a venv, pip, the test command itself) are the only commands not run, and they are
+listed here by name.
 """
 
 from __future__ import annotations
@@ -36,14 +38,20 @@ def blocks() -> list[tuple[str, str]]:
     return [(language, body) for language, body in BLOCK.findall(README.read_text(encoding="utf-8"))]
 
 
-def commands(body: str) -> list[list[str]]:
-    """The commands of a bash block, as words: continued lines joined, comments dropped, ``&&`` chains split."""
+#: A command the README prints with its exit code, e.g. ``reelab status  # exit 2: ...``.
+EXIT = re.compile(r"#\s*exit (\d+)\b")
+
+
+def commands(body: str) -> list[tuple[list[str], int]]:
+    """The commands of a bash block, as words and the exit code the README gives them (0 unless a
+    ``# exit N`` comment says otherwise): continued lines joined, comments dropped, ``&&`` chains split."""
     found = []
     for line in body.replace("\\\n", " ").splitlines():
+        said = EXIT.search(line)
         for part in line.split(" && "):
             words = shlex.split(part, comments=True)
             if words:
-                found.append(words)
+                found.append((words, int(said.group(1)) if said else 0))
     return found
 
 
@@ -78,7 +86,7 @@ class FakeYfinance(types.ModuleType):
         return frame
 
 
-def run_command(command: list[str], home: Path) -> None:
+def run_command(command: list[str], home: Path, expected: int = 0) -> None:
     words = [word.replace("~", str(home), 1) if word.startswith("~") else word for word in command]
     if words[0] not in ("reelab", ".venv/bin/reelab"):
         raise AssertionError(f"README command {command!r} is neither reelab nor a set-up step")
@@ -92,7 +100,7 @@ def run_command(command: list[str], home: Path) -> None:
             code = main(words)
         except SystemExit as stop:
             code = stop.code
-    assert code == 0, f"README command {command!r} exited {code}"
+    assert code == expected, f"README command {command!r} exited {code}, the README says {expected}"
 
 
 def test_the_readme_has_examples_of_each_kind():
@@ -113,11 +121,11 @@ def test_every_readme_example_runs_as_printed(tmp_path, monkeypatch, capsys):
             exec(compile(body, f"README python block {ran + 1}", "exec"), namespace)
             ran += 1
         elif language == "bash":
-            for command in commands(body):
+            for command, expected in commands(body):
                 if " ".join(command).startswith(SETUP):
                     skipped += 1
                     continue
-                run_command(command, tmp_path)
+                run_command(command, tmp_path, expected)
                 ran += 1
     capsys.readouterr()
     assert ran >= 20 and skipped <= 6
