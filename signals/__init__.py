@@ -70,6 +70,7 @@ _EXPORTS = {
     "ReelabError": ".errors",
     "CalendarFreshness": "._freshness",
     "calendar_freshness": "._freshness",
+    "STALE_AFTER_DAYS": "._freshness",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -18,7 +18,7 @@ from .dates import parse_day
 
 __all__ = ["OUTCOME_LEAD_DAYS", "STALE_AFTER_DAYS", "CalendarFreshness", "calendar_freshness"]
 
-#: A calendar whose last event is older than this (days) is stale.
+#: A calendar whose last event and last review are both older than this (days) is stale.
 STALE_AFTER_DAYS = 30
 #: An event announced this many days before a window's end, or later, may be its outcome (an
 #: extension, a lapse, a replacement); a window that ended with none is said.

@@ -101,6 +101,9 @@ def test_every_asset_of_the_universe_has_its_audit_row_and_sources():
     assert universe.at["000831", "valid_from"] == "2013-02-08"  # an aluminium company before
     assert set(universe.loc[["000831", "000970", "300748", "300127"], "exchange"]) == {"XSHE"}
     assert universe.loc[["300748", "300127"], "board"].tolist() == ["ChiNext", "ChiNext"]
+    for ticker, board in universe["board"].items():  # strategies.price_limit reads the board from the code
+        assert (board == "ChiNext") == ticker.startswith(("300", "301")), ticker
+        assert (board == "STAR") == ticker.startswith("688"), ticker
     assert universe.loc[["TMC", "IPX", "UAMY", "603993"], "exposure"].tolist() == [0, 0, 0, 0]  # not rare earths
     assert universe.at["NEO.TO", "benchmark"] == ""  # no Canadian index is bundled: no cross-market stand-in
 
