@@ -55,69 +55,61 @@ _STOP_EXIT = StopExitMode.Close
 
 
 @numba.njit(cache=True)
-def _count_entries(long_entries, short_entries, observed, price_col, col):
-    """How many entry signals column ``col`` has on sessions its prices trade (branch-free)."""
+def _count_entries(long_entries, short_entries, observed, price_col, signal_col, col):
+    """How many entry signals pair ``col`` (a signal column, a price column) has on sessions its
+    prices trade (branch-free)."""
     traded = price_col[col]
+    own = signal_col[col]
     count = 0
     for i in range(long_entries.shape[0]):
-        count += (long_entries[i, col] | short_entries[i, col]) & observed[i, traded]
+        count += (long_entries[i, own] | short_entries[i, own]) & observed[i, traded]
     return count
 
 
 @numba.njit(cache=True)
-def _fill_entries(long_entries, short_entries, observed, price_col, col, rows, start, stop):
-    """Write column ``col``'s entry rows into ``rows[start:stop]``."""
+def _fill_entries(long_entries, short_entries, observed, price_col, signal_col, col, rows, start, stop):
+    """Write pair ``col``'s entry rows into ``rows[start:stop]``."""
     traded = price_col[col]
+    own = signal_col[col]
     k = start
     for i in range(long_entries.shape[0]):
         if k == stop:
             break
-        if (long_entries[i, col] | short_entries[i, col]) & observed[i, traded]:
+        if (long_entries[i, own] | short_entries[i, own]) & observed[i, traded]:
             rows[k] = i
             k += 1
 
 
 @numba.njit(cache=True)
-def entry_rows_nb(long_entries, short_entries, observed, price_col):
-    """Each column's entry signals on sessions its prices trade, as sorted rows: (starts, rows), CSR-style.
+def entry_rows_nb(long_entries, short_entries, observed, price_col, signal_col):
+    """Each pair's entry signals (pair k: signal column ``signal_col[k]`` on price column
+    ``price_col[k]``) on sessions its prices trade, as sorted rows: (starts, rows), CSR-style.
 
     Two passes down each column (column-major arrays: contiguous): a count, then the rows.
     """
-    n_cols = long_entries.shape[1]
-    starts = np.zeros(n_cols + 1, dtype=np.int64)
-    for col in range(n_cols):
-        starts[col + 1] = starts[col] + _count_entries(long_entries, short_entries, observed, price_col, col)
-    rows = np.empty(starts[n_cols], dtype=np.int64)
-    for col in range(n_cols):
-        _fill_entries(long_entries, short_entries, observed, price_col, col, rows, starts[col], starts[col + 1])
-    return starts, rows
-
-
-@numba.njit(cache=True, parallel=True)
-def parallel_entry_rows_nb(long_entries, short_entries, observed, price_col):
-    """:func:`entry_rows_nb` on numba's threads."""
-    n_cols = long_entries.shape[1]
-    counts = np.zeros(n_cols, dtype=np.int64)
-    for col in numba.prange(n_cols):
-        counts[col] = _count_entries(long_entries, short_entries, observed, price_col, col)
-    starts = np.zeros(n_cols + 1, dtype=np.int64)
-    starts[1:] = np.cumsum(counts)
-    rows = np.empty(starts[n_cols], dtype=np.int64)
-    for col in numba.prange(n_cols):
-        _fill_entries(long_entries, short_entries, observed, price_col, col, rows, starts[col], starts[col + 1])
+    n_pairs = len(price_col)
+    starts = np.zeros(n_pairs + 1, dtype=np.int64)
+    for col in range(n_pairs):
+        starts[col + 1] = starts[col] + _count_entries(long_entries, short_entries, observed, price_col, signal_col,
+                                                       col)  # fmt: skip
+    rows = np.empty(starts[n_pairs], dtype=np.int64)
+    for col in range(n_pairs):
+        _fill_entries(long_entries, short_entries, observed, price_col, signal_col, col, rows, starts[col],
+                      starts[col + 1])  # fmt: skip
     return starts, rows
 
 
 @numba.njit(cache=True)
-def _next_entry(starts, rows, cursor, first_col, last_col, start, n_rows):
-    """The first entry row at or after ``start`` of any column of the group (``cursor``: each column's place)."""
+def _next_entry(starts, rows, pair, cursor, first_col, last_col, start, n_rows):
+    """The first entry row at or after ``start`` of any column of the group (``cursor``: each column's
+    place in the entry rows of its ``pair``)."""
     nearest = n_rows
     for col in range(first_col, last_col):
         k = cursor[col]
-        while k < starts[col + 1] and rows[k] < start:
+        while k < starts[pair[col] + 1] and rows[k] < start:
             k += 1
         cursor[col] = k
-        if k < starts[col + 1] and rows[k] < nearest:
+        if k < starts[pair[col] + 1] and rows[k] < nearest:
             nearest = rows[k]
     return nearest
 
@@ -125,8 +117,8 @@ def _next_entry(starts, rows, cursor, first_col, last_col, start, n_rows):
 @numba.njit(cache=True)
 def _simulate_group(
     group, first_col, last_col, close, long_entries, long_exits, short_entries, short_exits, time_stop, observed,
-    buy_locked, sell_locked, price_col, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage, marks,
-    starts, rows, cursor, records, state, stops, trail, orders, kinds, side, held, pending, deferred,
+    buy_locked, sell_locked, price_col, signal_col, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage,
+    marks, starts, rows, pair, cursor, records, state, stops, trail, orders, kinds, side, held, pending, deferred,
 ):  # fmt: skip
     """Simulate one cash group (columns ``first_col:last_col``) into ``records``; return how many it filled.
 
@@ -145,7 +137,7 @@ def _simulate_group(
     cash_sharing = last_col - first_col > 1
     cash = init_cash[group]
     free_cash = cash
-    i = _next_entry(starts, rows, cursor, first_col, last_col, 0, n_rows)
+    i = _next_entry(starts, rows, pair, cursor, first_col, last_col, 0, n_rows)
     while i < n_rows:
         for col in range(first_col, last_col):  # the order price and valuation price: the close
             order_price[col] = close[i, price_col[col]]
@@ -182,7 +174,7 @@ def _simulate_group(
                                         flex_2d=True)  # fmt: skip
                 long_entry, long_exit, short_entry, short_exit = event_window_signal_nb(
                     context, long_entries, long_exits, short_entries, short_exits, time_stop, observed,
-                    buy_locked, sell_locked, price_col, side, held, pending, deferred, marks,
+                    buy_locked, sell_locked, price_col, signal_col, side, held, pending, deferred, marks,
                 )  # fmt: skip
                 if long_entry or short_entry:
                     long_entry, long_exit = vbt_nb.resolve_signal_conflict_nb(
@@ -250,22 +242,23 @@ def _simulate_group(
         for col in range(first_col, last_col):
             if position[col] != 0 or pending[col] != 0:
                 busy = True
-        i = i + 1 if busy else _next_entry(starts, rows, cursor, first_col, last_col, i + 1, n_rows)
+        i = i + 1 if busy else _next_entry(starts, rows, pair, cursor, first_col, last_col, i + 1, n_rows)
     return oidx
 
 
 @numba.njit(cache=True)
 def serial_groups_nb(
     first, room, filled, close, long_entries, long_exits, short_entries, short_exits, time_stop, observed,
-    buy_locked, sell_locked, price_col, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage, marks,
-    starts, rows, cursor, records, state, stops, trail, orders, kinds, side, held, pending, deferred,
+    buy_locked, sell_locked, price_col, signal_col, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage,
+    marks, starts, rows, pair, cursor, records, state, stops, trail, orders, kinds, side, held, pending, deferred,
 ):  # fmt: skip
     """Every cash group, one after the other (see :func:`simulate_events`)."""
     for group in range(len(filled)):
         filled[group] = _simulate_group(
             group, first[group], first[group + 1], close, long_entries, long_exits, short_entries, short_exits,
-            time_stop, observed, buy_locked, sell_locked, price_col, init_cash, size, sl_stop, sl_trail, tp_stop,
-            fees, slippage, marks, starts, rows, cursor, records[room[group] : room[group + 1]], state, stops, trail,
+            time_stop, observed, buy_locked, sell_locked, price_col, signal_col, init_cash, size, sl_stop, sl_trail,
+            tp_stop, fees, slippage, marks, starts, rows, pair, cursor, records[room[group] : room[group + 1]], state,
+            stops, trail,
             orders, kinds, side, held, pending, deferred,
         )  # fmt: skip
 
@@ -273,45 +266,52 @@ def serial_groups_nb(
 @numba.njit(cache=True, parallel=True)
 def parallel_groups_nb(
     first, room, filled, close, long_entries, long_exits, short_entries, short_exits, time_stop, observed,
-    buy_locked, sell_locked, price_col, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage, marks,
-    starts, rows, cursor, records, state, stops, trail, orders, kinds, side, held, pending, deferred,
+    buy_locked, sell_locked, price_col, signal_col, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage,
+    marks, starts, rows, pair, cursor, records, state, stops, trail, orders, kinds, side, held, pending, deferred,
 ):  # fmt: skip
     """Every cash group, on numba's threads (groups are independent); otherwise :func:`serial_groups_nb`."""
     for group in numba.prange(len(filled)):
         filled[group] = _simulate_group(
             group, first[group], first[group + 1], close, long_entries, long_exits, short_entries, short_exits,
-            time_stop, observed, buy_locked, sell_locked, price_col, init_cash, size, sl_stop, sl_trail, tp_stop,
-            fees, slippage, marks, starts, rows, cursor, records[room[group] : room[group + 1]], state, stops, trail,
+            time_stop, observed, buy_locked, sell_locked, price_col, signal_col, init_cash, size, sl_stop, sl_trail,
+            tp_stop, fees, slippage, marks, starts, rows, pair, cursor, records[room[group] : room[group + 1]], state,
+            stops, trail,
             orders, kinds, side, held, pending, deferred,
         )  # fmt: skip
 
 
 def simulate_events(
     close, long_entries, long_exits, short_entries, short_exits, time_stop, observed, buy_locked, sell_locked,
-    price_col, group_lens, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage, marks, parallel=None,
+    price_col, signal_col, group_lens, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage, marks,
+    parallel=None,
 ):  # fmt: skip
     """Order records, and the signal function's ``deferred`` counts, of one simulation.
 
     ``close`` (sessions x price columns, forward-filled) is the order and valuation price, and
     ``observed`` and the locks belong to it; order column ``col`` trades price column
-    ``price_col[col]``. The entry and exit frames (sessions x order columns) and ``time_stop`` are
-    those of the signal function; ``group_lens`` and ``init_cash`` (one per cash group: all ones
-    and one per column without cash sharing), ``size`` (fraction of cash), ``sl_stop``,
-    ``sl_trail``, ``tp_stop`` (NaN: none), ``fees`` and ``slippage`` are per column. ``marks``
-    (sessions x columns, zeros) receives the signal function's marks.
+    ``price_col[col]`` on the entries and exits of signal column ``signal_col[col]`` (sessions x
+    signal columns: a sweep's combinations that differ only in stops share them). ``time_stop``,
+    ``group_lens`` and ``init_cash`` (one per cash group: all ones and one per column without cash
+    sharing), ``size`` (fraction of cash), ``sl_stop``, ``sl_trail``, ``tp_stop`` (NaN: none), ``fees``
+    and ``slippage`` are per order column. ``marks`` (sessions x order columns, zeros) receives the
+    signal function's marks.
 
-    Each cash group fills its own stretch of the records (room for two orders per entry signal:
-    each opens at most one position, closed at most once); the stretches are joined in group
-    order and numbered, as vectorbt numbers its records. With ``parallel`` (default: from
-    :data:`PARALLEL_GROUPS` groups) they run on numba's threads, a second kernel compiled on first use.
+    Entry rows are found once per distinct (signal column, price column) pair. Each cash group fills
+    its own stretch of the records (room for two orders per entry signal: each opens at most one
+    position, closed at most once); the stretches are joined in group order and numbered, as
+    vectorbt numbers its records. With ``parallel`` (default: from :data:`PARALLEL_GROUPS` groups)
+    they run on numba's threads, a second kernel compiled on first use.
     """
-    n_cols = long_entries.shape[1]
+    n_cols = len(price_col)
     if parallel is None:
         parallel = len(group_lens) >= PARALLEL_GROUPS
-    find_entries = parallel_entry_rows_nb if parallel else entry_rows_nb
-    starts, rows = find_entries(long_entries, short_entries, observed, price_col)
+    pairs, pair = np.unique(np.stack([signal_col, price_col]), axis=1, return_inverse=True)
+    pair = pair.reshape(-1).astype(np.int64)
+    starts, rows = entry_rows_nb(long_entries, short_entries, observed, np.ascontiguousarray(pairs[1]),
+                                 np.ascontiguousarray(pairs[0]))  # fmt: skip
+    counts = np.diff(starts)[pair]  # entry signals of each order column
     first = np.concatenate([[0], np.cumsum(group_lens)]).astype(np.int64)
-    room = np.concatenate([[0], np.cumsum(2 * np.diff(starts[first]))]).astype(np.int64)
+    room = np.concatenate([[0], np.cumsum(2 * np.add.reduceat(counts, first[:-1]) if n_cols else [])]).astype(np.int64)
     records = np.empty(room[-1], dtype=order_dt)
     filled = np.zeros(len(group_lens), dtype=np.int64)
     state = np.zeros((3, n_cols))  # position, debt, valuation price
@@ -320,10 +320,10 @@ def simulate_events(
     run = parallel_groups_nb if parallel else serial_groups_nb
     run(
         first, room, filled, close, long_entries, long_exits, short_entries, short_exits, time_stop, observed,
-        buy_locked, sell_locked, price_col, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage, marks,
-        starts, rows, starts[:-1].copy(), records, state, np.full((4, n_cols), np.nan), np.zeros(n_cols, dtype=bool),
-        np.zeros((3, n_cols)), np.zeros((2, n_cols), dtype=np.int64), np.zeros(n_cols, dtype=np.int64),
-        np.zeros(n_cols, dtype=np.int64), np.zeros(n_cols, dtype=np.int64), deferred,
+        buy_locked, sell_locked, price_col, signal_col, init_cash, size, sl_stop, sl_trail, tp_stop, fees, slippage,
+        marks, starts, rows, pair, starts[pair].copy(), records, state, np.full((4, n_cols), np.nan),
+        np.zeros(n_cols, dtype=bool), np.zeros((3, n_cols)), np.zeros((2, n_cols), dtype=np.int64),
+        np.zeros(n_cols, dtype=np.int64), np.zeros(n_cols, dtype=np.int64), np.zeros(n_cols, dtype=np.int64), deferred,
     )  # fmt: skip
     used = np.arange(room[-1]) - np.repeat(room[:-1], np.diff(room)) < np.repeat(filled, np.diff(room))
     orders = records[used]

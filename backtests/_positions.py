@@ -121,7 +121,8 @@ def run_positions(spec: RunSpec, data: MarketData, asof: str | pd.Timestamp, str
     if stale:
         log.warning("excluded: %s", "; ".join(stale.values()))
         close = close.drop(columns=list(stale)).dropna(how="all")
-        data = MarketData(data.calendar, data.universe, data.close.drop(columns=list(stale)), data.inputs)
+        data = MarketData(data.calendar, data.universe, data.close.drop(columns=list(stale)), data.inputs,
+                          prices=data.prices)  # fmt: skip
     cutoff = (day + pd.Timedelta(days=1)).tz_localize("UTC")
     universe = data.universe
     assets = [str(c) for c in close.columns]
@@ -130,7 +131,7 @@ def run_positions(spec: RunSpec, data: MarketData, asof: str | pd.Timestamp, str
     extended.index.name = close.index.name
     for asset, session in nexts.items():
         extended.loc[session, asset] = close[asset].ffill().iloc[-1]  # placeholder: the last close
-    known = MarketData(data.calendar.asof(cutoff), universe, extended, data.inputs)
+    known = MarketData(data.calendar.asof(cutoff), universe, extended, data.inputs, prices=data.prices)
     try:
         result = backtest(spec, known)
     except NothingTradedError:  # e.g. no option written yet: flat everywhere

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,14 @@ from signals import A_SHARE_EXCHANGES, Alignment, EventCalendar
 from signals.errors import ReelabError
 from strategies import StrategySignals, build_context, default_tickers, market_locks
 
+from ._attribution import attribution
 from ._trades import signal_outcomes, trade_table
 from ._vbt import (
     METRICS,
     Costs,
     Simulation,
     buy_and_hold,
+    equal_weight_index,
     performance,
     periods_per_year,
     portfolio_index,
@@ -34,6 +36,12 @@ from .spec import RunSpec, ticker_tuple
 __all__ = ["BacktestResult", "build_context", "default_tickers", "run_backtest"]
 
 PORTFOLIO = "portfolio"
+#: The portfolio is value-weighted (:func:`backtests._vbt.portfolio_index`). Its alternative, the sleeves
+#: equally weighted and rebalanced daily (:func:`backtests._vbt.equal_weight_index`), joins the stats as
+#: the portfolio's series ``strategy_equal_weight`` and ``benchmark_equal_weight`` when the strategy's or
+#: the benchmark's differs materially: by more than these in total return (1 percentage point) or Sharpe.
+MATERIAL = {"total_return": 0.01, "sharpe": 0.05}
+EQUAL_WEIGHT = "_equal_weight"
 
 
 class NothingTradedError(ReelabError):
@@ -48,7 +56,9 @@ class BacktestResult:
     ----------
     stats : DataFrame
         One row per (scope, series): scope is an asset or ``portfolio``, series is ``strategy``
-        or ``benchmark`` (buy-and-hold); columns are :data:`METRICS`.
+        or ``benchmark`` (buy-and-hold); columns are :data:`METRICS`. The portfolio's sleeves are
+        value-weighted; when equal weights rebalanced daily would differ materially (:data:`MATERIAL`),
+        the portfolio also has the series ``strategy_equal_weight`` and ``benchmark_equal_weight``.
     trades : DataFrame
         One row per executed trade with its events, entry/exit sessions, return and exit reason.
     equity : DataFrame
@@ -63,6 +73,9 @@ class BacktestResult:
     holdings : DataFrame
         Units held after each session's close, per traded column (not saved: a run folder keeps
         the trades, from which :mod:`backtests._positions` and the reports read positions).
+    attribution : DataFrame
+        One row per policy event, and the residual: its trades, P&L and contribution to the portfolio's
+        return (:func:`backtests.attribution`; computed by the run, so saving only writes).
     """
 
     template: str
@@ -82,6 +95,7 @@ class BacktestResult:
     spec: RunSpec | None = field(repr=False, default=None)
     data: MarketData | None = field(repr=False, default=None)
     holdings: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    attribution: pd.DataFrame | None = field(repr=False, default=None)
 
     def summary(self) -> pd.DataFrame:
         """Strategy against benchmark for the portfolio and each asset, rounded for reading."""
@@ -106,8 +120,6 @@ class BacktestResult:
 
     def write(self, folder: str | Path) -> Path:
         """Write the results' files into ``folder`` (a staging folder: :meth:`save` publishes it whole)."""
-        from ._validation import attribution
-
         folder = Path(folder)
         frames = {
             "stats": self.stats, "trades": self.trades, "equity": self.equity, "asset_equity": self.asset_equity,
@@ -119,7 +131,8 @@ class BacktestResult:
                 knowable_at=lambda t: t["knowable_at"].map(pd.Timestamp.isoformat),
                 description=lambda t: t["event_id"].map(descriptions),
             )
-            frames["attribution"] = attribution(self)
+        if self.attribution is not None:
+            frames["attribution"] = self.attribution
         for name, frame in frames.items():
             write_frame(folder, "run", name, frame)
         if self.spec is not None:
@@ -132,16 +145,19 @@ class BacktestResult:
         """A saved run: its frames and spec (no signals, calendar or alignment objects)."""
         config = read_config(folder)
         spec = RunSpec.from_dict(config["spec"]) if "spec" in config else None
-        names = ("stats", "trades", "equity", "asset_equity", "close", "events", "market_rules")
+        names = ("stats", "trades", "equity", "asset_equity", "close", "events", "market_rules", "attribution")
         frames = {name: read_frame(folder, "run", name, required=name in names[:3]) for name in names}
         empty = pd.DataFrame()
         return cls(
-            config.get("template", ""), config.get("resolved_params", {}), spec.costs if spec else Costs(),
-            frames["stats"], frames["trades"], frames["equity"],
-            frames["asset_equity"] if frames["asset_equity"] is not None else empty,
-            frames["close"] if frames["close"] is not None else empty, None, None, None, None,
-            frames["market_rules"] if frames["market_rules"] is not None else empty,
-            frames["events"] if frames["events"] is not None else empty, spec,
+            template=config.get("template", ""), params=config.get("resolved_params", {}),
+            costs=spec.costs if spec else Costs(), stats=frames["stats"], trades=frames["trades"],
+            equity=frames["equity"],
+            asset_equity=frames["asset_equity"] if frames["asset_equity"] is not None else empty,
+            close=frames["close"] if frames["close"] is not None else empty, alignment=None, signals=None,
+            calendar=None, universe=None,
+            market_rules=frames["market_rules"] if frames["market_rules"] is not None else empty,
+            events=frames["events"] if frames["events"] is not None else empty, spec=spec,
+            attribution=frames["attribution"],
         )  # fmt: skip
 
 
@@ -187,9 +203,30 @@ def _stats(
     rows[(PORTFOLIO, "benchmark")] = performance(benchmark_total, per_year) | {
         "trades": float(underlying.shape[1]), "win_rate": np.nan, "time_invested": 1.0,
     }  # fmt: skip
+    if isinstance(value, pd.DataFrame):
+        rows |= _equal_weight(rows, scopes, benchmark_value, underlying, per_year)
     stats = pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)]
     stats.index = pd.MultiIndex.from_tuples(stats.index, names=["scope", "series"])
     return stats, scopes, strategy_total, benchmark_total
+
+
+def _equal_weight(
+    rows: dict, scopes: pd.DataFrame, benchmark_value: pd.DataFrame, underlying: pd.DataFrame, per_year: float
+) -> dict:
+    """The portfolio's rows with the sleeves equally weighted and rebalanced daily, when they differ materially."""
+    spans = {"strategy": (scopes, underlying[list(scopes.columns)]), "benchmark": (benchmark_value, underlying)}
+    extra, material = {}, False
+    for series, (values, prices) in spans.items():
+        ours = rows[(PORTFOLIO, series)]
+        theirs = performance(equal_weight_index(values, *sleeve_spans(prices)), per_year)
+        extra[(PORTFOLIO, series + EQUAL_WEIGHT)] = theirs | {
+            name: ours[name] for name in ("trades", "win_rate", "time_invested")
+        }
+        for metric, limit in MATERIAL.items():  # a Sharpe that only one of them has is a material difference
+            material |= bool(np.isfinite([ours[metric], theirs[metric]]).any()) and not (
+                abs(theirs[metric] - ours[metric]) <= limit
+            )
+    return extra if material else {}
 
 
 def run_backtest(
@@ -257,11 +294,14 @@ def backtest(spec: RunSpec, data: MarketData) -> BacktestResult:
         close, simulation.portfolio, benchmark, signals, trades, per_year
     )
     equity = pd.DataFrame({"strategy": strategy_total, "benchmark": benchmark_total})
-    return BacktestResult(
-        spec.template, params, costs, stats, trades, equity, scopes, close, context.alignment, signals, calendar,
-        universe, _market_rules(simulation, universe), signal_outcomes(trades, signals, simulation, close.index),
-        spec, data, _holdings(simulation),
+    result = BacktestResult(
+        template=spec.template, params=params, costs=costs, stats=stats, trades=trades, equity=equity,
+        asset_equity=scopes, close=close, alignment=context.alignment, signals=signals, calendar=calendar,
+        universe=universe, market_rules=_market_rules(simulation, universe),
+        events=signal_outcomes(trades, signals, simulation, close.index), spec=spec, data=data,
+        holdings=_holdings(simulation),
     )  # fmt: skip
+    return replace(result, attribution=attribution(result))
 
 
 def _holdings(simulation: Simulation) -> pd.DataFrame:

@@ -35,7 +35,7 @@ _LONG, _SHORT = 1, -1
 @numba.njit(cache=True)
 def event_window_signal_nb(
     c, long_entries, long_exits, short_entries, short_exits, time_stop, observed, buy_locked, sell_locked,
-    price_col, side, held, pending, deferred, marks,
+    price_col, signal_col, side, held, pending, deferred, marks,
 ):  # fmt: skip
     """Entries, template exits and time exits for one (session, column); see the module docstring.
 
@@ -44,10 +44,12 @@ def event_window_signal_nb(
     mark of the exit that waits: a waiting exit keeps the cause it had when it was first due).
     ``deferred[0, col]`` / ``deferred[1, col]`` count the buys / sells that had to wait.
     ``observed`` and the locks are those of the prices column ``col`` trades: ``price_col[col]``
-    (a sweep's combinations share one column of prices per asset).
+    (a sweep's combinations share one column of prices per asset), and the entries and exits those
+    of its signal column ``signal_col[col]`` (combinations that differ only in stops share them).
     """
     i, col = c.i, c.col
     traded = price_col[col]
+    own = signal_col[col]
     position = c.position_now
     if position == 0.0:
         if side[col] != 0:  # closed by the previous order (an exit or a stop): no exit is owed any more
@@ -62,8 +64,8 @@ def event_window_signal_nb(
     if not observed[i, traded]:
         return False, False, False, False  # the exchange is closed: nothing trades, no session counts
 
-    long_entry = long_entries[i, col]
-    short_entry = short_entries[i, col]
+    long_entry = long_entries[i, own]
+    short_entry = short_entries[i, own]
     if position == 0.0:
         want = _LONG if long_entry else _SHORT if short_entry else pending[col]
         if want in (_LONG, _SHORT):
@@ -100,7 +102,7 @@ def event_window_signal_nb(
             cause = OPPOSITE_EXIT
         elif due:
             cause = TIME_EXIT
-        elif long_exits[i, col] if long_side else short_exits[i, col]:
+        elif long_exits[i, own] if long_side else short_exits[i, own]:
             cause = SIGNAL_EXIT
         else:
             return False, False, False, False

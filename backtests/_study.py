@@ -30,7 +30,7 @@ from signals import POLICY_TYPES, EventCalendar, EventType, align_events, load_e
 from signals.errors import ParameterError
 
 from ._prices import load_prices
-from ._study_tests import group_tests
+from ._study_tests import group_tests, size_note
 from .data import MarketData, within_identity
 from .results import publishing, read_config, read_frame, write_config, write_frame
 from .spec import DEFAULT_WINDOWS, MODELS, StudySpec, margin_delta, ticker_tuple
@@ -102,9 +102,9 @@ def estimate_pair(
     market: np.ndarray,
     event_position: int,
     days: Sequence[int],
-    model: str = "market",
-    estimation: int = 120,
-    gap: int = 10,
+    model: str,
+    estimation: int,
+    gap: int,
     sessions: pd.DatetimeIndex | None = None,
 ) -> PairEstimate | str:
     """Fit the normal-return model before ``event_position`` and compute abnormal returns on ``days``.
@@ -160,8 +160,9 @@ class StudyResult:
 
     ``abnormal_returns``: event_id, event_type, ticker, group, session, rel_day, ar.
     ``car``: event_id, event_type, ticker, group, window_start, window_end, car, t_stat.
-    ``tests``: group, window, n (pairs), clusters, statistic, value, p_value (groups: ``all``,
-    ``type=<event type>``, ``asset_group=<china exposure>``; see :mod:`backtests._study_tests`).
+    ``tests``: group, window, n (pairs), clusters, statistic, value, p_value, note (groups: ``all``,
+    ``type=<event type>``, ``asset_group=<china exposure>``; see :mod:`backtests._study_tests`; ``note``:
+    empty for a headline test, else its measured size, :func:`backtests._study_tests.size_note`).
     ``dropped``: event_id, ticker, reason.
     """
 
@@ -256,9 +257,9 @@ def event_study(
     tickers: Iterable[str] | None = None,
     types: Iterable[str] | None = None,
     windows: Sequence[tuple[int, int]] = DEFAULT_WINDOWS,
-    model: str = "market",
-    estimation: int = 120,
-    gap: int = 10,
+    model: str = StudySpec.model,
+    estimation: int = StudySpec.estimation,
+    gap: int = StudySpec.gap,
     close: pd.DataFrame | None = None,
     tests: bool = True,
     confounders: str = "flag",
@@ -385,19 +386,27 @@ def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0
         for window, results in group_tests(members, windows).items():
             count = int(results.pop("clusters", (0.0, 0.0))[0])
             for statistic, (value, p_value) in results.items():
-                test_rows.append((name, f"{window[0]}:{window[1]}", len(members), count, statistic, value, p_value))
-    tests = pd.DataFrame(test_rows, columns=["group", "window", "n", "clusters", "statistic", "value", "p_value"])
+                test_rows.append((name, f"{window[0]}:{window[1]}", len(members), count, statistic, value, p_value,
+                                  size_note(statistic)))  # fmt: skip
+    columns = ["group", "window", "n", "clusters", "statistic", "value", "p_value", "note"]
+    tests = pd.DataFrame(test_rows, columns=columns)
     dropped_frame = pd.DataFrame(dropped, columns=["event_id", "ticker", "reason"])
     result = StudyResult(abnormal, car, tests, dropped_frame, windows, model, pairs, None, spec, data)
     return replace(result, placebo=_placebo_cars(result, calendar, placebo, seed)) if placebo else result
 
 
 def _placebo_cars(study: StudyResult, calendar: EventCalendar, draws: int, seed: int) -> pd.DataFrame:
-    """Placebo draws of each window's mean CAR, with the real mean CAR and its empirical p-value."""
-    from ._validation import empirical_p_value, placebo_calendars, placebo_cars
+    """Placebo draws of each window's mean CAR, with the real mean CAR and its empirical p-value.
 
-    assert study.data is not None
-    frame = placebo_cars(study, placebo_calendars(calendar, draws, seed=seed), study.data.close, study.data.universe)
+    All draws at once (:func:`backtests._study_placebo.study_placebo_cars`); the per-draw reference is
+    :func:`backtests._validation.placebo_cars` on :func:`backtests._validation.placebo_calendars`.
+    """
+    from ._study_placebo import study_placebo_cars
+    from ._validation import empirical_p_value
+
+    frame = study_placebo_cars(study, calendar, draws, seed)
+    if frame.empty:  # no placebo pair in any draw: the columns, no rows
+        return frame.assign(actual=pd.Series(dtype=float), p_value=pd.Series(dtype=float))
     rows = []
     for window, part in frame.groupby("window"):
         start, end = (int(v) for v in window.split(":"))

@@ -27,8 +27,9 @@ from .spec import RunSpec, ticker_tuple
 
 __all__ = ["StackJob", "SweepResult", "combination_params", "run_stacked", "run_sweep", "stack_signals", "sweep"]
 
-#: Cells (sessions x columns) simulated per chunk: bounds the memory of one chunk.
-CHUNK_CELLS = 25_000_000
+#: Cells (sessions x order columns) simulated per chunk: bounds the memory of one chunk (its exit marks,
+#: one byte a cell, and its portfolio arrays; the signals are shared, not copied per combination).
+CHUNK_CELLS = 100_000_000
 
 
 def _combinations(grid: Mapping[str, Sequence]) -> list[dict[str, Any]]:
@@ -56,10 +57,12 @@ def stack_signals(
 ) -> tuple[StrategySignals, np.ndarray, list[pd.DataFrame], np.ndarray]:
     """Put the signals of several parameter combinations side by side (one simulation).
 
-    Columns become (combination, column); stops, time stops, sizes and cash groups become
-    per-column arrays. The combinations share their prices: the stacked ``close`` holds each
-    distinct traded frame once (forward-filled, columns (frame, column)), and ``price_col`` says
-    which of its columns each stacked column trades. Returned: the stacked signals, the mask of
+    Order columns become (combination, column) (``order_columns``); stops, time stops, sizes and
+    cash groups become per-column arrays. The combinations share their prices: the stacked ``close``
+    holds each distinct traded frame once (forward-filled, columns (frame, column)), and ``price_col``
+    says which of its columns each order column trades. They share their signals too: the stacked
+    entries and exits hold each distinct set of frames once, and ``signal_col`` says which of their
+    columns each order column reads. Returned: the stacked signals, the mask of
     real prices of ``close``'s columns, the distinct traded frames, and ``price_col``.
     """
     offsets: dict[int, int] = {}  # id(traded frame) -> its first column in the shared prices
@@ -72,25 +75,37 @@ def stack_signals(
             frames.append(frame)
         price_col.append(offsets[id(frame)] + np.arange(frame.shape[1]))
         own.append(frame)
-    columns = pd.MultiIndex.from_tuples(
-        [(number, column) for number, frame in enumerate(own) for column in frame.columns], names=["combo", "column"]
-    )
-    index = close.index
+    widths = np.array([frame.shape[1] for frame in own], dtype=np.int64)
+    if len({id(frame.columns) for frame in own}) == 1:  # one set of columns (the usual case): no tuples
+        names = np.tile(np.asarray(own[0].columns, dtype=object), len(own))
+    else:
+        names = np.concatenate([np.asarray(frame.columns, dtype=object) for frame in own])
+    columns = pd.MultiIndex.from_arrays([np.repeat(np.arange(len(own)), widths), names], names=["combo", "column"])
+    first = built[0]
+
+    # Combinations that differ only in stops share their (memoized) signal frames: each distinct set
+    # of entries and exits is laid out once, and every order column says which column it reads.
+    sets: dict[tuple[int, ...], int] = {}
+    distinct: list[StrategySignals] = []
+    signal_col: list[np.ndarray] = []
+    for signal in built:
+        key = tuple(map(id, (signal.entries, signal.exits, signal.short_entries, signal.short_exits)))
+        if key not in sets:
+            sets[key] = sum(s.entries.shape[1] for s in distinct)
+            distinct.append(signal)
+        signal_col.append(sets[key] + np.arange(signal.entries.shape[1]))
 
     def stacked(parts: list[pd.DataFrame], dtype) -> pd.DataFrame:
-        values = np.empty((len(index), len(columns)), dtype=dtype, order="F")  # column-major: no copy later
+        values = np.empty((len(close.index), sum(part.shape[1] for part in parts)), dtype=dtype, order="F")
         at = 0
         for part in parts:
             values[:, at : at + part.shape[1]] = part.to_numpy(dtype=dtype)
             at += part.shape[1]
-        return pd.DataFrame(values, index=index, columns=columns, copy=False)
+        return pd.DataFrame(values, index=close.index, copy=False)
 
     def per_column(values: list) -> np.ndarray:
-        return np.concatenate(
-            [np.full(frame.shape[1], np.nan if value is None else float(value)) for value, frame in zip(values, own)]
-        )[None, :]
+        return np.repeat(np.array([np.nan if value is None else float(value) for value in values]), widths)[None, :]
 
-    first = built[0]
     time_stops = per_column([s.time_stop for s in built])
     if first.target_weights is not None:
         group_by = columns.get_level_values("combo")
@@ -102,20 +117,24 @@ def stack_signals(
         group_by = None
     prices = pd.concat([frame.ffill() for frame in frames], axis=1, keys=range(len(frames)))
     signals = StrategySignals(
-        entries=stacked([s.entries for s in built], bool),
-        exits=stacked([s.exits for s in built], bool),
-        short_entries=stacked([s.short_entries for s in built], bool),
-        short_exits=stacked([s.short_exits for s in built], bool),
+        entries=stacked([s.entries for s in distinct], bool),
+        exits=stacked([s.exits for s in distinct], bool),
+        short_entries=stacked([s.short_entries for s in distinct], bool),
+        short_exits=stacked([s.short_exits for s in distinct], bool),
         sl_stop=per_column([s.sl_stop for s in built]),
         tp_stop=per_column([s.tp_stop for s in built]),
         plan=plan_frame(),
         sl_trail=per_column([s.sl_trail for s in built]).astype(bool),
         time_stop=np.nan_to_num(time_stops).astype(np.int64),
         close=prices,
-        target_weights=None if first.target_weights is None else stacked([s.target_weights for s in built], float),
+        target_weights=None
+        if first.target_weights is None
+        else stacked([s.target_weights for s in built], float).set_axis(columns, axis=1),
         size=per_column([s.size for s in built]),
         cash_sharing=first.cash_sharing,
         group_by=group_by,
+        order_columns=columns,
+        signal_col=np.concatenate(signal_col),
     )
     observed = np.concatenate([frame.notna().to_numpy() for frame in frames], axis=1)
     return signals, observed, frames, np.concatenate(price_col)
@@ -153,7 +172,7 @@ def _chunk_stats(
 
     assert stacked.close is not None  # stack_signals always sets it
     close = np.asfortranarray(stacked.close.to_numpy(dtype=float))  # the shared prices, forward-filled
-    columns = stacked.entries.columns
+    columns = stacked.columns
     combo = np.asarray(columns.get_level_values("combo"))
     if stacked.target_weights is not None:
         labels = pd.MultiIndex.from_arrays([combo, np.full(len(columns), PORTFOLIO)])
@@ -176,13 +195,18 @@ def _chunk_stats(
     observed = underlying.notna().to_numpy()
     own_first, own_last = _first_last(observed)
     names = scopes.get_level_values(1)
-    code = np.array([underlying.columns.get_loc(n) if n in underlying.columns else -1 for n in names], dtype=np.int64)
+    code = underlying.columns.get_indexer(names).astype(np.int64)  # -1: not an underlying (a cash group)
     first = np.where(code >= 0, own_first[np.maximum(code, 0)], 0)
     last = np.where(code >= 0, own_last[np.maximum(code, 0)], len(close) - 1)
     combo_codes, combos = pd.factorize(scopes.get_level_values(0))
+    if (np.diff(combo_codes) < 0).any():
+        raise AssertionError("the scopes of one combination must be contiguous")
+    combo_scopes = np.searchsorted(combo_codes, np.arange(len(combos) + 1)).astype(np.int64)
+    seen_before = np.zeros((len(observed) + 1, observed.shape[1]), dtype=np.int64)
+    np.cumsum(observed, axis=0, out=seen_before[1:])
     metrics, combo_gain, combo_base, combo_invested = scope_stats_nb(
         close, price_col, starts, ends, order_start, orders["idx"], orders["size"], orders["price"], orders["fees"],
-        orders["side"], init, first, last, observed, code, combo_codes, len(combos), per_year, FLAT,
+        orders["side"], init, first, last, seen_before, code, combo_scopes, per_year, FLAT,
     )  # fmt: skip
 
     # vectorbt's trades (what run_backtest counts); an open trade is valued at the last close.
@@ -347,7 +371,7 @@ def run_sweep(
     template = strategies.get(spec.template)
     grid = dict(grid) if grid else dict(template.grid)
     combos = _combinations(grid)
-    params = [spec.with_params(**combo).resolved_params() for combo in combos]
+    params = [template.params(**(dict(spec.params) | combo)) for combo in combos]  # each validated once
     context = data.context(spec)
     table, returns = run_stacked(StackJob(spec, data, params), chunk_size, progress, scheduler)
     settings = pd.DataFrame([{name: combo[name] for name in grid} for combo in combos])
@@ -360,7 +384,9 @@ def run_sweep(
     assert returns is not None  # some combination has a Sharpe (checked above)
     best_returns = pd.Series(returns, index=context.close.index, name="return")
     per_year = periods_per_year(context.close.index)
-    dsr = deflated_sharpe_ratio(best_returns.to_numpy()[1:], portfolio["sharpe"].to_numpy() / np.sqrt(per_year))
+    # The test runs on per-session returns and Sharpe ratios (the table's are annualized); dsr.json shows both.
+    trial_sharpes = portfolio["sharpe"].to_numpy() / np.sqrt(per_year)
+    dsr = deflated_sharpe_ratio(best_returns.to_numpy()[1:], trial_sharpes, per_year)
     return SweepResult(table, grid, spec, data, chosen, best_returns, dsr | {"params": chosen})
 
 
@@ -403,7 +429,7 @@ def _run_chunk(job: StackJob, chunk: range) -> tuple[pd.DataFrame, tuple[float, 
     if not np.isfinite(sharpe).any():
         return stats, None
     best = int(np.nanargmax(sharpe))
-    return stats, (float(sharpe[best]), returns[:, best])
+    return stats, (float(sharpe[best]), returns[:, best].copy())  # a copy: the chunk's returns are freed
 
 
 def run_stacked(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +14,10 @@ import pandas as pd
 from signals import POLICY_TYPES, EventCalendar, exchange_calendar
 from signals.errors import ParameterError
 
-from ._distributed import Scheduler, connect, map_ordered
-from ._run import PORTFOLIO, BacktestResult, params_mapping
+from ._attribution import ATTRIBUTION_COLUMNS, attribution  # noqa: F401
+from ._distributed import Scheduler
+from ._dsr import EULER_GAMMA, deflated_sharpe_ratio  # noqa: F401
+from ._run import PORTFOLIO, params_mapping
 from ._vbt import Costs
 from .data import MarketData
 from .results import read_frame, write_frame
@@ -37,9 +38,6 @@ __all__ = [
     "walk_forward",
 ]
 
-EULER_GAMMA = 0.5772156649015329
-
-
 # ---------------------------------------------------------------------------------------------
 # Placebo events
 
@@ -54,14 +52,13 @@ def placebo_calendars(
     ``[start, end]`` (default: the span of the real events). Confounders are not China's acts and
     no template trades them: they are left out of the draws.
     """
+    from ._placebo import placebo_days
+
     if draws < 1:
         raise ParameterError("draws", draws, "at least 1")
-    calendar = _policy(calendar)
-    pool = placebo_pool(calendar, exclusion, start, end)
-    rng = np.random.default_rng(seed)
+    ordered, drawn = placebo_days(calendar, draws, seed, exclusion, start, end)
     calendars = []
-    for draw in range(draws):
-        days = pool[np.sort(rng.choice(len(pool), size=len(calendar), replace=False))]
+    for draw, days in enumerate(drawn):
         events = [
             dataclasses.replace(
                 event,
@@ -74,7 +71,7 @@ def placebo_calendars(
                 if event.window_end is None
                 else day.tz_localize(event.tz) + (event.window_end - event.announced_at),
             )
-            for number, (event, day) in enumerate(zip(sorted(calendar, key=lambda e: e.announced_at), days))
+            for number, (event, day) in enumerate(zip(ordered, pd.DatetimeIndex(days)))
         ]
         calendars.append(EventCalendar(events, f"placebo draw {draw}"))
     return calendars
@@ -121,16 +118,20 @@ def placebo_cars(study: StudyResult, calendars: Sequence[EventCalendar], close: 
                  universe: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
     """The mean CAR of each window for every placebo calendar, on the study's assets and model.
 
-    Returns one row per (draw, window) with ``mean_car``; compare with the real mean CAR.
+    Returns one row per (draw, window) with ``mean_car`` and ``n`` (pairs); compare with the real mean
+    CAR. One event study per calendar, on the study's close rule: the reference of the study's placebo
+    (:func:`backtests._study_placebo.study_placebo_cars` computes the same rows for all draws at once).
     """
     from ._study import event_study
+    from .spec import StudySpec
 
     tickers = sorted(study.car["ticker"].unique())
+    spec = study.spec or StudySpec()
     rows = []
     for draw, calendar in enumerate(calendars):
-        estimation, gap = (study.spec.estimation, study.spec.gap) if study.spec else (120, 10)
         placebo = event_study(calendar, universe, tickers, windows=study.windows, model=study.model,
-                              estimation=estimation, gap=gap, close=close, tests=False)  # fmt: skip
+                              estimation=spec.estimation, gap=spec.gap, close=close, tests=False,
+                              close_margin=spec.close_margin)  # fmt: skip
         for (start, end), part in placebo.car.groupby(["window_start", "window_end"]):
             rows.append((draw, f"{start}:{end}", float(part["car"].mean()), len(part)))
     return pd.DataFrame(rows, columns=["draw", "window", "mean_car", "n"])
@@ -187,18 +188,14 @@ def run_placebo(
     spec: RunSpec, data: MarketData, draws: int = 100, seed: int = 0, scheduler: Scheduler = None
 ) -> PlaceboResult:
     """The placebo operation: the spec on ``data``'s events and on ``draws`` calendars of the same
-    events moved to random sessions, side by side in chunks (see :func:`backtests.sweep`), in this
+    events moved to random sessions, side by side in chunks (:mod:`backtests._placebo`), in this
     process or on a Dask ``scheduler`` (see :mod:`backtests._distributed`)."""
+    from ._placebo import placebo_sharpes
     from ._sweep import StackJob, run_stacked
 
-    parameters = spec.resolved_params()
-    context = data.context(spec)
-    real, _ = run_stacked(StackJob(spec, data, [parameters]))
-    calendars = placebo_calendars(context.calendar, draws, seed, start=context.close.index[0],
-                                  end=context.close.index[-1])  # fmt: skip
-    placebo, _ = run_stacked(StackJob(spec, data, [parameters] * draws, calendars), scheduler=scheduler)
+    real, _ = run_stacked(StackJob(spec, data, [spec.resolved_params()]))
     actual = float(real.loc[real["scope"] == PORTFOLIO, "sharpe"].iloc[0])
-    null = placebo.loc[placebo["scope"] == PORTFOLIO, "sharpe"].to_numpy()
+    null = placebo_sharpes(spec, data, draws, seed, scheduler)
     return PlaceboResult(actual, null, empirical_p_value(actual, null), seed)
 
 
@@ -227,222 +224,7 @@ def placebo_sharpe(
 
 
 # ---------------------------------------------------------------------------------------------
-# The deflated Sharpe ratio (Bailey & Lopez de Prado, 2014)
-
-
-def deflated_sharpe_ratio(returns: np.ndarray, trial_sharpes: np.ndarray) -> dict[str, float]:
-    """Probability that the selected strategy's Sharpe ratio beats what ``N`` trials would give by luck.
-
-    Parameters
-    ----------
-    returns : array
-        Per-period returns of the selected (best) strategy.
-    trial_sharpes : array
-        Per-period (not annualized) Sharpe ratios of every trial of the sweep, the selected one included.
-
-    Returns
-    -------
-    dict
-        ``sharpe`` (per period), ``expected_max_sharpe`` (SR0), ``trials``, ``dsr`` (a probability).
-    """
-    from scipy import stats as distributions  # imported here: a plain run does not need scipy
-
-    returns = np.asarray(returns, dtype=float)
-    returns = returns[np.isfinite(returns)]
-    trials = np.asarray(trial_sharpes, dtype=float)
-    trials = trials[np.isfinite(trials)]
-    count = len(trials)
-    if len(returns) < 3 or count < 2:
-        raise ParameterError("trial_sharpes", count, "at least 2 trials and 3 returns")
-    sharpe = returns.mean() / returns.std(ddof=1)
-    skew = distributions.skew(returns)
-    kurtosis = distributions.kurtosis(returns, fisher=False)
-    normal = distributions.norm
-    expected_max = np.sqrt(trials.var(ddof=1)) * (
-        (1 - EULER_GAMMA) * normal.ppf(1 - 1 / count) + EULER_GAMMA * normal.ppf(1 - 1 / (count * np.exp(1.0)))
-    )
-    z = (
-        (sharpe - expected_max)
-        * np.sqrt(len(returns) - 1)
-        / np.sqrt(1 - skew * sharpe + (kurtosis - 1) / 4 * sharpe**2)
-    )
-    return {"sharpe": float(sharpe), "expected_max_sharpe": float(expected_max), "trials": count,
-            "dsr": float(normal.cdf(z))}  # fmt: skip
-
-
-# ---------------------------------------------------------------------------------------------
 # Walk-forward validation cut on event dates
 
 
-def walk_forward(
-    template: str,
-    grid: Mapping[str, Sequence],
-    folds: int = 4,
-    embargo: int = 21,
-    tickers: Iterable[str] | None = None,
-    costs: Costs | None = None,
-    select_by: str = "sharpe",
-    scheduler: Scheduler = None,
-) -> pd.DataFrame:
-    """Choose parameters on the past, test them on the next stretch of events; repeat.
-
-    See :func:`run_walk_forward`; this loads the data for ``template`` and returns the folds.
-    ``scheduler`` runs the folds on Dask (see :mod:`backtests._distributed`).
-    """
-    spec = RunSpec(template, {}, ticker_tuple(tickers), costs=costs or Costs())
-    return run_walk_forward(spec, MarketData.load(spec), grid, folds, embargo, select_by, scheduler)
-
-
-@dataclass(frozen=True)
-class _Folds:
-    """What every walk-forward fold reads (scattered once to each Dask worker)."""
-
-    spec: RunSpec
-    data: MarketData
-    grid: Mapping[str, Sequence]
-    select_by: str
-
-
-def _fold(job: _Folds, fold: tuple[int, pd.Timestamp, pd.Timestamp, pd.Timestamp]) -> dict[str, Any]:
-    """Train on the sessions up to ``train_end``, pick the best combination, test it on ``test_start..test_end``."""
-    from ._run import backtest
-    from ._sweep import combination_params, run_sweep
-
-    number, train_end, test_start, test_end = fold
-    train_spec = replace(job.spec, start=None, end=train_end)
-    train = run_sweep(train_spec, job.data.window(train_spec), job.grid, progress=False, deflate=False).table
-    portfolio = train[train["scope"] == PORTFOLIO].reset_index(drop=True)
-    best = portfolio.loc[portfolio[job.select_by].idxmax()]
-    chosen = combination_params(best, job.grid)
-    test_spec = replace(job.spec.with_params(**chosen), start=test_start, end=test_end)
-    outcome = backtest(test_spec, job.data.window(test_spec)).stats.loc[(PORTFOLIO, "strategy")]
-    return {
-        "fold": number,
-        "train_end": train_end,
-        "test_start": test_start,
-        "test_end": test_end,
-        "params": chosen,
-        "in_sample_sharpe": best["sharpe"],
-        "out_of_sample_sharpe": outcome["sharpe"],
-        "in_sample_return": best["total_return"],
-        "out_of_sample_return": outcome["total_return"],
-        "out_of_sample_trades": outcome["trades"],
-    }
-
-
-def run_walk_forward(
-    spec: RunSpec, data: MarketData, grid: Mapping[str, Sequence], folds: int = 4, embargo: int = 21,
-    select_by: str = "sharpe", scheduler: Scheduler = None,
-) -> pd.DataFrame:  # fmt: skip
-    """The walk-forward operation, on data loaded once.
-
-    The event timeline (events inside the price data) is cut into ``folds + 1`` blocks of equal event
-    counts; cuts fall on event dates. Fold k trains on every block before it, stopping ``embargo``
-    sessions before the test block starts (so no position opened in training can hold into it), then
-    evaluates the in-sample best combination (by portfolio ``select_by``) on the test block.
-    Returns one row per fold with the chosen parameters and in-sample / out-of-sample stats. With a
-    Dask ``scheduler`` each fold is a task (the data scattered once); the rows are the same.
-    """
-    close = data.close
-    inside = [e for e in data.calendar if close.index[0] <= e.announced_at.tz_localize(None) <= close.index[-1]]
-    days = pd.DatetimeIndex(sorted(e.announced_at.tz_localize(None).normalize() for e in inside))
-    if folds < 1 or len(days) < 2 * (folds + 1):
-        raise ParameterError("folds", folds, f"at least 1 and at most {len(days) // 2 - 1} for {len(days)} events")
-    cuts = [days[int(len(days) * k / (folds + 1))] for k in range(1, folds + 1)] + [close.index[-1]]
-    sessions = close.index
-    job = _Folds(replace(spec, tickers=tuple(close.columns)), data, dict(grid), select_by)
-    plan = [
-        (number, sessions[max(0, sessions.searchsorted(test_start) - embargo - 1)], test_start, test_end)
-        for number, (test_start, test_end) in enumerate(itertools.pairwise(cuts), start=1)
-    ]
-    if scheduler is None:
-        return pd.DataFrame([_fold(job, fold) for fold in plan])
-    with connect(scheduler) as client:
-        return pd.DataFrame(map_ordered(client, _fold, job, plan))
-
-
-# ---------------------------------------------------------------------------------------------
-# Per-event attribution
-
-
-#: The columns of :func:`attribution` (attribution.csv), in their order.
-ATTRIBUTION_COLUMNS = ["event_id", "type", "announced", "direction", "assets", "trades", "first_entry", "last_exit",
-                       "pnl_by_currency", "contribution", "mean_abnormal_return", "exits"]  # fmt: skip
-
-
-def attribution(result: BacktestResult) -> pd.DataFrame:
-    """One row per policy event: what was traded on it, when, for what P&L, abnormal return and exit.
-
-    Money is never added across currencies: ``pnl_by_currency`` lists the event's P&L in each
-    currency it was earned in (``USD:1234.5;AUD:-320.0``), and ``contribution`` is the sum of its
-    trades' P&L each divided by the starting capital of its own sleeve (a unitless share of one
-    sleeve's capital; sleeves are in effect currency-hedged). The abnormal return of a trade is the
-    sum of its asset's market-model abnormal returns (120 sessions, gap 10, relative to the event's
-    session 0) over the sessions it was held, signed by its side (NaN for an asset with no benchmark
-    on its own market). A trade opened by several events
-    on one session splits its P&L equally among them.
-    """
-    from ._study import estimate_pair, returns_on_own_sessions
-
-    universe, close, calendar = result.universe, result.close, result.calendar
-    if universe is None or calendar is None:
-        raise ParameterError("result", result.template, "a result computed in this session, not loaded from a folder")
-    # an asset with no benchmark on its own market (NEO.TO) has no abnormal return: NaN, never a stand-in
-    benchmarks = sorted(set(universe.loc[[t for t in close.columns if t in universe.index], "benchmark"]) - {""})
-    source = result.spec.prices if result.spec is not None else None
-    benchmark_close = load_prices_for(benchmarks, close.index, source).drop(columns=close.columns, errors="ignore")
-    prices = pd.concat([close, benchmark_close], axis=1)
-    returns: dict[str, tuple[pd.Series, pd.Series]] = {}
-    trades = result.trades.dropna(subset=["event_ids"])
-    per_trade = []
-    for trade in trades.itertuples():
-        abnormal = np.nan
-        benchmark = str(universe.at[trade.asset, "benchmark"]) if trade.asset in universe.index else ""
-        if benchmark in prices.columns and pd.notna(trade.exit_session):
-            if trade.asset not in returns:
-                returns[trade.asset] = returns_on_own_sessions(prices, trade.asset, benchmark)
-            asset_returns, market_returns = returns[trade.asset]
-            sessions = asset_returns.index
-            zero = sessions.searchsorted(trade.event_session)
-            first = sessions.get_loc(trade.entry_session) - zero + 1
-            last = sessions.get_loc(trade.exit_session) - zero
-            if last >= first:
-                days = list(range(first, last + 1))
-                estimate = estimate_pair(asset_returns.to_numpy(), market_returns.to_numpy(), zero, days)
-                if not isinstance(estimate, str):
-                    abnormal = estimate.car((first, last)) * (1 if trade.side == "long" else -1)
-        events = trade.event_ids.split(";")
-        for event_id in events:  # a trade opened by several same-session events shares its P&L equally
-            per_trade.append((event_id, trade.asset, trade.currency, trade.entry_session, trade.exit_session,
-                              trade.pnl / len(events), abnormal, trade.exit_reason))  # fmt: skip
-    columns = ["event_id", "asset", "currency", "entry", "exit", "pnl", "abnormal", "reason"]
-    frame = pd.DataFrame(per_trade, columns=columns)
-    rows = []
-    for event in calendar:
-        mine = frame[frame["event_id"] == event.id]
-        rows.append({
-            "event_id": event.id, "type": str(event.type), "announced": f"{event.announced_at:%Y-%m-%d}",
-            "direction": str(event.direction), "assets": ";".join(mine["asset"]), "trades": len(mine),
-            "first_entry": mine["entry"].min() if len(mine) else pd.NaT,
-            "last_exit": mine["exit"].max() if len(mine) else pd.NaT,
-            "pnl_by_currency": ";".join(f"{currency}:{amount:.2f}" for currency, amount in
-                                        mine.groupby("currency", sort=True)["pnl"].sum().items()),
-            "contribution": float(mine["pnl"].sum() / result.costs.init_cash) if len(mine) else 0.0,
-            "mean_abnormal_return": float(mine["abnormal"].mean()) if mine["abnormal"].notna().any() else np.nan,
-            "exits": ";".join(sorted(set(mine["reason"]))) if len(mine) else "",
-        })  # fmt: skip
-    return pd.DataFrame(rows, columns=ATTRIBUTION_COLUMNS)  # its columns even without events (an empty calendar)
-
-
-def load_prices_for(tickers: Sequence[str], index: pd.DatetimeIndex, source=None) -> pd.DataFrame:
-    """Adjusted closes of ``tickers`` on ``index`` from the run's price ``source`` (benchmarks for attribution)."""
-    from ._price_folders import price_files
-    from ._prices import BUNDLED, load_prices
-
-    if source is not None and source != BUNDLED:  # a user's folder may lack a benchmark: no abnormal return then
-        present = price_files(source)
-        tickers = [ticker for ticker in tickers if ticker in present]
-    if not tickers:
-        return pd.DataFrame(index=index)
-    frame = load_prices(list(tickers), field="adj_close", source=source)
-    return frame.reindex(frame.index.union(index)).ffill().reindex(index)
+from ._walk_forward import run_walk_forward, walk_forward  # noqa: E402 (moved to their own module)

@@ -23,8 +23,10 @@ __all__ = [
     "Costs",
     "Simulation",
     "buy_and_hold",
+    "equal_weight_index",
     "performance",
     "periods_per_year",
+    "portfolio_gains",
     "portfolio_index",
     "simulate",
     "sleeve_spans",
@@ -160,8 +162,9 @@ def simulate(
         freq="1D",
         engine="numba",
     )
-    columns = signals.entries.columns
+    columns = signals.columns
     price_col = np.arange(len(columns)) if price_columns is None else np.asarray(price_columns, dtype=np.int64)
+    signal_col = np.arange(len(columns)) if signals.signal_col is None else np.asarray(signals.signal_col, np.int64)
     if signals.target_weights is not None:
         import vectorbt as vbt
 
@@ -191,7 +194,7 @@ def simulate(
     flags = [_flags(frame) for frame in (signals.entries, signals.exits, signals.short_entries, signals.short_exits)]
     masks = [_flags(mask) for mask in (observed, buy_locked, sell_locked)]
     state = state_arrays((len(traded), len(columns)))
-    arrays = (*flags, time_stop, *masks, price_col)
+    arrays = (*flags, time_stop, *masks, price_col, signal_col)
     if engine == "events":
         return _events(common, signals, costs, arrays, state["marks"], observed)
     return _vectorbt(common, signals, costs, arrays, state, observed)
@@ -210,7 +213,7 @@ def _vectorbt(common: dict, signals: StrategySignals, costs: Costs, arrays: tupl
         return value is not None and bool(np.isfinite(value).any())
 
     portfolio = vbt.Portfolio.from_signals(
-        **common | {"close": _order_close(common["close"], arrays[-1], signals.entries.columns)},
+        **common | {"close": _order_close(common["close"], arrays[-2], signals.columns)},
         signal_func_nb=event_window_signal_nb,
         signal_args=(*arrays, *state.values()),
         size=signals.size,
@@ -240,7 +243,7 @@ def _events(common: dict, signals: StrategySignals, costs: Costs, arrays: tuple,
     """The event-window kernel on what :func:`simulate` prepared; the Portfolio is built when asked for."""
     from ._events_nb import simulate_events
 
-    columns = signals.entries.columns
+    columns = signals.columns
     n_columns = len(columns)
     group_lens = np.ones(n_columns, dtype=np.int64)
     if signals.cash_sharing and signals.group_by is not None:
@@ -263,7 +266,7 @@ def _events(common: dict, signals: StrategySignals, costs: Costs, arrays: tuple,
         from vectorbt.base.array_wrapper import ArrayWrapper
         from vectorbt.portfolio.enums import log_dt
 
-        close = _order_close(common["close"], arrays[-1], columns)
+        close = _order_close(common["close"], arrays[-2], columns)
         wrapper = ArrayWrapper.from_obj(close, freq=common["freq"], group_by=signals.group_by)
         logs = np.empty(0, dtype=log_dt)
         return vbt.Portfolio(wrapper, close, records, logs, init_cash, signals.cash_sharing, call_seq=None)
@@ -272,7 +275,11 @@ def _events(common: dict, signals: StrategySignals, costs: Costs, arrays: tuple,
 
 
 def buy_and_hold(close: pd.DataFrame, costs: Costs):
-    """The benchmark: buy each asset at its first price and hold it, with the same costs."""
+    """The benchmark: buy each asset at its first price and hold it, with the same costs.
+
+    One sleeve per asset with its own ``init_cash`` (the strategy's sleeves); the run forms their
+    portfolio with :func:`portfolio_index`, as it forms the strategy's.
+    """
     first = close.notna() & close.ffill().shift().isna()
     nothing = pd.DataFrame(False, index=close.index, columns=close.columns)
     holding = StrategySignals(first, nothing, nothing, nothing, None, None, plan_frame())
@@ -288,23 +295,48 @@ def sleeve_spans(prices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.maximum(first - 1, 0), last
 
 
-def portfolio_index(values: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> pd.Series:
-    """The portfolio of equal-capital sleeves as a time-weighted index (1 at the start).
-
-    Each session's return is the sum of the sleeves' gains over the sum of their values the
-    session before, over the sleeves alive on both sessions: a sleeve counts from the session
-    before its asset's first price (so its entry costs count) to its last price. Capital that
-    arrives when a sleeve starts is not a gain, and a sleeve waiting for its asset's listing does
-    not dilute the others. Each sleeve is valued in units of its own starting capital (its own
-    currency: in effect currency-hedged), so no amounts in different currencies are ever added.
-    """
+def portfolio_gains(values: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(gains, base, both): per session from the second on, the live sleeves' summed gain and their summed
+    value the session before, and which sleeves count (alive on both sessions); see :func:`portfolio_index`."""
     value = values.to_numpy(dtype=float)
     rows = np.arange(len(value))[:, None]
     alive = (rows >= first[None, :]) & (rows <= last[None, :])
     both = alive[1:] & alive[:-1]
     gains = np.where(both, value[1:] - value[:-1], 0.0).sum(axis=1)
     base = np.where(both, value[:-1], 0.0).sum(axis=1)
+    return gains, base, both
+
+
+def portfolio_index(values: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> pd.Series:
+    """The portfolio of equal-capital sleeves, value-weighted, as a time-weighted index (1 at the start).
+
+    Each session's return is the sum of the sleeves' gains over the sum of their values the
+    session before, over the sleeves alive on both sessions: each sleeve weighs as much as its
+    value (it is never rebalanced; equal weights rebalanced daily are :func:`equal_weight_index`).
+    A sleeve counts from the session before its asset's first price (so its entry costs count) to
+    its last price. Capital that arrives when a sleeve starts is not a gain, and a sleeve waiting
+    for its asset's listing does not dilute the others. Each sleeve is valued in units of its own
+    starting capital (its own currency: in effect currency-hedged; every sleeve starts with the same
+    number), so no amounts in different currencies are ever added. The buy-and-hold benchmark's
+    portfolio is formed by the same rule, and the sweep kernel (:mod:`backtests._sweep_nb`) repeats it.
+    """
+    gains, base, _ = portfolio_gains(values, first, last)
     returns = np.divide(gains, base, out=np.zeros_like(gains), where=base > 0)
+    return pd.Series(np.concatenate([[1.0], np.cumprod(1.0 + returns)]), index=values.index)
+
+
+def equal_weight_index(values: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> pd.Series:
+    """The alternative construction: the sleeves equally weighted and rebalanced daily (1 at the start).
+
+    Each session's return is the plain mean of the returns of the sleeves alive on both sessions
+    (same spans as :func:`portfolio_index`); 0 on a session with none.
+    """
+    value = values.to_numpy(dtype=float)
+    _, _, both = portfolio_gains(values, first, last)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        each = np.where(both, value[1:] / value[:-1] - 1.0, 0.0)
+    live = both.sum(axis=1)
+    returns = np.divide(each.sum(axis=1), live, out=np.zeros(len(live)), where=live > 0)
     return pd.Series(np.concatenate([[1.0], np.cumprod(1.0 + returns)]), index=values.index)
 
 
@@ -312,7 +344,8 @@ def performance(value: pd.Series, per_year: float) -> dict[str, float]:
     """Return metrics of one equity curve via vectorbt's returns accessor.
 
     ``per_year`` is the number of rows per year (:func:`periods_per_year`), so ratios are
-    annualized correctly on a union of exchange calendars.
+    annualized correctly on a union of exchange calendars: ``sharpe`` is the mean over the standard
+    deviation (ddof 1) of the returns from the second row on, times ``sqrt(per_year)``, no risk-free rate.
     """
     value = value.dropna()
     # Returns from the second row on, relative to the first value: no artificial zero return at t0.

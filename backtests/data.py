@@ -18,6 +18,7 @@ from signals import EventCalendar, identity_span, input_record, load_universe, s
 from signals.errors import PriceDataError
 from strategies import StrategyContext, build_context, default_tickers
 
+from ._price_folders import price_files
 from ._prices import BUNDLED, PriceSource, load_prices, price_inputs
 from .spec import EventSource, RunSpec, StudySpec
 
@@ -52,6 +53,9 @@ class MarketData:
     #: in which the company was not the rare-earth business (``universe.csv``'s ``valid_from`` /
     #: ``valid_to``), or a default asset whose prices ended long before the others'.
     left_out: dict[str, str] = field(default_factory=dict)
+    #: Where the closes came from (``RunSpec.prices``): the benchmarks of :meth:`benchmark_closes` too.
+    prices: PriceSource = None
+    _benchmarks: dict[Any, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -92,7 +96,8 @@ class MarketData:
             source = f"in {spec.prices}"
         else:
             source = "in the bundled prices" + ("" if spec.prices == BUNDLED else " and the price store")
-        return cls(calendar, universe, _trimmed(close, chosen, spec.start, spec.end, source), inputs, left_out=left_out)
+        return cls(calendar, universe, _trimmed(close, chosen, spec.start, spec.end, source), inputs, left_out=left_out,
+                   prices=spec.prices)  # fmt: skip
 
     @classmethod
     def for_study(cls, spec: StudySpec) -> MarketData:
@@ -102,7 +107,8 @@ class MarketData:
         assets = spec.assets(universe)
         needed = list(dict.fromkeys([*assets, *(b for b in universe.loc[assets, "benchmark"] if b)]))
         close, left_out = within_identity(load_prices(needed, field="adj_close", source=spec.prices), universe)
-        return cls(calendar, universe, close, _inputs(spec.events, spec.prices, needed), left_out=left_out)
+        return cls(calendar, universe, close, _inputs(spec.events, spec.prices, needed), left_out=left_out,
+                   prices=spec.prices)  # fmt: skip
 
     def window(self, spec: RunSpec) -> MarketData:
         """This data cut to a spec's assets and period (no reloading)."""
@@ -116,7 +122,13 @@ class MarketData:
             raise PriceDataError(f"no prices loaded for {', '.join(missing)}")
         close = _trimmed(self.close.loc[spec.start : spec.end, chosen], chosen, spec.start, spec.end)
         left_out = {ticker: note for ticker, note in self.left_out.items() if ticker in chosen}
-        return MarketData(self.calendar, self.universe, close, self.inputs, left_out=left_out)
+        window = MarketData(self.calendar, self.universe, close, self.inputs, left_out=left_out, prices=self.prices)
+        sessions = {asset: close.index[close[asset].notna().to_numpy()] for asset in close.columns}
+        for key, context in self._contexts.items():  # the events are aligned already: cut, not aligned again
+            if key[1] is None:  # (no budget of dropped events to check again)
+                window._contexts[key] = StrategyContext(self.calendar, self.universe, close,
+                                                        context.alignment.within(sessions))  # fmt: skip
+        return window
 
     def context(self, spec: RunSpec) -> StrategyContext:
         """The events aligned to these closes, as templates read them (built once per alignment setting)."""
@@ -134,7 +146,28 @@ class MarketData:
 
     def with_calendar(self, calendar: EventCalendar) -> MarketData:
         """The same prices with other events (placebo calendars)."""
-        return MarketData(calendar, self.universe, self.close, self.inputs, left_out=self.left_out)
+        return MarketData(calendar, self.universe, self.close, self.inputs, left_out=self.left_out, prices=self.prices)
+
+    def benchmark_closes(self) -> pd.DataFrame:
+        """Adjusted closes of the market benchmarks of :attr:`close`'s assets on its sessions (forward-filled),
+        from the same price source, loaded once (a run's attribution measures abnormal returns with them).
+
+        An asset with no benchmark on its own market has none here (never a stand-in); a user's price
+        folder may lack a benchmark, which is then left out.
+        """
+        tickers = [t for t in self.close.columns if t in self.universe.index]
+        wanted = sorted(set(self.universe.loc[tickers, "benchmark"]) - {""} - set(self.close.columns))
+        key = tuple(wanted)
+        if key not in self._benchmarks:
+            if self.prices is not None and self.prices != BUNDLED:
+                present = price_files(self.prices)
+                wanted = [ticker for ticker in wanted if ticker in present]
+            frame = pd.DataFrame(index=self.close.index)
+            if wanted:
+                loaded = load_prices(wanted, field="adj_close", source=self.prices)
+                frame = loaded.reindex(loaded.index.union(self.close.index)).ffill().reindex(self.close.index)
+            self._benchmarks[key] = frame
+        return self._benchmarks[key]
 
     def describe(self) -> dict[str, Any]:
         """What ``config.json`` records about the data: assets, first and last session, inputs."""

@@ -23,7 +23,8 @@ from ._distributed import Scheduler
 from ._positions import PositionsResult, run_positions
 from ._run import BacktestResult, backtest
 from ._sweep import SweepResult, run_sweep
-from ._validation import PlaceboResult, attribution, run_placebo, run_walk_forward
+from ._validation import PlaceboResult, attribution, run_placebo
+from ._walk_forward import WalkForwardResult, run_walk_forward
 from .data import MarketData
 from .spec import RunSpec, StudySpec
 
@@ -60,7 +61,7 @@ def placebo(
 def walk_forward(
     spec: RunSpec, grid: Mapping[str, Sequence], folds: int = 4, embargo: int = 21, select_by: str = "sharpe",
     data: MarketData | None = None, scheduler: Scheduler = None,
-) -> pd.DataFrame:  # fmt: skip
+) -> WalkForwardResult:  # fmt: skip
     """Parameters chosen on the past and tested on the next stretch of events, fold by fold (data loaded
     once; each fold a Dask task with ``scheduler``)."""
     data = data if data is not None else MarketData.load(spec)

@@ -181,7 +181,11 @@ SCHEMAS: dict[str, dict[str, Schema]] = {
         "placebo": Schema(_names("window mean_car actual p_value"), _names("draw mean_car n actual p_value"),
                           text=("window",)),
     },
-    "walk_forward": {"folds": Schema()},
+    "walk_forward": {"folds": Schema(
+        _names("fold train_end test_start test_end params"), dates=_names("train_end test_start test_end"),
+        numbers=_names("in_sample_sharpe out_of_sample_sharpe in_sample_return out_of_sample_return "
+                       "out_of_sample_trades"), text=("params",),
+    )},
 }  # fmt: skip
 
 

@@ -212,7 +212,7 @@ class RunSpec:
             record.get("tickers"),
             record.get("start"),
             record.get("end"),
-            Costs(record.get("fees", 0.001), record.get("slippage", 0.001), record.get("init_cash", 100_000.0)),
+            Costs(**{name: record[name] for name in ("fees", "slippage", "init_cash") if name in record}),
             EventSource(record.get("events"), bool(record.get("merge"))),
             time.fromisoformat(record.get("after_close", "18:00")),
             record.get("max_dropped"),

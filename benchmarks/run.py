@@ -29,7 +29,6 @@ def _wall(command: list[str], env: dict[str, str]) -> float:
 def _stages() -> dict[str, float]:
     import backtests._run as run_module
     from backtests import Costs, build_context, load_prices
-    from backtests._validation import attribution
     from backtests.report import write_report
     from signals import load_events, load_universe
     from strategies import get
@@ -51,10 +50,9 @@ def _stages() -> dict[str, float]:
     context = clock("align events (context)", build_context, calendar, universe, close)
     clock("event_drift signals", template.build, context, params)
     clock("import vectorbt", __import__, "vectorbt")
-    result = clock("backtest + stats (run_backtest)", run_module.run_backtest, costs=Costs())
+    result = clock("backtest + stats + attribution (run_backtest)", run_module.run_backtest, costs=Costs())
     folder = Path(tempfile.mkdtemp())
-    clock("attribution", attribution, result)
-    clock("save results folder (incl. attribution)", result.save, folder)
+    clock("save results folder (writes only)", result.save, folder)
     clock("render report (HTML, PNG, summary)", write_report, folder)
     return timings
 

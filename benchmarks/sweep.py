@@ -16,7 +16,12 @@ bundled universe (23 assets):
 3. One plain ``vectorbt.Portfolio.from_signals`` call on the same arrays (no signal function, no
    time stop): ``overhead_ratio`` is the vectorbt-engine sweep over it and guards the vectorbt path.
 
-The last line is ``speedup_vs_vectorbt=<vectorbt time / event-engine time on the same arrays>``.
+4. Walk-forward (4 folds) of an 8-combination grid against one sweep of the same grid.
+
+The last lines are the ratios: ``identical_orders=``, ``overhead_ratio=``, ``speedup_vs_vectorbt=<vectorbt time /
+event-engine time on the same arrays>``, ``walk_forward_over_sweep=<walk-forward time / sweep time>``,
+``sweep_end_to_end_speedup=<vectorbt-engine sweep / event-engine sweep, end to end>`` and, with ``--scale``,
+``peak_mb_1e5=<peak memory of the 10^5-combination sweep>``.
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-GRID = {
+GRID: dict[str, list] = {
     "horizon": list(range(1, 21)),
     "stop_loss": [None, 0.03, 0.05, 0.08, 0.12],
     "take_profit": [None, 0.05, 0.10, 0.15, 0.20, 0.30, 0.50, 0.75, 1.0, 2.0],
@@ -70,7 +76,8 @@ def _scale_point(combinations: int) -> dict[str, float]:
             "peak_mb": _peak_mb(), "rows": len(table)}  # fmt: skip
 
 
-def _scale() -> None:
+def _scale() -> float:
+    """Print how a sweep grows; return the peak memory (MB) of the largest."""
     print("\nhow a sweep grows (each in a fresh process, event engine):")
     for combinations in (1_000, 10_000, 100_000):
         output = subprocess.run(
@@ -80,6 +87,7 @@ def _scale() -> None:
         each = point["seconds"] / point["combinations"] * 1e3
         print(f"  {point['combinations']:>7,} combinations: {point['seconds']:8.1f} s, {each:6.2f} ms each, "
               f"peak {point['peak_mb']:,.0f} MB")  # fmt: skip
+    return float(point["peak_mb"])
 
 
 def _same_arrays():
@@ -114,7 +122,9 @@ def main() -> int:
 
     combinations = int(np.prod([len(values) for values in GRID.values()]))
     warm = {"horizon": [5, 10], "stop_loss": [None, 0.05]}
-    sweep("event_drift", warm, progress=False)  # warm-up: numba compiled, or loaded from its cache
+    # warm-up: numba compiled, or loaded from its cache; wide enough (>= 2048 columns) for the threaded kernels
+    sweep("event_drift", {"horizon": list(range(1, 13)), "stop_loss": [None, 0.05], "take_profit": [None, 0.1, 0.2,
+          0.3, 0.5]}, progress=False)  # fmt: skip
     sweep("event_drift", warm, progress=False, engine="vectorbt")
 
     started = time.perf_counter()
@@ -146,10 +156,15 @@ def main() -> int:
 
     import vectorbt as vbt
 
-    close = _order_close(stacked.close, price_col, stacked.entries.columns)
+    close = _order_close(stacked.close, price_col, stacked.columns)
+
+    def dense(frame):  # every order column's own signals (what plain vectorbt needs)
+        return pd.DataFrame(frame.to_numpy()[:, stacked.signal_col], index=close.index, columns=stacked.columns)
+
     plain = dict(
-        close=close, entries=stacked.entries, exits=stacked.exits, short_entries=stacked.short_entries,
-        short_exits=stacked.short_exits, sl_stop=stacked.sl_stop, tp_stop=stacked.tp_stop, size=1.0,
+        close=close, entries=dense(stacked.entries), exits=dense(stacked.exits),
+        short_entries=dense(stacked.short_entries), short_exits=dense(stacked.short_exits),
+        sl_stop=stacked.sl_stop, tp_stop=stacked.tp_stop, size=1.0,
         size_type="percent", fees=costs.fees, slippage=costs.slippage, init_cash=costs.init_cash, freq="1D",
     )  # fmt: skip
     vbt.Portfolio.from_signals(**{k: v.iloc[:, :50] if hasattr(v, "iloc") else v[:, :50] if isinstance(v, np.ndarray)
@@ -158,7 +173,7 @@ def main() -> int:
     vbt.Portfolio.from_signals(**plain)
     plain_seconds = time.perf_counter() - started
 
-    columns = len(stacked.entries.columns)
+    columns = len(stacked.columns)
     print(f"grid: {combinations} combinations x {context.close.shape[1]} assets = {columns} columns, "
           f"{len(context.close)} sessions")  # fmt: skip
     print(f"backtests.sweep, event engine (signals, rules, simulation, stats): {events_sweep:7.2f} s  "
@@ -171,11 +186,25 @@ def main() -> int:
     print(f"  plain vectorbt from_signals (no signal function): {plain_seconds:8.3f} s")
     print(f"  per backtest (one column): vectorbt {vectorbt_seconds / columns * 1e6:.1f} us, "
           f"event engine {events_seconds / columns * 1e6:.2f} us")  # fmt: skip
-    if args.scale:
-        _scale()
+    from backtests import walk_forward
+
+    small = {"horizon": [5, 10], "stop_loss": [None, 0.05], "take_profit": [None, 0.2]}
+    walk_forward("event_drift", small)  # warm-up
+    started = time.perf_counter()
+    sweep("event_drift", small, progress=False)
+    small_sweep = time.perf_counter() - started
+    started = time.perf_counter()
+    walk_forward("event_drift", small)
+    folds_seconds = time.perf_counter() - started
+    print(f"walk-forward, 8 combinations x 4 folds: {folds_seconds:.2f} s; one sweep of them: {small_sweep:.2f} s")
+    peak_1e5 = _scale() if args.scale else None
     print(f"identical_orders={identical}")
     print(f"overhead_ratio={vectorbt_sweep / plain_seconds:.2f}")
     print(f"speedup_vs_vectorbt={vectorbt_seconds / events_seconds:.0f}")
+    print(f"walk_forward_over_sweep={folds_seconds / small_sweep:.2f}")
+    print(f"sweep_end_to_end_speedup={vectorbt_sweep / events_sweep:.1f}")
+    if peak_1e5 is not None:
+        print(f"peak_mb_1e5={peak_1e5:.0f}")
     return 0 if identical else 1
 
 

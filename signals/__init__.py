@@ -31,6 +31,7 @@ _EXPORTS = {
     "horizon": "._sessions",
     "session_table": "._sessions",
     "first_sessions_after": "._align",
+    "session_positions": "._align",
     "knowable_instants": "._align",
     "event_file_template": "._event_files",
     "load_events": "._event_files",

@@ -101,6 +101,22 @@ class Alignment:
     dropped: pd.DataFrame
     n_events: int
 
+    def within(self, data_sessions: Mapping[str, pd.DatetimeIndex]) -> Alignment:
+        """This alignment on less data: the assets of ``data_sessions``, each within its (narrower) sessions.
+
+        What :func:`align_events` gives for the same events on that data, without aligning again
+        (an event's session does not depend on the data): rows outside an asset's sessions move to
+        ``dropped`` (``outside price data``); the other assets' rows go.
+        """
+        table = self.table[self.table["asset"].isin(list(data_sessions))]
+        first = table["asset"].map({asset: own[0] if len(own) else pd.NaT for asset, own in data_sessions.items()})
+        last = table["asset"].map({asset: own[-1] if len(own) else pd.NaT for asset, own in data_sessions.items()})
+        inside = (table["session"] >= first) & (table["session"] <= last)
+        outside = table.loc[~inside, ["event_id", "asset"]].assign(reason="outside price data")
+        dropped = pd.concat([self.dropped[self.dropped["asset"].isin(list(data_sessions))], outside],
+                            ignore_index=True)  # fmt: skip
+        return Alignment(table[inside].reset_index(drop=True), dropped, self.n_events)
+
     def dropped_events(self) -> list[str]:
         """Ids of events that reached no asset at all."""
         return sorted(set(self.dropped["event_id"]) - set(self.table["event_id"]))

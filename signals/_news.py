@@ -9,7 +9,7 @@ The zone comes from the dateline place (``BEIJING, Oct 9 (Reuters) -``) or the o
 state media publish in Beijing time), else from the caller (``--tz``), else
 :data:`~signals.LATEST_PLAUSIBLE_ZONE`, which can only make the event known later.
 
-Severity and direction follow the shipped calendar's judgement (``seeds/build_events.py``):
+Severity and direction follow the shipped calendar's judgement (``tools/build_events.py``):
 
 * severity 1: ``negotiation_talks`` and ``wto_dispute`` (talk, not yet action);
 * severity 3: ``restriction_tightening``, ``quota_change``, ``easing_pause`` and

@@ -8,14 +8,17 @@ parameters, and returns :class:`StrategySignals`. A-share market rules: :func:`m
 from ._base import (
     PLAN_COLUMNS,
     SKIPPED_COLUMNS,
+    EventPlan,
     StrategyContext,
     StrategySignals,
+    asset_exposure,
     build_context,
     default_tickers,
+    entry_cells,
     plan_frame,
     skipped_frame,
 )
-from ._event_drift import EventDriftParams, asset_exposure, event_drift, momentum_exits
+from ._event_drift import EventDriftParams, event_drift, momentum_exits
 from ._event_templates import PermitFadeParams, RelativeValueParams, permit_fade, relative_value
 from ._options import black_scholes, option_value, realized_volatility
 from ._regime_tilt import RegimeTiltParams, regime_tilt
@@ -27,6 +30,7 @@ __all__ = [
     "PLAN_COLUMNS",
     "SKIPPED_COLUMNS",
     "EventDriftParams",
+    "EventPlan",
     "PermitFadeParams",
     "RegimeTiltParams",
     "RelativeValueParams",
@@ -39,6 +43,7 @@ __all__ = [
     "black_scholes",
     "build_context",
     "default_tickers",
+    "entry_cells",
     "event_drift",
     "get",
     "market_locks",

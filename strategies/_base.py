@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from functools import cached_property
@@ -27,16 +27,20 @@ from signals.errors import ParameterError
 __all__ = [
     "PLAN_COLUMNS",
     "SKIPPED_COLUMNS",
+    "EventPlan",
     "StrategyContext",
     "StrategySignals",
+    "asset_exposure",
     "check_choice",
     "check_event_types",
     "check_fraction",
     "check_int",
     "check_tickers",
+    "entry_cells",
     "event_orders",
     "in_universe",
     "plan_frame",
+    "plan_signals",
     "skipped_frame",
 ]
 
@@ -97,8 +101,10 @@ def skipped_frame(rows: Iterable[tuple] = ()) -> pd.DataFrame:
 
 
 def _typed(rows: Iterable[tuple], columns: list[str], sessions: tuple[str, ...]) -> pd.DataFrame:
-    frame = pd.DataFrame(list(rows), columns=columns)
-    return frame.astype({name: "datetime64[ns]" if name in sessions else "str" for name in columns})
+    rows = list(rows)
+    values = list(zip(*rows)) if rows else [() for _ in columns]
+    return pd.DataFrame({name: pd.array(list(column), dtype="datetime64[ns]" if name in sessions else "str")
+                         for name, column in zip(columns, values, strict=True)})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,15 @@ class StrategySignals:
     cash_sharing: bool = False
     group_by: object = None  # column -> group label when assets share cash (signal style)
     skipped: pd.DataFrame = field(default_factory=skipped_frame)
+    #: A stack of combinations (a sweep) that share signal frames: the order columns, and for each the
+    #: column of ``entries``/``exits``/... it reads (None: one order column per signal column).
+    order_columns: pd.Index | None = None
+    signal_col: np.ndarray | None = None
+
+    @property
+    def columns(self) -> pd.Index:
+        """The order columns: one per simulated position (``entries``' columns unless stacked)."""
+        return self.entries.columns if self.order_columns is None else self.order_columns
 
 
 def empty_orders(close: pd.DataFrame) -> pd.DataFrame:
@@ -252,52 +267,147 @@ def event_orders(
     Returns ``(entries, short_entries, orders, skipped)``: ``orders`` has one row per entry signal
     (:data:`PLAN_COLUMNS`), ``skipped`` one row per event that gave none (:data:`SKIPPED_COLUMNS`):
     no price on or after its session, netted out by an opposite event, or a short while
-    ``allow_short`` is False.
+    ``allow_short`` is False. Skipped rows come asset by asset (in the plan's order of assets):
+    first those without a price, then by the session they land on, each in the plan's order.
     """
     close = context.close
     entries = np.zeros(close.shape, dtype=bool)
     short_entries = np.zeros(close.shape, dtype=bool)
     plan = plan[plan["asset"].isin(close.columns) & (plan["sign"] != 0)]
-    observed = close.notna().to_numpy()
-    placed, skipped = [], []
-    for asset, events in plan.groupby("asset", sort=False):
-        column = close.columns.get_loc(asset)
-        rows = np.flatnonzero(observed[:, column])
-        positions = np.searchsorted(close.index[rows], events["session"].to_numpy(), side="left")
-        inside = positions < len(rows)
-        for event in events[~inside].itertuples():
-            skipped.append((event.event_id, asset, event.session, "no price on or after its session"))
-        events = events[inside].assign(row=rows[positions[inside]])
-        for row, group in events.groupby("row", sort=True):
-            sign = group["sign"].sum()
-            reason = "netted out by an opposite event" if sign == 0 else None
-            if sign < 0 and not allow_short:
-                reason = "short side not allowed (allow_short=False)"
-            if reason is not None:
-                skipped += [
-                    (event_id, asset, session, reason) for event_id, session in zip(group["event_id"], group["session"])
-                ]
-                continue
-            (entries if sign > 0 else short_entries)[row, column] = True
-            placed.append((asset, close.index[row], "long" if sign > 0 else "short", ";".join(group["event_id"]),
-                           group["session"].min()))  # fmt: skip
-    orders = plan_frame(placed).sort_values(["entry_session", "asset"], ignore_index=True)
+    assets = close.columns.get_indexer(plan["asset"]).astype(np.int64)
+    sessions = plan["session"].to_numpy()
+    signs = plan["sign"].to_numpy()
+    count = len(plan)
+    # Where each row lands (entry_cells' rule, one group per row), then the cells that enter.
+    own, landed_row, *_ = entry_cells(close, assets, sessions, signs, np.arange(count), True)
+    landed = np.full(count, -1, dtype=np.int64)
+    landed[own] = landed_row
+    _, rows, columns, sides, _ = entry_cells(close, assets, sessions, signs, np.zeros(count, dtype=np.int64),
+                                             allow_short)  # fmt: skip
+    entries[rows[sides > 0], columns[sides > 0]] = True
+    short_entries[rows[sides < 0], columns[sides < 0]] = True
+
+    inside = landed >= 0
+    cell = np.where(inside, landed * close.shape[1] + assets, -1)  # (row, column) of each landed row
+    cells, where = np.unique(cell, return_inverse=True)
+    where = where.reshape(-1)
+    net = np.bincount(where, weights=signs, minlength=len(cells))[where]
+    enters = inside & ((net > 0) | ((net < 0) & allow_short))
+    ids = plan["event_id"].to_numpy()
+    # orders: one per entering cell, its rows' ids joined in the plan's order
+    placed = np.flatnonzero(enters)
+    placed = placed[np.lexsort((placed, cell[placed]))]
+    bounds = (
+        np.flatnonzero(np.r_[True, cell[placed][1:] != cell[placed][:-1], True]) if len(placed) else np.zeros(1, int)
+    )
+    heads = placed[bounds[:-1]]
+    joined = [";".join(ids[placed[lo:hi]]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]  # noqa: RUF007
+    earliest = np.minimum.reduceat(sessions[placed], bounds[:-1]) if len(placed) else sessions[:0]
+    names = close.columns[assets[heads]]
+    orders = plan_frame(zip(names, close.index[landed[heads]], np.where(net[heads] > 0, "long", "short"), joined,
+                            earliest))  # fmt: skip
+    orders = orders.sort_values(["entry_session", "asset"], ignore_index=True)
+    # skipped: asset by asset (first appearance), rows without a price first, then by landed session
+    first_seen = pd.factorize(assets)[0]
+    out = np.flatnonzero(~enters)
+    out = out[np.lexsort((out, landed[out], first_seen[out]))]
+    reasons = np.where(
+        ~inside[out], "no price on or after its session",
+        np.where(net[out] == 0, "netted out by an opposite event", "short side not allowed (allow_short=False)"),
+    )  # fmt: skip
+    skipped = skipped_frame(zip(ids[out], plan["asset"].to_numpy()[out], sessions[out], reasons))
     frames = [
         pd.DataFrame(flags, index=close.index, columns=close.columns, copy=False) for flags in (entries, short_entries)
     ]
-    return frames[0], frames[1], orders, skipped_frame(skipped)
+    return frames[0], frames[1], orders, skipped
 
 
-def chosen_events(context: StrategyContext, types: Iterable[str], min_severity: int) -> pd.DataFrame:
-    """Aligned (event, asset) rows of the given types and at least this severe."""
-    table = context.alignment.table
+@dataclass(frozen=True)
+class EventPlan:
+    """What an event-plan template makes of a table of aligned events, before any order is placed.
+
+    ``plan`` has the columns :func:`event_orders` reads (``asset, session, sign, event_id``) and
+    whatever else its table carried (a placebo's ``draw``). Everything else a template of this kind
+    returns does not depend on the events: its ``early_exits`` (long, short: sessions x assets, or
+    None), which never cancel an entry on the same session, and its stops and time stop. So the
+    signals of many calendars at once (placebo draws) are the entries of their plans stacked beside
+    one copy of the rest; :func:`event_orders` and the template's own build give the same orders.
+    """
+
+    plan: pd.DataFrame
+    allow_short: bool
+    time_stop: int | None
+    sl_stop: float | None = None
+    tp_stop: float | None = None
+    sl_trail: bool = False
+    early_exits: tuple[pd.DataFrame, pd.DataFrame] | None = None
+
+
+def entry_cells(
+    close: pd.DataFrame, assets: np.ndarray, sessions: np.ndarray, signs: np.ndarray, groups: np.ndarray,
+    allow_short: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """:func:`event_orders`' rule on arrays, for many calendars at once (numbered by ``groups``).
+
+    Each (asset column, session, sign) lands on the asset's first session with a price on or after
+    ``session``; signs landing on one (group, asset, session) net out. Returns the cells that enter
+    as (group, row, column, side), side +1 long and -1 short, and the count of rows skipped for each
+    reason of :func:`event_orders` (``[no price on or after its session, netted out by an opposite
+    event, short side not allowed]``).
+    """
+    observed = close.notna().to_numpy()
+    rows = np.arange(len(close))
+    # first row at or after each row where each column has a price (len(close): none)
+    ahead = np.where(observed, rows[:, None], len(close))
+    ahead = np.vstack([np.minimum.accumulate(ahead[::-1], axis=0)[::-1], np.full((1, close.shape[1]), len(close))])
+    start = close.index.searchsorted(pd.DatetimeIndex(sessions), side="left")
+    landed = ahead[start, assets]
+    inside = landed < len(close)
+    skipped = np.zeros(3, dtype=np.int64)
+    skipped[0] = int((~inside).sum())
+    keys = np.stack([groups[inside], landed[inside], assets[inside]])
+    cells, where = np.unique(keys, axis=1, return_inverse=True)
+    net = np.bincount(where.reshape(-1), weights=signs[inside], minlength=cells.shape[1])
+    members = np.bincount(where.reshape(-1), minlength=cells.shape[1])
+    skipped[1] = int(members[net == 0].sum())
+    if not allow_short:
+        skipped[2] = int(members[net < 0].sum())
+    enter = net > 0 if not allow_short else net != 0
+    return cells[0][enter], cells[1][enter], cells[2][enter], np.sign(net[enter]).astype(np.int64), skipped
+
+
+def plan_signals(context: StrategyContext, plan: EventPlan) -> StrategySignals:
+    """The signals of an event plan on ``context``'s prices (:func:`event_orders`, then the plan's exits,
+    which never cancel an entry on the same session)."""
+    entries, short_entries, orders, skipped = event_orders(context, plan.plan, plan.allow_short)
+    nothing = empty_orders(context.close)
+    exits, short_exits = (nothing, nothing) if plan.early_exits is None else plan.early_exits
+    return StrategySignals(
+        entries, exits & ~entries, short_entries, short_exits & ~short_entries, plan.sl_stop, plan.tp_stop, orders,
+        sl_trail=plan.sl_trail, time_stop=plan.time_stop, close=context.close, skipped=skipped,
+    )  # fmt: skip
+
+
+def chosen_events(
+    context: StrategyContext, types: Iterable[str], min_severity: int, table: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Aligned (event, asset) rows of the given types and at least this severe (of ``table``, default
+    the context's alignment)."""
+    table = context.alignment.table if table is None else table
     return table[table["type"].isin(list(types)) & (table["severity"] >= min_severity)]
+
+
+def asset_exposure(universe: pd.DataFrame, by_class: Mapping[str, int] | None) -> pd.Series:
+    """Each asset's sign of a tightening: the universe's ``exposure`` column, with the assets of the
+    classes named in ``by_class`` set to that class's sign (``{"china_producer": 1}`` switches the
+    Chinese producers to the sign the 2020-2026 event study found, README "Exposure signs")."""
+    if by_class is None:
+        return universe["exposure"]
+    return universe["china_exposure"].map(by_class).fillna(universe["exposure"]).astype(int)
 
 
 def default_tickers(universe: pd.DataFrame, params: Any) -> list[str]:
     """Assets a template trades by default: its own choice, else those with a non-zero exposure sign."""
-    from ._event_drift import asset_exposure  # the template module builds on this one
-
     if hasattr(params, "tickers"):
         return params.tickers(universe)
     exposure = asset_exposure(universe, getattr(params, "exposure", None))

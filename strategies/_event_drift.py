@@ -13,8 +13,10 @@ from signals import ChinaExposure, Direction, EventType
 from signals.errors import ParameterError
 
 from ._base import (
+    EventPlan,
     StrategyContext,
     StrategySignals,
+    asset_exposure,
     check_event_types,
     check_fraction,
     check_int,
@@ -128,15 +130,6 @@ def _exposure_mapping(value: object) -> dict:
         raise ParameterError("exposure", value, valid) from None
 
 
-def asset_exposure(universe: pd.DataFrame, by_class: Mapping[str, int] | None) -> pd.Series:
-    """Each asset's sign of a tightening: the universe's ``exposure`` column, with the assets of the
-    classes named in ``by_class`` set to that class's sign (``{"china_producer": 1}`` switches the
-    Chinese producers to the sign the 2020-2026 event study found, README "Exposure signs")."""
-    if by_class is None:
-        return universe["exposure"]
-    return universe["china_exposure"].map(by_class).fillna(universe["exposure"]).astype(int)
-
-
 def momentum_exits(
     close: pd.DataFrame, momentum_lookback: int | None, ma_window: int | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -167,16 +160,34 @@ def momentum_exits(
     return long_exits, short_exits
 
 
-def _orders_with_early_exits(context: StrategyContext, params: EventDriftParams):
-    events = chosen_events(context, params.event_types, params.min_severity)
-    exposure = events["asset"].map(asset_exposure(context.universe, params.exposure))
-    direction = events["direction"].map(lambda value: Direction(value).sign).to_numpy()
-    plan = events.assign(sign=direction * exposure.to_numpy())
-    entries, short_entries, orders, skipped = event_orders(context, plan, params.allow_short)
-    early_long, early_short = context.memo(
+def _signed(context: StrategyContext, params: EventDriftParams, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The chosen aligned events with their ``sign``: the event's direction times the asset's exposure."""
+    events = chosen_events(context, params.event_types, params.min_severity, table)
+    exposure = events["asset"].map(asset_exposure(context.universe, params.exposure)).to_numpy()
+    direction = events["direction"].map({str(kind): kind.sign for kind in Direction}).to_numpy()
+    return events.assign(sign=direction * exposure)
+
+
+def _early_exits(context: StrategyContext, params: EventDriftParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return context.memo(
         ("momentum_exits", params.momentum_lookback, params.ma_window),
         lambda: momentum_exits(context.close, params.momentum_lookback, params.ma_window),
     )
+
+
+def event_drift_plan(context: StrategyContext, params: EventDriftParams, table: pd.DataFrame) -> EventPlan | None:
+    """:func:`event_drift`'s plan for a table of aligned events (None with ``exit_before_window_end``,
+    whose exits read the calendar's windows)."""
+    if params.exit_before_window_end is not None:
+        return None
+    stop = params.trailing_stop if params.trailing_stop is not None else params.stop_loss
+    return EventPlan(_signed(context, params, table), params.allow_short, params.horizon, stop, params.take_profit,
+                     params.trailing_stop is not None, _early_exits(context, params))  # fmt: skip
+
+
+def _orders_with_early_exits(context: StrategyContext, params: EventDriftParams):
+    entries, short_entries, orders, skipped = event_orders(context, _signed(context, params), params.allow_short)
+    early_long, early_short = _early_exits(context, params)
     if params.exit_before_window_end is not None:
         countdown = context.panel.xs("window_countdown", axis=1, level="signal")[context.close.columns]
         closing = (countdown <= params.exit_before_window_end).fillna(False)
@@ -185,7 +196,7 @@ def _orders_with_early_exits(context: StrategyContext, params: EventDriftParams)
     return entries, early_long & ~entries, short_entries, early_short & ~short_entries, orders, skipped
 
 
-@register("event_drift", EventDriftParams)
+@register("event_drift", EventDriftParams, plan=event_drift_plan)
 def event_drift(context: StrategyContext, params: EventDriftParams) -> StrategySignals:
     """Enter at the close of the first session with a price on or after each aligned event session.
 

@@ -12,18 +12,18 @@ from signals import EventType
 from signals.errors import ParameterError
 
 from ._base import (
+    EventPlan,
     StrategyContext,
     StrategySignals,
+    asset_exposure,
     check_event_types,
     check_fraction,
     check_int,
     check_tickers,
     chosen_events,
-    empty_orders,
-    event_orders,
     in_universe,
+    plan_signals,
 )
-from ._event_drift import asset_exposure
 from ._registry import register
 
 __all__ = ["PermitFadeParams", "RelativeValueParams", "permit_fade", "relative_value"]
@@ -74,7 +74,24 @@ class PermitFadeParams:
             raise ParameterError("allow_short", self.allow_short, "True or False")
 
 
-@register("permit_fade", PermitFadeParams)
+def permit_fade_plan(context: StrategyContext, params: PermitFadeParams, table: pd.DataFrame) -> EventPlan:
+    """:func:`permit_fade`'s plan for a table of aligned events."""
+    events = chosen_events(context, (str(EventType.PERMIT_APPROVAL),), params.min_severity, table)
+    exposure = events["asset"].map(asset_exposure(context.universe, None)).to_numpy()
+    rallies = np.full(len(events), np.nan)
+    for asset, rows in pd.Series(np.arange(len(events))).groupby(events["asset"].to_numpy()):
+        prices = context.close[asset].dropna()
+        before = prices.index.searchsorted(events["session"].to_numpy()[rows.to_numpy()], side="left")
+        enough = before > params.rally_lookback  # strictly before the event session: lookback + 1 closes
+        last = prices.to_numpy()[np.maximum(before - 1, 0)]
+        first = prices.to_numpy()[np.maximum(before - 1 - params.rally_lookback, 0)]
+        rallies[rows.to_numpy()] = np.where(enough, last / first - 1, np.nan)
+    move = exposure * rallies
+    plan = events.assign(sign=np.where(move >= params.min_rally, -exposure, 0))
+    return EventPlan(plan, params.allow_short, params.horizon, params.stop_loss, params.take_profit)
+
+
+@register("permit_fade", PermitFadeParams, plan=permit_fade_plan)
 def permit_fade(context: StrategyContext, params: PermitFadeParams) -> StrategySignals:
     """Fade the tightening rally after permit approvals.
 
@@ -82,22 +99,7 @@ def permit_fade(context: StrategyContext, params: PermitFadeParams) -> StrategyS
     outside China up, Chinese makers down) by at least ``min_rally`` over the ``rally_lookback``
     sessions *before* the news takes the opposite side for ``horizon`` sessions.
     """
-    events = chosen_events(context, (str(EventType.PERMIT_APPROVAL),), params.min_severity)
-    exposure = events["asset"].map(asset_exposure(context.universe, None)).to_numpy()
-    rallies = []
-    for asset, session in zip(events["asset"], events["session"]):
-        prices = context.close[asset].dropna()
-        before = prices.loc[: session - pd.Timedelta(days=1)]  # strictly before the event session
-        window = before.iloc[-params.rally_lookback - 1 :]
-        rallies.append(window.iloc[-1] / window.iloc[0] - 1 if len(window) > params.rally_lookback else np.nan)
-    move = exposure * np.array(rallies, dtype=float)
-    plan = events.assign(sign=np.where(move >= params.min_rally, -exposure, 0))
-    entries, short_entries, orders, skipped = event_orders(context, plan, params.allow_short)
-    nothing = empty_orders(context.close)
-    return StrategySignals(
-        entries, nothing, short_entries, nothing, params.stop_loss, params.take_profit, orders,
-        time_stop=params.horizon, close=context.close, skipped=skipped,
-    )  # fmt: skip
+    return plan_signals(context, permit_fade_plan(context, params, context.alignment.table))
 
 
 @dataclass(frozen=True)
@@ -150,20 +152,20 @@ class RelativeValueParams:
         return in_universe("longs", self.longs, universe) + in_universe("hedges", self.hedges, universe)
 
 
-@register("relative_value", RelativeValueParams)
+def relative_value_plan(context: StrategyContext, params: RelativeValueParams, table: pd.DataFrame) -> EventPlan:
+    """:func:`relative_value`'s plan for a table of aligned events."""
+    params.tickers(context.universe)
+    events = chosen_events(context, params.event_types, params.min_severity, table)
+    role = pd.Series({**dict.fromkeys(params.longs, 1), **dict.fromkeys(params.hedges, -1)})
+    return EventPlan(events.assign(sign=events["asset"].map(role).fillna(0).to_numpy()), True, params.horizon,
+                     params.stop_loss)  # fmt: skip
+
+
+@register("relative_value", RelativeValueParams, plan=relative_value_plan)
 def relative_value(context: StrategyContext, params: RelativeValueParams) -> StrategySignals:
     """Long producers outside China against short Chinese producers or REMX, around tightening events.
 
     On each chosen event, every long leg buys and every hedge leg sells short on its own exchange's
     first tradable session, each for ``horizon`` of its own sessions.
     """
-    params.tickers(context.universe)
-    events = chosen_events(context, params.event_types, params.min_severity)
-    role = pd.Series({**dict.fromkeys(params.longs, 1), **dict.fromkeys(params.hedges, -1)})
-    plan = events.assign(sign=events["asset"].map(role).fillna(0).to_numpy())
-    entries, short_entries, orders, skipped = event_orders(context, plan, allow_short=True)
-    nothing = empty_orders(context.close)
-    return StrategySignals(
-        entries, nothing, short_entries, nothing, params.stop_loss, None, orders,
-        time_stop=params.horizon, close=context.close, skipped=skipped,
-    )  # fmt: skip
+    return plan_signals(context, relative_value_plan(context, params, context.alignment.table))

@@ -14,11 +14,17 @@ __all__ = ["Template", "available", "get", "register"]
 
 @dataclass(frozen=True)
 class Template:
-    """A registered strategy template: its name, its frozen parameter class and its builder."""
+    """A registered strategy template: its name, its frozen parameter class and its builder.
+
+    ``plan`` (event-plan templates): ``plan(context, params, table) -> EventPlan | None``, what the
+    template makes of a table of aligned events (:class:`strategies.EventPlan`); None where its
+    signals depend on the calendar in other ways too. Placebo draws stack such plans.
+    """
 
     name: str
     params_type: Any  # a frozen dataclass with a GRID class variable
     build: Callable[..., Any]
+    plan: Callable[..., Any] | None = None
 
     @property
     def grid(self) -> dict[str, tuple]:
@@ -42,11 +48,12 @@ class Template:
 _TEMPLATES: dict[str, Template] = {}
 
 
-def register(name: str, params_type: type) -> Callable:
-    """Decorator registering ``build(context, params) -> StrategySignals`` under ``name``."""
+def register(name: str, params_type: type, plan: Callable | None = None) -> Callable:
+    """Decorator registering ``build(context, params) -> StrategySignals`` under ``name`` (and its
+    ``plan``, see :class:`Template`)."""
 
     def decorate(build: Callable) -> Callable:
-        _TEMPLATES[name] = Template(name, params_type, build)
+        _TEMPLATES[name] = Template(name, params_type, build, plan)
         return build
 
     return decorate

@@ -13,7 +13,7 @@ import re
 import pytest
 
 import seeds
-from seeds.build_events import AUDIT_COLUMNS, build_rows, read_audit, render
+from tools.build_events import AUDIT_COLUMNS, build_rows, read_audit, render
 from signals import load_events, load_universe
 
 from .conftest import SHARED

@@ -29,6 +29,7 @@ def test_wheel_holds_exactly_the_four_packages_and_the_seeds_data(wheel):
     assert top == {"signals", "strategies", "backtests", "seeds"}
     for data in ("seeds/events.csv", "seeds/universe.csv", "seeds/prices.parquet", "signals/py.typed"):
         assert data in names
+    assert [name for name in names if name.startswith("seeds/") and name.endswith(".py")] == ["seeds/__init__.py"]
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     assert "reelab = backtests.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

@@ -17,13 +17,10 @@ def daily(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from signals.dates import parse_asof
-    from signals.errors import ReelabError
 
     from .._daily import run_daily
     from ..spec import RunSpec
 
-    if args.merge and args.events is None:
-        raise ReelabError("--merge needs --events FILE")
     if args.data_dir is not None:  # every reader of the store (update, positions) takes it from here
         os.environ["REELAB_DATA"] = str(args.data_dir)
     spec = RunSpec.from_args(args)
@@ -60,11 +57,11 @@ def status(args: argparse.Namespace) -> int:
     """reelab status: prices per ticker, calendar horizons, the last daily run; exit 0 when all is current, else 2."""
     import pandas as pd
 
-    from signals import calendar_freshness, horizon, load_events, load_universe, select_tickers
-    from signals.errors import ReelabError
+    from signals import calendar_freshness, horizon, load_universe, select_tickers
 
     from .._daily import last_daily, read_daily_log
     from .._health import freshness
+    from ..spec import EventSource
 
     if args.data_dir is not None:
         os.environ["REELAB_DATA"] = str(args.data_dir)
@@ -86,9 +83,8 @@ def status(args: argparse.Namespace) -> int:
     for code in exchanges:
         known = horizon(code)
         print(f"{code:<8} {known['official_through']:<17} {known['source'][:40]:<40} {known['provisional'] or '-'}")
-    if args.merge and args.events is None:
-        raise ReelabError("--merge needs --events FILE")
-    calendar_state = calendar_freshness(load_events(args.events, merge=args.merge), now.tz_localize(None).normalize())
+    calendar = EventSource(args.events, args.merge).load()  # --merge needs --events: said there
+    calendar_state = calendar_freshness(calendar, now.tz_localize(None).normalize())
     print("", *calendar_state.report(), sep="\n")
     problems += calendar_state.problems()
     out = args.out or last_daily()

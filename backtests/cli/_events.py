@@ -27,23 +27,22 @@ def signals_build(args: argparse.Namespace) -> int:
     """reelab signals build: set the log level, then publish the signal panel up to --asof under --out.
 
     See :func:`signals.write_signals`. Returns exit code 0; ``--merge`` without ``--events`` raises
-    :class:`~signals.errors.ReelabError`.
+    :class:`~signals.errors.ParameterError`.
     """
     from signals import write_signals
 
-    if args.merge and args.events is None:
-        raise ReelabError("--merge needs --events FILE")
+    from ..spec import EventSource
+
+    EventSource(args.events, args.merge)  # checks that --merge has --events
     write_signals(args.asof, args.out, args.events, args.merge, args.format, f"{args.start:%Y-%m-%d}",
                   tickers=args.tickers)  # fmt: skip
     return 0
 
 
 def _calendar(args: argparse.Namespace):
-    from signals import load_events
+    from ..spec import EventSource
 
-    if args.merge and args.events is None:
-        raise ReelabError("--merge needs --events FILE")
-    return load_events(args.events, merge=args.merge)
+    return EventSource(args.events, args.merge).load()
 
 
 def events_list(args: argparse.Namespace) -> int:

@@ -7,6 +7,10 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import strategies
+
+from .._vbt import ENGINES, Costs
+from ..spec import MODELS, StudySpec
 from ._types import (
     WORKERS_PER_CPU,
     _accepted,
@@ -145,7 +149,7 @@ def _add_backtest_arguments(parser: argparse.ArgumentParser, param_help: str) ->
     parser.add_argument(
         "--template",
         default="event_drift",
-        help="strategy template: event_drift (default), window_optionality, relative_value, regime_tilt, permit_fade",
+        help=f"strategy template: {', '.join(strategies.available())} (default event_drift)",
     )
     parser.add_argument(
         "--param", type=_assignment, action="append", default=[], metavar="NAME=VALUE",
@@ -155,12 +159,16 @@ def _add_backtest_arguments(parser: argparse.ArgumentParser, param_help: str) ->
     _add_prices_argument(parser)
     parser.add_argument("--start", type=_date, help="first session, YYYY-MM-DD (default: start of the data)")
     parser.add_argument("--end", type=_date, help="last session, YYYY-MM-DD (default: end of the data)")
-    parser.add_argument("--fees", type=_fraction, default=0.001, help="fees per order, fraction (default 0.001)")
+    costs = Costs()  # the defaults are the library's: written once, there
     parser.add_argument(
-        "--slippage", type=_fraction, default=0.001, help="slippage per order, fraction (default 0.001)"
+        "--fees", type=_fraction, default=costs.fees, help=f"fees per order, fraction (default {costs.fees:g})"
     )
     parser.add_argument(
-        "--engine", choices=("events", "vectorbt"), default="events",
+        "--slippage", type=_fraction, default=costs.slippage,
+        help=f"slippage per order, fraction (default {costs.slippage:g})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--engine", choices=ENGINES, default=ENGINES[0],
         help="simulator of signal-style templates: reelab's event-window engine (default) or vectorbt's "
         "from_signals (the reference; same orders, slower)",
     )  # fmt: skip
@@ -245,14 +253,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--tickers", type=_comma_list, help="assets (default: the rare-earth names: no benchmark, no non_rare_earth)"
     )
     study.add_argument("--windows", type=_windows, help="event windows, e.g. -1:1,0:5,0:20 (the default)")
-    study.add_argument("--model", choices=("market", "market_adjusted", "mean_adjusted"), default="market")
+    study.add_argument("--model", choices=MODELS, default=StudySpec.model)
     study.add_argument(
         "--confounders", choices=("flag", "exclude", "ignore"), default="flag",
         help="event windows that hold a confounder (news not China's, e.g. a state deal with a producer): flagged "
         "in car.csv (default), excluded (counted in dropped.csv), or ignored",
     )  # fmt: skip
-    study.add_argument("--estimation", type=int, default=120, help="estimation-window sessions (120)")
-    study.add_argument("--gap", type=int, default=10, help="sessions between estimation window and session -1 (10)")
+    study.add_argument(
+        "--estimation", type=int, default=StudySpec.estimation,
+        help=f"estimation-window sessions ({StudySpec.estimation})",
+    )  # fmt: skip
+    study.add_argument(
+        "--gap", type=int, default=StudySpec.gap,
+        help=f"sessions between estimation window and session -1 ({StudySpec.gap})",
+    )  # fmt: skip
     _add_close_margin_argument(study, 0, "session 0 is the first whose close could hold the news:")
     _add_prices_argument(study)
     _add_events_arguments(study)

@@ -104,6 +104,9 @@ def _run(folder: Path, config: dict, summary: dict, figures: dict[str, bytes]) -
             {f"run:{window}": value for window, value in numbers.placebo_numbers(placebo).items()}
         )
         shown_placebo = [_draw(figures, figure) for figure in placebo_figures(placebo, "sharpe")]
+    totals = numbers.attribution_totals(read["attribution"]) if read["attribution"] is not None else None
+    if totals is not None:
+        summary["run"]["attribution"] = totals
     return page.run_section(
         summary["run"],
         numbers.run_table(stats),
@@ -114,6 +117,7 @@ def _run(folder: Path, config: dict, summary: dict, figures: dict[str, bytes]) -
         numbers.attribution_table(read["attribution"]) if read["attribution"] is not None else None,
         shown_placebo,
         numbers.trades_table(trades) if trades is not None and len(trades) else None,
+        totals,
     )
 
 

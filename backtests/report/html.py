@@ -122,11 +122,13 @@ def _money(text) -> str:
 
 
 def _stat(pair) -> str:
+    """(value, p-value) or (value, p-value, note): a test kept for reference says why next to its p-value, unbolded."""
     if pair is None:
         return "–"
-    value, p_value = pair
-    strong = ' class="sig"' if pd.notna(p_value) and p_value < 0.05 else ""
-    return f"<span{strong}>{number(value)}</span><br><small>p {number(p_value, 3)}</small>"
+    value, p_value, *note = pair
+    strong = ' class="sig"' if pd.notna(p_value) and p_value < 0.05 and not note else ""
+    caveat = f"<br><small>{html.escape(note[0])}</small>" if note else ""
+    return f"<span{strong}>{number(value)}</span><br><small>p {number(p_value, 3)}</small>{caveat}"
 
 
 def _id(value) -> str:
@@ -189,8 +191,9 @@ def _note(text: str, kind: str = "note") -> str:
 FORMATION = (
     "How the portfolio is formed: each asset is a sleeve with its own equal starting capital (contracts on one "
     "underlying share it), which starts the session before the asset's first price. The portfolio's return each "
-    "session is the sleeves' summed gain over their summed value the session before (time-weighted, so a sleeve "
-    "waiting for its listing does not dilute the others). Each sleeve is valued in its own currency, relative to "
+    "session is the live sleeves' summed gain over their summed value the session before: sleeves weigh by their "
+    "value and are never rebalanced (time-weighted, so a sleeve waiting for its listing does not dilute the "
+    "others). Each sleeve is valued in its own currency, relative to "
     "its own starting capital: in effect currency-hedged, and no amounts in different currencies are added. "
     "Benchmark (B&amp;H): each asset bought at its first price and held, with the same costs. Returns use adjusted "
     "closes; fills at the close of the asset's own session. Sharpe ratios are annualized (no risk-free rate); "
@@ -200,9 +203,10 @@ ATTRIBUTION = (
     "One row per policy event that opened trades: its type (red: tightening, green: easing), the assets, the "
     "first entry and last exit, the P&amp;L in each "
     "currency it was earned in (never added across currencies; split equally among events that opened a trade "
-    "together), its contribution as a share of one sleeve's starting capital (sleeves are in effect "
-    "currency-hedged), the mean market-model abnormal return over the holding sessions (signed by side) and the "
-    "exits that fired. Click a column header to sort."
+    "together), its contribution to the portfolio's total return (in percentage points of it: each session, its "
+    "trades' gain over the live sleeves' value the session before, times the portfolio's index the session "
+    "before, so the contributions add up to the total return), the mean market-model abnormal return over the "
+    "holding sessions (signed by side) and the exits that fired. Click a column header to sort."
 )
 PLACEBO = (
     "The same number of events, of the same types, moved to random sessions away from every real event. The "
@@ -220,6 +224,22 @@ def _placebo(label: str, figures: Sequence[str]) -> list[str]:
     ]
 
 
+def _equal_weight(numbers: Mapping[str, Any] | None) -> list[str]:
+    """The equal-weight alternative, stated when the run saved it (it differs materially)."""
+    if not numbers:
+        return []
+    mine, bench = numbers["strategy"], numbers["benchmark"]
+    return [
+        _note(
+            "With the sleeves equally weighted and rebalanced daily instead (each session's return the mean of the "
+            f"live sleeves' returns): {signed(mine.get('total_return'))}, Sharpe {number(mine.get('sharpe'))}; buy "
+            f"&amp; hold {signed(bench.get('total_return'))}, Sharpe {number(bench.get('sharpe'))}. Shown because "
+            "it differs from the value-weighted portfolio by more than 1 percentage point of total return or 0.05 "
+            "of Sharpe ratio."
+        )
+    ]
+
+
 def run_section(
     numbers: Mapping[str, Any],
     stats: Table,
@@ -230,6 +250,7 @@ def run_section(
     attribution: Table | None,
     placebo: Sequence[str],
     trades: Table | None,
+    attribution_totals: Mapping[str, Any] | None = None,
 ) -> str:
     """The HTML of a run.
 
@@ -251,6 +272,9 @@ def run_section(
         Sections left out when None.
     placebo : sequence of str
         Placebo figures as HTML (no section when empty).
+    attribution_totals : mapping, optional
+        :func:`~backtests.report.summary.attribution_totals`: the events' contributions, the residual and
+        their sum, stated under the attribution table.
     """
     mine, bench = numbers["strategy"], numbers["benchmark"]
     win = "–" if mine.get("win_rate") is None else f"{mine['win_rate']:.0%}"
@@ -265,6 +289,7 @@ def run_section(
         _note(headline, "headline"),
         "<h2>Strategy against buy &amp; hold</h2>",
         _note(FORMATION),
+        *_equal_weight(numbers.get("equal_weight")),
         table(stats),
         "<h2>Equity and drawdown</h2>",
         _note(
@@ -299,6 +324,14 @@ def run_section(
         ]
     if attribution is not None and len(attribution.frame):
         parts += ["<h2>Per-event attribution</h2>", _note(ATTRIBUTION), table(attribution, scroll=True)]
+        if attribution_totals:
+            parts.append(
+                _note(
+                    f"The events contribute {signed(attribution_totals['events'], 2)}; what no event explains "
+                    f"(trades no event opened, gains outside trades) {signed(attribution_totals['residual'], 2)}; "
+                    f"together {signed(attribution_totals['total_return'], 2)}, the portfolio's total return."
+                )
+            )
     elif attribution is not None:
         parts += ["<h2>Per-event attribution</h2>", _note("No policy event opened a trade in this period.")]
     parts += _placebo("Sharpe ratio (annualized)", placebo)
@@ -344,10 +377,26 @@ def sweep_section(numbers: Mapping[str, Any], heatmap: str | None, top: Table) -
                 "headline",
             )
         )
+        if deflated.get("trial_sharpe_variance_annualized") is not None:
+            parts.append(_note(_dsr_inputs(deflated)))
     if heatmap:
         parts.append(f'<div class="plot">{heatmap}</div>')
     parts += [_note("Best combinations by portfolio Sharpe (click a column header to sort):"), table(top)]
     return "\n".join(parts)
+
+
+def _dsr_inputs(deflated: Mapping[str, Any]) -> str:
+    """The inputs of the deflated Sharpe ratio, in words (Bailey &amp; López de Prado, 2014)."""
+    return (
+        f"Inputs (Bailey &amp; López de Prado, 2014; the test runs on the daily returns, as the paper states it, "
+        f"and is shown annualized with {number(deflated.get('periods_per_year'), 1)} sessions a year): "
+        f"N = {deflated['trials']} trials whose annualized Sharpe ratios have a variance of "
+        f"{number(deflated['trial_sharpe_variance_annualized'], 4)}; T = {deflated.get('observations')} daily "
+        "returns of the best combination, skew "
+        f"{number(deflated.get('skew'))} and kurtosis {number(deflated.get('kurtosis'))} (3 for a normal "
+        "distribution). The expected maximum Sharpe ratio of N trials with no skill is the standard deviation of "
+        "their Sharpe ratios times ((1 − γ) Z⁻¹(1 − 1/N) + γ Z⁻¹(1 − 1/(N e))), γ Euler's constant."
+    )
 
 
 def study_section(description: str, car: str | None, tests: Table, placebo: Sequence[str]) -> str:
@@ -372,13 +421,16 @@ def study_section(description: str, car: str | None, tests: Table, placebo: Sequ
         ),
         "<h2>Event study: tests</h2>",
         _note(
-            "Bold: p &lt; 0.05. A policy event hits every asset on the same dates, so its pairs are not "
-            "independent: the tests that assume they are (csect_t, patell_z, bmp_t, generalized_sign) reject far "
-            "too often (about 35% at the 5% level in reelab's size simulation, benchmarks/study_size.py). Read "
+            "A policy event hits every asset on the same dates, follow-ups land on the next sessions and news "
+            "reaches Asian exchanges a session later, so the pairs are not independent. The headline tests come "
+            "first: those that rejected a true null at most 7% of the time at the 5% level in every design of "
+            "reelab's size simulation (benchmarks/study_size.py: events sharing their dates, bursts on "
+            "consecutive sessions, exchanges a session apart, the shipped calendar's own pattern), such as "
             "<b>portfolio_t</b> (one calendar-time portfolio per cluster of overlapping event windows, "
-            "Jaffe-Mandelker), or clustered_bmp_t and kp_cluster_t, which held their 5% size in that simulation; "
-            "corrado_rank does too. n: event-asset pairs; clusters: the independent units the cluster tests "
-            "count."
+            "Jaffe-Mandelker) and grank_portfolio_t (Kolari-Pynnönen generalized ranks in the same portfolios). "
+            "Bold: p &lt; 0.05 in a headline test. The other tests are kept for reference: each says, next to its "
+            "p-value, why it rejects too often and how often it did in that simulation. n: event-asset pairs; "
+            "clusters: the independent units the cluster tests count."
         ),
         table(tests),
     ]

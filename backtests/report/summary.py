@@ -2,8 +2,9 @@
 
 Every function takes frames as saved in the folder (see :mod:`backtests.results`) or ``config.json``
 and returns dicts, strings or :class:`Table` objects; nothing is recomputed from prices or events.
-Sharpe ratios are annualized everywhere (``stats.csv`` and ``sweep.csv`` hold them annualized; the
-per-session Sharpe of ``dsr.json`` is annualized here).
+Sharpe ratios are annualized everywhere (``stats.csv`` and ``sweep.csv`` hold them annualized; ``dsr.json``
+holds them per session and annualized, with the test's inputs; a ``dsr.json`` written before it held the
+annualized ones is annualized here with ``best_returns.csv``'s sessions per year).
 """
 
 from __future__ import annotations
@@ -18,11 +19,16 @@ import pandas as pd
 
 from ..results import METRICS
 
-__all__ = ["PORTFOLIO", "Table", "attribution_table", "car_paths", "event_outcomes", "header", "parameter",
-           "placebo_numbers", "run_numbers", "run_table", "study_numbers", "study_table", "sweep_grid",
+__all__ = ["PORTFOLIO", "Table", "attribution_table", "attribution_totals", "car_paths", "event_outcomes", "header",
+           "parameter", "placebo_numbers", "run_numbers", "run_table", "study_numbers", "study_table", "sweep_grid",
            "sweep_numbers", "sweep_table", "trades_table"]  # fmt: skip
 
 PORTFOLIO = "portfolio"
+#: The type of attribution.csv's last row: what no event explains (``backtests._attribution.RESIDUAL``).
+RESIDUAL_TYPE = "residual"
+#: stats.csv's series of the portfolio with its sleeves equally weighted and rebalanced daily, written
+#: only where they differ materially from the value-weighted portfolio (``backtests._run.MATERIAL``).
+EQUAL_WEIGHT = {"strategy": "strategy_equal_weight", "benchmark": "benchmark_equal_weight"}
 # METRICS (from backtests.results): the metric columns of stats.csv and sweep.csv; every other sweep.csv column
 # but ``scope`` is a parameter.
 
@@ -126,17 +132,27 @@ def _by_series(stats: pd.DataFrame, series: str) -> pd.DataFrame:
 
 
 def run_numbers(stats: pd.DataFrame, template: str | None = None) -> dict[str, Any]:
-    """Headline numbers of the portfolio, strategy and buy & hold, exactly as stats.csv holds them."""
+    """Headline numbers of the portfolio, strategy and buy & hold, exactly as stats.csv holds them.
+
+    With ``equal_weight`` when stats.csv has the portfolio with equal weights rebalanced daily (it differs
+    materially from the value-weighted one): its ``strategy`` and ``benchmark`` return metrics.
+    """
     strategy = _by_series(stats, "strategy").loc[PORTFOLIO]
-    benchmark = _by_series(stats, "benchmark")
-    bench = benchmark.loc[PORTFOLIO] if PORTFOLIO in benchmark.index else pd.Series(dtype=float)
-    return {
+    returns = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown")
+
+    def portfolio(series: str) -> dict[str, float | None]:
+        part = _by_series(stats, series)
+        row = part.loc[PORTFOLIO] if PORTFOLIO in part.index else pd.Series(dtype=float)
+        return {k: _float(row[k]) for k in returns if k in row}
+
+    numbers = {
         "template": template,
         "strategy": {k: _float(strategy[k]) for k in METRICS if k in strategy},
-        "benchmark": {
-            k: _float(bench[k]) for k in ("total_return", "cagr", "sharpe", "sortino", "max_drawdown") if k in bench
-        },
+        "benchmark": portfolio("benchmark"),
     }
+    if (stats["series"] == EQUAL_WEIGHT["strategy"]).any():
+        numbers["equal_weight"] = {name: portfolio(series) for name, series in EQUAL_WEIGHT.items()}
+    return numbers
 
 
 def _table(frame: pd.DataFrame, columns: str, **options) -> Table:
@@ -185,9 +201,9 @@ def trades_table(trades: pd.DataFrame) -> Table:
 
 def attribution_table(attribution: pd.DataFrame) -> Table:
     """attribution.csv as a sortable table of the events that opened trades (``trades`` > 0), with the span
-    held from first entry to last exit.
+    held from first entry to last exit; the residual row is left out (see :func:`attribution_totals`).
     """
-    traded = attribution[attribution["trades"] > 0]
+    traded = attribution[(attribution["trades"] > 0) & (attribution["type"] != RESIDUAL_TYPE)]
     traded = traded.assign(
         type=[
             (str(kind).replace("_", " "), str(direction))
@@ -202,10 +218,22 @@ def attribution_table(attribution: pd.DataFrame) -> Table:
         trades:trades:count
         held:held:dates
         pnl_by_currency:P&L by currency:money
-        contribution:contribution:signed
+        contribution:contribution to portfolio return:signed
         mean_abnormal_return:mean abnormal return:signed
         exits:exits:ids"""
     return _table(traded, columns, sortable=True)
+
+
+def attribution_totals(attribution: pd.DataFrame) -> dict[str, float | None] | None:
+    """The events' summed ``contribution``, the ``residual`` no event explains and their sum, the portfolio's
+    ``total_return``, as attribution.csv holds them; None for a file without a residual row (written before
+    contributions were in units of the portfolio's return)."""
+    residual = attribution["type"] == RESIDUAL_TYPE
+    if not residual.any():
+        return None
+    events = float(attribution.loc[~residual, "contribution"].sum())
+    rest = float(attribution.loc[residual, "contribution"].sum())
+    return {"events": _float(events), "residual": _float(rest), "total_return": _float(events + rest)}
 
 
 def _day(values: pd.Series) -> list[str]:
@@ -259,9 +287,11 @@ def sweep_numbers(sweep: pd.DataFrame, dsr: Mapping | None, best_returns: pd.Dat
     """A sweep's headline numbers for summary.json.
 
     ``combinations`` (the portfolio rows); ``best_sharpe`` and ``best_params`` when any portfolio Sharpe
-    is known; with ``dsr`` (dsr.json), ``deflated_sharpe``: the DSR, trials and parameters, plus the
-    best and expected maximum Sharpe annualized with ``best_returns``' sessions per year when it has
-    more than two rows (dsr.json holds them per session).
+    is known; with ``dsr`` (dsr.json), ``deflated_sharpe``: the DSR, trials and parameters, the best and
+    expected maximum Sharpe annualized and the test's inputs as dsr.json holds them (the trials' Sharpe
+    variance annualized, the skew and kurtosis of the best combination's returns, their number and the
+    sessions per year). A dsr.json written before it held them has its per-session Sharpe ratios annualized
+    with ``best_returns``' sessions per year (when it has more than two rows), and no inputs.
     """
     portfolio = sweep[sweep["scope"] == PORTFOLIO]
     params = sweep_parameters(sweep)
@@ -271,7 +301,10 @@ def sweep_numbers(sweep: pd.DataFrame, dsr: Mapping | None, best_returns: pd.Dat
         numbers |= {"best_sharpe": _float(best["sharpe"]), "best_params": {p: _plain(best[p]) for p in params}}
     if dsr:
         deflated = {"dsr": _float(dsr["dsr"]), "trials": dsr.get("trials"), "params": dsr.get("params")}
-        if best_returns is not None and len(best_returns) > 2:
+        if dsr.get("sharpe_annualized") is not None:
+            deflated |= {name: _float(dsr.get(name)) for name in DSR_SHOWN}
+            deflated["observations"] = dsr.get("observations")
+        elif best_returns is not None and len(best_returns) > 2:
             scale = math.sqrt(periods_per_year(best_returns.index))
             deflated |= {
                 "sharpe_annualized": _float(dsr["sharpe"] * scale),
@@ -279,6 +312,11 @@ def sweep_numbers(sweep: pd.DataFrame, dsr: Mapping | None, best_returns: pd.Dat
             }
         numbers["deflated_sharpe"] = deflated
     return numbers
+
+
+#: The fields of dsr.json shown beside the DSR (all annualized, or not Sharpe ratios).
+DSR_SHOWN = ("sharpe_annualized", "expected_max_sharpe_annualized", "trial_sharpe_variance_annualized", "skew",
+             "kurtosis", "periods_per_year")  # fmt: skip
 
 
 def _plain(value):
@@ -345,30 +383,38 @@ def car_paths(abnormal_returns: pd.DataFrame) -> pd.DataFrame:
 def study_numbers(car: pd.DataFrame, tests: pd.DataFrame) -> dict[str, Any]:
     """A study's headline numbers for summary.json: ``pairs`` (event-asset pairs), ``mean_car`` keyed
     ``"<type> <start>:<end>"`` and ``tests_all``, the ``all`` group's tests keyed ``"<window> <statistic>"``
-    (value and p-value).
+    (value and p-value, and the ``note`` of a test kept for reference: why it over-rejects, with its measured size).
     """
     mean_car = car.groupby(["event_type", "window_start", "window_end"])["car"].mean()
+    notes = tests["note"].fillna("").astype(str) if "note" in tests else pd.Series("", index=tests.index)
     return {
         "pairs": int(car.groupby(["event_id", "ticker"]).ngroups),
         "mean_car": {f"{kind} {a}:{b}": _float(value) for (kind, a, b), value in mean_car.items()},
         "tests_all": {
             f"{r.window} {r.statistic}": {"value": _float(r.value), "p_value": _float(r.p_value)}
-            for r in tests[tests["group"] == "all"].itertuples()
+            | ({"note": note} if note else {})
+            for r, note in zip(tests[tests["group"] == "all"].itertuples(), notes[tests["group"] == "all"])
         },
     }
 
 
 def study_table(tests: pd.DataFrame) -> Table:
-    """One row per (group, window); one column per statistic of tests.csv (value and p-value)."""
+    """One row per (group, window); one column per statistic of tests.csv (value and p-value). The headline
+    statistics (no ``note``) come first; a statistic kept for reference carries its note (why it over-rejects,
+    with its measured size) as a third element, shown next to its p-value."""
+    notes = tests["note"].fillna("").astype(str) if "note" in tests else pd.Series("", index=tests.index)
+    noted = set(tests.loc[notes != "", "statistic"])
     statistics = list(tests["statistic"].drop_duplicates())
+    statistics = [s for s in statistics if s not in noted] + [s for s in statistics if s in noted]
     keys = ["group", "window", "n", "clusters"] if "clusters" in tests else ["group", "window", "n"]
     rows = []
-    for key, part in tests.groupby(keys, sort=False, dropna=False):
+    for key, part in tests.assign(note=notes).groupby(keys, sort=False, dropna=False):
         values = part.set_index("statistic")
         record = dict(zip(keys, key))
         for statistic in statistics:
             known = statistic in values.index
-            record[statistic] = (values.at[statistic, "value"], values.at[statistic, "p_value"]) if known else None
+            cell = (values.at[statistic, "value"], values.at[statistic, "p_value"], values.at[statistic, "note"])
+            record[statistic] = (cell if cell[2] else cell[:2]) if known else None
         rows.append(record)
     kinds = {"group": "id", "window": "id", "n": "count", "clusters": "count"} | dict.fromkeys(statistics, "stat")
     return Table(pd.DataFrame(rows, columns=[*keys, *statistics]), kinds)

@@ -170,3 +170,115 @@ def replay(
     for k in waiting:
         fates[k] = "waited at a daily limit until the data ended"
     return trades, fates
+
+
+# ---- the portfolio of sleeves (README: "The portfolio is value-weighted and never rebalanced") ----------------
+#
+# Written from the README with lists and loops, not from backtests._vbt: each asset is a sleeve with its
+# own starting capital, alive from the session before its first price to its last price; on a session the
+# portfolio's return is the live sleeves' summed gain over their summed value the session before.
+
+
+def filled(prices: list) -> list:
+    """Each session's last known price (None before the first)."""
+    out, last = [], None
+    for price in prices:
+        if price is not None and price == price:  # NaN is missing
+            last = price
+        out.append(last)
+    return out
+
+
+def sleeve_span(prices: list) -> tuple[int, int]:
+    """(first, last) session of a sleeve: the session before its first price, its last price."""
+    seen = [k for k, price in enumerate(prices) if price is not None and price == price]
+    return max(seen[0] - 1, 0), seen[-1]
+
+
+def trade_value(trade: dict, prices: list, t: int, fees: float) -> float:
+    """What a trade adds to its sleeve's value after the close of session ``t``: its position at that
+    close less what it paid (the fill, slippage included, and a fee of ``fees`` of the traded value);
+    from its exit on, its P&L."""
+    if t < trade["entry"]:
+        return 0.0
+    if trade["exit"] is not None and t >= trade["exit"]:
+        return trade["pnl"]
+    sign = 1.0 if trade["side"] == "long" else -1.0
+    return sign * trade["size"] * (prices[t] - trade["entry_price"]) - fees * trade["size"] * trade["entry_price"]
+
+
+def sleeve_values(trades: list[dict], prices: list, init_cash: float, fees: float) -> list[float]:
+    """A sleeve's value on every session: its starting capital plus what each of its trades adds."""
+    prices = filled(prices)
+    return [init_cash + sum(trade_value(trade, prices, t, fees) for trade in trades) for t in range(len(prices))]
+
+
+def buy_and_hold_values(prices: list, init_cash: float, fees: float, slippage: float) -> list[float]:
+    """Buy at the first price with all the cash (slippage on the price, fee on the traded value), hold."""
+    prices = filled(prices)
+    first = next(k for k, price in enumerate(prices) if price is not None)
+    units = init_cash / (prices[first] * (1 + slippage) * (1 + fees))
+    return [init_cash if t < first else units * prices[t] for t in range(len(prices))]
+
+
+def live(spans: list[tuple[int, int]], t: int) -> list[int]:
+    """The sleeves alive on session t - 1 and on session t."""
+    return [k for k, (first, last) in enumerate(spans) if first <= t - 1 and t <= last]
+
+
+def portfolio_returns(values: list[list[float]], spans: list[tuple[int, int]]) -> list[float]:
+    """Value-weighted: the live sleeves' summed gain over their summed value the session before (from t = 1)."""
+    returns = []
+    for t in range(1, len(values[0])):
+        alive = live(spans, t)
+        base = sum(values[k][t - 1] for k in alive)
+        gain = sum(values[k][t] - values[k][t - 1] for k in alive)
+        returns.append(gain / base if base > 0 else 0.0)
+    return returns
+
+
+def equal_weight_returns(values: list[list[float]], spans: list[tuple[int, int]]) -> list[float]:
+    """The alternative: the mean of the live sleeves' returns (equal weights, rebalanced daily)."""
+    returns = []
+    for t in range(1, len(values[0])):
+        alive = live(spans, t)
+        each = [values[k][t] / values[k][t - 1] - 1 for k in alive]
+        returns.append(sum(each) / len(each) if each else 0.0)
+    return returns
+
+
+def index_levels(returns: list[float]) -> list[float]:
+    """The index: 1 at the start, compounded by each session's return."""
+    levels = [1.0]
+    for r in returns:
+        levels.append(levels[-1] * (1 + r))
+    return levels
+
+
+def annualized_sharpe(returns: list[float], sessions_per_year: float) -> float:
+    """Mean over standard deviation (n - 1) of the returns, times the square root of the sessions per year."""
+    n = len(returns)
+    mean = sum(returns) / n
+    sd = (sum((r - mean) ** 2 for r in returns) / (n - 1)) ** 0.5
+    return mean / sd * sessions_per_year**0.5
+
+
+def event_contributions(trades: list[dict], sleeve_of: list[int], prices: list[list], values: list[list[float]],
+                        spans: list[tuple[int, int]], fees: float) -> dict[str, float]:  # fmt: skip
+    """Each event's contribution to the portfolio's total return: on each session, its trades' gain (split
+    equally among the events that opened a trade) over the live sleeves' value the session before, times
+    the index the session before."""
+    levels = index_levels(portfolio_returns(values, spans))
+    prices = [filled(column) for column in prices]
+    out: dict[str, float] = {}
+    for trade, sleeve in zip(trades, sleeve_of):
+        end = trade["exit"] if trade["exit"] is not None else len(levels) - 1
+        for t in range(max(trade["entry"], 1), end + 1):
+            alive = live(spans, t)
+            if sleeve not in alive:
+                continue
+            base = sum(values[k][t - 1] for k in alive)
+            gain = trade_value(trade, prices[sleeve], t, fees) - trade_value(trade, prices[sleeve], t - 1, fees)
+            for event in trade["events"]:
+                out[event] = out.get(event, 0.0) + gain / base * levels[t - 1] / len(trade["events"])
+    return out

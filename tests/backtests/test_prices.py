@@ -58,7 +58,7 @@ def test_a_share_returns_respect_daily_limits_on_qfq_rows(snapshot):
 
 @pytest.mark.skipif(not (SHARED / "data" / "raw").is_dir(), reason="shared/data/raw is not beside the checkout")
 def test_snapshot_rebuilds_identically_from_raw(tmp_path, snapshot):
-    from seeds.build_prices import build
+    from tools.build_prices import build
 
     _, report = build(SHARED / "data" / "raw", tmp_path / "prices.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "prices.parquet"), snapshot)

@@ -2,7 +2,9 @@
 
 Hypothesis generates prices (with big moves, so stops and A-share limits fire), events and
 parameters; the backtest's trades (entry, exit, side, reason, return) and its skipped signals must
-be exactly what the replay gives.
+be exactly what the replay gives. On real runs, the sleeves' values are rebuilt from the trades and
+the portfolio's return from the sleeves (strategy and buy and hold), and each event's contribution
+to that return, all in loops: the reported stats and attribution must be what they give.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backtests import Costs, run_backtest
+from backtests import Costs, attribution, run_backtest
 from signals import A_SHARE_EXCHANGES, Direction, Event, EventCalendar, EventType, exchange_calendar, load_universe
 from strategies import price_limit
 
+from . import replay as written
 from .replay import entry_signals, momentum_against, replay
 
 UNIVERSE = load_universe()
@@ -134,3 +137,99 @@ def test_the_issue_examples():
     trade = mp.trades[mp.trades["entry_session"] == pd.Timestamp("2025-04-09")].iloc[0]
     assert trade["exit_reason"] in ("time", "stop_loss", "take_profit")
     assert trade["exit_session"] == pd.Timestamp("2025-04-24")  # 10 NYSE sessions later (Good Friday closed)
+
+
+# ---- the portfolio, its benchmark and the attribution, replayed on real runs -----------------------------------
+
+
+def _column(frame: pd.DataFrame, name: str) -> list:
+    return [None if pd.isna(value) else float(value) for value in frame[name]]
+
+
+def _trades(result) -> list[dict]:
+    sessions = list(result.close.index)
+    return [
+        {"asset": row.asset, "side": row.side, "entry": sessions.index(row.entry_session),
+         "exit": None if pd.isna(row.exit_session) else sessions.index(row.exit_session),
+         "entry_price": row.entry_price, "size": row.size, "pnl": row.pnl,
+         "events": row.event_ids.split(";") if isinstance(row.event_ids, str) and row.event_ids else []}
+        for row in result.trades.itertuples()
+    ]  # fmt: skip
+
+
+def _sessions_per_year(index: pd.DatetimeIndex) -> float:
+    return (len(index) - 1) / ((index[-1] - index[0]).days / 365.25)
+
+
+def _replayed_portfolio(result) -> dict:
+    """The README's portfolio rule in loops: sleeves rebuilt from the trades (strategy) and from the first
+    price (buy and hold), their value-weighted and equal-weight portfolios."""
+    costs, assets = result.costs, list(result.close.columns)
+    prices = [_column(result.close, asset) for asset in assets]
+    spans = [written.sleeve_span(column) for column in prices]
+    trades = _trades(result)
+    strategy = [
+        written.sleeve_values([t for t in trades if t["asset"] == asset], column, costs.init_cash, costs.fees)
+        for asset, column in zip(assets, prices)
+    ]
+    benchmark = [written.buy_and_hold_values(column, costs.init_cash, costs.fees, costs.slippage) for column in prices]
+    return {"assets": assets, "prices": prices, "spans": spans, "trades": trades, "strategy": strategy,
+            "benchmark": benchmark}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "tickers, start",
+    [(["MP", "LYC", "600111", "USAR"], "2019-01-01"), (["LYC", "300748", "REMX"], "2023-01-01"), (None, None)],
+    ids=["four assets, one listed in 2025", "three exchanges", "the default run"],
+)
+def test_the_portfolio_is_the_value_weighted_sleeves_for_the_strategy_and_buy_and_hold(tickers, start, default_run):
+    result = default_run if tickers is None else run_backtest(tickers=tickers, start=start)
+    replayed = _replayed_portfolio(result)
+    # The sleeves rebuilt from the trades are the sleeves the run valued.
+    for asset, values in zip(replayed["assets"], replayed["strategy"]):
+        np.testing.assert_allclose(result.asset_equity[asset].to_numpy(), values, rtol=1e-9)
+    per_year = _sessions_per_year(result.close.index)
+    for series in ("strategy", "benchmark"):
+        returns = written.portfolio_returns(replayed[series], replayed["spans"])
+        stats = result.stats.loc[("portfolio", series)]
+        assert stats["total_return"] == pytest.approx(written.index_levels(returns)[-1] - 1, rel=1e-9, abs=1e-12)
+        assert stats["sharpe"] == pytest.approx(written.annualized_sharpe(returns, per_year), rel=1e-9)
+        np.testing.assert_allclose(result.equity[series].to_numpy(), written.index_levels(returns), rtol=1e-9)
+        # The alternative (equal weights rebalanced daily) is in the stats where it differs materially.
+        equal = written.equal_weight_returns(replayed[series], replayed["spans"])
+        total, sharpe = written.index_levels(equal)[-1] - 1, written.annualized_sharpe(equal, per_year)
+        material = abs(total - stats["total_return"]) > 0.01 or abs(sharpe - stats["sharpe"]) > 0.05
+        if ("portfolio", f"{series}_equal_weight") in result.stats.index:
+            shown = result.stats.loc[("portfolio", f"{series}_equal_weight")]
+            assert shown["total_return"] == pytest.approx(total, rel=1e-9)
+            assert shown["sharpe"] == pytest.approx(sharpe, rel=1e-9)
+        else:
+            assert not material
+
+
+def test_a_single_sleeve_has_no_equal_weight_alternative():
+    """One sleeve: equal weights and value weights are the same portfolio, so the stats hold it once."""
+    result = run_backtest(tickers=["MP"], start="2023-01-01")
+    assert set(result.stats.index.get_level_values("series")) == {"strategy", "benchmark"}
+
+
+@pytest.mark.parametrize("tickers, start", [(["MP", "LYC", "600111", "USAR"], "2019-01-01"), (None, None)],
+                         ids=["four assets", "the default run"])  # fmt: skip
+def test_event_contributions_add_up_to_the_portfolios_return(tickers, start, default_run):
+    result = default_run if tickers is None else run_backtest(tickers=tickers, start=start)
+    table = attribution(result)
+    replayed = _replayed_portfolio(result)
+    trades = replayed["trades"]
+    sleeve_of = [replayed["assets"].index(trade["asset"]) for trade in trades]
+    expected = written.event_contributions(trades, sleeve_of, replayed["prices"], replayed["strategy"],
+                                           replayed["spans"], result.costs.fees)  # fmt: skip
+    events = table[table["type"] != "residual"].set_index("event_id")["contribution"]
+    for event_id, contribution in events.items():
+        assert contribution == pytest.approx(expected.get(event_id, 0.0), rel=1e-9, abs=1e-12), event_id
+    assert set(expected) <= set(events.index)
+    residual = table.loc[table["event_id"] == "residual (no event)", "contribution"]
+    assert len(residual) == 1 and table["event_id"].iloc[-1] == "residual (no event)"
+    total = result.stats.loc[("portfolio", "strategy"), "total_return"]
+    assert events.sum() + residual.iloc[0] == pytest.approx(total, abs=1e-9)
+    assert sum(expected.values()) == pytest.approx(total, abs=1e-9)  # every trade has an event here
+    assert abs(residual.iloc[0]) < 1e-9

@@ -84,6 +84,11 @@ def test_stats_cover_each_asset_and_the_portfolio(default_run):
     assert np.isfinite(portfolio[["total_return", "cagr", "sharpe", "sortino", "max_drawdown"]].astype(float)).all()
     assert -1 <= portfolio["max_drawdown"] <= 0 and 0 < portfolio["time_invested"] < 1
     assert portfolio["trades"] == len(default_run.trades)
+    # Equal weights rebalanced daily differ materially on the default run (more than 1 point of return or
+    # 0.05 of Sharpe): the stats keep them beside the value-weighted portfolio (test_replay.py replays both).
+    series = set(stats.loc["portfolio"].index)
+    assert series == {"strategy", "benchmark", "strategy_equal_weight", "benchmark_equal_weight"}
+    assert list(default_run.summary().index) == ["portfolio", *default_run.asset_equity.columns]
     # Where every sleeve is alive, the portfolio's return is the return of the sleeves' summed value.
     close, values = default_run.close, default_run.asset_equity
     first, last = close.notna().idxmax(), close[::-1].notna().idxmax()
@@ -138,3 +143,28 @@ def test_a_default_asset_whose_prices_ended_long_ago_is_left_out_and_said(defaul
     assert default_run.data.left_out["NEO.TO"].startswith("left out of the default assets: its prices end 2020-10-09")
     named = run_backtest("event_drift", tickers=["NEO.TO", "MP"])  # named, it trades on what it has
     assert "NEO.TO" in named.close.columns and "NEO.TO" not in named.data.left_out
+
+
+def test_saving_only_writes(tmp_path, monkeypatch):
+    """The run computes its attribution (and loads its benchmarks); save writes and computes nothing."""
+    import backtests._attribution
+    import backtests._prices
+    import backtests._run
+    from backtests import RunSpec, ops
+
+    result = ops.run(RunSpec(tickers=("MP", "LYC", "600111"), start="2024-01-01"))
+    assert result.attribution is not None and len(result.attribution)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("saving computed or loaded something")
+
+    for module, name in (
+        (backtests._attribution, "attribution"),
+        (backtests._run, "attribution"),
+        (backtests._prices, "load_prices"),
+        (backtests._attribution, "trade_abnormal_returns"),
+    ):
+        monkeypatch.setattr(module, name, refuse)  # fmt: skip
+    result.save(tmp_path / "run")
+    saved = pd.read_csv(tmp_path / "run" / "attribution.csv")
+    assert list(saved["event_id"]) == list(result.attribution["event_id"])

@@ -2,7 +2,7 @@
 
 Re-runnable and deterministic::
 
-    python -m seeds.build_events --reference ../shared/reference/policy_events.csv
+    python -m tools.build_events --reference ../shared/reference/policy_events.csv
 
 The reference (``shared/reference/policy_events.csv``) holds facts and sources; the audit
 (``seeds/events_audit.csv``) holds, per event, every field a trading calendar needs with the source
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "seeds"  # what it builds
 AUDIT = HERE / "events_audit.csv"
 COLUMNS = (
     "id", "type", "announced", "tz", "known", "effective", "window_end", "direction", "severity", "elements",

@@ -2,7 +2,7 @@
 
 Re-runnable and deterministic::
 
-    python -m seeds.build_prices --raw ../shared/data/raw
+    python -m tools.build_prices --raw ../shared/data/raw
 
 Every defect listed in ``shared/data/MANIFEST.md`` is fixed here, and each fix is counted
 in the printed report:
@@ -38,7 +38,7 @@ import pandas as pd
 from signals import exchange_calendar  # the project's calendars, so snapshot and signals agree
 from signals._io import atomic_write
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "seeds"  # what it builds
 START = pd.Timestamp("2009-01-01")
 US_DOWNLOAD_DAY = pd.Timestamp("2026-08-03")
 USAR_FIRST_DAY = pd.Timestamp("2025-03-14")  # first session after the de-SPAC merger closed

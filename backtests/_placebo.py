@@ -1,0 +1,195 @@
+"""Placebo draws at engine speed: every draw's events aligned at once, stacked beside each other.
+
+A placebo draw moves each real policy event to a random New York session (see
+:func:`backtests._validation.placebo_calendars`, the reference, which builds one calendar per
+draw). Here the draws stay arrays: the days of all draws are aligned in one vectorized pass per
+exchange (the point-in-time rule of :func:`signals.session_positions`), an event-plan template
+(:class:`strategies.EventPlan`) plans all of them in one call, and their entries sit side by side
+as draw x asset columns of one simulation on the event engine, sharing one copy of each price
+series, its locks and the template's early exits. Templates without a plan, and plans that need
+the calendar itself, fall back to one build per draw (same numbers, slower).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import time
+
+import numpy as np
+import pandas as pd
+
+import strategies
+from signals import AFTER_CLOSE, Event, EventCalendar, session_positions
+from strategies import EventPlan, StrategyContext, StrategySignals, entry_cells, market_locks, plan_frame
+
+from ._distributed import Scheduler, connect, map_ordered
+from ._run import PORTFOLIO
+from ._sweep import StackJob, _chunk_stats, _stacked_locks, run_stacked
+from ._vbt import periods_per_year, simulate
+from .data import MarketData
+from .spec import RunSpec
+
+#: Cells (sessions x draw columns) per chunk of draws: each draw has its own entries and exits.
+DRAW_CELLS = 25_000_000
+
+__all__ = ["DrawJob", "align_draws", "knowable_days", "placebo_days", "placebo_sharpes"]
+
+
+def placebo_days(
+    calendar: EventCalendar, draws: int, seed: int = 0, exclusion: int = 20, start=None, end=None
+) -> tuple[list[Event], np.ndarray]:
+    """The policy events in the order placebo draws date them, and each draw's days.
+
+    Returns (events, days): the calendar's policy events sorted by announcement, and a draws x events
+    ``datetime64`` array (naive New York sessions from :func:`backtests._validation.placebo_pool`):
+    draw k moves event j to ``days[k, j]``. The one place the random draws are made: the same seed
+    gives the same days here and in :func:`backtests._validation.placebo_calendars`.
+    """
+    from ._validation import _policy, placebo_pool
+
+    calendar = _policy(calendar)
+    pool = placebo_pool(calendar, exclusion, start, end).to_numpy()
+    rng = np.random.default_rng(seed)
+    rows = [pool[np.sort(rng.choice(len(pool), size=len(calendar), replace=False))] for _ in range(draws)]
+    days = np.stack(rows) if rows else np.empty((0, len(calendar)), dtype=pool.dtype)
+    return sorted(calendar, key=lambda event: event.announced_at), days
+
+
+def knowable_days(events: Sequence[Event], days: np.ndarray, after_close: time = AFTER_CLOSE) -> pd.DatetimeIndex:
+    """When each moved event becomes knowable (UTC), flattened draw by draw (draws x events, row-major).
+
+    Event j on ``days[k, j]`` is date-only in its own zone: local midnight of that day, plus
+    ``after_close`` as a duration (so on a day the clocks change, an hour off the wall clock, exactly
+    as :meth:`signals.Event.knowable_at` computes it).
+    """
+    draws = len(days)
+    offset = pd.Timedelta(hours=after_close.hour, minutes=after_close.minute)
+    instants = np.empty(days.shape, dtype="datetime64[ns]")
+    zones = np.array([event.tz for event in events], dtype=object)
+    for zone in dict.fromkeys(zones):
+        mine = zones == zone
+        local = pd.DatetimeIndex(days[:, mine].reshape(-1)).as_unit("ns").tz_localize(zone).normalize() + offset
+        instants[:, mine] = local.tz_convert("UTC").tz_localize(None).to_numpy().reshape(draws, -1)
+    return pd.DatetimeIndex(instants.reshape(-1)).tz_localize("UTC")
+
+
+def align_draws(
+    events: list[Event], days: np.ndarray, universe: pd.DataFrame, close: pd.DataFrame, after_close,
+    close_margin: pd.Timedelta | None,
+) -> tuple[pd.DataFrame, int]:  # fmt: skip
+    """The alignment table of every draw at once (``signals.align_events``' columns and ``draw``).
+
+    Each moved event is date-only in its own zone, so it is knowable at ``after_close`` that day
+    (:meth:`signals.Event.knowable_at`); it trades from the first session of each asset's exchange
+    it is tradable on (:func:`signals.session_positions`), if that lies within the asset's prices.
+    Returns the table and the number of (draw, event, asset) rows that fell outside.
+    """
+    count = days.shape[1]
+    flat = knowable_days(events, days, after_close)
+    observed = close.notna().to_numpy()
+    parts, outside = [], 0
+    for code, members in universe.loc[list(close.columns)].groupby("exchange", sort=False).groups.items():
+        sessions, position = session_positions(code, flat, close_margin=close_margin)
+        valid = (position > 0) & (position < len(sessions))
+        landed = sessions.to_numpy()[np.clip(position, 0, len(sessions) - 1)]
+        for asset in members:
+            own = close.index[observed[:, close.columns.get_loc(asset)]]
+            inside = valid & (landed >= own[0].to_datetime64()) & (landed <= own[-1].to_datetime64())
+            outside += int((~inside).sum())
+            where = np.flatnonzero(inside)
+            parts.append(pd.DataFrame({"draw": where // count, "event": where % count, "asset": asset,
+                                       "exchange": code, "session": landed[where]}))  # fmt: skip
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["draw", "event", "asset"])
+    attributes = pd.DataFrame(
+        [(event.id, str(event.type), str(event.direction), event.severity) for event in events],
+        columns=["event_id", "type", "direction", "severity"],
+    )
+    table = table.join(attributes, on="event")
+    table["knowable_at"] = flat[table["draw"].to_numpy() * count + table["event"].to_numpy()]
+    return table, outside
+
+
+@dataclass
+class DrawJob:
+    """What every chunk of draws reads (scattered once to each Dask worker): the spec, the real
+    context (prices, universe, the template's calendar-free parts) and the draws' alignment table."""
+
+    spec: RunSpec
+    context: StrategyContext
+    table: pd.DataFrame
+    plan: EventPlan
+
+
+def _draw_chunk(job: DrawJob, chunk: range) -> np.ndarray:
+    """The portfolio Sharpe of each draw of ``chunk``: their plans' entries side by side, one simulation."""
+    close, plan = job.context.close, job.plan
+    assets, draws = close.shape[1], len(chunk)
+    rows = plan.plan[plan.plan["draw"].between(chunk.start, chunk.stop - 1)]
+    group, row, column, side, _ = entry_cells(
+        close, close.columns.get_indexer(rows["asset"]), rows["session"].to_numpy(), rows["sign"].to_numpy(float),
+        rows["draw"].to_numpy() - chunk.start, plan.allow_short,
+    )  # fmt: skip
+    shape = (len(close), draws * assets)
+    entries, short_entries = np.zeros(shape, dtype=bool, order="F"), np.zeros(shape, dtype=bool, order="F")
+    entries[row[side > 0], group[side > 0] * assets + column[side > 0]] = True
+    short_entries[row[side < 0], group[side < 0] * assets + column[side < 0]] = True
+    if plan.early_exits is None:
+        exits = short_exits = np.zeros(shape, dtype=bool, order="F")
+    else:  # an early exit never cancels the entry it coincides with
+        exits = np.asfortranarray(np.tile(plan.early_exits[0].to_numpy(dtype=bool), draws)) & ~entries
+        short_exits = np.asfortranarray(np.tile(plan.early_exits[1].to_numpy(dtype=bool), draws)) & ~short_entries
+    columns = pd.MultiIndex.from_arrays(
+        [np.repeat(np.arange(chunk.start, chunk.stop), assets), np.tile(close.columns.to_numpy(), draws)],
+        names=["combo", "column"],
+    )
+
+    def frame(values: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(values, index=close.index, columns=columns, copy=False)
+
+    def per_column(value) -> np.ndarray:
+        return np.full((1, len(columns)), np.nan if value is None else float(value))
+
+    prices = pd.concat([close.ffill()], axis=1, keys=[0])
+    stacked = StrategySignals(
+        frame(entries), frame(exits), frame(short_entries), frame(short_exits), per_column(plan.sl_stop),
+        per_column(plan.tp_stop), plan_frame(), sl_trail=per_column(plan.sl_trail).astype(bool),
+        time_stop=np.nan_to_num(per_column(plan.time_stop)).astype(np.int64), close=prices, size=per_column(1.0),
+    )  # fmt: skip
+    price_col = np.tile(np.arange(assets), draws)
+    buy_locked, sell_locked = job.context.memo(("locks",), lambda: market_locks(close, job.context.universe))
+    locks = (_stacked_locks(buy_locked, [close]), _stacked_locks(sell_locked, [close]))
+    costs = job.spec.costs
+    simulation = simulate(close, stacked, costs, True, close.notna().to_numpy(), locks, job.spec.engine, price_col)
+    stats, _ = _chunk_stats(simulation, stacked, price_col, close, costs, periods_per_year(close.index))
+    sharpe = stats["sharpe"].xs(PORTFOLIO, level="scope")
+    return sharpe.reindex(range(chunk.start, chunk.stop)).to_numpy()
+
+
+def placebo_sharpes(
+    spec: RunSpec, data: MarketData, draws: int, seed: int = 0, scheduler: Scheduler = None,
+    chunk_size: int | None = None,
+) -> np.ndarray:  # fmt: skip
+    """The portfolio Sharpe of ``spec`` on each of ``draws`` placebo calendars (the reference's numbers)."""
+    context = data.context(spec)
+    close = context.close
+    params = spec.resolved_params()
+    template = strategies.get(spec.template)
+    events, days = placebo_days(context.calendar, draws, seed, start=close.index[0], end=close.index[-1])
+    table, _ = align_draws(events, days, context.universe, close, spec.after_close, spec.close_delta)
+    plan = template.plan(context, params, table) if template.plan is not None else None
+    if plan is None:  # the template reads more of the calendar than a plan: one build per draw
+        from ._validation import placebo_calendars
+
+        calendars = placebo_calendars(context.calendar, draws, seed, start=close.index[0], end=close.index[-1])
+        stats, _ = run_stacked(StackJob(spec, data, [params] * draws, calendars), chunk_size, scheduler=scheduler)
+        return stats.loc[stats["scope"] == PORTFOLIO, "sharpe"].to_numpy()
+    size = int(chunk_size or max(1, DRAW_CELLS // (len(close) * max(1, close.shape[1]))))
+    chunks = [range(first, min(first + size, draws)) for first in range(0, draws, size)]
+    job = DrawJob(spec, context, table, plan)
+    if scheduler is not None:
+        with connect(scheduler) as client:
+            parts = map_ordered(client, _draw_chunk, job, chunks)
+    else:
+        parts = [_draw_chunk(job, chunk) for chunk in chunks]
+    return np.concatenate(parts) if parts else np.empty(0)
