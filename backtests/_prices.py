@@ -12,6 +12,7 @@ import logging
 import re
 import zoneinfo
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -22,13 +23,12 @@ import seeds
 from signals import load_universe, select_tickers
 from signals.errors import ParameterError, PriceDataError, UnknownTickerError
 
-__all__ = ["FIELDS", "load_prices", "price_inputs", "session_dates", "validate_prices"]
+__all__ = ["FIELDS", "PriceSource", "load_prices", "price_inputs", "session_dates", "validate_prices"]
 
 log = logging.getLogger("reelab.prices")
 
 #: ``source`` of :func:`load_prices` that reads the bundled snapshot only.
 BUNDLED = "bundled"
-PriceSource = str | Path | None
 
 FIELDS = ("open", "high", "low", "close", "volume", "adj_close")
 PRICE_FIELDS = ("open", "high", "low", "close", "adj_close")
@@ -254,7 +254,7 @@ def load_prices(
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     field: str = "close",
-    source: PriceSource = None,
+    source: PriceSource | str | Path | None = None,
 ) -> pd.DataFrame:
     """Prices as a wide frame: sessions x tickers.
 
@@ -283,13 +283,14 @@ def load_prices(
     2025-01-09    NaN  6.85
     2025-01-10  19.75  6.99
     """
-    if source is not None and source != BUNDLED:
+    source = PriceSource.of(source)
+    if source.folder is not None:
         from ._price_folders import load_price_dir
 
-        return load_price_dir(source, tickers, start, end, field)
+        return load_price_dir(source.folder, tickers, start, end, field)
     universe = load_universe()
     chosen = select_tickers(universe, tickers) if tickers is not None else list(universe.index)
-    long = _snapshot() if source == BUNDLED else _layered(universe, chosen)
+    long = _snapshot() if source.bundled else _layered(universe, chosen)
     return _window(long, tickers, start, end, field, universe)
 
 
@@ -307,7 +308,9 @@ def _files_record(source: str, path: Path, files: list[Path]) -> dict[str, str]:
     }
 
 
-def price_inputs(source: PriceSource = None, tickers: Iterable[str] | str | None = None) -> dict[str, dict[str, str]]:
+def price_inputs(
+    source: PriceSource | str | Path | None = None, tickers: Iterable[str] | str | None = None
+) -> dict[str, dict[str, str]]:
     """What :func:`load_prices` reads for ``source`` and ``tickers``, for a run's manifest.
 
     ``{"prices": {"source": "bundled", "path": "shipped:seeds/prices.parquet", "sha256": ...}}`` for
@@ -318,16 +321,17 @@ def price_inputs(source: PriceSource = None, tickers: Iterable[str] | str | None
     """
     from signals import input_record
 
+    source = PriceSource.of(source)
     bundled = {"source": BUNDLED, **input_record(None, "prices.parquet")}
     universe = load_universe()
     chosen = select_tickers(universe, tickers)
-    if source == BUNDLED:
+    if source.bundled:
         return {"prices": bundled}
-    if source is not None:
+    if source.folder is not None:
         from ._price_folders import price_files
 
-        files = [file for ticker, file in price_files(source).items() if ticker in chosen]
-        return {"prices": _files_record("folder", Path(source), files)}
+        files = [file for ticker, file in price_files(source.folder).items() if ticker in chosen]
+        return {"prices": _files_record("folder", source.folder, files)}
     from ._store import checked_data_dir, store_files
 
     store = checked_data_dir() / "prices"
@@ -336,3 +340,60 @@ def price_inputs(source: PriceSource = None, tickers: Iterable[str] | str | None
         return {"prices": bundled}
     record = {"prices": _files_record("store", store, list(stored.values()))}
     return record | ({"bundled_prices": bundled} if set(chosen) - set(stored) else {})
+
+
+@dataclass(frozen=True)
+class PriceSource:
+    """Where closes come from: the user's store layered over the bundled snapshot (the default), the
+    snapshot only (``bundled``), or a ``folder`` of price files. Frozen, like :class:`~backtests.EventSource`;
+    :meth:`of` reads what a spec or the command line gives (None, ``"bundled"``, a path).
+    """
+
+    bundled: bool = False
+    folder: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.bundled and self.folder is not None:
+            raise ParameterError("prices", self.folder, "the bundled snapshot or a folder, not both")
+
+    @classmethod
+    def of(cls, value: PriceSource | str | Path | None) -> PriceSource:
+        """``value`` as a source: None (the store over the snapshot), ``"bundled"``, or a folder."""
+        if isinstance(value, PriceSource):
+            return value
+        if value is None:
+            return cls()
+        if value == BUNDLED:
+            return cls(bundled=True)
+        if not isinstance(value, str | Path) or not str(value):
+            raise ParameterError("prices", value, "None, 'bundled' or a folder of price files")
+        return cls(folder=Path(value))
+
+    def load(
+        self, tickers: Iterable[str] | str | None = None, start=None, end=None, field: str = "close"
+    ) -> pd.DataFrame:
+        """:func:`load_prices` from this source."""
+        return load_prices(tickers, start, end, field, self)
+
+    def inputs(self, tickers: Iterable[str] | str | None = None) -> dict[str, dict[str, str]]:
+        """:func:`price_inputs` of this source: the files it reads for ``tickers``, with their hashes."""
+        return price_inputs(self, tickers)
+
+    def having(self, tickers: Iterable[str]) -> list[str]:
+        """The ``tickers`` this source can give (a folder may lack some; the store and snapshot have all)."""
+        if self.folder is None:
+            return list(tickers)
+        from ._price_folders import price_files
+
+        present = price_files(self.folder)
+        return [ticker for ticker in tickers if ticker in present]
+
+    def describe(self) -> str:
+        """Where, in words: ``in the bundled prices``, ``... and the price store``, ``in <folder>``."""
+        if self.folder is not None:
+            return f"in {self.folder}"
+        return "in the bundled prices" + ("" if self.bundled else " and the price store")
+
+    def to_record(self) -> str | None:
+        """As config.json records it (and :meth:`of` reads it back): None, ``"bundled"`` or the folder."""
+        return BUNDLED if self.bundled else None if self.folder is None else str(self.folder)

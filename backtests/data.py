@@ -9,7 +9,6 @@ placebos and every walk-forward fold share one load.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,8 +17,7 @@ from signals import EventCalendar, identity_span, input_record, load_universe, s
 from signals.errors import PriceDataError
 from strategies import StrategyContext, build_context, default_tickers
 
-from ._price_folders import price_files
-from ._prices import BUNDLED, PriceSource, load_prices, price_inputs
+from ._prices import PriceSource
 from .spec import EventSource, RunSpec, StudySpec
 
 __all__ = ["MarketData"]
@@ -33,7 +31,7 @@ def _inputs(events: EventSource, prices: PriceSource, tickers: list[str]) -> dic
     inputs = {"events": input_record(events.path, "events.csv")}
     if events.merge:
         inputs["shipped_events"] = input_record(None, "events.csv")
-    return inputs | {"universe": input_record(None, "universe.csv")} | price_inputs(prices, tickers)
+    return inputs | {"universe": input_record(None, "universe.csv")} | prices.inputs(tickers)
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ class MarketData:
     #: ``valid_to``), or a default asset whose prices ended long before the others'.
     left_out: dict[str, str] = field(default_factory=dict)
     #: Where the closes came from (``RunSpec.prices``): the benchmarks of :meth:`benchmark_closes` too.
-    prices: PriceSource = None
+    prices: PriceSource = field(default_factory=PriceSource)
     _benchmarks: dict[Any, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -84,7 +82,7 @@ class MarketData:
         }
         left_out: dict[str, str] = {}
         if close is None:  # loaded here: each asset only while it is the business the calendar assumes
-            loaded = load_prices(chosen, start=spec.start, end=spec.end, field="adj_close", source=spec.prices)
+            loaded = spec.prices.load(chosen, spec.start, spec.end, field="adj_close")
             close, left_out = within_identity(loaded, universe)
             if spec.tickers is None:
                 close, ended = _without_ended(close)
@@ -92,12 +90,8 @@ class MarketData:
                 left_out |= ended
         else:  # given by the caller (a test's market, a notebook's series): used as it is
             close = close.loc[spec.start : spec.end, chosen]
-        if isinstance(spec.prices, Path):
-            source = f"in {spec.prices}"
-        else:
-            source = "in the bundled prices" + ("" if spec.prices == BUNDLED else " and the price store")
-        return cls(calendar, universe, _trimmed(close, chosen, spec.start, spec.end, source), inputs, left_out=left_out,
-                   prices=spec.prices)  # fmt: skip
+        return cls(calendar, universe, _trimmed(close, chosen, spec.start, spec.end, spec.prices.describe()), inputs,
+                   left_out=left_out, prices=spec.prices)  # fmt: skip
 
     @classmethod
     def for_study(cls, spec: StudySpec) -> MarketData:
@@ -106,7 +100,7 @@ class MarketData:
         calendar = spec.events.load()  # a missing file fails here, named
         assets = spec.assets(universe)
         needed = list(dict.fromkeys([*assets, *(b for b in universe.loc[assets, "benchmark"] if b)]))
-        close, left_out = within_identity(load_prices(needed, field="adj_close", source=spec.prices), universe)
+        close, left_out = within_identity(spec.prices.load(needed, field="adj_close"), universe)
         return cls(calendar, universe, close, _inputs(spec.events, spec.prices, needed), left_out=left_out,
                    prices=spec.prices)  # fmt: skip
 
@@ -159,12 +153,10 @@ class MarketData:
         wanted = sorted(set(self.universe.loc[tickers, "benchmark"]) - {""} - set(self.close.columns))
         key = tuple(wanted)
         if key not in self._benchmarks:
-            if self.prices is not None and self.prices != BUNDLED:
-                present = price_files(self.prices)
-                wanted = [ticker for ticker in wanted if ticker in present]
+            wanted = self.prices.having(wanted)
             frame = pd.DataFrame(index=self.close.index)
             if wanted:
-                loaded = load_prices(wanted, field="adj_close", source=self.prices)
+                loaded = self.prices.load(wanted, field="adj_close")
                 frame = loaded.reindex(loaded.index.union(self.close.index)).ffill().reindex(self.close.index)
             self._benchmarks[key] = frame
         return self._benchmarks[key]

@@ -28,7 +28,7 @@ from signals import AFTER_CLOSE, EventCalendar, load_events, select_tickers
 from signals.dates import parse_day
 from signals.errors import ParameterError
 
-from ._prices import BUNDLED
+from ._prices import PriceSource
 from ._vbt import ENGINES, Costs
 
 __all__ = ["MODELS", "EventSource", "RunSpec", "StudySpec"]
@@ -61,15 +61,6 @@ class EventSource:
     def to_dict(self) -> dict[str, Any]:
         """``events`` (the path as text, or None) and ``merge``, as config.json records them."""
         return {"events": None if self.path is None else str(self.path), "merge": self.merge}
-
-
-def price_source(value: Any) -> Path | str | None:
-    """A price source as a spec holds it: ``None`` (the store over the snapshot), ``"bundled"`` or a folder ``Path``."""
-    if value is None or value == BUNDLED:
-        return value
-    if not isinstance(value, str | Path) or not str(value):
-        raise ParameterError("prices", value, "None, 'bundled' or a folder of price files")
-    return Path(value)
 
 
 def _day(value: Any, name: str) -> pd.Timestamp | None:
@@ -127,9 +118,9 @@ class RunSpec:
         close trades at that close (default 30; ``None``: from the first session that opens after it).
     max_dropped : int, optional
         Fail when more events than this reach no asset (default: no limit, every drop is reported).
-    prices : None, "bundled" or a folder
-        Where closes come from (see :func:`backtests.load_prices`): the price store layered over the
-        bundled snapshot (default), the snapshot only, or a folder of the user's price files.
+    prices : PriceSource, None, "bundled" or a folder
+        Where closes come from (:class:`backtests.prices.PriceSource`): the price store layered over
+        the bundled snapshot (default), the snapshot only, or a folder of the user's price files.
     engine : {"events", "vectorbt"}
         What simulates a signal-style template: reelab's event-window engine (default) or vectorbt's
         ``from_signals`` (the reference); both give the same orders. Target weights run on vectorbt.
@@ -144,7 +135,7 @@ class RunSpec:
     events: EventSource = field(default_factory=EventSource)
     after_close: time = AFTER_CLOSE
     max_dropped: int | None = None
-    prices: Path | str | None = None
+    prices: PriceSource = field(default_factory=PriceSource)  # None, "bundled", a folder: PriceSource.of
     engine: str = "events"
     close_margin: int | None = 30
 
@@ -161,7 +152,7 @@ class RunSpec:
             raise ParameterError("after_close", self.after_close, "a datetime.time")
         if self.max_dropped is not None and (not isinstance(self.max_dropped, int) or self.max_dropped < 0):
             raise ParameterError("max_dropped", self.max_dropped, "an integer >= 0")
-        object.__setattr__(self, "prices", price_source(self.prices))
+        object.__setattr__(self, "prices", PriceSource.of(self.prices))
         if self.engine not in ENGINES:
             raise ParameterError("engine", self.engine, f"one of: {', '.join(ENGINES)}")
         _check_margin(self.close_margin)
@@ -195,7 +186,7 @@ class RunSpec:
             **self.events.to_dict(),
             "after_close": f"{self.after_close:%H:%M}",
             "max_dropped": self.max_dropped,
-            "prices": None if self.prices is None else str(self.prices),
+            "prices": self.prices.to_record(),
             "engine": self.engine,
             "close_margin": self.close_margin,
         }
@@ -216,7 +207,7 @@ class RunSpec:
             EventSource(record.get("events"), bool(record.get("merge"))),
             time.fromisoformat(record.get("after_close", "18:00")),
             record.get("max_dropped"),
-            record.get("prices"),
+            PriceSource.of(record.get("prices")),
             record.get("engine", "events"),
             record.get("close_margin", 30),
         )
@@ -235,7 +226,7 @@ class RunSpec:
         params = {name: value for name, value in named.items() if value is not None} | dict(args.param)
         return cls(
             args.template, params, args.tickers, args.start, args.end, Costs(args.fees, args.slippage),
-            EventSource(args.events, args.merge), prices=getattr(args, "prices", None),
+            EventSource(args.events, args.merge), prices=PriceSource.of(getattr(args, "prices", None)),
             engine=getattr(args, "engine", None) or "events", close_margin=getattr(args, "close_margin", 30),
         )  # fmt: skip
 
@@ -260,7 +251,7 @@ class StudySpec:
     estimation: int = 120
     gap: int = 10
     events: EventSource = field(default_factory=EventSource)
-    prices: Path | str | None = None
+    prices: PriceSource = field(default_factory=PriceSource)  # None, "bundled", a folder: PriceSource.of
     confounders: str = "flag"
     close_margin: int | None = 0
 
@@ -283,7 +274,7 @@ class StudySpec:
             raise ParameterError("gap", self.gap, "an integer number of sessions >= 0")
         object.__setattr__(self, "types", None if self.types is None else tuple(self.types))
         object.__setattr__(self, "tickers", ticker_tuple(self.tickers))
-        object.__setattr__(self, "prices", price_source(self.prices))
+        object.__setattr__(self, "prices", PriceSource.of(self.prices))
 
     def assets(self, universe: pd.DataFrame) -> list[str]:
         """The assets studied: :attr:`tickers` (validated), else every rare-earth asset of ``universe``
@@ -303,7 +294,7 @@ class StudySpec:
         record["windows"] = [list(window) for window in self.windows]
         for name in ("types", "tickers"):
             record[name] = None if record[name] is None else list(record[name])
-        record["prices"] = None if self.prices is None else str(self.prices)
+        record["prices"] = self.prices.to_record()
         return {key: value for key, value in record.items() if key != "events"} | self.events.to_dict()
 
     @classmethod
@@ -313,7 +304,7 @@ class StudySpec:
             record.get("types"), record.get("tickers"),
             tuple(tuple(window) for window in record.get("windows", DEFAULT_WINDOWS)),
             record.get("model", "market"), record.get("estimation", 120), record.get("gap", 10),
-            EventSource(record.get("events"), bool(record.get("merge"))), record.get("prices"),
+            EventSource(record.get("events"), bool(record.get("merge"))), PriceSource.of(record.get("prices")),
             record.get("confounders", "flag"), record.get("close_margin", 0),
         )  # fmt: skip
 
@@ -322,7 +313,7 @@ class StudySpec:
         """From ``reelab study`` arguments (without ``--windows``, the default windows)."""
         return cls(
             args.types, args.tickers, tuple(args.windows or DEFAULT_WINDOWS), args.model, args.estimation, args.gap,
-            EventSource(args.events, args.merge), args.prices, getattr(args, "confounders", "flag"),
+            EventSource(args.events, args.merge), PriceSource.of(args.prices), getattr(args, "confounders", "flag"),
             getattr(args, "close_margin", 0),
         )  # fmt: skip
 

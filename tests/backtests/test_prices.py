@@ -472,3 +472,21 @@ def test_a_run_from_the_command_line_on_yfinance_exports(tmp_path):
     mine = pd.read_csv(tmp_path / "folder" / "equity.csv")
     reference = pd.read_csv(tmp_path / "bundled" / "equity.csv")
     pd.testing.assert_frame_equal(mine, reference, rtol=1e-12)
+
+
+def test_a_price_source_is_read_once_and_recorded_as_given(tmp_path):
+    from backtests import RunSpec
+    from backtests._prices import PriceSource
+
+    assert PriceSource.of(None) == PriceSource() and PriceSource.of("bundled") == PriceSource(bundled=True)
+    assert PriceSource.of(tmp_path) == PriceSource(folder=tmp_path) == PriceSource.of(str(tmp_path))
+    for given in (None, "bundled", str(tmp_path)):
+        source = PriceSource.of(given)
+        assert source.to_record() == given and PriceSource.of(source.to_record()) == source
+        assert RunSpec.from_dict(RunSpec(prices=given).to_dict()).prices == source
+    assert PriceSource(bundled=True).describe() == "in the bundled prices"
+    assert PriceSource().describe() == "in the bundled prices and the price store"
+    with pytest.raises(ParameterError, match="prices"):
+        PriceSource.of(3)
+    pd.testing.assert_frame_equal(PriceSource(bundled=True).load(["MP"], "2025-01-02", "2025-01-10"),
+                                  load_prices(["MP"], "2025-01-02", "2025-01-10", source="bundled"))  # fmt: skip
