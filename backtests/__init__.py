@@ -2,7 +2,7 @@
 
 Where things are: a run is specified by :class:`RunSpec` (:mod:`backtests.spec`), its data loaded
 by :class:`MarketData` (:mod:`backtests.data`), computed by :mod:`backtests.ops` (simulated by
-vectorbt in :mod:`backtests._vbt`) and saved by :mod:`backtests.results`.
+vectorbt in :mod:`backtests.simulation._vbt`) and saved by :mod:`backtests.results`.
 
 Names are imported on first use, so ``import backtests`` (and the ``reelab`` command line) stays
 fast: statsmodels, scipy, vectorbt and numba load only when an operation needs them.
@@ -14,25 +14,26 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "FIELDS": "._prices",
-    "load_price_dir": "._price_folders",
-    "load_prices": "._prices",
-    "validate_prices": "._prices",
-    "BacktestResult": "._run",
-    "run_backtest": "._run",
-    "StudyResult": "._study",
-    "event_study": "._study",
-    "SweepResult": "._sweep",
-    "sweep": "._sweep",
-    "PlaceboResult": "._validation",
-    "attribution": "._validation",
-    "deflated_sharpe_ratio": "._validation",
-    "placebo_calendars": "._validation",
-    "placebo_cars": "._validation",
-    "placebo_sharpe": "._validation",
-    "walk_forward": "._validation",
-    "METRICS": "._vbt",
-    "Costs": "._vbt",
+    "FIELDS": ".prices",
+    "load_price_dir": ".prices",
+    "load_prices": ".prices",
+    "validate_prices": ".prices",
+    "METRICS": ".measures",
+    "deflated_sharpe_ratio": ".measures",
+    "Costs": ".simulation",
+    "BacktestResult": ".ops",
+    "PlaceboResult": ".ops",
+    "StudyResult": ".ops",
+    "SweepResult": ".ops",
+    "attribution": ".ops",
+    "placebo_calendars": ".ops",
+    "placebo_cars": ".ops",
+    # keyword wrappers over the operations (notebooks): each builds a spec, loads its data, calls the op
+    "run_backtest": ".ops._run",
+    "sweep": ".ops._sweep",
+    "placebo_sharpe": ".ops._placebo",
+    "walk_forward": ".ops._walk_forward",
+    "event_study": ".ops._study",
     "MarketData": ".data",
     "EventSource": ".spec",
     "RunSpec": ".spec",

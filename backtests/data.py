@@ -17,7 +17,7 @@ from signals import EventCalendar, identity_span, input_record, load_universe, s
 from signals.errors import PriceDataError
 from strategies import StrategyContext, build_context, default_tickers
 
-from ._prices import PriceSource
+from .prices._load import PriceSource
 from .spec import EventSource, RunSpec, StudySpec
 
 __all__ = ["MarketData"]

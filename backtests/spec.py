@@ -28,12 +28,12 @@ from signals import AFTER_CLOSE, EventCalendar, load_events, select_tickers
 from signals.dates import parse_day
 from signals.errors import ParameterError
 
-from ._prices import PriceSource
-from ._vbt import ENGINES, Costs
+from .measures._event_study import MODELS
+from .prices._load import PriceSource
+from .simulation._vbt import ENGINES, Costs
 
 __all__ = ["MODELS", "EventSource", "RunSpec", "StudySpec"]
 
-MODELS = ("market", "market_adjusted", "mean_adjusted")
 #: What an event study does with a pair whose window holds a confounder (see :class:`StudySpec`).
 CONFOUNDER_POLICIES = ("flag", "exclude", "ignore")
 DEFAULT_WINDOWS = ((-1, 1), (0, 5), (0, 20))

@@ -2,7 +2,7 @@
 
 Every session of the bundled snapshot (29 tickers, 2009-2026) is checked as if it had just arrived:
 its close-to-close ratio against the ticker's own volatility over the 60 sessions before it, the
-split ratios and the A-share limits (the rules of :func:`backtests._jumps.find_jumps`, with its
+split ratios and the A-share limits (the rules of :func:`backtests.prices._jumps.find_jumps`, with its
 ``split_like`` and limits, vectorised over sessions). Prints the sessions flagged under the shipped
 settings and the counts for other settings, so the setting is a measured choice.
 
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 import seeds
-from backtests import _jumps
+from backtests.prices import _jumps
 from signals import load_universe
 
 

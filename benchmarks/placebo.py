@@ -3,7 +3,7 @@
     python benchmarks/placebo.py [--draws 1000] [--reference-draws 40]
 
 "now": ``ops.placebo``'s draws (every draw aligned at once and stacked on the event engine,
-:mod:`backtests._placebo`). "reference": the implementation it replaced, kept in the tests as the
+:mod:`backtests.ops._draws`). "reference": the implementation it replaced, kept in the tests as the
 parity reference (one calendar per draw, aligned and built alone). Both give the same Sharpes.
 The last line is the issue's ratio: seconds per draw over seconds per warm ``ops.run``.
 """
@@ -31,10 +31,9 @@ def main() -> int:
     args = parser.parse_args()
 
     from backtests import RunSpec, ops
-    from backtests._placebo import placebo_sharpes
-    from backtests._sweep import StackJob, run_stacked
-    from backtests._validation import placebo_calendars
     from backtests.data import MarketData
+    from backtests.ops._draws import placebo_calendars, placebo_sharpes
+    from backtests.ops._sweep import StackJob, run_stacked
 
     spec = RunSpec("event_drift")
     data = MarketData.load(spec)

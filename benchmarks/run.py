@@ -27,7 +27,7 @@ def _wall(command: list[str], env: dict[str, str]) -> float:
 
 
 def _stages() -> dict[str, float]:
-    import backtests._run as run_module
+    import backtests.ops._run as run_module
     from backtests import Costs, build_context, load_prices
     from backtests.report import write_report
     from signals import load_events, load_universe

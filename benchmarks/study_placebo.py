@@ -6,7 +6,7 @@ Everything runs in this process on the bundled data and ``StudySpec()`` (three w
 
 1. The study, once to warm up (imports, exchange calendars, price files), then timed (median of 3).
 2. The placebo of ``ops.study(spec, placebo=N)`` as the study now computes it
-   (``backtests._study._placebo_cars``: the draws' days, one alignment, market models fitted once per
+   (``backtests.ops._study._placebo_cars``: the draws' days, one alignment, market models fitted once per
    window position, every draw's CARs from one matrix, the p-values), ``--draws`` draws, median of 3.
 3. The per-draw reference (tests/backtests/reference/study_placebo_reference.py: one calendar and one
    full event study per draw) on the first ``--old-draws`` draws of the same seed; ``max_abs_diff`` is
@@ -46,8 +46,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from backtests import ops
-    from backtests._study import _placebo_cars
     from backtests.data import MarketData
+    from backtests.ops._study import _placebo_cars
     from backtests.spec import StudySpec
     from signals import POLICY_TYPES
     from tests.backtests.reference.study_placebo_reference import placebo_cars_reference

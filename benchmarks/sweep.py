@@ -94,7 +94,7 @@ def _same_arrays():
     """Every combination of GRID built and stacked, as ``backtests.sweep`` would (one stack, no chunks)."""
     import strategies
     from backtests import MarketData, RunSpec
-    from backtests._sweep import _stacked_locks, stack_signals
+    from backtests.simulation._stack import _stacked_locks, stack_signals
 
     spec = strategies.get("event_drift")
     params = [spec.params(horizon=h, stop_loss=s, take_profit=t) for h in GRID["horizon"]
@@ -118,7 +118,7 @@ def main() -> int:
         return 0
 
     from backtests import Costs, sweep
-    from backtests._vbt import _order_close, simulate
+    from backtests.simulation._vbt import _order_close, simulate
 
     combinations = int(np.prod([len(values) for values in GRID.values()]))
     warm = {"horizon": [5, 10], "stop_loss": [None, 0.05]}

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from backtests import StudySpec, ops
-from backtests._study_tests import group_tests
+from backtests.measures._group_tests import group_tests
 from signals import CLASS_EXPOSURE, ChinaExposure, load_events
 
 CUTOFF = pd.Timestamp("2020-01-01")

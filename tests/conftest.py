@@ -12,7 +12,7 @@ import pytest
 # Exchange sessions are cached on disk (signals._align); tests start from an empty cache of their
 # own and never write to the user's home. Subprocesses (the CLI tests) inherit it.
 os.environ["REELAB_CACHE_DIR"] = tempfile.mkdtemp(prefix="reelab-cache-")
-# The price store (backtests._store) lives in the user's data dir, which load_prices reads by
+# The price store (backtests.prices._store) lives in the user's data dir, which load_prices reads by
 # default: tests get an empty one of their own, so they never read or write the user's store.
 os.environ["REELAB_DATA"] = tempfile.mkdtemp(prefix="reelab-data-")
 

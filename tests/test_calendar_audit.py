@@ -13,8 +13,8 @@ import re
 import pytest
 
 import seeds
-from tools.build_events import AUDIT_COLUMNS, build_rows, read_audit, render
 from signals import load_events, load_universe
+from tools.build_events import AUDIT_COLUMNS, build_rows, read_audit, render
 
 from .conftest import SHARED
 

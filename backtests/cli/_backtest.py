@@ -41,10 +41,10 @@ def _scheduler(args: argparse.Namespace):
     """Where the independent pieces run: a Dask scheduler address, a local cluster's size, or None (here).
 
     An address is checked first, before any data is read: a scheduler must answer there within
-    seconds (see :func:`backtests._distributed.check_scheduler`), or the command stops with exit 2.
+    seconds (see :func:`backtests.simulation._distributed.check_scheduler`), or the command stops with exit 2.
     """
     if args.scheduler is not None:
-        from .._distributed import check_scheduler
+        from ..simulation._distributed import check_scheduler
 
         check_scheduler(args.scheduler)
         return args.scheduler
@@ -57,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
     Without ``--out`` the folder is ``reelab-out/<UTC time>-<hash of the spec>``. Returns exit code 0.
     """
     from .. import ops
-    from .._validation import check_placebo
     from ..data import MarketData
+    from ..ops._placebo import check_placebo
     from ..report import write_report
     from ..results import publishing
     from ..spec import RunSpec

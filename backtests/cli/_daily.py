@@ -18,7 +18,7 @@ def daily(args: argparse.Namespace) -> int:
 
     from signals.dates import parse_asof
 
-    from .._daily import run_daily
+    from ..ops._daily import run_daily
     from ..spec import RunSpec
 
     if args.data_dir is not None:  # every reader of the store (update, positions) takes it from here
@@ -59,8 +59,8 @@ def status(args: argparse.Namespace) -> int:
 
     from signals import calendar_freshness, horizon, load_universe, select_tickers
 
-    from .._daily import last_daily, read_daily_log
-    from .._health import freshness
+    from ..ops._daily import last_daily, read_daily_log
+    from ..prices._health import freshness
     from ..spec import EventSource
 
     if args.data_dir is not None:

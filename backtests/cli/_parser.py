@@ -9,7 +9,7 @@ from pathlib import Path
 
 import strategies
 
-from .._vbt import ENGINES, Costs
+from ..simulation._vbt import ENGINES, Costs
 from ..spec import MODELS, StudySpec
 from ._types import (
     WORKERS_PER_CPU,

@@ -13,10 +13,10 @@ def prices_update(args: argparse.Namespace) -> int:
 
     Exit 0 when the store is up to date (written or already current); a missing network raises
     :class:`~signals.errors.PriceSourceUnavailable` (exit 1, nothing written); refused tickers
-    (:class:`~backtests._store.UpdateRefused`: a jump, bad data) exit 2 after the summary, their
+    (:class:`~backtests.prices._store.UpdateRefused`: a jump, bad data) exit 2 after the summary, their
     files unchanged and the others written; other bad input is exit 2 with nothing written.
     """
-    from .._update import UpdateRefused, update_prices
+    from ..prices._update import UpdateRefused, update_prices
 
     accept = [item for group in args.accept for item in group]
     try:
@@ -34,7 +34,7 @@ def prices_update(args: argparse.Namespace) -> int:
 
 def prices_verify(args: argparse.Namespace) -> int:
     """reelab prices verify: every check of every ticker's prices; exit 0 when all pass, else 2 (one line on stderr)."""
-    from .._health import verify_prices
+    from ..prices._health import verify_prices
 
     report = verify_prices(args.tickers, data_dir=args.data_dir)
     print(report.summary())

@@ -218,7 +218,7 @@ def _scheduler_address(text: str) -> str:
     to here: whether a scheduler answers is checked before the work starts)."""
     from signals.errors import ParameterError
 
-    from .._distributed import ADDRESS_EXAMPLE, address_problem
+    from ..simulation._distributed import ADDRESS_EXAMPLE, address_problem
 
     try:
         problem = address_problem(text)

@@ -24,10 +24,10 @@ __all__ = ["PORTFOLIO", "Table", "attribution_table", "attribution_totals", "car
            "sweep_numbers", "sweep_table", "trades_table"]  # fmt: skip
 
 PORTFOLIO = "portfolio"
-#: The type of attribution.csv's last row: what no event explains (``backtests._attribution.RESIDUAL``).
+#: The type of attribution.csv's last row: what no event explains (``backtests.ops._attribution.RESIDUAL``).
 RESIDUAL_TYPE = "residual"
 #: stats.csv's series of the portfolio with its sleeves equally weighted and rebalanced daily, written
-#: only where they differ materially from the value-weighted portfolio (``backtests._run.MATERIAL``).
+#: only where they differ materially from the value-weighted portfolio (``backtests.ops._run.MATERIAL``).
 EQUAL_WEIGHT = {"strategy": "strategy_equal_weight", "benchmark": "benchmark_equal_weight"}
 # METRICS (from backtests.results): the metric columns of stats.csv and sweep.csv; every other sweep.csv column
 # but ``scope`` is a parameter.

@@ -174,7 +174,7 @@ def replay(
 
 # ---- the portfolio of sleeves (README: "The portfolio is value-weighted and never rebalanced") ----------------
 #
-# Written from the README with lists and loops, not from backtests._vbt: each asset is a sleeve with its
+# Written from the README with lists and loops, not from backtests.simulation._vbt: each asset is a sleeve with its
 # own starting capital, alive from the session before its first price to its last price; on a session the
 # portfolio's return is the live sleeves' summed gain over their summed value the session before.
 

@@ -1,7 +1,7 @@
 """The daily job, end to end: ``reelab daily`` across a year boundary, on a fake Yahoo, twice each day.
 
 The fake stands in for the ``yfinance`` module itself, so the whole path runs: the command line,
-the default downloader (:mod:`backtests._yahoo`), the store and the readers. Its frames have what
+the default downloader (:mod:`backtests.prices._yahoo`), the store and the readers. Its frames have what
 ``yfinance.download`` returns on real days: ``(Price, Ticker)`` columns, a time-zone-aware index,
 rows of NaN where one symbol's exchange was closed and an all-NaN row, a split inside the new data
 (Yahoo rebases the whole history) and a session Yahoo lacks. Shanghai's sessions of 2027 are

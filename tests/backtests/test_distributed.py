@@ -21,14 +21,14 @@ import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
 
-import backtests._placebo
-import backtests._sweep
 import backtests.data
 import backtests.ops
+import backtests.ops._draws
+import backtests.ops._sweep
 from backtests import placebo_sharpe, sweep, walk_forward
-from backtests._distributed import TIMEOUT_ENV, address_problem, check_scheduler, connect
 from backtests.cli import main
 from backtests.cli._parser import build_parser
+from backtests.simulation._distributed import TIMEOUT_ENV, address_problem, check_scheduler, connect
 from signals.errors import ParameterError
 
 TICKERS = ["MP", "LYC", "600111"]
@@ -51,7 +51,7 @@ def test_a_sweep_on_two_workers_equals_the_sweep_in_one_process(client):
 
 
 def test_placebo_draws_on_two_workers_equal_the_draws_in_one_process(client, monkeypatch):
-    monkeypatch.setattr(backtests._placebo, "DRAW_CELLS", 4569 * len(TICKERS) * 3)  # three draws per task
+    monkeypatch.setattr(backtests.ops._draws, "DRAW_CELLS", 4569 * len(TICKERS) * 3)  # three draws per task
     here = placebo_sharpe(draws=10, seed=7, tickers=TICKERS)
     there = placebo_sharpe(draws=10, seed=7, tickers=TICKERS, scheduler=client)
     assert there[0] == here[0]

@@ -1,6 +1,6 @@
 """reelab's event-window engine gives vectorbt's orders, order for order (backtests/_events_nb.py).
 
-Both engines run on the same prepared signals (:func:`backtests._vbt.simulate` with
+Both engines run on the same prepared signals (:func:`backtests.simulation._vbt.simulate` with
 ``engine="vectorbt"`` and ``engine="events"``); every field of every order record must be equal,
 and so must what reelab's signal function recorded (exit marks, orders deferred at daily limits).
 Hypothesis draws the markets (moves big enough to fire stops and lock A-shares at their limits,
@@ -20,11 +20,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import backtests._events_nb
+import backtests.simulation._events_nb
 import strategies
 from backtests import Costs, MarketData, RunSpec
-from backtests._sweep import _stacked_locks, stack_signals
-from backtests._vbt import simulate
+from backtests.simulation._stack import _stacked_locks, stack_signals
+from backtests.simulation._vbt import simulate
 from signals import Direction, Event, EventCalendar, EventType, exchange_calendar, load_universe
 from strategies import market_locks, price_limit
 
@@ -146,7 +146,7 @@ def test_the_engines_give_the_same_orders_on_generated_markets(case):
 @pytest.mark.parametrize("template", SIGNAL_TEMPLATES)
 def test_the_engines_give_the_same_orders_on_the_bundled_universe(template, threaded, monkeypatch):
     if threaded:  # the kernel that sweeps use, here on a single run's cash groups
-        monkeypatch.setattr(backtests._events_nb, "PARALLEL_GROUPS", 1)
+        monkeypatch.setattr(backtests.simulation._events_nb, "PARALLEL_GROUPS", 1)
     context, signals, locks = _prepared(template, {})
     reference, candidate = both_engines(context.close, signals, locks)
     assert len(reference.portfolio.order_records) >= 20  # the default run trades

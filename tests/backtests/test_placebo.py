@@ -11,11 +11,10 @@ import pandas as pd
 import pytest
 
 from backtests import RunSpec
-from backtests._placebo import align_draws, placebo_days, placebo_sharpes
-from backtests._run import PORTFOLIO
-from backtests._sweep import StackJob, run_stacked
-from backtests._validation import placebo_calendars
 from backtests.data import MarketData
+from backtests.measures._performance import PORTFOLIO
+from backtests.ops._draws import align_draws, placebo_calendars, placebo_days, placebo_sharpes
+from backtests.ops._sweep import StackJob, run_stacked
 from signals import align_events
 
 DRAWS, SEED = 6, 11

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backtests import MarketData, RunSpec, ops
-from backtests._positions import StalePricesError
 from backtests.cli import main
+from backtests.ops._positions import StalePricesError
 from signals.errors import ParameterError
 
 START, END = "2024-06-01", "2025-12-31"

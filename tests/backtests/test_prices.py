@@ -476,7 +476,7 @@ def test_a_run_from_the_command_line_on_yfinance_exports(tmp_path):
 
 def test_a_price_source_is_read_once_and_recorded_as_given(tmp_path):
     from backtests import RunSpec
-    from backtests._prices import PriceSource
+    from backtests.prices._load import PriceSource
 
     assert PriceSource.of(None) == PriceSource() and PriceSource.of("bundled") == PriceSource(bundled=True)
     assert PriceSource.of(tmp_path) == PriceSource(folder=tmp_path) == PriceSource.of(str(tmp_path))

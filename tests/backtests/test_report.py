@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import backtests._prices
+import backtests.prices._load
 import signals
 import signals._align
 import signals._event_files
@@ -105,7 +105,7 @@ def test_the_report_never_loads_prices_or_events(run_folder, tmp_path, monkeypat
     def forbidden(*args, **kwargs):
         raise AssertionError("the report must render the saved folder, not reload or realign")
 
-    for module, name in [(backtests._prices, "load_prices"), (signals, "load_events"), (signals, "align_events"),
+    for module, name in [(backtests.prices._load, "load_prices"), (signals, "load_events"), (signals, "align_events"),
                          (signals, "load_universe"), (signals._event_files, "load_events"),
                          (signals._align, "align_events"), (signals._universe, "load_universe")]:  # fmt: skip
         monkeypatch.setattr(module, name, forbidden, raising=False)
@@ -121,7 +121,7 @@ def test_rendering_imports_no_simulator_statistics_or_loaders(run_folder, tmp_pa
         "import sys\nfrom backtests.report import write_report\n"
         f"write_report({str(folder)!r})\n"
         "heavy = ('vectorbt', 'statsmodels', 'numba')\n"
-        "loaders = ('backtests._prices', 'backtests._study', 'backtests._sweep', 'backtests._run', "
+        "loaders = ('backtests.prices._load', 'backtests.ops._study', 'backtests.ops._sweep', 'backtests.ops._run', "
         "'signals._event_files', 'signals._align', 'signals._universe')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in loaders))"
     )
@@ -276,8 +276,8 @@ def test_a_config_with_a_byte_order_mark_is_read(tmp_path):
 
 
 def test_load_checks_the_files_it_reads_as_the_report_does(tmp_path):
-    from backtests._run import BacktestResult
-    from backtests._sweep import SweepResult
+    from backtests.ops._run import BacktestResult
+    from backtests.ops._sweep import SweepResult
 
     for name, load in [("word_in_sharpe", BacktestResult.load), ("truncated_equity", BacktestResult.load),
                        ("config_template_list", BacktestResult.load), ("dsr_list", SweepResult.load)]:  # fmt: skip
@@ -312,7 +312,7 @@ def _same(loaded: pd.DataFrame, saved: pd.DataFrame) -> None:
 )
 def test_a_run_that_trades_nothing_saves_reports_and_loads_back(events, tmp_path, write_events):
     from backtests import ops
-    from backtests._run import BacktestResult
+    from backtests.ops._run import BacktestResult
     from backtests.spec import EventSource, RunSpec
 
     spec = RunSpec(tickers=["MP"], start="2024-01-02", end="2024-06-28", events=EventSource(write_events(*events)))
@@ -336,7 +336,7 @@ def test_a_run_that_trades_nothing_saves_reports_and_loads_back(events, tmp_path
 
 def test_a_saved_run_loads_back_as_it_was(tmp_path):
     from backtests import ops
-    from backtests._run import BacktestResult
+    from backtests.ops._run import BacktestResult
     from backtests.spec import RunSpec
 
     result = ops.run(RunSpec(tickers=["MP", "000831"], start="2024-01-02"))
@@ -349,7 +349,7 @@ def test_a_saved_run_loads_back_as_it_was(tmp_path):
 
 def test_a_study_without_pairs_saves_reports_and_loads_back(tmp_path, write_events):
     from backtests import ops
-    from backtests._study import StudyResult
+    from backtests.ops._study import StudyResult
     from backtests.spec import EventSource, StudySpec
 
     events = write_events({"type": "quota_change", "announced": "1990-03-05"})  # before any price
@@ -368,7 +368,7 @@ def test_a_study_without_pairs_saves_reports_and_loads_back(tmp_path, write_even
 
 
 def test_placebo_draws_without_a_sharpe_round_trip_and_render(tmp_path):
-    from backtests._validation import PlaceboResult
+    from backtests.ops._placebo import PlaceboResult
 
     folder = _corpus_folder("valid", tmp_path)
     PlaceboResult(float("nan"), np.array([np.nan, 0.4, -0.2]), 1.0).save(folder)  # a run that never traded

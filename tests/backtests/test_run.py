@@ -147,9 +147,9 @@ def test_a_default_asset_whose_prices_ended_long_ago_is_left_out_and_said(defaul
 
 def test_saving_only_writes(tmp_path, monkeypatch):
     """The run computes its attribution (and loads its benchmarks); save writes and computes nothing."""
-    import backtests._attribution
-    import backtests._prices
-    import backtests._run
+    import backtests.ops._attribution
+    import backtests.ops._run
+    import backtests.prices._load
     from backtests import RunSpec, ops
 
     result = ops.run(RunSpec(tickers=("MP", "LYC", "600111"), start="2024-01-01"))
@@ -159,10 +159,10 @@ def test_saving_only_writes(tmp_path, monkeypatch):
         raise AssertionError("saving computed or loaded something")
 
     for module, name in (
-        (backtests._attribution, "attribution"),
-        (backtests._run, "attribution"),
-        (backtests._prices, "load_prices"),
-        (backtests._attribution, "trade_abnormal_returns"),
+        (backtests.ops._attribution, "attribution"),
+        (backtests.ops._run, "attribution"),
+        (backtests.prices._load, "load_prices"),
+        (backtests.ops._attribution, "trade_abnormal_returns"),
     ):
         monkeypatch.setattr(module, name, refuse)  # fmt: skip
     result.save(tmp_path / "run")

@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import backtests._store as store_module
-import backtests._update as update_module
+import backtests.prices._store as store_module
+import backtests.prices._update as update_module
 import seeds
-from backtests import _yahoo
-from backtests._prices import load_prices, price_inputs
-from backtests._store import data_dir, store_dir
-from backtests._update import OVERLAP, UpdateRefused, update_prices
 from backtests.cli import main
+from backtests.prices import _yahoo
+from backtests.prices._load import load_prices, price_inputs
+from backtests.prices._store import data_dir, store_dir
+from backtests.prices._update import OVERLAP, UpdateRefused, update_prices
 from signals import load_universe
 from signals._io import locked
 from signals.errors import PriceDataError, PriceSourceUnavailable, ReelabError, UniverseError
@@ -669,7 +669,7 @@ def test_a_lock_left_by_a_dead_process_is_free(data, fake, monkeypatch, capsys):
 def test_prices_verify_names_each_problem(data, fake, monkeypatch, capsys):
     monkeypatch.setattr(_yahoo, "download", fake)
     assert main(["prices", "update", "--tickers", "MP,SPY"]) == 0
-    from backtests._health import verify_prices
+    from backtests.prices._health import verify_prices
 
     now = pd.Timestamp("2026-08-15 12:00", tz="UTC")  # a Saturday: 08-14 is the last closed session
     report = verify_prices(["MP", "SPY", "LYC"], now=now)
@@ -685,7 +685,7 @@ def test_prices_verify_names_each_problem(data, fake, monkeypatch, capsys):
 
 
 def test_prices_verify_passes_after_an_accepted_jump(data, fake, monkeypatch):
-    from backtests._health import verify_prices
+    from backtests.prices._health import verify_prices
 
     fake.unadjusted = True
     update_prices(["MP"], downloader=fake, today="2026-08-14", accept=["MP:2026-08-10"])

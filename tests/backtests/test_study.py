@@ -12,8 +12,9 @@ import pytest
 from scipy.stats import t as student_t
 
 from backtests import event_study
-from backtests._study import estimate_pair, group_tests
-from backtests._study_tests import TESTS, kp_average_bmp_t
+from backtests.measures._event_study import estimate_pair
+from backtests.measures._group_tests import TESTS, kp_average_bmp_t
+from backtests.ops._study import group_tests
 from signals.errors import ParameterError
 
 from .reference import clustered_reference

@@ -1,4 +1,4 @@
-"""The study placebo at engine speed (backtests._study_placebo) against the per-draw reference.
+"""The study placebo at engine speed (backtests.ops._study_draws) against the per-draw reference.
 
 The reference (tests/backtests/reference/study_placebo_reference.py) is the placebo as it was computed
 before: one calendar and one full event study (align_events, statsmodels OLS per pair) per draw.
@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 from backtests import ops, placebo_calendars
-from backtests._placebo import knowable_days, placebo_days
-from backtests._study import estimate_pair
-from backtests._study_placebo import fit_windows, study_placebo_cars, valid_positions
 from backtests.data import MarketData
+from backtests.measures._event_study import estimate_pair
+from backtests.measures._window_fits import fit_windows, valid_positions
+from backtests.ops._draws import knowable_days, placebo_days
+from backtests.ops._study_draws import study_placebo_cars
 from backtests.spec import StudySpec
 from signals import POLICY_TYPES, load_events
 

@@ -10,9 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backtests import RunSpec, attribution, deflated_sharpe_ratio, ops, placebo_calendars, run_backtest, walk_forward
-from backtests._validation import empirical_p_value
-from backtests._vbt import periods_per_year
+from backtests import (
+    RunSpec,
+    attribution,
+    deflated_sharpe_ratio,
+    ops,
+    placebo_calendars,
+    run_backtest,
+    walk_forward,
+)
+from backtests.measures._performance import periods_per_year
+from backtests.measures._pvalue import empirical_p_value
 from signals import POLICY_TYPES, load_events
 from signals.errors import ParameterError
 
@@ -167,7 +175,7 @@ def test_trades_no_event_opened_go_to_the_residual():
 
 def test_placebo_uses_the_users_events(tmp_path, write_events, monkeypatch):
     """reelab run --events F --placebo N: the real Sharpe and every placebo calendar come from F."""
-    import backtests._placebo as placebo_module
+    import backtests.ops._draws as placebo_module
     from backtests.cli import main
 
     rows = [{"announced": day} for day in ("2024-03-04", "2024-06-03", "2024-09-02", "2025-01-06", "2025-04-04")]

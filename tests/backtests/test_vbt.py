@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backtests._vbt import Costs, buy_and_hold, performance, periods_per_year, simulate
+from backtests.measures._performance import performance, periods_per_year
+from backtests.simulation._vbt import Costs, buy_and_hold, simulate
 from signals import exchange_calendar
 from signals.errors import ParameterError
 from strategies import StrategySignals

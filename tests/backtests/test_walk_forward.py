@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from backtests import MarketData, RunSpec
-from backtests._run import PORTFOLIO, backtest
-from backtests._sweep import combination_params, run_sweep
-from backtests._walk_forward import run_walk_forward
+from backtests.measures._performance import PORTFOLIO
+from backtests.ops._run import backtest
+from backtests.ops._sweep import combination_params, run_sweep
+from backtests.ops._walk_forward import run_walk_forward
 
 
 def test_folds_equal_a_sweep_then_a_backtest_per_fold():
@@ -55,7 +56,7 @@ def test_a_window_cuts_the_alignment_as_aligning_its_data_would(margin):
 
 def test_a_walk_forward_saves_and_loads(tmp_path):
     from backtests import ops
-    from backtests._walk_forward import WalkForwardResult
+    from backtests.ops._walk_forward import WalkForwardResult
 
     spec = RunSpec("event_drift", tickers=("MP", "LYC", "REMX"))
     result = ops.walk_forward(spec, {"horizon": [5, 10]}, folds=2, embargo=10)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backtests._vbt import Costs, simulate
+from backtests.simulation._vbt import Costs, simulate
 from signals import load_universe
 from strategies import StrategySignals, market_locks, plan_frame, price_limit
 

@@ -1,8 +1,8 @@
 """The study placebo as it was computed before the vectorized one: one calendar and one event study per draw.
 
-Frozen here as the parity reference of :mod:`backtests._study_placebo` (tests/backtests/test_study_placebo.py):
-the random days are drawn with their own loop (as ``backtests._validation.placebo_calendars`` drew them), each
-draw is a full :func:`backtests._study.event_study` (``signals.align_events``, then ``estimate_pair`` with
+Frozen here as the parity reference of :mod:`backtests.ops._study_draws` (tests/backtests/test_study_placebo.py):
+the random days are drawn with their own loop (as ``backtests.ops._draws.placebo_calendars`` drew them), each
+draw is a full :func:`backtests.ops._study.event_study` (``signals.align_events``, then ``estimate_pair`` with
 statsmodels OLS per pair). One change from the code it was taken from: the draws use the study's close rule
 (``close_margin``) rather than event_study's default, as the real study does.
 """
@@ -14,8 +14,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from backtests._study import StudyResult, event_study
-from backtests._validation import _policy, placebo_pool
+from backtests.ops._draws import _policy, placebo_pool
+from backtests.ops._study import StudyResult, event_study
 from signals import EventCalendar
 
 

@@ -1,6 +1,6 @@
 """Per-event attribution: each policy event's trades, P&L per currency and contribution to the portfolio's return.
 
-The portfolio is the index ``I`` of :func:`backtests._vbt.portfolio_index`: on session ``t`` its
+The portfolio is the index ``I`` of :func:`backtests.measures._performance.portfolio_index`: on session ``t`` its
 return is ``r_t = G_t / B_t``, the summed gain of the live sleeves over their summed value the
 session before. A trade's gain on ``t`` is the change of its value (its position at that close,
 less what its fills and fees cost), in its sleeve's own units; its gains add up to its P&L.
@@ -22,8 +22,8 @@ import pandas as pd
 
 from signals.errors import ParameterError
 
-from ._vbt import portfolio_gains, sleeve_spans
-from .spec import StudySpec
+from ..measures._performance import portfolio_gains, sleeve_spans
+from ..spec import StudySpec
 
 if TYPE_CHECKING:
     from ._run import BacktestResult
@@ -111,7 +111,7 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
     ``contribution`` is in units of the portfolio's total return (0.01 = one percentage point of
     ``stats.loc[("portfolio", "strategy"), "total_return"]``): event ``e`` contributes
     ``sum_t (gain of its trades on t / B_t) * I_{t-1}``, where ``B_t`` is the live sleeves' summed
-    value on the session before ``t`` and ``I`` the portfolio index (see :mod:`backtests._attribution`).
+    value on the session before ``t`` and ``I`` the portfolio index (see :mod:`backtests.ops._attribution`).
     A last row, ``event_id`` :data:`RESIDUAL` (type ``residual``; in a run that traded), holds what no
     event explains (trades no event opened, gains outside trades); the contributions and the residual
     add up to the total return.
@@ -168,13 +168,13 @@ def trade_abnormal_returns(
 ) -> np.ndarray:  # fmt: skip
     """Each trade's abnormal return: its asset's market-model abnormal returns summed over the sessions
     it was held, signed by its side (NaN: no benchmark on the asset's own market, an open trade, or a
-    pair :func:`backtests._study.estimate_pair` would not estimate).
+    pair :func:`backtests.measures._event_study.estimate_pair` would not estimate).
 
     The model is fitted on the ``estimation`` sessions ending ``gap + 1`` before the event's session 0,
-    once per trade, all of an asset's trades at once (:func:`backtests._study_placebo.fit_windows`).
+    once per trade, all of an asset's trades at once (:func:`backtests.measures._window_fits.fit_windows`).
     """
-    from ._study import returns_on_own_sessions
-    from ._study_placebo import fit_windows, valid_positions
+    from ..measures._event_study import returns_on_own_sessions
+    from ..measures._window_fits import fit_windows, valid_positions
 
     result = np.full(len(trades), np.nan)
     prices = pd.concat([close, benchmarks], axis=1)

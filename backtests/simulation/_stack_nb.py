@@ -1,7 +1,7 @@
 """Numba kernels for sweep statistics: equity from order records and every metric, in one pass.
 
 Imported only by sweeps (which run vectorbt, and so numba, anyway). The formulas are those of
-:func:`backtests._vbt.performance` (vectorbt's returns accessor); a test checks that a sweep row
+:func:`backtests.measures._performance.performance` (vectorbt's returns accessor); a test checks that a sweep row
 equals the single run of the same parameters.
 """
 
@@ -170,7 +170,7 @@ def scope_stats_nb(
 
     Returns (metrics: scopes x [total, cagr, sharpe, sortino, max_dd, exposure], combo_gain and
     combo_base: sessions x combos, the sums over the sleeves alive on a session and the one before
-    of their gains and of their previous values (see :func:`backtests._vbt.portfolio_index`), and
+    of their gains and of their previous values (see :func:`backtests.measures._performance.portfolio_index`), and
     combo_invested: sessions x combos), the last three column-major.
     """
     n_rows = close.shape[0]

@@ -19,19 +19,35 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ._distributed import Scheduler
+from ..data import MarketData
+from ..simulation._distributed import Scheduler
+from ..spec import RunSpec, StudySpec
+from ._attribution import attribution
+from ._draws import placebo_calendars
+from ._placebo import PlaceboResult, run_placebo
 from ._positions import PositionsResult, run_positions
 from ._run import BacktestResult, backtest
 from ._sweep import SweepResult, run_sweep
-from ._validation import PlaceboResult, attribution, run_placebo
 from ._walk_forward import WalkForwardResult, run_walk_forward
-from .data import MarketData
-from .spec import RunSpec, StudySpec
 
 if TYPE_CHECKING:  # the study needs statsmodels and scipy: imported when a study runs
     from ._study import StudyResult
 
-__all__ = ["attribution", "placebo", "positions", "run", "study", "sweep", "walk_forward"]
+__all__ = [
+    "BacktestResult", "PlaceboResult", "PositionsResult", "StudyResult", "SweepResult", "attribution", "placebo",
+    "placebo_calendars", "placebo_cars", "positions", "run", "study", "sweep", "walk_forward",
+]  # fmt: skip
+
+#: Names from the study, which needs statsmodels and scipy: imported on first use.
+_STUDY = ("StudyResult", "placebo_cars")
+
+
+def __getattr__(name: str):
+    if name in _STUDY:
+        from . import _study
+
+        return getattr(_study, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run(spec: RunSpec, data: MarketData | None = None) -> BacktestResult:
@@ -45,7 +61,7 @@ def sweep(
 ) -> SweepResult:  # fmt: skip
     """``spec`` over every combination of ``grid`` (default: the template's), with the deflated Sharpe ratio.
 
-    ``scheduler`` runs the chunks on Dask (see :mod:`backtests._distributed`).
+    ``scheduler`` runs the chunks on Dask (see :mod:`backtests.simulation._distributed`).
     """
     data = data if data is not None else MarketData.load(spec)
     return run_sweep(spec, data, grid, chunk_size, progress, scheduler=scheduler)

@@ -3,8 +3,8 @@
 A folder holds one file per ticker (:func:`price_files`). CSVs written by Yahoo Finance's site, by
 ``yfinance.Ticker(...).history().to_csv()`` (offsets that change with daylight saving: one zone) and
 by ``yfinance.download(...).to_csv()`` (several header rows, one or several symbols) are read as
-they are; every file then goes through :func:`backtests._prices.validate_prices`, its dates through
-:func:`backtests._prices.session_dates` in its exchange's zone.
+they are; every file then goes through :func:`backtests.prices._validate.validate_prices`, its dates through
+:func:`backtests.prices._validate.session_dates` in its exchange's zone.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from signals import exchange_zone, load_universe, select_tickers
 from signals._io import read_text_input
 from signals.errors import PriceDataError, UnknownTickerError
 
-from ._prices import FIELDS, PRICE_FIELDS, _window, validate_prices
+from ._validate import FIELDS, PRICE_FIELDS, _window, validate_prices
 
 __all__ = ["load_price_dir", "price_files"]
 

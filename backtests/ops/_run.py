@@ -15,29 +15,26 @@ from signals import A_SHARE_EXCHANGES, Alignment, EventCalendar
 from signals.errors import ReelabError
 from strategies import StrategySignals, build_context, default_tickers, market_locks
 
-from ._attribution import attribution
-from ._trades import signal_outcomes, trade_table
-from ._vbt import (
+from ..data import MarketData
+from ..measures._performance import (
     METRICS,
-    Costs,
-    Simulation,
-    buy_and_hold,
+    PORTFOLIO,
     equal_weight_index,
     performance,
     periods_per_year,
     portfolio_index,
-    simulate,
     sleeve_spans,
 )
-from .data import MarketData
-from .results import publishing, read_config, read_frame, write_config, write_frame
-from .spec import RunSpec, ticker_tuple
+from ..results import publishing, read_config, read_frame, write_config, write_frame
+from ..simulation._trades import signal_outcomes, trade_table
+from ..simulation._vbt import Costs, Simulation, buy_and_hold, simulate
+from ..spec import RunSpec, ticker_tuple
+from ._attribution import attribution
 
 __all__ = ["BacktestResult", "build_context", "default_tickers", "run_backtest"]
 
-PORTFOLIO = "portfolio"
-#: The portfolio is value-weighted (:func:`backtests._vbt.portfolio_index`). Its alternative, the sleeves
-#: equally weighted and rebalanced daily (:func:`backtests._vbt.equal_weight_index`), joins the stats as
+#: The portfolio is value-weighted (:func:`~backtests.measures.portfolio_index`). Its alternative, the sleeves
+#: equally weighted and rebalanced daily (:func:`~backtests.measures.equal_weight_index`), joins the stats as
 #: the portfolio's series ``strategy_equal_weight`` and ``benchmark_equal_weight`` when the strategy's or
 #: the benchmark's differs materially: by more than these in total return (1 percentage point) or Sharpe.
 MATERIAL = {"total_return": 0.01, "sharpe": 0.05}
@@ -72,7 +69,7 @@ class BacktestResult:
         Buys and sells that waited at an A-share daily limit, per A-share.
     holdings : DataFrame
         Units held after each session's close, per traded column (not saved: a run folder keeps
-        the trades, from which :mod:`backtests._positions` and the reports read positions).
+        the trades, from which :mod:`backtests.ops._positions` and the reports read positions).
     attribution : DataFrame
         One row per policy event, and the residual: its trades, P&L and contribution to the portfolio's
         return (:func:`backtests.attribution`; computed by the run, so saving only writes).

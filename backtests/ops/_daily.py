@@ -31,7 +31,7 @@ from signals import load_universe, select_tickers
 from signals._io import atomic_write, locked, read_text_input
 from signals.errors import ReelabError
 
-from .spec import RunSpec
+from ..spec import RunSpec
 
 __all__ = ["DAILY_LOG", "DailyResult", "last_daily", "read_daily_log", "run_daily"]
 
@@ -123,11 +123,11 @@ def run_daily(
     takes every session through ``asof`` (a past day). The data dir is ``$REELAB_DATA`` (see
     :func:`signals.data_dir`); ``downloader`` the price source (default: Yahoo Finance).
     """
-    from . import ops
-    from ._prices import _snapshot
-    from ._store import checked_data_dir, read_store
-    from ._update import update_prices
-    from .data import MarketData
+    from .. import ops
+    from ..data import MarketData
+    from ..prices._store import checked_data_dir, read_store
+    from ..prices._update import update_prices
+    from ..prices._validate import _snapshot
 
     out = Path(out)
     day = f"{asof:%Y-%m-%d}"

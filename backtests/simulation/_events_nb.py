@@ -4,12 +4,12 @@ A policy-event strategy is sparse: a column holds a position for a few sessions 
 few dozen events. vectorbt's ``simulate_from_signal_func_nb`` visits every (session, column) cell
 and calls the signal function on each. This kernel runs the same simulation, with the same
 arithmetic (vectorbt's own ``process_order_nb``, stop tests and signal resolution) and reelab's
-signal function (:func:`backtests._signal_nb.event_window_signal_nb`) called directly, but while a
+signal function (:func:`backtests.simulation._signal_nb.event_window_signal_nb`) called directly, but while a
 cash group holds nothing and has no order waiting it jumps to the group's next entry signal on a
 session its exchange trades: on those sessions nothing can change (no position to value or stop
 out, no signal to act on). Inside a holding window it visits every session, as vectorbt does.
 
-It covers what :func:`backtests._vbt.simulate` asks of vectorbt for signal-style templates:
+It covers what :func:`backtests.simulation._vbt.simulate` asks of vectorbt for signal-style templates:
 orders at the close with slippage and fees, percent sizing, long and short, stop-loss, trailing
 stop and take-profit tested at the close, the time stop and template exits, the A-share locks,
 and per-column or per-group cash. The order records it returns are vectorbt's (``order_dt``), in
@@ -45,7 +45,7 @@ from ._signal_nb import event_window_signal_nb
 #: Simulations with at least this many cash groups run them on numba's threads.
 PARALLEL_GROUPS = 2048
 
-# The choices backtests._vbt.simulate passes to vectorbt for signal-style templates.
+# The choices backtests.simulation._vbt.simulate passes to vectorbt for signal-style templates.
 _ACCUMULATE = AccumulationMode.Disabled
 _LONG_CONFLICT = ConflictMode.Exit
 _SHORT_CONFLICT = ConflictMode.Exit

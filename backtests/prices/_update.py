@@ -12,13 +12,13 @@ An update, per ticker:
 4. stitches by returns: the new series is scaled so that it equals the stored one at the last common
    session before the first new one (levels never mix: Yahoo rebases a whole history after a split
    or dividend), and replaces only the stored sessions for which a valid value arrived;
-5. checks the new closes' returns (:mod:`backtests._jumps`): a split-like jump or a move far beyond
+5. checks the new closes' returns (:mod:`backtests.prices._jumps`): a split-like jump or a move far beyond
    the ticker's own volatility refuses the ticker until the user accepts that session;
 6. reports sessions added, replaced and kept, gaps, dropped rows, and the overlap's largest relative
    difference between the scaled new and the stored prices (0 at the anchor by construction).
 
 Everything is fetched and checked before anything is written. A refused ticker's file is left as it
-was; the files of the others are written together (:func:`backtests._store._commit`), under the
+was; the files of the others are written together (:func:`backtests.prices._store._commit`), under the
 store's lock, so two updates never interleave and a failure (no network) leaves the store as it was.
 """
 
@@ -38,7 +38,6 @@ from signals.dates import parse_day
 from signals.errors import ParameterError, PriceDataError, UniverseError
 
 from ._jumps import find_jumps, split_adjusted
-from ._prices import _snapshot, session_dates, validate_prices
 from ._store import (
     ACCEPTED,
     ADJUSTMENT,
@@ -50,6 +49,7 @@ from ._store import (
     _typed,
     checked_data_dir,
 )
+from ._validate import _snapshot, session_dates, validate_prices
 
 __all__ = ["OVERLAP", "TickerUpdate", "UpdateRefused", "UpdateReport", "update_prices"]
 
@@ -292,12 +292,12 @@ def update_prices(
         on are replaced where a valid value arrives, kept otherwise); default: only the sessions after
         the last stored one.
     data_dir : the data dir (default :func:`data_dir`); the store is its ``prices`` folder.
-    downloader : ``(symbols, start, end) -> long frame`` (:data:`backtests._yahoo.COLUMNS`, ``end``
-        exclusive); default :func:`backtests._yahoo.download` (Yahoo Finance, the ``yahoo`` extra).
+    downloader : ``(symbols, start, end) -> long frame`` (:data:`backtests.prices._yahoo.COLUMNS`, ``end``
+        exclusive); default :func:`backtests.prices._yahoo.download` (Yahoo Finance, the ``yahoo`` extra).
     today : the last day to take: a date takes every session through it; a time-zone-aware instant
         (default: now) takes the sessions that had closed by then, never one still trading.
     universe : assets and their ``yahoo`` symbols (default: the shipped universe).
-    accept : ``TICKER:YYYY-MM-DD`` sessions whose jump (:mod:`backtests._jumps`) is real: stored as is.
+    accept : ``TICKER:YYYY-MM-DD`` sessions whose jump (:mod:`backtests.prices._jumps`) is real: stored as is.
     rebuild : set each ticker's history anew from the bundled snapshot and Yahoo, ignoring its store file
         (the repair for an unreadable file).
     wait : seconds to wait for another update's lock (default :data:`signals._io.LOCK_WAIT`).

@@ -12,146 +12,28 @@ Conventions (Campbell, Lo & MacKinlay, *The Econometrics of Financial Markets*, 
   terms s^2 (K^2 / L + (sum r_m - K mean r_m)^2 / Sxx) (L estimation sessions). SCAR = CAR / its
   standard error; it is also each pair's ``t_stat``.
 * The tests of a group of pairs, and how they handle events that cluster in calendar time, are in
-  :mod:`backtests._study_tests`.
+  :mod:`backtests.measures._group_tests`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from signals import POLICY_TYPES, EventCalendar, EventType, align_events, load_events, load_universe
-from signals.errors import ParameterError
 
-from ._prices import load_prices
-from ._study_tests import group_tests, size_note
-from .data import MarketData, within_identity
-from .results import publishing, read_config, read_frame, write_config, write_frame
-from .spec import DEFAULT_WINDOWS, MODELS, StudySpec, margin_delta, ticker_tuple
+from ..data import MarketData, within_identity
+from ..measures._event_study import PairEstimate, car_paths, estimate_pair, returns_on_own_sessions
+from ..measures._group_tests import group_tests, size_note
+from ..measures._pvalue import empirical_p_value
+from ..prices._load import load_prices
+from ..results import publishing, read_config, read_frame, write_config, write_frame
+from ..spec import DEFAULT_WINDOWS, MODELS, StudySpec, margin_delta, ticker_tuple
 
-__all__ = ["MODELS", "PairEstimate", "StudyResult", "estimate_pair", "event_study", "group_tests"]
-
-
-@dataclass(frozen=True)
-class PairEstimate:
-    """One (event, asset) pair: its estimation-window residuals and event-window abnormal returns."""
-
-    estimation_ar: np.ndarray  # residuals over the estimation window
-    estimation_market: np.ndarray  # benchmark returns over the estimation window (market model only)
-    event_ar: dict[int, float]  # relative day -> abnormal return
-    event_market: dict[int, float]  # relative day -> benchmark return
-    variance: float  # s^2 of the residuals
-    model: str
-    estimation_sessions: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
-    event_sessions: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))  # of the event days
-    event_id: str = ""
-
-    @property
-    def length(self) -> int:
-        """Number of sessions in the estimation window (L)."""
-        return len(self.estimation_ar)
-
-    def window_sessions(self, window: tuple[int, int]) -> np.ndarray:
-        """The calendar sessions of a window as int64 nanoseconds (empty without sessions)."""
-        if not len(self.event_sessions):
-            return np.empty(0, dtype=np.int64)
-        first = min(self.event_ar)
-        return self.event_sessions.asi8[window[0] - first : window[1] - first + 1]
-
-    def car(self, window: tuple[int, int]) -> float:
-        """Cumulative abnormal return over ``window``: the sum of the daily abnormal returns (a fraction).
-
-        ``window`` is (start, end) in sessions relative to session 0, both inclusive; every day in it must be
-        one of the pair's event days, else ``KeyError``.
-        """
-        return float(sum(self.event_ar[day] for day in range(window[0], window[1] + 1)))
-
-    @cached_property
-    def _market_moments(self) -> tuple[float, float]:
-        """Mean and sum of squared deviations of the benchmark's returns over the estimation window."""
-        market = self.estimation_market
-        return float(market.mean()), float(((market - market.mean()) ** 2).sum())
-
-    def car_variance(self, window: tuple[int, int]) -> float:
-        """Variance of :meth:`car` over ``window`` (inclusive, K sessions).
-
-        s^2 K; for the market model plus the estimation-error terms s^2 (K^2 / L + (sum r_m - K mean r_m)^2 / Sxx),
-        where L, mean r_m and Sxx come from the estimation window and sum r_m is over the window's benchmark returns.
-        """
-        days = window[1] - window[0] + 1
-        variance = self.variance * days
-        if self.model == "market":
-            mean, spread = self._market_moments
-            excess = sum(self.event_market[day] for day in range(window[0], window[1] + 1)) - days * mean
-            variance += self.variance * (days**2 / self.length + excess**2 / spread)
-        return variance
-
-    def scar(self, window: tuple[int, int]) -> float:
-        """Standardized CAR: :meth:`car` over the square root of :meth:`car_variance` (the pair's ``t_stat``)."""
-        return self.car(window) / np.sqrt(self.car_variance(window))
-
-
-def estimate_pair(
-    asset: np.ndarray,
-    market: np.ndarray,
-    event_position: int,
-    days: Sequence[int],
-    model: str,
-    estimation: int,
-    gap: int,
-    sessions: pd.DatetimeIndex | None = None,
-) -> PairEstimate | str:
-    """Fit the normal-return model before ``event_position`` and compute abnormal returns on ``days``.
-
-    ``asset`` and ``market`` are simple returns on the asset's own sessions (same length);
-    ``event_position`` indexes session 0. Returns a :class:`PairEstimate`, or the reason (a string)
-    why the pair cannot be estimated.
-    """
-    last = event_position - gap - 1
-    first = last - estimation + 1
-    if first < 0:
-        return "estimation window before the data"
-    if event_position + max(days) >= len(asset) or event_position + min(days) < 0:
-        return "event window outside the data"
-    window = slice(first, last + 1)
-    y, x = asset[window], market[window]
-    if not (np.isfinite(y).all() and np.isfinite(x).all()):
-        return "missing returns in the estimation window"
-    event = {day: asset[event_position + day] for day in days}
-    event_market = {day: market[event_position + day] for day in days}
-    if not all(np.isfinite(list(event.values()))) or not all(np.isfinite(list(event_market.values()))):
-        return "missing returns in the event window"
-    if model == "market":
-        fit = sm.OLS(y, sm.add_constant(x, has_constant="add")).fit()
-        alpha, beta = fit.params
-        residuals = fit.resid
-        variance = fit.ssr / (len(y) - 2)
-        abnormal = {day: event[day] - alpha - beta * event_market[day] for day in days}
-    elif model == "market_adjusted":
-        residuals = y - x
-        variance = residuals.var(ddof=1)
-        abnormal = {day: event[day] - event_market[day] for day in days}
-    elif model == "mean_adjusted":
-        residuals = y - y.mean()
-        variance = y.var(ddof=1)
-        abnormal = {day: event[day] - y.mean() for day in days}
-    else:
-        raise ParameterError("model", model, f"one of {', '.join(MODELS)}")
-    estimation_sessions = sessions[window] if sessions is not None else pd.DatetimeIndex([])
-    days = sorted(days)
-    event_sessions = (
-        sessions[event_position + days[0] : event_position + days[-1] + 1]
-        if sessions is not None
-        else pd.DatetimeIndex([])
-    )
-    return PairEstimate(np.asarray(residuals), np.asarray(x), abnormal, event_market, float(variance), model,
-                        estimation_sessions, event_sessions)  # fmt: skip
+__all__ = ["MODELS", "StudyResult", "event_study", "group_tests", "placebo_cars"]
 
 
 @dataclass(frozen=True)
@@ -161,8 +43,8 @@ class StudyResult:
     ``abnormal_returns``: event_id, event_type, ticker, group, session, rel_day, ar.
     ``car``: event_id, event_type, ticker, group, window_start, window_end, car, t_stat.
     ``tests``: group, window, n (pairs), clusters, statistic, value, p_value, note (groups: ``all``,
-    ``type=<event type>``, ``asset_group=<china exposure>``; see :mod:`backtests._study_tests`; ``note``:
-    empty for a headline test, else its measured size, :func:`backtests._study_tests.size_note`).
+    ``type=<event type>``, ``asset_group=<china exposure>``; see :mod:`backtests.measures._group_tests`; ``note``:
+    empty for a headline test, else its measured size, :func:`backtests.measures._group_tests.size_note`).
     ``dropped``: event_id, ticker, reason.
     """
 
@@ -223,32 +105,6 @@ class StudyResult:
         frames = {name: read_frame(folder, "study", name) for name in ("abnormal_returns", "car", "tests", "dropped")}
         return cls(frames["abnormal_returns"], frames["car"], frames["tests"], frames["dropped"], spec.windows,
                    spec.model, {}, read_frame(folder, "study", "placebo", required=False), spec)  # fmt: skip
-
-
-def car_paths(abnormal_returns: pd.DataFrame) -> pd.DataFrame:
-    """Mean CAR (cumulated from the first relative day) by event type and relative day, with a 95% band.
-
-    ``abnormal_returns`` has the columns of :attr:`StudyResult.abnormal_returns` (or abnormal_returns.csv).
-    """
-    frame = abnormal_returns.sort_values("rel_day")
-    frame = frame.assign(cum=frame.groupby(["event_id", "ticker"])["ar"].cumsum())
-    paths = frame.groupby(["event_type", "rel_day"])["cum"].agg(["mean", "std", "count"]).reset_index()
-    half = 1.96 * paths["std"] / np.sqrt(paths["count"])
-    return paths.assign(low=paths["mean"] - half, high=paths["mean"] + half)
-
-
-def returns_on_own_sessions(close: pd.DataFrame, ticker: str, benchmark: str) -> tuple[pd.Series, pd.Series]:
-    """Simple daily returns of ``ticker`` and of its ``benchmark``, both on the ticker's own sessions.
-
-    The ticker's sessions are the rows of ``close`` where it has a price. The benchmark is forward-filled
-    over all of ``close``'s rows and then read on those sessions, so both returns span the same interval.
-    Returns (asset returns, benchmark returns), indexed by the ticker's sessions; the first of each is NaN.
-    """
-    own = close[ticker].dropna()
-    if not benchmark:  # the mean-adjusted model needs none
-        return own.pct_change(), pd.Series(float("nan"), index=own.index)
-    market = close[benchmark].ffill().reindex(own.index)
-    return own.pct_change(), market.pct_change()
 
 
 def event_study(
@@ -330,7 +186,7 @@ def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0
     universe, close = data.universe, data.close
     calendar = data.calendar.filter(types=spec.types if spec.types is not None else [str(t) for t in POLICY_TYPES])
     if placebo:  # before any work: the events must leave room for placebo dates
-        from ._validation import placebo_pool
+        from ._draws import placebo_pool
 
         placebo_pool(calendar)
     assets = spec.assets(universe)
@@ -398,11 +254,10 @@ def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0
 def _placebo_cars(study: StudyResult, calendar: EventCalendar, draws: int, seed: int) -> pd.DataFrame:
     """Placebo draws of each window's mean CAR, with the real mean CAR and its empirical p-value.
 
-    All draws at once (:func:`backtests._study_placebo.study_placebo_cars`); the per-draw reference is
-    :func:`backtests._validation.placebo_cars` on :func:`backtests._validation.placebo_calendars`.
+    All draws at once (:func:`backtests.ops._study_draws.study_placebo_cars`); the per-draw reference is
+    :func:`backtests.ops._study.placebo_cars` on :func:`backtests.ops._draws.placebo_calendars`.
     """
-    from ._study_placebo import study_placebo_cars
-    from ._validation import empirical_p_value
+    from ._study_draws import study_placebo_cars
 
     frame = study_placebo_cars(study, calendar, draws, seed)
     if frame.empty:  # no placebo pair in any draw: the columns, no rows
@@ -413,3 +268,26 @@ def _placebo_cars(study: StudyResult, calendar: EventCalendar, draws: int, seed:
         real = study.car[(study.car["window_start"] == start) & (study.car["window_end"] == end)]["car"].mean()
         rows.append(part.assign(actual=real, p_value=empirical_p_value(real, part["mean_car"].to_numpy())))
     return pd.concat(rows)
+
+
+def placebo_cars(study: StudyResult, calendars: Sequence[EventCalendar], close: pd.DataFrame | None = None,
+                 universe: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+    """The mean CAR of each window for every placebo calendar, on the study's assets and model.
+
+    Returns one row per (draw, window) with ``mean_car`` and ``n`` (pairs); compare with the real mean
+    CAR. One event study per calendar, on the study's close rule: the reference of the study's placebo
+    (:func:`backtests.ops._study_draws.study_placebo_cars` computes the same rows for all draws at once).
+    """
+    from ..spec import StudySpec
+    from ._study import event_study
+
+    tickers = sorted(study.car["ticker"].unique())
+    spec = study.spec or StudySpec()
+    rows = []
+    for draw, calendar in enumerate(calendars):
+        placebo = event_study(calendar, universe, tickers, windows=study.windows, model=study.model,
+                              estimation=spec.estimation, gap=spec.gap, close=close, tests=False,
+                              close_margin=spec.close_margin)  # fmt: skip
+        for (start, end), part in placebo.car.groupby(["window_start", "window_end"]):
+            rows.append((draw, f"{start}:{end}", float(part["car"].mean()), len(part)))
+    return pd.DataFrame(rows, columns=["draw", "window", "mean_car", "n"])

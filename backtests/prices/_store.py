@@ -5,7 +5,7 @@ jumps users accepted (``reelab prices update --accept``). :func:`backtests.load_
 layered over the bundled snapshot (a ticker the store has comes from the store, the others from the
 snapshot), so a user who never updates sees the bundled prices only. A command reads the files of
 the tickers it asks for, nothing else, and a file that cannot be read is an error naming it and the
-repair. :mod:`backtests._update` fills the store (``reelab prices update``); :func:`_commit` is how it
+repair. :mod:`backtests.prices._update` fills the store (``reelab prices update``); :func:`_commit` is how it
 writes: every file staged beside the store, then all renamed into place.
 """
 
@@ -23,7 +23,7 @@ from signals._places import DATA_ENV, data_dir
 from signals.errors import PriceDataError, ReelabError
 
 from ._jumps import Jump
-from ._prices import validate_prices
+from ._validate import validate_prices
 
 __all__ = ["ADJUSTMENT", "COLUMNS", "accepted_jumps", "checked_data_dir", "data_dir", "read_store", "store_dir",
            "store_files"]  # fmt: skip

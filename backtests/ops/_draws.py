@@ -1,7 +1,7 @@
 """Placebo draws at engine speed: every draw's events aligned at once, stacked beside each other.
 
 A placebo draw moves each real policy event to a random New York session (see
-:func:`backtests._validation.placebo_calendars`, the reference, which builds one calendar per
+:func:`backtests.ops._draws.placebo_calendars`, the reference, which builds one calendar per
 draw). Here the draws stay arrays: the days of all draws are aligned in one vectorized pass per
 exchange (the point-in-time rule of :func:`signals.session_positions`), an event-plan template
 (:class:`strategies.EventPlan`) plans all of them in one call, and their entries sit side by side
@@ -12,6 +12,7 @@ the calendar itself, fall back to one build per draw (same numbers, slower).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
@@ -20,20 +21,30 @@ import numpy as np
 import pandas as pd
 
 import strategies
-from signals import AFTER_CLOSE, Event, EventCalendar, session_positions
+from signals import AFTER_CLOSE, POLICY_TYPES, Event, EventCalendar, exchange_calendar, session_positions
+from signals.errors import ParameterError
 from strategies import EventPlan, StrategyContext, StrategySignals, entry_cells, market_locks, plan_frame
 
-from ._distributed import Scheduler, connect, map_ordered
-from ._run import PORTFOLIO
-from ._sweep import StackJob, _chunk_stats, _stacked_locks, run_stacked
-from ._vbt import periods_per_year, simulate
-from .data import MarketData
-from .spec import RunSpec
+from ..data import MarketData
+from ..measures._performance import PORTFOLIO, periods_per_year
+from ..simulation._distributed import Scheduler, connect, map_ordered
+from ..simulation._stack import _chunk_stats, _stacked_locks
+from ..simulation._vbt import simulate
+from ..spec import RunSpec
+from ._sweep import StackJob, run_stacked
 
 #: Cells (sessions x draw columns) per chunk of draws: each draw has its own entries and exits.
 DRAW_CELLS = 25_000_000
 
-__all__ = ["DrawJob", "align_draws", "knowable_days", "placebo_days", "placebo_sharpes"]
+__all__ = [
+    "DrawJob",
+    "align_draws",
+    "knowable_days",
+    "placebo_calendars",
+    "placebo_days",
+    "placebo_pool",
+    "placebo_sharpes",
+]
 
 
 def placebo_days(
@@ -42,11 +53,11 @@ def placebo_days(
     """The policy events in the order placebo draws date them, and each draw's days.
 
     Returns (events, days): the calendar's policy events sorted by announcement, and a draws x events
-    ``datetime64`` array (naive New York sessions from :func:`backtests._validation.placebo_pool`):
+    ``datetime64`` array (naive New York sessions from :func:`backtests.ops._draws.placebo_pool`):
     draw k moves event j to ``days[k, j]``. The one place the random draws are made: the same seed
-    gives the same days here and in :func:`backtests._validation.placebo_calendars`.
+    gives the same days here and in :func:`backtests.ops._draws.placebo_calendars`.
     """
-    from ._validation import _policy, placebo_pool
+    from ._draws import _policy, placebo_pool
 
     calendar = _policy(calendar)
     pool = placebo_pool(calendar, exclusion, start, end).to_numpy()
@@ -179,7 +190,7 @@ def placebo_sharpes(
     table, _ = align_draws(events, days, context.universe, close, spec.after_close, spec.close_delta)
     plan = template.plan(context, params, table) if template.plan is not None else None
     if plan is None:  # the template reads more of the calendar than a plan: one build per draw
-        from ._validation import placebo_calendars
+        from ._draws import placebo_calendars
 
         calendars = placebo_calendars(context.calendar, draws, seed, start=close.index[0], end=close.index[-1])
         stats, _ = run_stacked(StackJob(spec, data, [params] * draws, calendars), chunk_size, scheduler=scheduler)
@@ -193,3 +204,69 @@ def placebo_sharpes(
     else:
         parts = [_draw_chunk(job, chunk) for chunk in chunks]
     return np.concatenate(parts) if parts else np.empty(0)
+
+
+def placebo_calendars(
+    calendar: EventCalendar, draws: int, seed: int = 0, exclusion: int = 20, start=None, end=None
+) -> list[EventCalendar]:
+    """``draws`` pseudo-calendars: each real policy event moved to a random New York session.
+
+    Same count, same types, directions, severities and time zones (date-only, so known after the
+    close); pseudo dates avoid ``exclusion`` sessions around every real event and stay within
+    ``[start, end]`` (default: the span of the real events). Confounders are not China's acts and
+    no template trades them: they are left out of the draws.
+    """
+    from ._draws import placebo_days
+
+    if draws < 1:
+        raise ParameterError("draws", draws, "at least 1")
+    ordered, drawn = placebo_days(calendar, draws, seed, exclusion, start, end)
+    calendars = []
+    for draw, days in enumerate(drawn):
+        events = [
+            dataclasses.replace(
+                event,
+                id=f"placebo{draw}-{number}",
+                announced_at=day.tz_localize(event.tz),
+                known_at=None,
+                time_of_day_known=False,
+                effective_at=None,
+                window_end=None
+                if event.window_end is None
+                else day.tz_localize(event.tz) + (event.window_end - event.announced_at),
+            )
+            for number, (event, day) in enumerate(zip(ordered, pd.DatetimeIndex(days)))
+        ]
+        calendars.append(EventCalendar(events, f"placebo draw {draw}"))
+    return calendars
+
+
+def _policy(calendar: EventCalendar) -> EventCalendar:
+    """The calendar without its confounders (placebo draws move the events templates trade)."""
+    return calendar.filter(types=[str(kind) for kind in POLICY_TYPES])
+
+
+def placebo_pool(calendar: EventCalendar, exclusion: int = 20, start=None, end=None) -> pd.DatetimeIndex:
+    """The New York sessions placebo dates are drawn from (see :func:`placebo_calendars`).
+
+    Raises :class:`~signals.errors.ParameterError` when they are fewer than the events: cheap, so a
+    command checks it before any work.
+    """
+    calendar = _policy(calendar)
+    sessions = exchange_calendar("XNYS").sessions
+    real = pd.DatetimeIndex([event.announced_at.tz_localize(None).normalize() for event in calendar])
+    first = pd.Timestamp(start) if start is not None else real.min()
+    last = pd.Timestamp(end) if end is not None else real.max()
+    pool = sessions[(sessions >= first) & (sessions <= last)]
+    near = np.zeros(len(pool), dtype=bool)
+    for day in real:
+        position = pool.searchsorted(day)
+        near[max(0, position - exclusion) : position + exclusion + 1] = True
+    pool = pool[~near]
+    if len(pool) < len(calendar):
+        span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if len(real) else "no events"
+        raise ParameterError(
+            "exclusion", exclusion, f"small enough to leave {len(calendar)} candidate New York sessions between "
+            f"{span} ({len(pool)} left after excluding {exclusion} sessions around each of the {len(real)} events)",
+        )  # fmt: skip
+    return pool

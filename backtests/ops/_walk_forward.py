@@ -19,12 +19,12 @@ import pandas as pd
 
 from signals.errors import ParameterError
 
-from ._distributed import Scheduler, connect, map_ordered
-from ._run import PORTFOLIO
-from ._vbt import Costs
-from .data import MarketData
-from .results import publishing, read_config, read_frame, write_config, write_frame
-from .spec import RunSpec, ticker_tuple
+from ..data import MarketData
+from ..measures._performance import PORTFOLIO
+from ..results import publishing, read_config, read_frame, write_config, write_frame
+from ..simulation._distributed import Scheduler, connect, map_ordered
+from ..simulation._vbt import Costs
+from ..spec import RunSpec, ticker_tuple
 
 __all__ = ["WalkForwardResult", "run_walk_forward", "walk_forward"]
 
@@ -42,7 +42,7 @@ def walk_forward(
     """Choose parameters on the past, test them on the next stretch of events; repeat.
 
     See :func:`run_walk_forward`; this loads the data for ``template`` and returns the folds.
-    ``scheduler`` runs the folds on Dask (see :mod:`backtests._distributed`).
+    ``scheduler`` runs the folds on Dask (see :mod:`backtests.simulation._distributed`).
     """
     spec = RunSpec(template, {}, ticker_tuple(tickers), costs=costs or Costs())
     return run_walk_forward(spec, MarketData.load(spec), grid, folds, embargo, select_by, scheduler).folds

@@ -19,23 +19,14 @@ from strategies import StrategySignals, plan_frame
 
 __all__ = [
     "ENGINES",
-    "METRICS",
     "Costs",
     "Simulation",
     "buy_and_hold",
-    "equal_weight_index",
-    "performance",
-    "periods_per_year",
-    "portfolio_gains",
-    "portfolio_index",
     "simulate",
-    "sleeve_spans",
 ]
 
 #: Simulators of signal-style templates: reelab's event-window kernel (the default) and vectorbt's own.
 ENGINES = ("events", "vectorbt")
-FLAT = 1e-12  # a return series with a smaller standard deviation is treated as flat
-METRICS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "trades", "win_rate", "time_invested")
 
 
 @dataclass(frozen=True)
@@ -55,19 +46,13 @@ class Costs:
             raise ParameterError("init_cash", self.init_cash, "a positive amount")
 
 
-def periods_per_year(index: pd.DatetimeIndex) -> float:
-    """Observed rows per calendar year of ``index`` (about 252 for one exchange, more for a union)."""
-    years = (index[-1] - index[0]).days / 365.25
-    return (len(index) - 1) / years if years > 0 else 252.0
-
-
 @dataclass(frozen=True)
 class Simulation:
     """The orders of a simulation, its vectorbt Portfolio, and what reelab's signal function recorded.
 
     ``orders`` are vectorbt's order records; ``portfolio`` (a ``vectorbt.Portfolio`` of those
     orders) is built on first use, so a sweep that needs only the orders never pays for it.
-    ``marks`` (sessions x order columns, bits of :mod:`backtests._signal_nb`: time exit, signal
+    ``marks`` (sessions x order columns, bits of :mod:`backtests.simulation._signal_nb`: time exit, signal
     exit, roll, wait at a limit) and ``deferred`` (2 x order columns: buys, sells that waited at a
     limit) are None for target-weight runs, which do not use the signal function. ``observed``
     (sessions x price columns) marks where each traded price is real.
@@ -120,7 +105,7 @@ def simulate(
     Signal style: each traded column has its own cash (``init_cash`` each) unless the template
     groups columns to share cash (``signals.group_by`` with ``cash_sharing``, e.g. option contracts
     on one underlying). Entries, the template's exits and the time stop go through reelab's signal
-    function (:func:`backtests._signal_nb.event_window_signal_nb`); ``locks`` (buy_locked,
+    function (:func:`backtests.simulation._signal_nb.event_window_signal_nb`); ``locks`` (buy_locked,
     sell_locked; see :func:`strategies.market_locks`) make orders wait at A-share daily limits.
     Target style (``signals.target_weights``): all assets share one pool of ``init_cash`` per asset
     and are rebalanced to the weights where given.
@@ -132,7 +117,7 @@ def simulate(
     price series, its ``observed`` mask and its locks; by default order column k trades price column k.
 
     ``engine`` simulates signal-style templates: ``"events"`` (default) is reelab's event-window
-    kernel (:mod:`backtests._events_nb`), which gives vectorbt's orders while visiting only the
+    kernel (:mod:`backtests.simulation._events_nb`), which gives vectorbt's orders while visiting only the
     sessions of holding windows; ``"vectorbt"`` runs ``Portfolio.from_signals`` itself (the
     reference). Target weights always run on vectorbt.
     """
@@ -284,79 +269,3 @@ def buy_and_hold(close: pd.DataFrame, costs: Costs):
     nothing = pd.DataFrame(False, index=close.index, columns=close.columns)
     holding = StrategySignals(first, nothing, nothing, nothing, None, None, plan_frame())
     return simulate(close, holding, costs).portfolio
-
-
-def sleeve_spans(prices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(first, last) row of each column's sleeve: from the session before its first price to its last price."""
-    observed = prices.notna().to_numpy()
-    rows = np.arange(len(observed))[:, None]
-    first = np.where(observed, rows, len(observed)).min(axis=0)
-    last = np.where(observed, rows, -1).max(axis=0)
-    return np.maximum(first - 1, 0), last
-
-
-def portfolio_gains(values: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(gains, base, both): per session from the second on, the live sleeves' summed gain and their summed
-    value the session before, and which sleeves count (alive on both sessions); see :func:`portfolio_index`."""
-    value = values.to_numpy(dtype=float)
-    rows = np.arange(len(value))[:, None]
-    alive = (rows >= first[None, :]) & (rows <= last[None, :])
-    both = alive[1:] & alive[:-1]
-    gains = np.where(both, value[1:] - value[:-1], 0.0).sum(axis=1)
-    base = np.where(both, value[:-1], 0.0).sum(axis=1)
-    return gains, base, both
-
-
-def portfolio_index(values: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> pd.Series:
-    """The portfolio of equal-capital sleeves, value-weighted, as a time-weighted index (1 at the start).
-
-    Each session's return is the sum of the sleeves' gains over the sum of their values the
-    session before, over the sleeves alive on both sessions: each sleeve weighs as much as its
-    value (it is never rebalanced; equal weights rebalanced daily are :func:`equal_weight_index`).
-    A sleeve counts from the session before its asset's first price (so its entry costs count) to
-    its last price. Capital that arrives when a sleeve starts is not a gain, and a sleeve waiting
-    for its asset's listing does not dilute the others. Each sleeve is valued in units of its own
-    starting capital (its own currency: in effect currency-hedged; every sleeve starts with the same
-    number), so no amounts in different currencies are ever added. The buy-and-hold benchmark's
-    portfolio is formed by the same rule, and the sweep kernel (:mod:`backtests._sweep_nb`) repeats it.
-    """
-    gains, base, _ = portfolio_gains(values, first, last)
-    returns = np.divide(gains, base, out=np.zeros_like(gains), where=base > 0)
-    return pd.Series(np.concatenate([[1.0], np.cumprod(1.0 + returns)]), index=values.index)
-
-
-def equal_weight_index(values: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> pd.Series:
-    """The alternative construction: the sleeves equally weighted and rebalanced daily (1 at the start).
-
-    Each session's return is the plain mean of the returns of the sleeves alive on both sessions
-    (same spans as :func:`portfolio_index`); 0 on a session with none.
-    """
-    value = values.to_numpy(dtype=float)
-    _, _, both = portfolio_gains(values, first, last)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        each = np.where(both, value[1:] / value[:-1] - 1.0, 0.0)
-    live = both.sum(axis=1)
-    returns = np.divide(each.sum(axis=1), live, out=np.zeros(len(live)), where=live > 0)
-    return pd.Series(np.concatenate([[1.0], np.cumprod(1.0 + returns)]), index=values.index)
-
-
-def performance(value: pd.Series, per_year: float) -> dict[str, float]:
-    """Return metrics of one equity curve via vectorbt's returns accessor.
-
-    ``per_year`` is the number of rows per year (:func:`periods_per_year`), so ratios are
-    annualized correctly on a union of exchange calendars: ``sharpe`` is the mean over the standard
-    deviation (ddof 1) of the returns from the second row on, times ``sqrt(per_year)``, no risk-free rate.
-    """
-    value = value.dropna()
-    # Returns from the second row on, relative to the first value: no artificial zero return at t0.
-    accessor = value.vbt.returns.from_value(
-        value.iloc[1:], init_value=value.iloc[0], freq="1D", year_freq=f"{per_year}D"
-    )
-    flat = not accessor.obj.std(ddof=1) > FLAT  # never traded: ratios are undefined, not infinite
-    return {
-        "total_return": float(accessor.total()),
-        "cagr": float(accessor.annualized()),
-        "sharpe": np.nan if flat else float(accessor.sharpe_ratio(risk_free=0.0, ddof=1)),
-        "sortino": np.nan if flat else float(accessor.sortino_ratio(required_return=0.0)),
-        "max_drawdown": float(accessor.max_drawdown()),
-    }

@@ -4,7 +4,7 @@ checks (``reelab prices verify``) and what ``reelab status`` shows.
 A ticker is **current** when its last stored (or bundled) session is its exchange's last session that
 had closed by now. :func:`verify_prices` checks more, per ticker: the file is readable, its days are
 sessions of its exchange, the sessions added since the bundled snapshot have no gap and no jump the
-user did not accept (:mod:`backtests._jumps`), and it is current.
+user did not accept (:mod:`backtests.prices._jumps`), and it is current.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from signals import load_universe, select_tickers, session_table
 from signals.errors import PriceDataError
 
 from ._jumps import find_jumps
-from ._prices import _snapshot
 from ._store import ADJUSTMENT, _read_file, accepted_jumps, checked_data_dir, store_files
+from ._validate import _snapshot
 
 __all__ = ["Freshness", "VerifyReport", "freshness", "last_closed_session", "verify_prices"]
 

@@ -1,7 +1,7 @@
 """The signal function reelab hands to vectorbt's ``from_signals`` (its ``signal_func_nb`` hook).
 
 vectorbt calls it once per column and session, before that session's order, with the column's
-current position; reelab's event-window engine (:mod:`backtests._events_nb`) calls the same
+current position; reelab's event-window engine (:mod:`backtests.simulation._events_nb`) calls the same
 function on the sessions of holding windows, so both engines follow one rule. The position is
 what ties a time exit to the trade it closes: the function counts the asset's own sessions since
 the position was opened, not since some event. It also applies the

@@ -38,7 +38,7 @@ def deflated_sharpe_ratio(
         Per-period (not annualized) Sharpe ratios of every trial, the selected one included: divide
         annualized ones by ``sqrt(periods_per_year)`` first.
     periods_per_year : float, optional
-        Periods per year of ``returns`` (see :func:`backtests._vbt.periods_per_year`); with it the
+        Periods per year of ``returns`` (see :func:`backtests.measures._performance.periods_per_year`); with it the
         result also holds the Sharpe ratios and the trials' variance annualized (else those are None).
 
     Returns

@@ -26,10 +26,10 @@ from signals import calendar_record, exchange_sessions, package_versions, publis
 from signals.dates import parse_day
 from signals.errors import ParameterError, ReelabError
 
+from ..data import MarketData
+from ..results import VERSIONED
+from ..spec import RunSpec
 from ._run import NothingTradedError, backtest, params_mapping
-from .data import MarketData
-from .results import VERSIONED
-from .spec import RunSpec
 
 __all__ = ["COLUMNS", "PositionsResult", "StalePricesError", "run_positions"]
 
