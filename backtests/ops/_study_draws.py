@@ -6,11 +6,8 @@ calendars from) and measures each window's mean CAR on the study's assets and mo
 :func:`backtests.ops._study.placebo_cars`, runs one :func:`backtests.ops._study.event_study` per draw;
 here the draws stay arrays:
 
-* one alignment of every draw's events per exchange: each moved event is date-only in its own zone,
-  so knowable at :data:`signals.AFTER_CLOSE` that day (as :meth:`signals.Event.knowable_at` computes
-  it), on the first session :func:`signals.session_positions` gives with the study's close rule, then
-  on the asset's own price sessions (events outside them are dropped, as
-  :func:`signals.align_events` drops them);
+* one alignment of every draw's events, the run's placebo's (:func:`backtests.ops._draws.align_draws`),
+  with the study's close rule; session 0 is then the asset's first price session from the landing one;
 * one normal-return model per (asset, estimation-window position), fitted on centered windows of
   the returns (no statsmodels) and shared by every draw that puts session 0 there, with the drop
   rules of :func:`backtests.measures._event_study.estimate_pair`;
@@ -28,12 +25,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from signals import Event, EventCalendar, session_positions
+from signals import AFTER_CLOSE, Event, EventCalendar
 from signals.errors import ParameterError
 
 from ..measures._window_fits import fit_windows, valid_positions, window_cars
 from ..spec import margin_delta
-from ._draws import knowable_days, placebo_days
+from ._draws import align_draws, placebo_days
 
 if TYPE_CHECKING:  # the study module imports statsmodels: this one needs only its results
     from ._study import StudyResult
@@ -65,36 +62,25 @@ def placebo_mean_cars(
         universe = universe if universe is not None else study.data.universe
     windows = list(study.windows)
     span = (min(window[0] for window in windows), max(window[1] for window in windows))
-    draws, count = days.shape
+    draws = len(days)
     tickers = sorted(study.car["ticker"].unique())
-    instants = knowable_days(events, days)
     sums, pairs = np.zeros((draws, len(windows))), np.zeros(draws, dtype=np.int64)
-    for code, members in universe.loc[tickers].groupby("exchange", sort=False).groups.items():
-        sessions, position = session_positions(code, instants, close_margin=margin_delta(spec.close_margin))
-        landed = sessions.to_numpy()[np.clip(position, 0, len(sessions) - 1)]
-        on_calendar = (position > 0) & (position < len(sessions))
-        for ticker in members:
-            benchmark = universe.at[ticker, "benchmark"]
-            if not benchmark and spec.model != "mean_adjusted":  # dropped by the study: no own-market benchmark
-                continue
-            asset_returns, market_returns = returns_on_own_sessions(close, ticker, benchmark)
-            own = asset_returns.index.to_numpy()
-            if not len(own):
-                continue
-            inside = np.flatnonzero(on_calendar & (landed >= own[0]) & (landed <= own[-1]))
-            zero = np.searchsorted(own, landed[inside])  # session 0: the first price session from the landing one
-            asset, market = asset_returns.to_numpy(float), market_returns.to_numpy(float)
-            kept = valid_positions(asset, market, zero, span, spec.estimation, spec.gap)
-            inside, zero = inside[kept], zero[kept]
-            if not len(zero):
-                continue
-            fitted, where = np.unique(zero, return_inverse=True)  # one fit per window position, shared by draws
-            fits = fit_windows(asset, market, fitted, spec.model, spec.estimation, spec.gap)
-            cars = window_cars(asset, market, fits, windows)[where.reshape(-1)]
-            draw = inside // count
-            for column in range(len(windows)):
-                sums[:, column] += np.bincount(draw, weights=cars[:, column], minlength=draws)
-            pairs += np.bincount(draw, minlength=draws)
+    measured = [t for t in tickers if universe.at[t, "benchmark"] or spec.model == "mean_adjusted"]  # as the study
+    table, _ = align_draws(events, days, universe, close[measured], AFTER_CLOSE, margin_delta(spec.close_margin))
+    for ticker, rows in table.groupby("asset", sort=False):
+        asset_returns, market_returns = returns_on_own_sessions(close, ticker, universe.at[ticker, "benchmark"])
+        zero = asset_returns.index.searchsorted(rows["session"].to_numpy())  # session 0 among its own sessions
+        asset, market = asset_returns.to_numpy(float), market_returns.to_numpy(float)
+        kept = valid_positions(asset, market, zero, span, spec.estimation, spec.gap)
+        draw, zero = rows["draw"].to_numpy()[kept], zero[kept]
+        if not len(zero):
+            continue
+        fitted, where = np.unique(zero, return_inverse=True)  # one fit per window position, shared by draws
+        fits = fit_windows(asset, market, fitted, spec.model, spec.estimation, spec.gap)
+        cars = window_cars(asset, market, fits, windows)[where.reshape(-1)]
+        for column in range(len(windows)):
+            sums[:, column] += np.bincount(draw, weights=cars[:, column], minlength=draws)
+        pairs += np.bincount(draw, minlength=draws)
     present = np.flatnonzero(pairs)
     labels = [f"{a}:{b}" for a, b in windows]
     return pd.DataFrame({
