@@ -176,7 +176,7 @@ SCHEMAS: dict[str, dict[str, Schema]] = {
                       _names("window_start window_end car t_stat"),
                       text=_names("event_id event_type ticker group confounded")),
         "tests": Schema(_names("group window n statistic value p_value"), _names("n clusters value p_value"),
-                        text=_names("group window statistic")),
+                        text=_names("group window statistic note")),
         "dropped": Schema(_names("event_id ticker reason"), text=_names("event_id ticker reason")),
         "placebo": Schema(_names("window mean_car actual p_value"), _names("draw mean_car n actual p_value"),
                           text=("window",)),

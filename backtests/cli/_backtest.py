@@ -144,7 +144,8 @@ def study(args: argparse.Namespace) -> int:
     cars, p_values = study_tables(result)
     print("mean CAR by event type and window:")
     print(cars)
-    print("p-values, all events:")
+    print("p-values, all events (headline tests first; in brackets, how often a test kept for reference")
+    print("rejected a true null at 5% in benchmarks/study_size.py, at most):")
     print(p_values)
     print(_written(args.out))
     return 0

@@ -62,13 +62,20 @@ def sweep_table(best: pd.DataFrame, parameters: Sequence[str]) -> str:
 
 
 def study_tables(result) -> tuple[str, str]:
-    """(mean CAR by event type and window, p-values of every test over all events), windows in numeric order."""
+    """(mean CAR by event type and window, p-values of every test over all events), windows in numeric
+    order, the headline tests first and each test kept for reference marked with its measured size."""
+    from ..measures._group_tests import HEADLINE_TESTS, MEASURED_SIZE
+
     cars = result.summary()
     cars.columns = [f"{start}:{end}" for start, end in cars.columns]
     tests = result.tests[result.tests["group"] == "all"]
     p_values = tests.pivot(index="window", columns="statistic", values="p_value")
     order = sorted(p_values.index, key=lambda label: tuple(int(part) for part in label.split(":")))
-    return cars.map(PERCENT).to_string(), p_values.loc[order].map(P_VALUE).to_string()
+    columns = [t for t in HEADLINE_TESTS if t in p_values] + [t for t in p_values if t not in HEADLINE_TESTS]
+    shown = p_values.loc[order, columns].map(P_VALUE)
+    shown.columns = [t if t in HEADLINE_TESTS or t not in MEASURED_SIZE else
+                     f"{t} ({max(MEASURED_SIZE[t].values()):.0%})" for t in columns]  # fmt: skip
+    return cars.map(PERCENT).to_string(), shown.to_string()
 
 
 def event_outcomes(result) -> str:

@@ -86,7 +86,7 @@ def knowable_days(events: Sequence[Event], days: np.ndarray, after_close: time =
 
 
 def align_draws(
-    events: list[Event], days: np.ndarray, universe: pd.DataFrame, close: pd.DataFrame, after_close,
+    events: Sequence[Event], days: np.ndarray, universe: pd.DataFrame, close: pd.DataFrame, after_close,
     close_margin: pd.Timedelta | None,
 ) -> tuple[pd.DataFrame, int]:  # fmt: skip
     """The alignment table of every draw at once (``signals.align_events``' columns and ``draw``).

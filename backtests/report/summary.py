@@ -145,7 +145,7 @@ def run_numbers(stats: pd.DataFrame, template: str | None = None) -> dict[str, A
         row = part.loc[PORTFOLIO] if PORTFOLIO in part.index else pd.Series(dtype=float)
         return {k: _float(row[k]) for k in returns if k in row}
 
-    numbers = {
+    numbers: dict[str, Any] = {
         "template": template,
         "strategy": {k: _float(strategy[k]) for k in METRICS if k in strategy},
         "benchmark": portfolio("benchmark"),
