@@ -6,7 +6,7 @@ Writes ``clustered_reference.json`` beside this file. Synthetic, seeded data: si
 calendar, seven events; assets 3-5 trade in a later time zone, so their session 0 is the session
 after the others'. Events E1 and E2 are two sessions apart, so their windows share dates; asset 5
 has no E4 and asset 0 no E7. Every number is computed here from the papers' formulas with plain
-loops, so ``backtests/_study_tests.py`` is checked against code that shares nothing with it but the data:
+loops, so ``backtests/measures/_group_tests.py`` is checked against code that shares nothing with it but the data:
 
 * clusters: pairs linked by a shared event or a calendar date both windows cover; the connected
   components of that relation.

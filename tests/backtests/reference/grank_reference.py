@@ -1,7 +1,7 @@
 """Kolari & Pynnönen's (2011) generalized rank test, written from the paper with plain numpy.
 
 Kolari, J. W. & Pynnönen, S. (2011), "Nonparametric rank tests for event studies", *Journal of
-Empirical Finance* 18(5), 953-971. Shares nothing with ``backtests/_study_tests.py`` but the data:
+Empirical Finance* 18(5), 953-971. Shares nothing with ``backtests/measures/_group_tests.py`` but the data:
 
 * market model by least squares on the estimation window; SAR_it = AR_it / S_i, S_i^2 the residual
   variance with L - 2 degrees of freedom;
