@@ -138,17 +138,22 @@ def attribution(result: BacktestResult) -> pd.DataFrame:
     frame = pd.DataFrame(per_trade, columns=columns)
     contributions, residual = event_contributions(result)
 
+    traded = {event_id: list(rows.itertuples(index=False)) for event_id, rows in frame.groupby("event_id", sort=False)}
+
     def row(event_id: str, contribution: float, **described: str) -> dict:
-        mine = frame[frame["event_id"] == event_id]
+        mine = traded.get(event_id, [])
+        pnl: dict[str, float] = {}
+        for trade in mine:
+            pnl[trade.currency] = pnl.get(trade.currency, 0.0) + trade.pnl
+        abnormal = [trade.abnormal for trade in mine if not pd.isna(trade.abnormal)]
         return described | {
-            "event_id": event_id, "assets": ";".join(mine["asset"]), "trades": len(mine),
-            "first_entry": mine["entry"].min() if len(mine) else pd.NaT,
-            "last_exit": mine["exit"].max() if len(mine) else pd.NaT,
-            "pnl_by_currency": ";".join(f"{currency}:{amount:.2f}" for currency, amount in
-                                        mine.groupby("currency", sort=True)["pnl"].sum().items()),
+            "event_id": event_id, "assets": ";".join(trade.asset for trade in mine), "trades": len(mine),
+            "first_entry": min(trade.entry for trade in mine) if mine else pd.NaT,
+            "last_exit": max((trade.exit for trade in mine if not pd.isna(trade.exit)), default=pd.NaT),
+            "pnl_by_currency": ";".join(f"{currency}:{amount:.2f}" for currency, amount in sorted(pnl.items())),
             "contribution": contribution,
-            "mean_abnormal_return": float(mine["abnormal"].mean()) if mine["abnormal"].notna().any() else np.nan,
-            "exits": ";".join(sorted(set(mine["reason"]))) if len(mine) else "",
+            "mean_abnormal_return": float(np.mean(abnormal)) if abnormal else np.nan,
+            "exits": ";".join(sorted({trade.reason for trade in mine})),
         }  # fmt: skip
 
     rows = [
