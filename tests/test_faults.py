@@ -48,13 +48,14 @@ def _killed_at_random(argv: list[str], duration: float, rng: random.Random) -> b
         return True
 
 
-def _kill_repeatedly(command: str, argv, duration: float, seed: int, before=None, check=None) -> None:
-    """Run ``argv(attempt)`` until KILLS runs were killed (runs that finish first are extra checks);
-    ``before()`` resets the state and ``check()`` asserts it after every run."""
+def _kill_repeatedly(command: str, argv, duration: float, seed: int, before=None, check=None, kills=None) -> None:
+    """Run ``argv(attempt)`` until ``kills`` (default KILLS) runs were killed (runs that finish first are
+    extra checks); ``before()`` resets the state and ``check()`` asserts it after every run."""
+    kills = KILLS if kills is None else kills
     rng = random.Random(seed)
     killed = attempts = 0
-    while killed < KILLS:
-        assert attempts < 5 * KILLS, f"{command}: only {killed} of {attempts} runs could be killed"
+    while killed < kills:
+        assert attempts < 5 * kills, f"{command}: only {killed} of {attempts} runs could be killed"
         if before is not None:
             before()
         killed += _killed_at_random(argv(attempts), duration, rng)
@@ -148,7 +149,8 @@ def test_run_killed_at_random_leaves_the_previous_folder_or_the_new_one_whole(tm
             elif path.suffix == ".png":
                 assert path.read_bytes()[-8:] == b"IEND\xaeB`\x82"  # a PNG's last chunk
 
-    _kill_repeatedly("run --out", lambda _: argv, duration, seed=3, check=check)
+    # each run takes seconds: half the kills of the quick commands
+    _kill_repeatedly("run --out", lambda _: argv, duration, seed=3, check=check, kills=max(5, KILLS // 2))
     subprocess.run([*REELAB, *argv], check=True, capture_output=True)
     assert _hidden(tmp_path) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -333,13 +335,8 @@ def test_the_daily_job_killed_at_random_leaves_whole_files_and_the_next_run_comp
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(store, ignore_errors=True)
 
-    global KILLS
-    kills, KILLS = KILLS, max(5, KILLS // 2)  # each run takes seconds: half the kills of the others
-    try:
-        _kill_repeatedly("daily", lambda _: argv, duration, seed=21, before=reset,
-                         check=lambda: _check_daily(out, store / "prices"))  # fmt: skip
-    finally:
-        KILLS = kills
+    _kill_repeatedly("daily", lambda _: argv, duration, seed=21, before=reset,
+                     check=lambda: _check_daily(out, store / "prices"), kills=max(5, KILLS // 2))  # fmt: skip
     subprocess.run([*REELAB, *argv], check=True, capture_output=True)
     _check_daily(out, store / "prices")
     assert _hidden(tmp_path) == []
