@@ -157,5 +157,5 @@ def test_seeds_import_nothing_of_the_project():
 
 @pytest.mark.parametrize("module", sorted(m for m in GRAPH if m.startswith(PURE)))
 def test_measures_read_no_files_and_no_prices(module):
-    allowed = ("backtests.measures", "signals.errors")
+    allowed = ("backtests.measures", "signals.errors", "signals._lazy")  # _lazy: imports on first use, reads nothing
     assert sorted(t for t in GRAPH[module] if not t.startswith(allowed)) == []

@@ -8,8 +8,7 @@ and the portfolio of sleeves), ``_dsr`` (Bailey & Lopez de Prado), ``_pvalue`` (
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from signals._lazy import lazy_exports
 
 _EXPORTS = {
     "METRICS": "._performance",
@@ -28,16 +27,4 @@ _EXPORTS = {
     "group_tests": "._group_tests",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:  # imported on first use: importing the package loads nothing heavy
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -8,8 +8,7 @@ checks freshness. It imports nothing of ``backtests`` above it.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from signals._lazy import lazy_exports
 
 _EXPORTS = {
     "BUNDLED": "._validate",
@@ -27,16 +26,4 @@ _EXPORTS = {
     "verify_prices": "._health",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:  # imported on first use: importing the package loads nothing heavy
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -9,8 +9,7 @@ Dask. No specs and no files: vectorbt and numba load only when a simulation runs
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from signals._lazy import lazy_exports
 
 _EXPORTS = {
     "ENGINES": "._vbt",
@@ -24,16 +23,4 @@ _EXPORTS = {
     "trade_table": "._trades",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:  # imported on first use: importing the package loads nothing heavy
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
