@@ -36,7 +36,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from signals import extract_events, link_events, load_events
-from signals._extract import PRECISIONS, _same_time
+from signals._extract import PRECISIONS
+from signals._extract._text import _same_time
 
 CORPUS = Path(__file__).resolve().parent / "extraction" / "corpus"
 AGREEMENT = CORPUS.parent / "agreement"
