@@ -23,10 +23,13 @@ Severity and direction follow the shipped calendar's judgement (``tools/build_ev
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import json
 import re
-from collections.abc import Iterable
+import textwrap
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -37,6 +40,8 @@ from ._event_files import COLUMNS, parse_events
 from ._events import LATEST_PLAUSIBLE_ZONE, TIGHTENING_TYPES, TYPE_CODES, EventCalendar, EventType
 from ._extract import Candidate, find_dateline, link_events
 from ._io import atomic_write, read_text_input
+from ._structured import read_json, read_yaml
+from .errors import MalformedFileError, UnsupportedFormatError
 
 __all__ = [
     "DATELINE_ZONES", "AppendPlan", "Publication", "append_candidates", "candidate_row", "find_publication",
@@ -172,7 +177,7 @@ def candidate_row(candidate: Candidate, publication: Publication, event_id: str,
 
 @dataclass(frozen=True)
 class AppendPlan:
-    """What appending candidates to a CSV event file does: one row per candidate, and which are there already.
+    """What appending candidates to an event file does: one row per candidate, and which are there already.
 
     ``present[i]`` is the id of the event that makes candidate ``i`` a duplicate (in the file, or appended
     earlier in the same plan), else None; only the rows of candidates not present are written.
@@ -181,8 +186,7 @@ class AppendPlan:
     path: Path
     rows: list[dict[str, str]]
     present: list[str | None]
-    _text: str = field(repr=False)  # the file as it will be rewritten (its header may have gained columns)
-    _header: list[str] = field(repr=False)
+    _text: str = field(repr=False)  # the whole file as write() writes it (validated; "" when nothing is new)
 
     @property
     def new_rows(self) -> list[dict[str, str]]:
@@ -192,50 +196,132 @@ class AppendPlan:
     def write(self) -> list[dict[str, str]]:
         """Append the new rows atomically (nothing when there are none); return them."""
         if self.new_rows:
-            atomic_write(self.path, self._text + _csv_text(self._header, self.new_rows))
+            atomic_write(self.path, self._text)
         return self.new_rows
 
 
 def plan_append(path: str | Path, found: Iterable[tuple[str, Candidate, Publication]]) -> AppendPlan:
-    """Plan appending to the CSV event file ``path`` the candidates it does not already hold; write nothing.
+    """Plan appending to the event file ``path`` the candidates it does not already hold; write nothing.
 
     ``found`` holds (source, candidate, publication). A candidate is already there when an event of
     its type lies within its date tolerance (:func:`signals.link_events`), including one appended
-    earlier in the same plan; its row keeps an empty id. A file whose header lacks a column the rows
-    need (``known`` above all) gets it, empty for the rows it had. The whole file as it would be
-    written is validated here, so a file that does not validate raises and is never touched.
+    earlier in the same plan; its row keeps an empty id. The whole file as it would be written is
+    validated here, so a file that does not validate raises and is never touched.
+
+    The format is the suffix's, for a new file too: ``.csv``, ``.json``, ``.yaml`` or ``.yml``;
+    another raises :class:`~signals.errors.UnsupportedFormatError`. The file's records are kept as
+    they are:
+
+    * CSV: the rows follow the file's own text. A header that lacks a column the rows need
+      (``known`` above all) gets it, empty for the rows it had.
+    * JSON and YAML: the records join the file's events, in its shape (a list of events, or a
+      mapping with an ``events`` list; a new file gets the mapping), without empty fields and with
+      ``severity`` a number. JSON is rewritten with an indent of 2. YAML keeps its text, comments
+      included, with the records appended after it where that reads back as the file's events plus
+      the records (its events are a block list at its end); else it is rewritten, without its comments.
     """
     path = Path(path)
-    text = read_text_input(path, "event file") if path.exists() else ",".join(COLUMNS) + "\n"
-    existing = parse_events(text, str(path)) if path.exists() else EventCalendar([], str(path))
-    records = list(csv.DictReader(io.StringIO(text)))
-    header = next(csv.reader(io.StringIO(text)))
-    needed = [column for column in ("known", "effective", "description") if column not in header]
-    if needed:  # without 'known' an appended row would be knowable from its action's date: the future
-        header += needed
-        text = _csv_text(header, records, with_header=True)
-    elif not text.endswith("\n"):
-        text += "\n"
+    name, suffix = str(path), path.suffix.lower()
+    if suffix not in _RENDERERS:
+        raise UnsupportedFormatError(
+            name, None, "format", path.suffix, "cannot append to an event file of format", list(_RENDERERS)
+        )
+    text = read_text_input(path, "event file") if path.exists() else None
+    # the file's own problems first, at its own lines
+    existing = parse_events(text, name, suffix) if text is not None else EventCalendar([], name)
+    render = _RENDERERS[suffix](text, name)
     ids = {event.id for event in existing.all_versions}
     rows: list[dict[str, str]] = []
     present: list[str | None] = []
     added: list[dict[str, str]] = []
+    written = ""
     for source, candidate, publication in found:
         there = link_events([candidate], existing)[0].calendar_id
         present.append(there)
         rows.append(candidate_row(candidate, publication, "" if there else _new_id(candidate, ids), source))
         if there is None:
             added.append(rows[-1])
-            existing = parse_events(text + _csv_text(header, added), str(path))  # later ones must not repeat it
-    return AppendPlan(path, rows, present, text, header)
+            written = render(added)
+            existing = parse_events(written, name, suffix)  # validated as written; later ones must not repeat it
+    return AppendPlan(path, rows, present, written)
 
 
 def append_candidates(path: str | Path, found: Iterable[tuple[str, Candidate, Publication]]) -> list[dict[str, str]]:
-    """Append to the CSV event file ``path`` the candidates it does not already hold; return the rows added.
+    """Append to the event file ``path`` the candidates it does not already hold; return the rows added.
 
-    Validated and atomic: see :func:`plan_append`, which this writes.
+    Validated and atomic, CSV, JSON or YAML: see :func:`plan_append`, which this writes.
     """
     return plan_append(path, found).write()
+
+
+#: The text of an event file with rows added, made by a format's renderer from the file's text (None: a new file).
+_Render = Callable[[list[dict[str, str]]], str]
+
+
+def _csv_renderer(text: str | None, name: str) -> _Render:
+    """CSV: the rows after the file's text, its header given the columns it lacks that the rows need."""
+    head = text if text is not None else ",".join(COLUMNS) + "\n"
+    header = next(csv.reader(io.StringIO(head)))
+    needed = [column for column in ("known", "effective", "description") if column not in header]
+    if needed:  # without 'known' an appended row would be knowable from its action's date: the future
+        header += needed
+        head = _csv_text(header, list(csv.DictReader(io.StringIO(head))), with_header=True)
+    elif not head.endswith("\n"):
+        head += "\n"
+    return lambda rows: head + _csv_text(header, rows)
+
+
+def _json_renderer(text: str | None, name: str) -> _Render:
+    """JSON: the file's document with the rows' records among its events, indented by 2."""
+    document = read_json(text, name)[0] if text is not None else {"events": []}
+    return lambda rows: json.dumps(_with_records(document, rows), indent=2, ensure_ascii=False) + "\n"
+
+
+def _yaml_renderer(text: str | None, name: str) -> _Render:
+    """YAML: the records as a block after the file's text, where that reads back as the file's document
+    with them; else the document with them, rewritten (without the file's comments)."""
+    import yaml
+
+    def dump(data: object) -> str:
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+    document = read_yaml(text, name)[0] if text is not None else {"events": []}
+    indent = ""  # of the '-' of the file's events
+    if text is not None:
+        events = yaml.compose(text, Loader=yaml.SafeLoader)
+        if isinstance(events, yaml.MappingNode):
+            events = next(value for key, value in reversed(events.value) if key.value == "events")
+        indent = " " * events.start_mark.column if events is not None else ""
+
+    def render(rows: list[dict[str, str]]) -> str:
+        whole = _with_records(document, rows)
+        if text is not None:
+            appended = text + ("" if text.endswith("\n") else "\n") + textwrap.indent(dump(_records(rows)), indent)
+            # a flow list ([...]) or a key after the events does not read back so: rewritten
+            with contextlib.suppress(MalformedFileError):
+                if read_yaml(appended, name)[0] == whole:
+                    return appended
+        return dump(whole)
+
+    return render
+
+
+_RENDERERS: dict[str, Callable[[str | None, str], _Render]] = {
+    ".csv": _csv_renderer, ".json": _json_renderer, ".yaml": _yaml_renderer, ".yml": _yaml_renderer,
+}  # fmt: skip
+
+
+def _records(rows: list[dict[str, str]]) -> list[dict[str, str | int]]:
+    """The rows as JSON/YAML records: without empty fields, ``severity`` a number."""
+    return [{key: int(value) if key == "severity" else value for key, value in row.items() if value} for row in rows]
+
+
+def _with_records(document: object, rows: list[dict[str, str]]) -> object:
+    """A JSON/YAML event document (a list of events, or a mapping with an ``events`` list) with the rows' records."""
+    if isinstance(document, dict):
+        return {**document, "events": [*document["events"], *_records(rows)]}
+    assert isinstance(document, list)  # parse_events has checked the shape
+    return [*document, *_records(rows)]
 
 
 def _new_id(candidate: Candidate, taken: set[str]) -> str:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backtests.cli import main
-from signals import align_events, exchange_calendar, extract_events, load_events, load_universe
-from signals._news import append_candidates, find_publication
+from signals import align_events, event_file_template, exchange_calendar, extract_events, load_events, load_universe
+from signals._event_files import parse_events
+from signals._news import append_candidates, find_publication, plan_append
+from signals.errors import UnknownEventTypeError, UnknownTimeZoneError, UnsupportedFormatError
 
 UNIVERSE = load_universe()
 ACTIONS = [
@@ -148,3 +152,102 @@ def test_appending_adds_a_missing_known_column(tmp_path):
     # Known on publication (06-13); "last week" is the Monday of the week before. Knowable 18:00 New York = 22:00 UTC.
     assert added.known_at.date() == date(2025, 6, 13) and added.announced_at.date() == date(2025, 6, 2)
     assert added.knowable_at() > pd.Timestamp("2025-06-13", tz="UTC") + timedelta(hours=12)
+
+
+# Appending keeps the file's format and shape: one event (x1) in each, the last record of a YAML
+# mapping's events followed by 'reviewed_through' (so the rows cannot just follow the text).
+OLD = {"id": "x1", "type": "restriction_tightening", "announced": "2025-04-04", "tz": "Asia/Shanghai",
+       "direction": "tightening", "severity": 3, "elements": "Dy;Tb"}  # fmt: skip
+EVENT_FILES = {
+    "list.csv": "id,type,announced,tz,direction,severity,elements\nx1,restriction_tightening,2025-04-04,Asia/Shanghai,"
+                "tightening,3,Dy;Tb\n",
+    "list.json": json.dumps([OLD]),
+    "mapping.json": json.dumps({"reviewed_through": "2025-05-31", "events": [OLD]}, indent=4),
+    "list.yaml": "# my events\n" + yaml.safe_dump([OLD], sort_keys=False),
+    "mapping.yml": "# my events\nevents:\n" + yaml.safe_dump([OLD], sort_keys=False, indent=4)
+                   + "reviewed_through: 2025-05-31  # looked through May\n",
+}  # fmt: skip
+LICENCES = "China approved rare earth export licences last week."
+
+
+def _found(text: str = LICENCES, tz: str | None = None) -> list:
+    publication = find_publication(text, "2025-06-13", tz)
+    return [("a", candidate, publication) for candidate in extract_events(text, publication.day)]
+
+
+def _document(path):
+    return json.loads(path.read_text()) if path.suffix == ".json" else yaml.safe_load(path.read_text())
+
+
+@pytest.mark.parametrize("file", EVENT_FILES)
+def test_appending_keeps_the_file_format_shape_and_records(tmp_path, file):
+    target = tmp_path / file
+    target.write_text(EVENT_FILES[file])
+    (found,) = _found()
+    plan = plan_append(target, [found, found])  # the second is the first, appended earlier in the plan
+    (row,) = plan.write()
+    assert plan.present == [None, row["id"]]
+    calendar = load_events(target)
+    assert {event.id for event in calendar} == {"x1", row["id"]}
+    assert list(calendar) == list(parse_events(target.read_text(), file, target.suffix))
+    assert calendar.get("x1").elements == ("Dy", "Tb")
+    added = calendar.get(row["id"])
+    assert (added.known_at.date(), added.announced_at.date()) == (date(2025, 6, 13), date(2025, 6, 2))
+    assert added.severity == 2
+    if file == "list.yaml":  # its events end it: the rows follow its text, its comment kept
+        assert target.read_text().startswith(EVENT_FILES[file])
+    if target.suffix != ".csv":
+        document = _document(target)
+        assert isinstance(document, dict) == file.startswith("mapping")
+        records = document["events"] if isinstance(document, dict) else document
+        assert records[0] == OLD and records[1]["severity"] == 2  # kept as they were; a number, as x1's
+        if isinstance(document, dict):
+            assert str(document["reviewed_through"]) == "2025-05-31" and calendar.reviewed_through is not None
+    before = target.read_bytes()
+    assert append_candidates(target, _found()) == [] and target.read_bytes() == before
+
+
+def test_a_yaml_file_keeps_its_comments_when_the_events_end_it(tmp_path):
+    target = tmp_path / "starter.yaml"
+    target.write_text(event_file_template("yaml"))
+    (row,) = append_candidates(target, _found())
+    text = target.read_text()
+    assert text.startswith(event_file_template("yaml"))  # every comment and record as it was
+    assert {event.id for event in load_events(target)} == {"2026-01-15-RT", "2026-03-02-NW", row["id"]}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".yaml", ".yml"])
+def test_a_new_file_gets_the_format_its_suffix_names(tmp_path, suffix):
+    target = tmp_path / f"new{suffix}"
+    (row,) = append_candidates(target, _found())
+    assert [event.id for event in parse_events(target.read_text(), target.name, suffix)] == [row["id"]]
+    if suffix != ".csv":
+        assert _document(target)["events"][0]["id"] == row["id"]
+    assert append_candidates(target, _found()) == []
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".yaml"])
+def test_a_file_that_would_not_validate_raises_and_is_not_touched(tmp_path, suffix):
+    bad = {**OLD, "type": "permit"}
+    target = tmp_path / f"bad{suffix}"
+    target.write_text(EVENT_FILES["list.csv"].replace("restriction_tightening", "permit") if suffix == ".csv"
+                      else json.dumps([bad]) if suffix == ".json" else yaml.safe_dump([bad]))  # fmt: skip
+    before = target.read_bytes()
+    with pytest.raises(UnknownEventTypeError, match="permit"):
+        append_candidates(target, _found())
+    assert target.read_bytes() == before
+    # A file whose own rows are valid, but the new one (an unknown zone) is not: checked before writing.
+    good, new = tmp_path / f"good{suffix}", tmp_path / f"new{suffix}"
+    good.write_text(EVENT_FILES[f"list{suffix}"])
+    before = good.read_bytes()
+    for path in (good, new):
+        with pytest.raises(UnknownTimeZoneError, match="Mars/Base"):
+            plan_append(path, _found(tz="Mars/Base"))
+    assert good.read_bytes() == before and not new.exists()
+
+
+def test_an_unsupported_suffix_is_named_with_the_formats(tmp_path):
+    target = tmp_path / "events.txt"
+    with pytest.raises(UnsupportedFormatError, match=r"events\.txt.*'\.txt'.*\.csv, \.json, \.yaml, \.yml"):
+        append_candidates(target, _found())
+    assert not target.exists()
