@@ -1,6 +1,6 @@
 """How well ``signals.extract_events`` finds events in articles it was not written on.
 
-    python benchmarks/extraction.py [--split test|dev|all] [--verbose] [--timing] [--agreement]
+    python benchmarks/extraction.py [--split test|dev|all] [--verbose] [--timing] [--agreement] [--batch]
 
 Scores the frozen corpus in ``benchmarks/extraction/corpus`` (81 close paraphrases of real articles,
 55 outlets, 2010-2026, labelled by the written guide ``GUIDE.md``), split by outlet into dev (the
@@ -18,6 +18,17 @@ For each split it prints:
 
 ``--agreement`` scores an independent second labelling of the test split
 (``extraction/agreement``) against the gold labels the same way: how far a careful reader gets.
+
+``--batch`` also runs each split through one ``reelab events inbox`` (the command itself, on an index
+of the split's articles with their publication times and outlets) and scores its proposals at the
+event level. A labelled event is one calendar id, or one (type, date, precision) for labels without
+one; a proposal matches it when one of the proposal's articles carries such a label and the
+proposal's own type and date agree with it (at the coarser precision). It prints:
+
+* queue recall: the share of distinct labelled events some proposal matches;
+* proposals per labelled event: the review cost;
+* precision of the proposals two or more independent outlets state (``corroborated``), and of all;
+* the inbox's time for the whole split.
 
 ``--verbose`` lists the misses and false positives of the chosen split (use it on dev only: looking
 at test errors would tune the rules to the test split). ``--timing`` times extraction on a
@@ -170,16 +181,90 @@ def time_long_article(repeats: int = 20) -> float:
     return sorted(times)[len(times) // 2]
 
 
+def _label_key(label: dict) -> object:
+    return label.get("calendar_id") or (label["type"], label["date"], label["precision"])
+
+
+def batch(documents: list[dict], verbose: bool = False) -> dict:
+    """Scores of one ``reelab events inbox`` run over ``documents`` (see the module docstring)."""
+    import csv
+    import tempfile
+
+    from backtests.cli import main as reelab
+
+    with tempfile.TemporaryDirectory() as folder:
+        index = Path(folder) / "articles.csv"
+        with index.open("w", newline="", encoding="utf-8") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(["file", "published", "outlet", "url"])
+            for document in documents:
+                published = document["published"]
+                if document.get("published_time") and document.get("published_tz"):
+                    published += f" {document['published_time']} {document['published_tz']}"
+                writer.writerow([CORPUS / document["file"], published, document["outlet"], document.get("url", "")])
+        started = time.perf_counter()
+        if reelab(["events", "inbox", "--index", str(index), "--out", f"{folder}/inbox"]) != 0:
+            raise SystemExit("reelab events inbox failed")
+        seconds = time.perf_counter() - started
+        records = json.loads((Path(folder) / "inbox" / "proposals.json").read_text(encoding="utf-8"))
+    events: dict[object, list[tuple[str, dict]]] = collections.defaultdict(list)
+    for document in documents:
+        for label in document["events"]:
+            events[_label_key(label)].append((document["id"], label))
+    matched: set = set()
+    correct = corroborated = corroborated_correct = 0
+    for record in records:
+        articles = {Path(source["source"]).stem for source in record["articles"]}
+        day = date.fromisoformat(record["announced"])
+        hits = {
+            key
+            for key, labels in events.items()
+            for document, label in labels
+            if document in articles and label["type"] == record["type"]
+            and _same_time(day, record["precision"], date.fromisoformat(label["date"]), label["precision"])
+        }  # fmt: skip
+        matched |= hits
+        correct += bool(hits)
+        corroborated += record["corroborated"]
+        corroborated_correct += record["corroborated"] and bool(hits)
+        if verbose and record["corroborated"] and not hits:
+            print(f"  corroborated, no label: {record['proposal']} {record['type']} {record['announced']} "
+                  f"{record['precision']} {record['outlets']}  <- {record['evidence'][:80]!r}")  # fmt: skip
+    if verbose:
+        for key, labels in events.items():
+            if key not in matched:
+                print(f"  not in the queue: {key} ({len(labels)} labels) <- {labels[0][1]['evidence'][:80]!r}")
+    return {
+        "documents": len(documents), "events": len(events), "proposals": len(records),
+        "recall": len(matched) / len(events), "per_event": len(records) / len(events),
+        "corroborated": corroborated, "corroborated_precision": corroborated_correct / corroborated if corroborated
+        else float("nan"), "precision": correct / len(records) if records else 0.0, "seconds": seconds,
+    }  # fmt: skip
+
+
+def print_batch(name: str, scores: dict) -> None:
+    print(f"\n== {name}, one inbox run: {scores['documents']} articles, {scores['events']} distinct labelled events, "
+          f"{scores['proposals']} proposals in {scores['seconds']:.2f} s")  # fmt: skip
+    print(f"queue recall {scores['recall']:.3f}; proposals per labelled event {scores['per_event']:.2f}; "
+          f"precision of corroborated proposals {scores['corroborated_precision']:.3f} ({scores['corroborated']}), "
+          f"of all {scores['precision']:.3f}")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("test", "dev", "all"), help="score one split (default: test and dev)")
     parser.add_argument("--verbose", action="store_true", help="list misses and false positives (dev only, please)")
     parser.add_argument("--timing", action="store_true", help="time a 2,000-word article")
     parser.add_argument("--agreement", action="store_true", help="score a second annotator's test labels")
+    parser.add_argument("--batch", action="store_true", help="score one reelab events inbox run per split")
     args = parser.parse_args()
+    queue = {}
     for name in [args.split] if args.split else ["dev", "test"]:
         scores = evaluate(load_split(name), args.verbose)
         print_scores(name, scores)
+        if args.batch:
+            queue = batch(load_split(name), args.verbose)
+            print_batch(name, queue)
     if args.agreement:
         agreement()
     if args.timing:
@@ -187,6 +272,10 @@ def main() -> int:
     if not args.split or args.split == "test":
         print(f"precision={scores['precision']:.3f}")
         print(f"recall={scores['recall']:.3f}")
+        if queue:
+            print(f"queue_recall={queue['recall']:.3f}")
+            print(f"proposals_per_event={queue['per_event']:.2f}")
+            print(f"corroborated_precision={queue['corroborated_precision']:.3f}")
     return 0
 
 

@@ -42,6 +42,8 @@ COMMANDS = {
     ("events", "show"): "_events:events_show",
     ("events", "validate"): "_events:events_validate",
     ("events", "extract"): "_events:events_extract",
+    ("events", "inbox"): "_inbox:events_inbox",
+    ("events", "accept"): "_inbox:events_accept",
     ("events", "template"): "_events:events_template",
     ("positions", None): "_positions:positions",
     ("prices", "update"): "_prices:prices_update",

@@ -25,10 +25,12 @@ from ._types import (
     _event_types,
     _fraction,
     _grid_axis,
+    _inbox_folder,
     _out_folder,
     _positive,
     _results_folder,
     _scheduler_address,
+    _score,
     _seconds,
     _windows,
     _workers,
@@ -443,6 +445,34 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NUMBERS",
         help="with --append-to, append only these candidates: their numbers in the output, comma-separated (e.g. 1,3)",
     )
+    inbox = events_commands.add_parser(
+        "inbox",
+        help="proposals from a folder of news, grouped across articles, ranked for review",
+        description="Read articles (text with front matter, saved HTML pages, RSS/Atom feeds, or an --index CSV "
+        "with file,published,outlet,url), group their candidate events across articles into proposals (one event "
+        "told by several outlets), link them to the calendar, and write DIR/review.csv (one row per proposal, NEW "
+        "first, then by score; fill its decision column), review.html (sources side by side), proposals.json and "
+        "manifest.json. Articles without a publication time are reported and skipped, never guessed.",
+    )
+    inbox.add_argument("files", type=Path, nargs="*", metavar="ARTICLE", help="article files (or give --index)")
+    inbox.add_argument("--index", type=Path, help="CSV with columns file,published,outlet,url (paths relative to it)")
+    _add_events_arguments(inbox)
+    inbox.add_argument("--out", type=_inbox_folder, required=True, metavar="DIR", help="output folder")
+    inbox.add_argument(
+        "--min-score", type=_score, default=0.0,
+        help="leave out proposals scoring below this, counted in manifest.json (default 0: keep every lead)",
+    )  # fmt: skip
+    accept = events_commands.add_parser(
+        "accept",
+        help="append the accepted proposals of a reviewed review.csv to an event file",
+        description="Append to --append-to (CSV, YAML or JSON) the proposals whose decision says accept, or an "
+        "edited type or date (e.g. 'easing_pause 2025-04-05'), or those --only names; with their sources, known "
+        "at their earliest publication. Validated, atomic, under a lock; ones the file already holds are skipped.",
+    )
+    accept.add_argument("review", type=Path, metavar="REVIEW.csv", help="review.csv written by reelab events inbox")
+    accept.add_argument("--append-to", type=Path, required=True, metavar="EVENTS", help="event file (CSV, YAML, JSON)")
+    accept.add_argument("--only", type=_comma_list, metavar="IDS", help="only these proposals, e.g. P3,P7")
+    _add_wait_argument(accept)
     return parser
 
 

@@ -171,6 +171,32 @@ def _results_folder(text: str) -> Path:
         raise argparse.ArgumentTypeError(str(error).removeprefix(f"--out {folder} ")) from None
 
 
+#: What ``reelab events inbox`` writes: a folder holding only these is an inbox (replaced whole on a rerun).
+INBOX_NAMES = ("review.csv", "review.html", "manifest.json", "proposals.json")
+
+
+def _inbox_folder(text: str) -> Path:
+    """An inbox's output folder: new, empty, or an earlier inbox (never a folder holding other files)."""
+    folder = _out_folder(text)
+    if folder.is_dir():
+        foreign = sorted(path.name for path in folder.iterdir() if path.name not in INBOX_NAMES)
+        if foreign:
+            raise argparse.ArgumentTypeError(f"{text!r} holds files reelab events inbox did not write "
+                                             f"({', '.join(foreign[:3])}); choose a new or empty folder")  # fmt: skip
+    return folder
+
+
+def _score(text: str) -> float:
+    """A score from 0 to 1 (``--min-score``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a score from 0 to 1, got {text!r}")
+    return value
+
+
 def _fraction(text: str) -> float:
     try:
         return float(text)

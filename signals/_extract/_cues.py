@@ -373,3 +373,31 @@ def _actions(clause: str, wto_story: bool = False) -> list[tuple[EventType, int,
         kept = (kept - {EventType.RESTRICTION_TIGHTENING}) | {EventType.RETALIATION_ESCALATION}
         spans[EventType.RETALIATION_ESCALATION] = spans[EventType.RESTRICTION_TIGHTENING]
     return sorted((kind, *span) for kind in kept for span in spans[kind])
+
+
+#: Topic words of each type, most specific first: a sentence's dated mention of a policy that no
+#: action phrase names is a lead of the first type whose words it has.
+_CUES = [
+    (
+        EventType.WTO_RULING,
+        r"\bwto\b.*\b(?:rul\w*|found|verdict|upheld|report)\b|\b(?:rul\w*|verdict|upheld)\b.*\bwto\b",
+    ),
+    (EventType.WTO_DISPUTE, r"\bwto\b|dispute settlement|\bpanel\b|consultations"),
+    (EventType.QUOTA_CHANGE, r"\bquotas?\b"),
+    (EventType.RETALIATION_ESCALATION, r"retaliat\w*|unreliable entity|blacklist\w*|countermeasures?|sanction\w*"),
+    (EventType.NEGOTIATION_WINDOW, r"\btruce\b|\bframework\b|\bdeal\b|\bagreement\b|\bconsensus\b|\bceasefire\b"),
+    (EventType.PERMIT_APPROVAL, r"licen[cs]\w*|permits?|approv\w*|permission"),
+    (EventType.LICENSING_REFORM, r"\brules?\b|regulations?|\blaw\b|procedures?|conditions|management|system"),
+    (EventType.EASING_PAUSE, r"\blift\w*|suspen\w*|resum\w*|\beas\w*|relax\w*|remov\w*|pause\w*"),
+    (EventType.NEGOTIATION_TALKS, r"\btalks?\b|\bmet\b|meeting|visit\w*|\bcall\b|protest\w*|concerns?|negotiat\w*"),
+    (
+        EventType.RESTRICTION_TIGHTENING,
+        r"control\w*|restrict\w*|\bbans?\b|banned|halt\w*|curbs?|block\w*|tighten\w*|stopp\w*",
+    ),
+]
+_CUES_COMPILED = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _CUES]
+
+
+def _cue_types(sentence: str, limit: int = 2) -> list[EventType]:
+    """The types a sentence's topic words suggest: the first ``limit`` of :data:`_CUES` it has."""
+    return [kind for kind, pattern in _CUES_COMPILED if pattern.search(sentence)][:limit]

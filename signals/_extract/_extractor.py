@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from .._events import EventType
@@ -56,6 +56,7 @@ from ._cues import (
     _WTO,
     _actions,
     _countries,
+    _cue_types,
 )  # fmt: skip
 from ._text import (
     _DATELINE,
@@ -73,7 +74,30 @@ from ._text import (
     find_dateline,
 )  # fmt: skip
 
-__all__ = ["Candidate", "extract_events"]
+__all__ = ["LEAD_WEIGHT", "Candidate", "extract_events"]
+
+#: A lead's confidence is its sentence's confidence times this: it ranks below every extracted candidate.
+LEAD_WEIGHT = 0.3
+#: A lead typed by topic words alone (no action phrase) keeps this share of its confidence, on top.
+CUE_WEIGHT = 0.5
+#: For each type, the type labels most often have where the rules give this one (the dev split's confusion
+#: matrix, ``benchmarks/extraction.py``): every loose candidate has a lead of its sibling type too.
+SIBLINGS = {
+    EventType.EASING_PAUSE: EventType.RESTRICTION_TIGHTENING,
+    EventType.NEGOTIATION_TALKS: EventType.NEGOTIATION_WINDOW,
+    EventType.NEGOTIATION_WINDOW: EventType.NEGOTIATION_TALKS,
+    EventType.RESTRICTION_TIGHTENING: EventType.RETALIATION_ESCALATION,
+    EventType.RETALIATION_ESCALATION: EventType.RESTRICTION_TIGHTENING,
+    EventType.QUOTA_CHANGE: EventType.RESTRICTION_TIGHTENING,
+    EventType.LICENSING_REFORM: EventType.RESTRICTION_TIGHTENING,
+    EventType.PERMIT_APPROVAL: EventType.RESTRICTION_TIGHTENING,
+    EventType.WTO_DISPUTE: EventType.WTO_RULING,
+    EventType.WTO_RULING: EventType.WTO_DISPUTE,
+}
+#: A sibling lead keeps this share of its candidate's confidence, on top.
+SIBLING_WEIGHT = 0.5
+#: Undated sentences among the first this many of the body may tell the article's own news (leads only).
+OPENING = 5
 
 
 @dataclass(frozen=True)
@@ -109,7 +133,7 @@ class Candidate:
         }  # fmt: skip
 
 
-def extract_events(text: str, published: str | date | None = None) -> list[Candidate]:
+def extract_events(text: str, published: str | date | None = None, leads: bool = False) -> list[Candidate]:
     """Candidate events in ``text``; relative dates resolve against ``published`` (default: the dateline).
 
     Returns candidates sorted by date, each with its type, resolved date and precision (day, week,
@@ -125,6 +149,22 @@ def extract_events(text: str, published: str | date | None = None) -> list[Candi
     published = _as_date(published)
     # A dateline's date is the publication's, not an action's: blank it (spans stay valid).
     text = _DATELINE.sub(lambda match: " " * len(match.group(0)), text)
+    found = _merge(_candidates(text, published, loose=False), published)
+    if not leads:
+        return found
+    loose = _merge(_candidates(text, published, loose=True), published)
+    # the type the rules most often give in its place (dev split's confusion matrix), as a lead of its own
+    siblings = [replace(c, type=SIBLINGS[c.type], confidence=c.confidence * SIBLING_WEIGHT)
+                for c in found if c.type in SIBLINGS]  # fmt: skip
+    kept = list(found)
+    for lead in loose + siblings:
+        if not any(k.type == lead.type and _same_time(k.date, k.precision, lead.date, lead.precision) for k in kept):
+            kept.append(replace(lead, confidence=lead.confidence * LEAD_WEIGHT, extra=lead.extra | {"lead": True}))
+    return sorted(kept, key=lambda c: (c.date, str(c.type)))
+
+
+def _candidates(text: str, published: date, loose: bool) -> list[Candidate]:
+    """Every sentence's candidates; ``loose`` keeps what the rules drop as doubtful (see :func:`extract_events`)."""
     found: list[Candidate] = []
     wto_story = bool(re.search(_WTO, text, re.IGNORECASE))
     body = 0  # sentences of the body so far (headlines, captions and bylines are not the body)
@@ -144,24 +184,25 @@ def extract_events(text: str, published: str | date | None = None) -> list[Candi
         for (_, _, _, before), (_, clause, _, dates) in itertools.pairwise(clauses):
             if before and not dates and re.match(r"when\b", clause, re.IGNORECASE):
                 dates.append(before[-1])  # "in 2010, when the quotas were cut": the when-clause's date
+        used: set[_Date] = set()  # the dates actions took
         for start, clause, actions, dates in clauses:
             kept = []
             for kind, first, last in actions:
                 stated = _DECIDED.sub(r"\1", _RELATIVE.sub("", clause[:last]))  # the words up to the action
-                if (
+                if not loose and (
                     _SPECULATION.search(stated)
                     or _NEGATION.search(clause, max(0, first - 40), last)
                     or _CITATION.search(clause[:first])
                 ):
                     continue
-                if _OUT_OF_SCOPE.search(clause, max(0, first - 30), last + 40):  # chip controls, general tariffs
+                if not loose and _OUT_OF_SCOPE.search(clause, max(0, first - 30), last + 40):  # chip controls
                     continue
                 ahead = bool(_scheduled(clause, first, last))
                 hypothetical = _HYPOTHETICAL.search(clause[:first]) and not _REPORTED_MODAL.search(clause[:first])
-                if hypothetical and not (ahead and kind in _SCHEDULED):
+                if not loose and hypothetical and not (ahead and kind in _SCHEDULED):
                     continue
                 kept.append((kind, first, last, ahead))
-            if len(kept) > 1 and any(kind is not EventType.NEGOTIATION_TALKS for kind, *_ in kept):
+            if not loose and len(kept) > 1 and any(kind is not EventType.NEGOTIATION_TALKS for kind, *_ in kept):
                 kept = [action for action in kept if action[0] is not EventType.NEGOTIATION_TALKS]  # talks behind it
             # each date belongs to the action nearest to it: "lifted the controls imposed in April" dates the controls
             nearest = (
@@ -184,11 +225,32 @@ def extract_events(text: str, published: str | date | None = None) -> list[Candi
                     continue  # the same action named twice in its clause, dated at the other mention
                 if not chosen:
                     reported = _REPORTING.search(clause[:last])
-                    if (ahead and not reported) or not (body <= 2 or _PERFECT.search(clause)):
+                    if not loose and ((ahead and not reported) or not (body <= 2 or _PERFECT.search(clause))):
                         continue  # undated background, or a promise without a date
                     chosen = [_Date(-1, -1, published, "week")]
                 found += [_candidate(sentence, span, offsets, kind, action, day, published) for day in chosen]
-    return _merge(found, published)
+                used.update(chosen)
+        if loose:
+            dates = [d for *_, dates in clauses for d in dates]
+            if not dates and not used and body <= OPENING:  # the article's own news, told without a date
+                dates = [_Date(-1, -1, published, "week")]
+            found += _cued(sentence, span, offsets, dates, published)
+    return found
+
+
+def _cued(
+    sentence: str, span: tuple[int, int], offsets: list[int], dates: list[_Date], published: date
+) -> list[Candidate]:
+    """Leads from a sentence's dates that no action took: typed by the sentence's topic words (:func:`_cue_type`)."""
+    found = []
+    for day in dates:
+        for kind in _cue_types(sentence):
+            if day.vague or (day.after(published) and kind not in _SCHEDULED):
+                continue
+            trigger = (day.start, day.end) if day.start >= 0 else (0, 0)
+            lead = _candidate(sentence, span, offsets, kind, trigger, day, published)
+            found.append(replace(lead, confidence=lead.confidence * CUE_WEIGHT))
+    return found
 
 
 def _choose_dates(
