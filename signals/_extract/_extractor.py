@@ -96,8 +96,6 @@ SIBLINGS = {
 }
 #: A sibling lead keeps this share of its candidate's confidence, on top.
 SIBLING_WEIGHT = 0.5
-#: Undated sentences among the first this many of the body may tell the article's own news (leads only).
-OPENING = 5
 
 
 @dataclass(frozen=True)
@@ -141,6 +139,18 @@ def extract_events(text: str, published: str | date | None = None, leads: bool =
     sentence with its character span. ``extra`` holds ``trigger`` and ``date_span``: the character
     spans (in ``text``) of the words naming the action and of the date expression (absent when the
     date is the publication's).
+
+    ``leads=True`` (the inbox's recall mode) adds, below them, the candidates the rules would drop,
+    each with ``extra["lead"]`` saying why it is only a lead and :data:`LEAD_WEIGHT` of its confidence:
+
+    * ``doubted``: an action told as speculation, negation, a citation, out of scope, or undated
+      background; talks behind another action; any sentence of the article, on topic or not;
+    * ``topic words``: a date no action phrase took, typed by its sentence's topic words (the first
+      two types of :data:`~._cues._CUES` it has; :data:`CUE_WEIGHT` more);
+    * ``sibling of <type>``: each extracted candidate again as the type the rules most often give
+      in its place (:data:`SIBLINGS`; :data:`SIBLING_WEIGHT` more).
+
+    Leads that agree with a candidate of their type are left out; the first list is unchanged.
     """
     if published is None:
         published = find_dateline(text)
@@ -154,12 +164,13 @@ def extract_events(text: str, published: str | date | None = None, leads: bool =
         return found
     loose = _merge(_candidates(text, published, loose=True), published)
     # the type the rules most often give in its place (dev split's confusion matrix), as a lead of its own
-    siblings = [replace(c, type=SIBLINGS[c.type], confidence=c.confidence * SIBLING_WEIGHT)
+    siblings = [replace(c, type=SIBLINGS[c.type], confidence=c.confidence * SIBLING_WEIGHT,
+                        extra=c.extra | {"lead": f"sibling of {c.type}"})
                 for c in found if c.type in SIBLINGS]  # fmt: skip
     kept = list(found)
     for lead in loose + siblings:
         if not any(k.type == lead.type and _same_time(k.date, k.precision, lead.date, lead.precision) for k in kept):
-            kept.append(replace(lead, confidence=lead.confidence * LEAD_WEIGHT, extra=lead.extra | {"lead": True}))
+            kept.append(replace(lead, confidence=lead.confidence * LEAD_WEIGHT, extra={"lead": "doubted"} | lead.extra))
     return sorted(kept, key=lambda c: (c.date, str(c.type)))
 
 
@@ -172,7 +183,7 @@ def _candidates(text: str, published: date, loose: bool) -> list[Candidate]:
         if _HEADLINE.search(sentence):
             continue
         body += 1
-        if not _CONTEXT.search(sentence) and not _OFFICIALS.search(sentence):
+        if not loose and not _CONTEXT.search(sentence) and not _OFFICIALS.search(sentence):
             continue
         offsets = _offsets(text, span, sentence)
         clauses = [
@@ -231,10 +242,7 @@ def _candidates(text: str, published: date, loose: bool) -> list[Candidate]:
                 found += [_candidate(sentence, span, offsets, kind, action, day, published) for day in chosen]
                 used.update(chosen)
         if loose:
-            dates = [d for *_, dates in clauses for d in dates]
-            if not dates and not used and body <= OPENING:  # the article's own news, told without a date
-                dates = [_Date(-1, -1, published, "week")]
-            found += _cued(sentence, span, offsets, dates, published)
+            found += _cued(sentence, span, offsets, [d for *_, dates in clauses for d in dates], published)
     return found
 
 
@@ -247,9 +255,10 @@ def _cued(
         for kind in _cue_types(sentence):
             if day.vague or (day.after(published) and kind not in _SCHEDULED):
                 continue
-            trigger = (day.start, day.end) if day.start >= 0 else (0, 0)
-            lead = _candidate(sentence, span, offsets, kind, trigger, day, published)
-            found.append(replace(lead, confidence=lead.confidence * CUE_WEIGHT))
+            lead = _candidate(sentence, span, offsets, kind, (day.start, day.end), day, published)
+            found.append(
+                replace(lead, confidence=lead.confidence * CUE_WEIGHT, extra=lead.extra | {"lead": "topic words"})
+            )
     return found
 
 
