@@ -117,3 +117,20 @@ def test_extraction_scores_on_the_corpus_do_not_regress():
 
 
 DEV_FLOOR, TEST_FLOOR = (0.67, 0.65), (0.60, 0.47)
+
+
+def test_the_inbox_queue_on_the_corpus_does_not_regress(capsys):
+    """One ``reelab events inbox`` run per split, scored at the event level (benchmarks/extraction.py --batch).
+
+    Floors at the figures measured when the lead rules were settled on dev (README). The issue's queue
+    recall target (0.90 on test) is not met: 0.872 there.
+    """
+    benchmark = _benchmark()
+    for split, floor in (("dev", DEV_QUEUE), ("test", TEST_QUEUE)):
+        scores = benchmark.batch(benchmark.load_split(split))
+        assert scores["recall"] >= floor["recall"] and scores["per_event"] <= floor["per_event"], (split, scores)
+        assert scores["corroborated_precision"] >= floor["corroborated_precision"], (split, scores)
+
+
+DEV_QUEUE = {"recall": 0.94, "per_event": 3.9, "corroborated_precision": 0.80}
+TEST_QUEUE = {"recall": 0.87, "per_event": 3.0, "corroborated_precision": 0.85}
