@@ -40,8 +40,8 @@ extending the regime it set up in April.</p>
 FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Mining Weekly</title><link>https://example.com</link>
 <item><title>Beijing halts rare earth magnet shipments</title><link>https://example.com/mw/1</link>
 <pubDate>Mon, 14 Apr 2025 08:00:00 +0000</pubDate>
-<description>&lt;p&gt;China halted exports of rare earth magnets on Monday while customs officers applied the new licence
-rules, exporters said.&lt;/p&gt;</description></item>
+<description>&lt;p&gt;China halted exports of rare earth magnets on Monday while customs officers applied the new
+licence rules, exporters said.&lt;/p&gt;</description></item>
 <item><title>Undated item about rare earths</title><link>https://example.com/mw/2</link>
 <description>China imposed export controls on rare earths.</description></item>
 </channel></rss>"""
