@@ -173,7 +173,7 @@ def proposal_records(inbox: Inbox) -> list[dict[str, Any]]:
                 "date": found.date.isoformat(), "precision": found.precision,
                 "date_as_written": as_written,
                 "evidence": found.evidence, "marks": _marks(article.text, found),
-                "confidence": round(found.confidence, 3), "lead": bool(found.extra.get("lead")),
+                "confidence": round(found.confidence, 3), "lead": found.extra.get("lead", ""),
                 "copy_of": copies.get(sighting.article, ""),
             })  # fmt: skip
         records.append({

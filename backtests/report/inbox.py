@@ -220,10 +220,21 @@ def _card(article: Mapping[str, Any], outlets: Mapping[str, str]) -> str:
         + (f" · confidence {confidence:.2f}" if confidence is not None else "")
         + "</div>",
         f'<div class="line">date as written: <b>{_escape(_text(article.get("date_as_written")) or "–")}</b></div>',
+        _reading(article),
         f"<blockquote>{_marked(_text(article.get('evidence')), article.get('marks'))}</blockquote>",
         f'<div class="line">{_link(article.get("url"), _text(article.get("source")) or "article")}</div>',
     ]
     return f'<div class="card{" copy" if copy_of else ""}">{"".join(lines)}</div>'
+
+
+def _reading(article: Mapping[str, Any]) -> str:
+    """What this source says (its candidate's type and date) and, for a lead, why it is only one."""
+    said = " ".join(_text(article.get(key)) for key in ("type", "date") if article.get(key))
+    if article.get("precision"):
+        said += f" ({_text(article.get('precision'))})"
+    lead = article.get("lead")
+    reason = f' · <span class="badge lead">lead: {_escape(_text(lead))}</span>' if lead and lead is not True else ""
+    return f'<div class="line">says: {_escape(said)}{reason}</div>' if said or reason else ""
 
 
 def _detail(proposal: Mapping[str, Any], articles: Sequence[Mapping[str, Any]], detail_id: str) -> str:
