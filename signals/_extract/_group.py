@@ -9,7 +9,7 @@ Decides:
   story (word 5-gram overlap of at least :data:`COPY_OVERLAP`), count once;
 * when a proposal was knowable: the earliest publication among its sources (point-in-time by
   construction: no source can make it known earlier than it was published, and none published
-  before the proposal's date joins it unless the event could be announced ahead, talks or a window);
+  before the proposal's date joins it, unless it tells of talks or a window ahead of them);
 * its score: the chance that at least one independent outlet is right, each outlet weighing in
   with its best candidate's score (``1 - prod(1 - s)``); so a proposal two outlets agree on
   outranks one either gives alone, and two copies of one wire story count once.
@@ -54,10 +54,12 @@ class Sighting:
     fingerprint: frozenset[int] = frozenset()  # shingles() of the article's text
     day: date | None = None  # the publication's day in its own zone (None: unknown, no constraint)
 
-    def could_tell(self, kind: str, day: date) -> bool:
-        """Whether this article could report an event of ``kind`` on ``day``: not one after its own
-        publication, unless it is scheduled (talks, a window) and so could be announced ahead."""
-        return self.day is None or day <= self.day or kind in SCHEDULED
+    def could_tell(self, day: date) -> bool:
+        """Whether this article could report its candidate's event as one on ``day``: not after its own
+        publication, unless the candidate itself lies ahead (talks or a window announced before they happen)."""
+        if self.day is None or day <= self.day:
+            return True
+        return str(self.candidate.type) in SCHEDULED and self.candidate.date > self.day
 
     def copies(self, other: Sighting) -> bool:
         """Whether the two articles are one story: one outlet, the same article, or near-identical texts."""
@@ -170,7 +172,7 @@ def group_candidates(sightings: Iterable[Sighting], scorer: Scorer | None = None
             for group in open_
             if group[0].candidate.type == candidate.type
             and _same_time(group[0].candidate.date, group[0].candidate.precision, candidate.date, candidate.precision)
-            and sighting.could_tell(str(candidate.type), group[0].candidate.date)  # known never before it happened
+            and sighting.could_tell(group[0].candidate.date)  # known never before it could be told
         ]
         if agreeing:
             min(agreeing, key=lambda g: (abs((g[0].candidate.date - candidate.date).days), -len(g))).append(sighting)
