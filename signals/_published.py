@@ -1,18 +1,18 @@
-"""Publication values, the kind of a file, and the article index: what ``published`` means, which files an index lists.
+"""Publication values, a file's kind and the article index: what ``published`` means, which files an index lists.
 
 A ``published`` value in an index or front matter is a day ``YYYY-MM-DD``, a local time
 ``YYYY-MM-DDTHH:MM[:SS]`` (kept naive: the caller resolves its zone), or a time with its zone:
 an ISO offset (``2025-10-09T14:30+08:00``, ``...Z``) or an IANA name after the time
 (``2025-10-09 14:30 Asia/Shanghai``). Zones are IANA zones: a whole-hour offset becomes the
 ``Etc/GMT-8`` style zone (the sign is inverted in those names), zero becomes ``UTC``, and any other
-offset is converted to UTC. A time in page or feed markup is read the same way, or as RFC 822.
+offset is converted to UTC. A time in page or feed markup is read the same way, else as RFC 822.
 
 A file's kind is read from its content: a document whose root is ``rss``, ``feed`` or ``rdf:RDF``
 is a feed, an HTML document (or markup in a file named ``.html``/``.htm``) is a page, anything
 else is text.
 
 An index is a CSV with a header and columns ``file`` and ``published`` (``outlet`` and ``url``
-optional, any other column ignored); ``file`` is relative to the index's folder and must be an
+optional, any other column ignored); ``file`` is relative to the index's folder and names an
 existing file. A feed's row may give an outlet only (its items carry their own times and links).
 The whole index is checked before any file is read.
 """
@@ -75,6 +75,7 @@ class _Listing:
     published: pd.Timestamp | None = None
     outlet: str = ""
     url: str = ""
+
 
 # --- publication times -------------------------------------------------------------------------
 
@@ -172,9 +173,7 @@ def _precision(stamp: pd.Timestamp) -> int:
     return 1 if stamp != stamp.normalize() else 0
 
 
-
-# --- the kind of a file --------------------------------------------------------------------
-
+# --- the kind of a file ------------------------------------------------------------------------
 
 
 def _kind(text: str, path: Path) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import re
 import shlex
+import shutil
 import sys
 import types
 import zlib
@@ -110,6 +111,7 @@ def test_the_readme_has_examples_of_each_kind():
 
 
 def test_every_readme_example_runs_as_printed(tmp_path, monkeypatch, capsys):
+    shutil.copytree(README.parent / "examples" / "news", tmp_path / "examples" / "news")  # as in a checkout
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("REELAB_DATA", str(tmp_path / "data"))

@@ -38,7 +38,7 @@ def events_inbox(args: argparse.Namespace) -> int:
     _check_no_decisions(args.out / "review.csv")
     source = EventSource(args.events, args.merge)
     calendar = source.load()
-    articles, skipped = read_articles(args.files, args.index)
+    articles, skipped = read_articles(_expanded(args.files), args.index)
     for item in skipped:
         print(f"skipped {item.source}: {item.reason}", file=sys.stderr)
     if not articles:
@@ -71,6 +71,17 @@ def events_inbox(args: argparse.Namespace) -> int:
         f"{args.out / 'review.csv'} --append-to EVENTS"
     )
     return 0
+
+
+def _expanded(paths: list[Path]) -> list[Path]:
+    """The files given, a folder standing for the files in it (sorted; hidden ones and subfolders left out)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        else:
+            files.append(path)
+    return files
 
 
 def _calendar_name(args: argparse.Namespace) -> str:

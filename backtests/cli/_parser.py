@@ -454,7 +454,8 @@ def build_parser() -> argparse.ArgumentParser:
         "first, then by score; fill its decision column), review.html (sources side by side), proposals.json and "
         "manifest.json. Articles without a publication time are reported and skipped, never guessed.",
     )
-    inbox.add_argument("files", type=Path, nargs="*", metavar="ARTICLE", help="article files (or give --index)")
+    inbox.add_argument("files", type=Path, nargs="*", metavar="ARTICLE",
+                       help="article files, or folders of them (or give --index)")  # fmt: skip
     inbox.add_argument("--index", type=Path, help="CSV with columns file,published,outlet,url (paths relative to it)")
     _add_events_arguments(inbox)
     inbox.add_argument("--out", type=_inbox_folder, required=True, metavar="DIR", help="output folder")
