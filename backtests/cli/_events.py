@@ -184,7 +184,7 @@ def events_extract(args: argparse.Namespace) -> int:
     from signals._io import locked, read_text_input
 
     if args.only is not None and args.append_to is None:
-        raise ReelabError("--only needs --append-to EVENTS.csv: it selects the candidates to append")
+        raise ReelabError("--only needs --append-to EVENTS (CSV, YAML or JSON): it selects the candidates to append")
     calendar = load_events()
     found: list[tuple[str, Candidate, Publication]] = []  # in output order: candidate number - 1
     texts: list[str] = []  # the text each candidate was found in

@@ -437,8 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument(
         "--append-to",
         type=Path,
-        metavar="EVENTS.csv",
-        help="append the candidates new to that file (validated, atomic, no duplicates)",
+        metavar="EVENTS",
+        help="append the candidates new to that event file, CSV, YAML or JSON (validated, atomic, no duplicates)",
     )
     extract.add_argument(
         "--only",

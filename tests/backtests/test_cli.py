@@ -345,7 +345,9 @@ def test_events_extract_only_needs_append_to(capsys, articles):
     code, out, err = _extract(capsys, *articles, "--only", "1")
     assert code == 2 and out == ""
     (line,) = err.strip().splitlines()
-    assert line == "reelab: error: --only needs --append-to EVENTS.csv: it selects the candidates to append"
+    assert line == (
+        "reelab: error: --only needs --append-to EVENTS (CSV, YAML or JSON): it selects the candidates to append"
+    )
 
 
 def test_events_template_prints_a_file_that_validates(tmp_path, capsys):
