@@ -31,6 +31,7 @@ from ._extract._score import Scorer
 from ._extract._text import _same_time
 from ._io import package_versions
 from ._news import Publication, find_publication
+from .errors import ReelabError
 
 __all__ = [
     "REVIEW_COLUMNS", "Inbox", "InboxEntry", "build_inbox", "inbox_manifest", "knowable", "proposal_records",
@@ -76,7 +77,6 @@ class Inbox:
     entries: list[InboxEntry]
     publications: dict[str, Publication]
     articles: dict[str, ArticleLike]
-    candidates: int
     counts: dict[str, int] = field(default_factory=dict)
 
     def review_rows(self) -> list[dict[str, str]]:
@@ -108,7 +108,7 @@ def build_inbox(
     for article in articles:
         publication = find_publication(article.text, article.published)
         if publication is None:  # the reader skips these; a caller passing one anyway gets a clear error
-            raise ValueError(f"{article.source}: no publication time")
+            raise ReelabError(f"{article.source}: no publication time")
         publications[article.source] = publication
         fingerprint = shingles(article.text)
         sightings += [
@@ -128,7 +128,7 @@ def build_inbox(
         "below_min_score": len(proposals) - len(kept),
         "corroborated": sum(entry.proposal.corroborated for entry in entries),
     }  # fmt: skip
-    return Inbox(entries, publications, {a.source: a for a in articles}, len(sightings), counts)
+    return Inbox(entries, publications, {a.source: a for a in articles}, counts)
 
 
 def _linked(proposal: Proposal, calendar: EventCalendar) -> tuple[Proposal, str, str | None, str]:

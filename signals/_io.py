@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -255,9 +255,11 @@ def staged_folder(final: str | Path) -> Iterator[Path]:
             raise
 
 
-def publish_folder(final: str | Path, files: Mapping[str, bytes]) -> Path:
+def publish_folder(final: str | Path, files: Mapping[str, bytes], check: Callable[[], object] | None = None) -> Path:
     """Publish ``files`` (name -> bytes) together as the folder ``final``: all of them or none
-    (:func:`staged_folder`). A rerun with identical bytes leaves ``final`` untouched."""
+    (:func:`staged_folder`). A rerun with identical bytes leaves ``final`` untouched. ``check`` runs
+    under the folder's lock before anything is written: a precondition that must still hold when the
+    folder is replaced (it raises to leave ``final`` as it was)."""
     final = Path(final)
     if (
         final.is_dir()
@@ -266,6 +268,8 @@ def publish_folder(final: str | Path, files: Mapping[str, bytes]) -> Path:
     ):
         return final
     with staged_folder(final) as staging:
+        if check is not None:
+            check()
         for name, data in files.items():
             with open(staging / name, "wb") as stream:
                 stream.write(data)

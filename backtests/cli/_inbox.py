@@ -35,7 +35,7 @@ def events_inbox(args: argparse.Namespace) -> int:
     if bool(args.files) == (args.index is not None):
         raise ParameterError("ARTICLE/--index", "both" if args.files else "neither", "article files or --index, "
                              "not both")  # fmt: skip
-    _check_no_decisions(args.out / "review.csv")
+    _check_no_decisions(args.out / "review.csv")  # before any work; again under the lock when publishing
     source = EventSource(args.events, args.merge)
     calendar = source.load()
     articles, skipped = read_articles(_expanded(args.files), args.index)
@@ -61,7 +61,7 @@ def events_inbox(args: argparse.Namespace) -> int:
         "proposals.json": json.dumps(records, indent=1, ensure_ascii=False).encode(),
         "manifest.json": json.dumps(manifest, indent=1, ensure_ascii=False).encode(),
     }
-    publish_folder(args.out, files)
+    publish_folder(args.out, files, check=lambda: _check_no_decisions(args.out / "review.csv"))
     counts = inbox.counts
     print(
         f"{args.out}: {counts['proposals']} proposals from {counts['articles']} articles ({len(skipped)} skipped): "

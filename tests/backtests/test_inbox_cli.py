@@ -206,3 +206,23 @@ def test_two_accepts_at_once_both_land(news, tmp_path):
     runs = [subprocess.Popen([REELAB, "events", "accept", str(r), "--append-to", str(target)]) for r in reviews]
     assert [run.wait(timeout=120) for run in runs] == [0, 0]
     assert {event.id for event in load_events(target)} == {"2025-10-09-RT", "2025-04-14-RT"}
+
+
+def test_decisions_written_while_the_inbox_ran_are_kept(news, tmp_path, monkeypatch):
+    """The check runs again under the folder's lock when publishing: decisions saved after the first check
+    (a reviewer working on the previous queue while a rerun computes) still stop the rerun."""
+    import signals
+
+    out = tmp_path / "inbox"
+    assert _inbox(news, out) == 0
+    review = out / "review.csv"
+    real = signals.build_inbox
+
+    def reviewer_saves_meanwhile(*args, **kwargs):
+        _decide(review, {"P1": "accept"})
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(signals, "build_inbox", reviewer_saves_meanwhile)
+    assert _inbox(news, out) == 2
+    decided = review.read_bytes()
+    assert b"P1" in decided and b"accept" in decided
