@@ -8,6 +8,7 @@ placebos and every walk-forward fold share one load.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,10 +89,18 @@ class MarketData:
                 close, ended = _without_ended(close)
                 chosen = [ticker for ticker in chosen if ticker not in ended]
                 left_out |= ended
+
+            def whole() -> pd.DataFrame:  # read again only to say where the data lie, when none is in the period
+                return within_identity(spec.prices.load(chosen, field="adj_close"), universe)[0]
         else:  # given by the caller (a test's market, a notebook's series): used as it is
-            close = close.loc[spec.start : spec.end, chosen]
-        return cls(calendar, universe, _trimmed(close, chosen, spec.start, spec.end, spec.prices.describe()), inputs,
-                   left_out=left_out, prices=spec.prices)  # fmt: skip
+            given = close[chosen]
+            close = given.loc[spec.start : spec.end]
+
+            def whole() -> pd.DataFrame:
+                return given
+
+        trimmed = _trimmed(close, chosen, spec.start, spec.end, spec.prices.describe(), whole)
+        return cls(calendar, universe, trimmed, inputs, left_out=left_out, prices=spec.prices)
 
     @classmethod
     def for_study(cls, spec: StudySpec) -> MarketData:
@@ -114,7 +123,8 @@ class MarketData:
         missing = [ticker for ticker in chosen if ticker not in self.close.columns]
         if missing:
             raise PriceDataError(f"no prices loaded for {', '.join(missing)}")
-        close = _trimmed(self.close.loc[spec.start : spec.end, chosen], chosen, spec.start, spec.end)
+        close = _trimmed(self.close.loc[spec.start : spec.end, chosen], chosen, spec.start, spec.end,
+                         whole=lambda: self.close[chosen])  # fmt: skip
         left_out = {ticker: note for ticker, note in self.left_out.items() if ticker in chosen}
         window = MarketData(self.calendar, self.universe, close, self.inputs, left_out=left_out, prices=self.prices)
         sessions = {asset: close.index[close[asset].notna().to_numpy()] for asset in close.columns}
@@ -215,11 +225,23 @@ def _without_ended(close: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     return close.drop(columns=ended.index), notes
 
 
-def _trimmed(close: pd.DataFrame, chosen, start, end, source: str = "") -> pd.DataFrame:
+def _trimmed(
+    close: pd.DataFrame, chosen, start, end, source: str = "", whole: Callable[[], pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """``close`` without empty rows and columns; none left raises PriceDataError, saying where the data
+    lie (``whole()``: the same assets' prices over every date), e.g. that ``start`` is past their last date."""
     close = close.dropna(how="all", axis=1).dropna(how="all", axis=0)
     if close.empty:
         first = "the start of the data" if start is None else f"{pd.Timestamp(start):%Y-%m-%d}"
         last = "the end of the data" if end is None else f"{pd.Timestamp(end):%Y-%m-%d}"
         where = f" {source}" if source else ""
-        raise PriceDataError(f"no prices for {', '.join(map(str, chosen))}{where} from {first} to {last}")
+        message = f"no prices for {', '.join(map(str, chosen))}{where} from {first} to {last}"
+        dates = whole().dropna(how="all").index if whole is not None else pd.DatetimeIndex([])
+        if len(dates) and start is not None and pd.Timestamp(start) > dates[-1]:
+            message += f": start {first} is after the last date of the data, {dates[-1]:%Y-%m-%d}"
+        elif len(dates) and end is not None and pd.Timestamp(end) < dates[0]:
+            message += f": end {last} is before the first date of the data, {dates[0]:%Y-%m-%d}"
+        elif len(dates):
+            message += f": the data run from {dates[0]:%Y-%m-%d} to {dates[-1]:%Y-%m-%d}"
+        raise PriceDataError(message)
     return close

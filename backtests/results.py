@@ -3,7 +3,8 @@
 Every operation saves through here, and the CLI, the report and the benchmarks read through here.
 A folder holds one operation's files (a run may add its placebo draws) and ``config.json``: the
 command, ``spec`` (the spec's ``to_dict()``, which rebuilds it), what :meth:`MarketData.describe`
-gives (the assets, first and last session and the sha256 of every input) and the library
+gives (the assets, first and last session and the sha256 of every input), ``trading_costs`` (a run's
+cost model and lots and, when it read them, each traded asset's trading terms) and the library
 versions. Files are written to a temporary file and renamed.
 """
 
@@ -466,6 +467,9 @@ def write_config(folder: str | Path, command: str, spec: Any, data: Any = None, 
     if data is not None:
         record["requested"] = {key: asked.get(key) for key in ("tickers", "start", "end")}
         record |= data.describe()
+    costs = getattr(spec, "costs", None)
+    if costs is not None:  # what orders paid: the model, lots and, per traded asset, its terms
+        record["trading_costs"] = costs.describe(record.get("tickers") or ())
     record |= extra
     record |= {"spec": asked, "versions": package_versions(VERSIONED)}
     atomic_write(Path(folder) / CONFIG, json.dumps(record, indent=2, default=str) + "\n")

@@ -108,7 +108,9 @@ class RunSpec:
     start, end : date-like, optional
         First and last session (default: the whole price history).
     costs : Costs
-        Fees, slippage and starting cash per sleeve.
+        Fees, slippage and starting cash per sleeve; the cost model (``flat``: one fee for every order;
+        ``desk``: each asset's commission, stamp duty on A-share sells, borrow on shorts), rounding to
+        board lots, and overrides of the universe's trading terms (:class:`backtests.Costs`).
     events : EventSource
         The shipped calendar, a user file, or a user file merged into the shipped calendar.
     after_close : datetime.time
@@ -183,6 +185,9 @@ class RunSpec:
             "fees": self.costs.fees,
             "slippage": self.costs.slippage,
             "init_cash": self.costs.init_cash,
+            "costs": self.costs.model,
+            "lots": self.costs.lots,
+            "terms": list(self.costs.overrides),
             **self.events.to_dict(),
             "after_close": f"{self.after_close:%H:%M}",
             "max_dropped": self.max_dropped,
@@ -203,7 +208,11 @@ class RunSpec:
             record.get("tickers"),
             record.get("start"),
             record.get("end"),
-            Costs(**{name: record[name] for name in ("fees", "slippage", "init_cash") if name in record}),
+            Costs(
+                **{name: record[name] for name in ("fees", "slippage", "init_cash", "lots") if name in record},
+                model=record.get("costs", "flat"),
+                overrides=tuple(record.get("terms") or ()),
+            ),
             EventSource(record.get("events"), bool(record.get("merge"))),
             time.fromisoformat(record.get("after_close", "18:00")),
             record.get("max_dropped"),
@@ -225,7 +234,9 @@ class RunSpec:
         }
         params = {name: value for name, value in named.items() if value is not None} | dict(args.param)
         return cls(
-            args.template, params, args.tickers, args.start, args.end, Costs(args.fees, args.slippage),
+            args.template, params, args.tickers, args.start, args.end,
+            Costs(args.fees, args.slippage, model=getattr(args, "costs", None) or "flat",
+                  lots=bool(getattr(args, "lots", False)), overrides=tuple(getattr(args, "terms", None) or ())),
             EventSource(args.events, args.merge), prices=PriceSource.of(getattr(args, "prices", None)),
             engine=getattr(args, "engine", None) or "events", close_margin=getattr(args, "close_margin", 30),
         )  # fmt: skip

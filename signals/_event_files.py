@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import re
-import zoneinfo
 from collections.abc import Iterator
 from enum import StrEnum
 from functools import cache
@@ -18,10 +17,10 @@ import pandas as pd
 
 import seeds
 
-from ._events import SEVERITIES, Confidence, Direction, Event, EventCalendar, EventType, restates
+from ._events import SEVERITIES, Confidence, Direction, Event, EventCalendar, EventType, knowable_instant
 from ._io import read_text_input
 from ._structured import read_json, read_yaml
-from .dates import parse_day, parse_instant
+from .dates import ZONE_EXAMPLES, parse_day, parse_instant, suggest_zone, zone_problem
 from .errors import (
     DateError,
     DuplicateEventIdError,
@@ -47,7 +46,7 @@ __all__ = [
 REQUIRED_COLUMNS = ("id", "type", "announced", "tz", "direction", "severity")
 OPTIONAL_COLUMNS = (
     "known", "effective", "window_end", "elements", "countries_included", "countries_excluded",
-    "confidence", "source", "sources", "description",
+    "confidence", "source", "sources", "description", "example",
 )  # fmt: skip
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 FORMATS = (".csv", ".json", ".yaml", ".yml")
@@ -69,7 +68,10 @@ SCHEMA = {
     "source": ("text", "the URL of the main source"),
     "sources": ("text", "further URLs, separated by spaces"),
     "description": ("text", "free text"),
+    "example": ("choice", "yes marks a made-up event (the starter file's two): a backtest trading one warns"),
 }
+#: The values of ``example`` that mark a made-up event, and those that do not (case does not matter).
+EXAMPLE_YES, EXAMPLE_NO = ("yes", "true"), ("", "no", "false")
 #: The starter file's events: a dated restriction, and a negotiation window known a day later.
 _EXAMPLE = (
     {
@@ -77,24 +79,19 @@ _EXAMPLE = (
         "direction": "tightening", "severity": "3", "known": "", "effective": "2026-02-01", "window_end": "",
         "elements": "Dy;Tb;magnets", "countries_included": "ALL", "countries_excluded": "",
         "confidence": "confirmed", "source": "https://example.com/mofcom-announcement", "sources": "",
-        "description": "MOFCOM adds dysprosium and terbium magnets to the export-licence list",
+        "description": "MOFCOM adds dysprosium and terbium magnets to the export-licence list", "example": "yes",
     },
     {
         "id": "2026-03-02-NW", "type": "negotiation_window", "announced": "2026-03-02T09:30", "tz": "America/New_York",
         "direction": "easing", "severity": "3", "known": "2026-03-03", "effective": "", "window_end": "2026-05-31",
         "elements": "rare earths", "countries_included": "US", "countries_excluded": "",
         "confidence": "single_source", "source": "https://example.com/truce", "sources": "",
-        "description": "a 90-day truce suspends the new licence requirements for US buyers",
+        "description": "a 90-day truce suspends the new licence requirements for US buyers", "example": "yes",
     },
 )  # fmt: skip
 log = logging.getLogger("reelab.signals")
 _DAY_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
-
-
-@cache
-def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -135,6 +132,9 @@ class _Row:
         self.absent = frozenset(column for column in REQUIRED_COLUMNS if column not in record)
         self.record = {key: _text(value) for key, value in record.items() if key is not None}
         self.problems: list[EventFileError] = []
+        #: When the row's event became knowable (UTC), where its dates and zone say so, valid or not in its
+        #: other fields: what tells a revision from a repeated id (:func:`_repeated_id`).
+        self.knowable: pd.Timestamp | None = None
 
     def get(self, column: str) -> str:
         return self.record.get(column, "")
@@ -179,11 +179,13 @@ class _Row:
             self.report(InvalidFieldError, "id", "bad id (letters, digits, _.:- only)")
         kind = self.choice("type", EventType, UnknownEventTypeError)
         tz = self.get("tz")
-        if tz not in _time_zones():
-            self.report(
-                UnknownTimeZoneError, "tz", "unknown time zone; use an IANA name",
-                ["Asia/Shanghai", "America/New_York", "Europe/Brussels", "Asia/Tokyo", "UTC", "..."],
-            )  # fmt: skip
+        zone_wrong = zone_problem(tz)
+        if zone_wrong is not None:
+            if "tz" not in self.absent:  # said as typed, then what it likely means
+                suggestion = suggest_zone(tz) if tz else None
+                valid = [suggestion] if suggestion is not None else list(ZONE_EXAMPLES)
+                problem = UnknownTimeZoneError(self.file, self.line, "tz", tz, "", valid, sentence=zone_wrong)
+                self.problems.append(problem)
             tz = "UTC"  # stands in, so that the dates are still checked
         announced_at, time_known = self.instant("announced", tz, required=True)
         known_at, known_has_time = self.instant("known", tz)
@@ -191,6 +193,8 @@ class _Row:
             time_known = known_has_time
             if announced_at is not None and known_at < announced_at:
                 self.report(InvalidDateError, "known", "known before announced:")
+        if announced_at is not None and zone_wrong is None and (known_at is not None or not self.get("known")):
+            self.knowable = knowable_instant(announced_at, known_at, time_known)
         effective_at, _ = self.instant("effective", tz)
         window_end, _ = self.instant("window_end", tz)
         if window_end is not None and announced_at is not None and window_end.normalize() < announced_at.normalize():
@@ -206,6 +210,9 @@ class _Row:
         if severity not in {str(level) for level in SEVERITIES}:
             self.report(InvalidFieldError, "severity", "bad severity", [str(level) for level in SEVERITIES])
         confidence = self.choice("confidence", Confidence) if self.get("confidence") else Confidence.CONFIRMED
+        example = self.get("example").lower()
+        if example not in EXAMPLE_YES + EXAMPLE_NO:
+            self.report(InvalidFieldError, "example", "unknown value", ["yes", "no", "(empty)"])
         if self.problems or self.absent:
             return None
         assert kind is not None and announced_at is not None and direction is not None and confidence is not None
@@ -225,6 +232,7 @@ class _Row:
             confidence=confidence,
             source=self.get("source"),
             description=self.get("description"),
+            example=example in EXAMPLE_YES,
         )
 
 
@@ -348,6 +356,9 @@ def event_file_template(format: str = "csv") -> str:
         "#",
         "# reviewed_through: 2026-03-31   (optional, beside 'events:') the day through which you looked for events,",
         "# so that a quiet spell is not taken for a stale calendar (reelab status, signals build)",
+        "#",
+        "# The two events below are made up (example: yes): replace them with yours, or delete 'example: yes'",
+        "# from an event once it is real. A backtest that trades an example warns, naming it.",
         "",
         "events:",
     ]
@@ -383,8 +394,12 @@ def _events(
     events: list[Event] = []
     problems: list[EventFileError] = []
     reviewed = None
-    # line 0: a version in the shipped calendar the file is merged into
-    last_seen: dict[str, tuple[int, Event]] = {event.id: (0, event) for event in shipped or ()}
+    # Per id, the line (0: the shipped calendar the file is merged into), knowable instant and zone of
+    # the version a repeat would revise. Rows with other problems count too: a repeated id is reported
+    # with them, not only once they are fixed.
+    last_seen: dict[str, tuple[int, pd.Timestamp | None, str]] = {
+        event.id: (0, event.knowable_at(), event.tz) for event in shipped or ()
+    }
 
     def found(found_problems: list[EventFileError]) -> None:
         if found_problems and not collect:
@@ -413,22 +428,33 @@ def _events(
         row = _Row(name, line, record)
         event = row.to_event()
         found(row.problems)
-        if event is None:
+        event_id = row.get("id")
+        if not _ID.match(event_id):
             continue
-        if event.id in last_seen:
-            first_line, previous = last_seen[event.id]
-            if not restates(previous, event):
-                found([
-                    DuplicateEventIdError(
-                        name, line, "id", event.id,
-                        f"duplicate id (first {f'on line {first_line}' if first_line else 'in the shipped calendar'}"
-                        "; a revision needs a later 'known'):",
-                    )
-                ])  # fmt: skip
-                continue
-        last_seen[event.id] = (line, event)
-        events.append(event)
+        repeat = _repeated_id(row, *last_seen[event_id]) if event_id in last_seen else None
+        if repeat is not None:
+            found([repeat])
+            continue
+        if row.knowable is not None or event_id not in last_seen:
+            last_seen[event_id] = (line, row.knowable, row.get("tz"))
+        if event is not None:
+            events.append(event)
     return events, problems, reviewed
+
+
+def _repeated_id(row: _Row, first_line: int, earlier: pd.Timestamp | None, zone: str) -> DuplicateEventIdError | None:
+    """The problem of a row repeating an id seen before (on ``first_line``, knowable at ``earlier`` in
+    ``zone``), or None when it is a revision: it has a ``known``, and after ``earlier``
+    (:func:`signals._events.restates`). Rows whose dates cannot be read yet are not judged."""
+    where = f"on line {first_line}" if first_line else "in the shipped calendar"
+    since = "later" if earlier is None else f"later than {earlier.tz_convert(zone):%Y-%m-%d %H:%M} {zone}"
+    if not row.get("known"):
+        problem = f"duplicate id (first {where}; a revision needs a 'known' {since}, or give it another id):"
+    elif row.knowable is not None and earlier is not None and row.knowable <= earlier:
+        problem = f"duplicate id (first {where}; a revision needs a 'known' {since}, got {row.get('known')}):"
+    else:
+        return None
+    return DuplicateEventIdError(row.file, row.line, "id", row.get("id"), problem)
 
 
 def load_events(path: str | Path | None = None, merge: bool = False) -> EventCalendar:
@@ -489,6 +515,10 @@ def read_calendar(path: str | Path | None = None, merge: bool = False) -> tuple[
     return (shipped.merge(calendar) if shipped is not None else calendar), warnings
 
 
-def validate_events(path: str | Path) -> list[EventFileError]:
-    """Every problem in an event file (empty when it is valid), each with its line number."""
-    return _read(path, collect=True)[1]
+def validate_events(path: str | Path, merge: bool = False) -> list[EventFileError]:
+    """Every problem in an event file (empty when it is valid), each with its line number.
+
+    With ``merge``, the file is checked as :func:`load_events` merges it into the shipped calendar: an id
+    the shipped calendar has is a revision only with a ``known`` later than the shipped version's.
+    """
+    return _read(path, collect=True, shipped=read_calendar()[0] if merge else None)[1]

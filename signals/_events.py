@@ -128,6 +128,9 @@ class Event:
     confidence: Confidence = Confidence.CONFIRMED
     source: str = ""
     description: str = field(default="", repr=False)
+    #: A made-up event showing the format (``example: yes``, as ``reelab events template`` writes it):
+    #: backtests that trade it warn (:class:`~signals.errors.ExampleEventWarning`).
+    example: bool = False
 
     @property
     def tz(self) -> str:
@@ -141,10 +144,17 @@ class Event:
         day at ``after_close`` in the announcing zone, which never makes an event known earlier
         than it could have been.
         """
-        instant = self.known_at if self.known_at is not None else self.announced_at
-        if not self.time_of_day_known:
-            instant = instant.normalize() + pd.Timedelta(hours=after_close.hour, minutes=after_close.minute)
-        return instant.tz_convert("UTC")
+        return knowable_instant(self.announced_at, self.known_at, self.time_of_day_known, after_close)
+
+
+def knowable_instant(
+    announced_at: pd.Timestamp, known_at: pd.Timestamp | None, time_of_day_known: bool, after_close: time = AFTER_CLOSE
+) -> pd.Timestamp:
+    """:meth:`Event.knowable_at` from its parts (an event file's row whose other fields are wrong has no Event)."""
+    instant = known_at if known_at is not None else announced_at
+    if not time_of_day_known:
+        instant = instant.normalize() + pd.Timedelta(hours=after_close.hour, minutes=after_close.minute)
+    return instant.tz_convert("UTC")
 
 
 def restates(earlier: Event, later: Event) -> bool:
@@ -203,7 +213,12 @@ class EventCalendar(Sequence[Event]):
 
     def __repr__(self) -> str:
         revised = sum(len(versions) > 1 for versions in self._history.values())
-        return f"EventCalendar({len(self)} events, {revised} revised, from {self.source})"
+        return f"EventCalendar({len(self)} event{'' if len(self) == 1 else 's'}, {revised} revised, from {self.source})"
+
+    @property
+    def examples(self) -> tuple[str, ...]:
+        """Ids of the made-up example events (``example: yes`` in any version), sorted."""
+        return tuple(sorted({event.id for versions in self._history.values() for event in versions if event.example}))
 
     def get(self, event_id: str) -> Event:
         """The latest version of ``event_id``."""

@@ -16,14 +16,17 @@ signals.errors.DateError: parameter 'start' = '2025-02-30' is invalid; expected 
 
 from __future__ import annotations
 
+import difflib
 import re
+import zoneinfo
 from datetime import date, datetime
+from functools import cache
 
 import pandas as pd
 
 from .errors import DateError
 
-__all__ = ["parse_asof", "parse_day", "parse_instant"]
+__all__ = ["parse_asof", "parse_day", "parse_instant", "suggest_zone", "zone_problem"]
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$")
@@ -64,3 +67,72 @@ def parse_asof(value: str | date | datetime | pd.Timestamp, name: str = "asof") 
     if isinstance(value, str) and value.strip().lower() == "today":
         return pd.Timestamp(date.today())
     return parse_day(value, name)
+
+
+#: Names people write for the zones this project's news comes from, and the IANA zone each means
+#: (a city that is an IANA zone's last part, "Tokyo" or "new york", is found without this table).
+ZONE_ALIASES = {
+    "beijing": "Asia/Shanghai", "peking": "Asia/Shanghai", "china": "Asia/Shanghai", "cn": "Asia/Shanghai",
+    "beijing time": "Asia/Shanghai", "china standard time": "Asia/Shanghai", "shenzhen": "Asia/Shanghai",
+    "hong kong": "Asia/Hong_Kong", "washington": "America/New_York", "washington dc": "America/New_York",
+    "nyc": "America/New_York", "ny": "America/New_York", "eastern": "America/New_York", "et": "America/New_York",
+    "us": "America/New_York", "usa": "America/New_York", "jst": "Asia/Tokyo", "canberra": "Australia/Sydney",
+    "australia": "Australia/Sydney", "aest": "Australia/Sydney", "aedt": "Australia/Sydney",
+    "ottawa": "America/Toronto", "canada": "America/Toronto", "geneva": "Europe/Zurich",
+    "frankfurt": "Europe/Berlin", "germany": "Europe/Berlin", "eu": "Europe/Brussels", "cet": "Europe/Brussels",
+    "cest": "Europe/Brussels", "uk": "Europe/London", "bst": "Europe/London", "korea": "Asia/Seoul",
+    "kst": "Asia/Seoul", "india": "Asia/Kolkata", "ist": "Asia/Kolkata", "delhi": "Asia/Kolkata",
+    "new delhi": "Asia/Kolkata", "mumbai": "Asia/Kolkata", "malaysia": "Asia/Kuala_Lumpur",
+}  # fmt: skip
+#: Zones named in the message when nothing close to the text is found.
+ZONE_EXAMPLES = ("Asia/Shanghai", "America/New_York", "Europe/Brussels", "Asia/Tokyo", "UTC")
+
+
+@cache
+def _zones() -> tuple[frozenset[str], dict[str, str], dict[str, str]]:
+    """Every IANA zone; the canonical ones (Area/City) by lower-case name; and by lower-case city."""
+    zones = frozenset(zoneinfo.available_timezones())
+    # never offered: Etc/GMT+8, which is UTC-8 (POSIX signs), and the legacy names (Japan, US/Eastern)
+    legacy = ("Etc/", "SystemV/", "US/", "Canada/", "Mexico/", "Brazil/", "Chile/")
+    canonical = sorted(zone for zone in zones if "/" in zone and not zone.startswith(legacy))
+    by_name = {zone.lower(): zone for zone in canonical}
+    cities: dict[str, str] = {}
+    for zone in canonical:
+        cities.setdefault(zone.rsplit("/", 1)[1].lower(), zone)
+    return zones, by_name, cities
+
+
+def suggest_zone(text: str) -> str | None:
+    """The IANA zone ``text`` most likely means, or None when nothing is close.
+
+    >>> suggest_zone("Beijing"), suggest_zone("new york"), suggest_zone("Asia/Shangai"), suggest_zone("Mars")
+    ('Asia/Shanghai', 'America/New_York', 'Asia/Shanghai', None)
+    """
+    _, by_name, cities = _zones()
+    key = " ".join(str(text).replace("_", " ").split()).lower()
+    underscored = key.replace(" ", "_")
+    for found in (by_name.get(underscored), ZONE_ALIASES.get(key), cities.get(underscored)):
+        if found is not None:
+            return found
+    if len(underscored) < 5:  # 'EST' is not a misspelt 'West'
+        return None
+    close = difflib.get_close_matches(underscored, [*by_name, *cities], n=1, cutoff=0.8)
+    if not close:
+        return None
+    return by_name.get(close[0]) or cities[close[0]]
+
+
+def zone_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as an IANA time-zone name, said with what was typed first; None if valid.
+
+    >>> zone_problem("Asia/Shanghai") is None
+    True
+    >>> zone_problem("Beijing")
+    "'Beijing' is not an IANA zone; did you mean Asia/Shanghai?"
+    """
+    if text in _zones()[0]:
+        return None
+    suggestion = suggest_zone(text) if str(text).strip() else None
+    if suggestion is not None:
+        return f"{text!r} is not an IANA zone; did you mean {suggestion}?"
+    return f"{text!r} is not an IANA zone; use one like {', '.join(ZONE_EXAMPLES[:-1])} or {ZONE_EXAMPLES[-1]}"

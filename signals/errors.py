@@ -15,6 +15,7 @@ __all__ = [
     "DuplicateEventIdError",
     "DuplicateFieldError",
     "EventFileError",
+    "ExampleEventWarning",
     "HolidayFileError",
     "InvalidDateError",
     "InvalidFieldError",
@@ -49,6 +50,13 @@ class ReelabWarning(UserWarning):
     """Base class of reelab's own warnings (the test suite turns them into errors)."""
 
 
+class ExampleEventWarning(ReelabWarning):
+    """Example events (marked ``example: yes``, as ``reelab events template`` writes them) reach a backtest.
+
+    They are made up to show the format, so a result or a position that trades them is not real.
+    """
+
+
 class MissingFileError(ReelabError, FileNotFoundError):
     """An input file or folder does not exist (or is not the kind of path expected)."""
 
@@ -66,10 +74,16 @@ class InputFileError(ReelabError):
 class EventFileError(ReelabError):
     """A problem in an event file, located by file, line and column."""
 
-    def __init__(self, file: str, line: int | None, column: str, value: object, problem: str, valid=None):
+    def __init__(
+        self, file: str, line: int | None, column: str, value: object, problem: str, valid=None,
+        *, sentence: str | None = None,
+    ):  # fmt: skip
         self.file, self.line, self.column, self.value = file, line, column, value
         self.valid = list(valid) if valid is not None else None
         where = f"{file} line {line}" if line is not None else file  # no line: events merged in memory
+        if sentence is not None:  # the problem said whole, the value in it (a time zone and its suggestion)
+            super().__init__(f"{where}, column {column!r}: {sentence}")
+            return
         message = f"{where}, column {column!r}: {problem} {value!r}"
         if self.valid is not None:
             message += f"; expected one of: {_choices(self.valid)}"

@@ -17,6 +17,7 @@ from ._base import (
     entry_cells,
     plan_frame,
     skipped_frame,
+    warn_examples,
 )
 from ._event_drift import EventDriftParams, event_drift, momentum_exits
 from ._event_templates import PermitFadeParams, RelativeValueParams, permit_fade, relative_value
@@ -57,5 +58,6 @@ __all__ = [
     "register",
     "relative_value",
     "skipped_frame",
+    "warn_examples",
     "window_optionality",
 ]

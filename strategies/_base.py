@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
@@ -22,7 +23,7 @@ from signals import (
     align_events,
     build_signals,
 )
-from signals.errors import ParameterError
+from signals.errors import ExampleEventWarning, ParameterError
 
 __all__ = [
     "PLAN_COLUMNS",
@@ -41,7 +42,9 @@ __all__ = [
     "in_universe",
     "plan_frame",
     "plan_signals",
+    "shortable_columns",
     "skipped_frame",
+    "warn_examples",
 ]
 
 
@@ -255,8 +258,23 @@ def check_event_types(name: str, value) -> tuple[str, ...]:
 # ---- event-driven orders shared by event_drift, relative_value and permit_fade ----
 
 
+#: Why a short is skipped when the template allows shorts but the asset may not be shorted.
+NOT_SHORTABLE = "short side not allowed: not shortable (universe shortable=no)"
+
+
+def shortable_columns(context: StrategyContext, allow_short: bool) -> bool | np.ndarray:
+    """Where a template may open a short: nowhere without ``allow_short``; else on each column of the
+    context's prices whose asset the universe marks ``shortable`` (A-shares are not, by default), as one
+    flag per column (True when every column may be shorted)."""
+    universe = context.universe
+    if not allow_short or "shortable" not in universe.columns:
+        return bool(allow_short)
+    flags = np.array([bool(universe.at[c, "shortable"]) if c in universe.index else True for c in context.close])
+    return True if flags.all() else flags
+
+
 def event_orders(
-    context: StrategyContext, plan: pd.DataFrame, allow_short: bool
+    context: StrategyContext, plan: pd.DataFrame, allow_short: bool | np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Entry signals for planned (asset, session, side) rows; the time exit is the simulator's.
 
@@ -267,7 +285,8 @@ def event_orders(
     Returns ``(entries, short_entries, orders, skipped)``: ``orders`` has one row per entry signal
     (:data:`PLAN_COLUMNS`), ``skipped`` one row per event that gave none (:data:`SKIPPED_COLUMNS`):
     no price on or after its session, netted out by an opposite event, or a short while
-    ``allow_short`` is False. Skipped rows come asset by asset (in the plan's order of assets):
+    ``allow_short`` is False (or False for its column: not shortable, see :func:`shortable_columns`).
+    Skipped rows come asset by asset (in the plan's order of assets):
     first those without a price, then by the session they land on, each in the plan's order.
     """
     close = context.close
@@ -292,7 +311,8 @@ def event_orders(
     cells, where = np.unique(cell, return_inverse=True)
     where = where.reshape(-1)
     net = np.bincount(where, weights=signs, minlength=len(cells))[where]
-    enters = inside & ((net > 0) | ((net < 0) & allow_short))
+    allowed = np.broadcast_to(np.asarray(allow_short, dtype=bool), (close.shape[1],))[assets]
+    enters = inside & ((net > 0) | ((net < 0) & allowed))
     ids = plan["event_id"].to_numpy()
     # orders: one per entering cell, its rows' ids joined in the plan's order
     placed = np.flatnonzero(enters)
@@ -313,7 +333,8 @@ def event_orders(
     out = out[np.lexsort((out, landed[out], first_seen[out]))]
     reasons = np.where(
         ~inside[out], "no price on or after its session",
-        np.where(net[out] == 0, "netted out by an opposite event", "short side not allowed (allow_short=False)"),
+        np.where(net[out] == 0, "netted out by an opposite event",
+                 "short side not allowed (allow_short=False)" if np.ndim(allow_short) == 0 else NOT_SHORTABLE),
     )  # fmt: skip
     skipped = skipped_frame(zip(ids[out], plan["asset"].to_numpy()[out], sessions[out], reasons))
     frames = [
@@ -335,7 +356,7 @@ class EventPlan:
     """
 
     plan: pd.DataFrame
-    allow_short: bool
+    allow_short: bool | np.ndarray  # per column of the prices: see shortable_columns
     time_stop: int | None
     sl_stop: float | None = None
     tp_stop: float | None = None
@@ -345,7 +366,7 @@ class EventPlan:
 
 def entry_cells(
     close: pd.DataFrame, assets: np.ndarray, sessions: np.ndarray, signs: np.ndarray, groups: np.ndarray,
-    allow_short: bool,
+    allow_short: bool | np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """:func:`event_orders`' rule on arrays, for many calendars at once (numbered by ``groups``).
 
@@ -370,9 +391,9 @@ def entry_cells(
     net = np.bincount(where.reshape(-1), weights=signs[inside], minlength=cells.shape[1])
     members = np.bincount(where.reshape(-1), minlength=cells.shape[1])
     skipped[1] = int(members[net == 0].sum())
-    if not allow_short:
-        skipped[2] = int(members[net < 0].sum())
-    enter = net > 0 if not allow_short else net != 0
+    allowed = np.broadcast_to(np.asarray(allow_short, dtype=bool), (close.shape[1],))[cells[2]]
+    skipped[2] = int(members[(net < 0) & ~allowed].sum())
+    enter = (net > 0) | ((net < 0) & allowed)
     return cells[0][enter], cells[1][enter], cells[2][enter], np.sign(net[enter]).astype(np.int64), skipped
 
 
@@ -426,10 +447,32 @@ def build_context(
 
     ``after_close``, ``max_dropped`` and ``close_margin`` are those of :func:`signals.align_events`
     (templates trade at the close: by default an event known 30 minutes before a close trades at it).
+
+    Warns (:class:`~signals.errors.ExampleEventWarning`) when made-up example events (``example: yes``,
+    as ``reelab events template`` writes them) land on these prices, naming them: a template could trade them.
     """
     data_sessions = {asset: close.index[close[asset].notna().to_numpy()] for asset in close.columns}
     alignment = align_events(
         calendar, universe, close.columns, after_close=after_close, max_dropped=max_dropped,
         data_sessions=data_sessions, close_margin=close_margin,
     )  # fmt: skip
+    warn_examples(calendar, alignment.table["event_id"])
     return StrategyContext(calendar, universe, close, alignment)
+
+
+def warn_examples(calendar: EventCalendar, landed: Iterable[str]) -> None:
+    """Warn (:class:`~signals.errors.ExampleEventWarning`) when the example events of ``calendar`` are
+    among ``landed``, the ids that reached the prices, naming them and how to stop it."""
+    examples = sorted(set(calendar.examples) & set(landed))
+    if not examples:
+        return
+    one = len(examples) == 1
+    warnings.warn(
+        ExampleEventWarning(
+            f"{'an example event' if one else f'{len(examples)} example events'} of {calendar.source} "
+            f"({', '.join(examples)}: 'example: yes', made up by reelab events template) "
+            f"{'lands' if one else 'land'} on these prices and {'is' if one else 'are'} traded as if real; delete "
+            f"{'its row' if one else 'their rows'}, or clear 'example' once a row is an event of your own"
+        ),
+        stacklevel=3,
+    )

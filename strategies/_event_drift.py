@@ -17,12 +17,16 @@ from ._base import (
     StrategyContext,
     StrategySignals,
     asset_exposure,
+    check_choice,
     check_event_types,
     check_fraction,
     check_int,
     chosen_events,
     event_orders,
+    shortable_columns,
+    skipped_frame,
 )
+from ._countries import TARGET_MODES, aimed_rows, listing_country
 from ._registry import register
 
 __all__ = ["EventDriftParams", "asset_exposure", "event_drift", "momentum_exits"]
@@ -66,6 +70,12 @@ class EventDriftParams:
         Sign of a tightening per China-exposure class, for the assets of the classes named
         (the others keep the universe's per-asset ``exposure`` column, the default); an easing flips
         it. On the command line: ``--param exposure=china_producer:1+china_magnet_maker:1``.
+    target_countries : {"ignore", "listing"}
+        What an event's ``countries_included`` / ``countries_excluded`` decide. ``ignore`` (default):
+        nothing, every event trades every asset. ``listing``: an event trades an asset only when it is
+        aimed at the country the asset is listed in (its exchange's: MP the US, LYC Australia), and
+        always on China-listed assets, China being the party to every measure; the others are skipped,
+        said in the run's events (see :mod:`strategies._countries`).
     """
 
     event_types: tuple[str, ...] = tuple(str(kind) for kind in DEFAULT_TYPES)
@@ -79,6 +89,7 @@ class EventDriftParams:
     ma_window: int | None = None
     allow_short: bool = False
     exposure: Mapping[str, int] | None = None
+    target_countries: str = "ignore"
 
     #: The documented sweep grid (short horizons, with and without stops and early unwinds).
     GRID: ClassVar[dict[str, tuple]] = {
@@ -103,6 +114,7 @@ class EventDriftParams:
         check_int("ma_window", self.ma_window, 2, 100, optional=True)
         if not isinstance(self.allow_short, bool):
             raise ParameterError("allow_short", self.allow_short, "True or False")
+        check_choice("target_countries", self.target_countries, TARGET_MODES)
         if self.exposure is None:
             return
         exposure = _exposure_mapping(self.exposure)
@@ -160,12 +172,30 @@ def momentum_exits(
     return long_exits, short_exits
 
 
-def _signed(context: StrategyContext, params: EventDriftParams, table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The chosen aligned events with their ``sign``: the event's direction times the asset's exposure."""
+def _signed(
+    context: StrategyContext, params: EventDriftParams, table: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The chosen aligned events with their ``sign`` (the event's direction times the asset's exposure):
+    those aimed at the asset's country (all, unless ``target_countries=listing``), and the others."""
     events = chosen_events(context, params.event_types, params.min_severity, table)
     exposure = events["asset"].map(asset_exposure(context.universe, params.exposure)).to_numpy()
     direction = events["direction"].map({str(kind): kind.sign for kind in Direction}).to_numpy()
-    return events.assign(sign=direction * exposure)
+    signed = events.assign(sign=direction * exposure)
+    if params.target_countries == "ignore":
+        return signed, signed.iloc[:0]
+    aimed = aimed_rows(context.calendar, context.universe, signed)
+    return signed[aimed], signed[~aimed]
+
+
+def _not_aimed(context: StrategyContext, rows: pd.DataFrame) -> pd.DataFrame:
+    """Skipped rows (:data:`strategies.SKIPPED_COLUMNS`) for events not aimed at their asset's country,
+    of the assets traded with a sign (as :func:`event_orders` would have weighed them)."""
+    rows = rows[rows["asset"].isin(context.close.columns) & (rows["sign"] != 0)]
+    reasons = [
+        f"not aimed at {listing_country(context.universe, asset)}, where it is listed (target_countries=listing)"
+        for asset in rows["asset"]
+    ]
+    return skipped_frame(zip(rows["event_id"], rows["asset"], rows["session"], reasons))
 
 
 def _early_exits(context: StrategyContext, params: EventDriftParams) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -181,12 +211,18 @@ def event_drift_plan(context: StrategyContext, params: EventDriftParams, table: 
     if params.exit_before_window_end is not None:
         return None
     stop = params.trailing_stop if params.trailing_stop is not None else params.stop_loss
-    return EventPlan(_signed(context, params, table), params.allow_short, params.horizon, stop, params.take_profit,
+    allowed = shortable_columns(context, params.allow_short)  # not on assets the universe says are not shortable
+    return EventPlan(_signed(context, params, table)[0], allowed, params.horizon, stop, params.take_profit,
                      params.trailing_stop is not None, _early_exits(context, params))  # fmt: skip
 
 
 def _orders_with_early_exits(context: StrategyContext, params: EventDriftParams):
-    entries, short_entries, orders, skipped = event_orders(context, _signed(context, params), params.allow_short)
+    aimed, not_aimed = _signed(context, params)
+    allowed = shortable_columns(context, params.allow_short)
+    entries, short_entries, orders, skipped = event_orders(context, aimed, allowed)
+    if len(not_aimed):
+        extra = _not_aimed(context, not_aimed)
+        skipped = extra if skipped.empty else pd.concat([skipped, extra], ignore_index=True)
     early_long, early_short = _early_exits(context, params)
     if params.exit_before_window_end is not None:
         countdown = context.panel.xs("window_countdown", axis=1, level="signal")[context.close.columns]
@@ -201,15 +237,16 @@ def event_drift(context: StrategyContext, params: EventDriftParams) -> StrategyS
     """Enter at the close of the first session with a price on or after each aligned event session.
 
     The side is the event's direction sign times the asset's exposure sign (events landing on
-    the same session net out). A position closes ``horizon`` of the asset's own sessions after its
-    entry (time stop) unless a stop, the window exit or a momentum unwind fires first. An event in
-    the position's direction while it is open adds nothing; on the session its time exit falls due
-    it rolls the position over (see :class:`StrategySignals`).
+    the same session net out); with ``target_countries="listing"`` an event trades only the assets
+    listed in a country it is aimed at (and China's). A position closes ``horizon`` of the asset's
+    own sessions after its entry (time stop) unless a stop, the window exit or a momentum unwind
+    fires first. An event in the position's direction while it is open adds nothing; on the session
+    its time exit falls due it rolls the position over (see :class:`StrategySignals`).
     """
     exposure_key = tuple(sorted(params.exposure.items())) if params.exposure is not None else None
     key = (
         "event_drift", params.event_types, params.min_severity, exposure_key, params.allow_short,
-        params.momentum_lookback, params.ma_window, params.exit_before_window_end,
+        params.momentum_lookback, params.ma_window, params.exit_before_window_end, params.target_countries,
     )  # fmt: skip
     entries, exits, short_entries, short_exits, orders, skipped = context.memo(
         key, lambda: _orders_with_early_exits(context, params)

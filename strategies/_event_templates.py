@@ -23,6 +23,7 @@ from ._base import (
     chosen_events,
     in_universe,
     plan_signals,
+    shortable_columns,
 )
 from ._registry import register
 
@@ -88,7 +89,8 @@ def permit_fade_plan(context: StrategyContext, params: PermitFadeParams, table: 
         rallies[rows.to_numpy()] = np.where(enough, last / first - 1, np.nan)
     move = exposure * rallies
     plan = events.assign(sign=np.where(move >= params.min_rally, -exposure, 0))
-    return EventPlan(plan, params.allow_short, params.horizon, params.stop_loss, params.take_profit)
+    allowed = shortable_columns(context, params.allow_short)
+    return EventPlan(plan, allowed, params.horizon, params.stop_loss, params.take_profit)
 
 
 @register("permit_fade", PermitFadeParams, plan=permit_fade_plan)
@@ -157,7 +159,8 @@ def relative_value_plan(context: StrategyContext, params: RelativeValueParams, t
     params.tickers(context.universe)
     events = chosen_events(context, params.event_types, params.min_severity, table)
     role = pd.Series({**dict.fromkeys(params.longs, 1), **dict.fromkeys(params.hedges, -1)})
-    return EventPlan(events.assign(sign=events["asset"].map(role).fillna(0).to_numpy()), True, params.horizon,
+    allowed = shortable_columns(context, True)  # a hedge the universe says is not shortable is skipped, said
+    return EventPlan(events.assign(sign=events["asset"].map(role).fillna(0).to_numpy()), allowed, params.horizon,
                      params.stop_loss)  # fmt: skip
 
 

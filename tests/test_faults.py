@@ -26,6 +26,8 @@ import pytest
 from signals import event_file_template, validate_events
 from signals._io import PAUSE_ENV
 
+pytestmark = pytest.mark.slow  # kill campaigns and concurrent commands: minutes
+
 KILLS = int(os.environ.get("REELAB_FAULT_KILLS", "20"))
 REELAB = [sys.executable, "-c", "from backtests.cli import main; raise SystemExit(main())"]
 

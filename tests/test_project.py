@@ -56,6 +56,7 @@ def test_ci_runs_the_readme_test_command():
     assert "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/reelab run" in readme
 
 
+@pytest.mark.slow
 def test_quickstart_notebook_runs(tmp_path):
     """examples/quickstart.ipynb executes from top to bottom (nbclient, a fresh kernel, no network)."""
     import nbformat
@@ -70,6 +71,7 @@ def test_quickstart_notebook_runs(tmp_path):
     assert any("empirical p" in str(o.get("text", "")) for o in outputs)
 
 
+@pytest.mark.slow
 def test_seed_claims_script_runs():
     shown = subprocess.run([sys.executable, str(ROOT / "examples" / "seed_claims.py")], capture_output=True, text=True,
                            check=True).stdout  # fmt: skip
@@ -77,6 +79,7 @@ def test_seed_claims_script_runs():
     assert "2025-10-09-RT" in shown and "2025-11-07-NW" in shown
 
 
+@pytest.mark.slow
 def test_exposure_evidence_script_prints_the_readme_table():
     shown = subprocess.run([sys.executable, str(ROOT / "examples" / "exposure_evidence.py")], capture_output=True,
                            text=True, check=True).stdout.splitlines()  # fmt: skip

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import seeds
 from backtests.cli import main
@@ -110,6 +111,7 @@ def test_the_readme_has_examples_of_each_kind():
     assert set(languages) <= {"bash", "python", "text", "ini", "csv", "yaml"}, set(languages)
 
 
+@pytest.mark.slow
 def test_every_readme_example_runs_as_printed(tmp_path, monkeypatch, capsys):
     shutil.copytree(README.parent / "examples" / "news", tmp_path / "examples" / "news")  # as in a checkout
     monkeypatch.chdir(tmp_path)

@@ -56,11 +56,20 @@ CHATTY = ("signals", "daily")
 
 
 class _Stderr(logging.StreamHandler):
-    """A handler writing to whatever ``sys.stderr`` is when a record comes (tests capture it per test)."""
+    """A handler writing to whatever ``sys.stderr`` is when a record comes (tests capture it per test).
+
+    While progress bars are on screen (``reelab run``, ``sweep`` and ``study`` on a terminal), a line is
+    written above them: the bars are cleared, the line written, the bars drawn again below it.
+    """
 
     def emit(self, record: logging.LogRecord) -> None:
         self.stream = sys.stderr
-        super().emit(record)
+        bars = sys.modules.get("tqdm.std")  # loaded only when a bar was drawn: no import for a log line
+        if bars is not None and getattr(bars.tqdm, "_instances", None):
+            with bars.tqdm.external_write_mode(file=self.stream):
+                super().emit(record)
+        else:
+            super().emit(record)
 
 
 def configure_logging(command: str | None, quiet: bool = False, verbose: bool = False) -> None:

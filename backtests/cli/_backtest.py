@@ -2,7 +2,9 @@
 
 Each command builds its spec from the arguments, calls one operation of :mod:`backtests.ops`,
 saves the result through :mod:`backtests.results`, renders the report from the saved folder and
-prints a summary (:mod:`backtests.cli._console`). No computation happens here.
+prints a summary (:mod:`backtests.cli._console`) whose first line gives the time the whole command
+took. No computation happens here. While the operations work, the progress they report
+(:mod:`backtests.ops._progress`) is drawn as bars on stderr when it is a terminal, unless ``--quiet``.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from signals.errors import ReelabError
 
-from ._console import event_outcomes, run_table, study_tables, sweep_table
+from ._console import duration, event_outcomes, run_table, study_tables, sweep_table
 
 __all__ = ["report", "run", "study", "sweep"]
 
@@ -35,6 +40,29 @@ def _written(folder: str | Path) -> str:
     """What the folder holds now, as the last line of a command's output."""
     names = sorted(path.name + ("/" if path.is_dir() else "") for path in Path(folder).iterdir())
     return f"wrote {folder}/ ({', '.join(names)})"
+
+
+def _is_terminal(stream) -> bool:
+    """Whether ``stream`` is a terminal (a closed or detached stream is not)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+@contextmanager
+def _progress(args: argparse.Namespace) -> Iterator[None]:
+    """Bars on stderr for the progress the operations report, only when stderr is a terminal and
+    without ``--quiet`` (piped or in a cron log: nothing). Each bar is erased when its work ends, and
+    any left by an error or an interrupt before its line is printed."""
+    stream = sys.stderr
+    if getattr(args, "quiet", False) or not _is_terminal(stream):
+        yield
+        return
+    from ..ops._progress import TqdmProgress, reporting
+
+    with reporting(TqdmProgress(file=stream, leave=False, dynamic_ncols=True)):
+        yield
 
 
 def _scheduler(args: argparse.Namespace):
@@ -59,27 +87,30 @@ def run(args: argparse.Namespace) -> int:
     from .. import ops
     from ..data import MarketData
     from ..ops._placebo import check_placebo
+    from ..ops._run import trading_terms
     from ..report import write_report
     from ..results import publishing
     from ..spec import RunSpec
 
+    started = time.perf_counter()  # the header's time: everything the command did, placebo and report included
     spec = RunSpec.from_args(args)
     out = _out(args.out, spec)
     scheduler = _scheduler(args) if args.placebo else None
-    started = time.perf_counter()
     data = MarketData.load(spec)
+    spec, data = trading_terms(spec, data)  # --terms on the universe; desk costs and lots read each asset's
     if args.placebo:  # checked before any work: a refused command computes and writes nothing
         check_placebo(spec, data)
-    result = ops.run(spec, data)
-    elapsed = time.perf_counter() - started
-    placebo = ops.placebo(spec, args.placebo, data=data, scheduler=scheduler) if args.placebo else None
+    with _progress(args):
+        result = ops.run(spec, data)
+        placebo = ops.placebo(spec, args.placebo, data=data, scheduler=scheduler) if args.placebo else None
     with publishing(out) as stage:  # the folder appears whole, report included, or not at all
         result.write(stage)
         if placebo is not None:
             placebo.save(stage)
         write_report(stage, title=f"reelab {spec.template} backtest")
+    elapsed = time.perf_counter() - started
     print(f"reelab run {out.name}: {spec.template} on {result.close.shape[1]} assets, "
-          f"{result.close.index[0]:%Y-%m-%d} to {result.close.index[-1]:%Y-%m-%d} ({elapsed:.1f} s)")  # fmt: skip
+          f"{result.close.index[0]:%Y-%m-%d} to {result.close.index[-1]:%Y-%m-%d} ({duration(elapsed)})")  # fmt: skip
     for ticker, note in data.left_out.items():  # sessions left out are said, never silent
         print(f"{ticker}: {note}")
     if result.alignment is not None:
@@ -97,22 +128,26 @@ def run(args: argparse.Namespace) -> int:
 def sweep(args: argparse.Namespace) -> int:
     """reelab sweep: RunSpec from args -> every --grid combination -> save to --out -> report -> print best; 0."""
     from .. import ops
+    from ..data import MarketData
+    from ..ops._run import trading_terms
     from ..report import write_report
     from ..results import publishing
     from ..spec import RunSpec
 
+    started = time.perf_counter()
     spec = RunSpec.from_args(args)
     scheduler = _scheduler(args)
-    started = time.perf_counter()
     grid = dict(args.grid) if args.grid else None
-    result = ops.sweep(spec, grid, chunk_size=args.chunk_size, scheduler=scheduler)
-    elapsed = time.perf_counter() - started
+    with _progress(args):
+        spec, data = trading_terms(spec, MarketData.load(spec))  # the sweep's chunks read each asset's terms
+        result = ops.sweep(spec, grid, data=data, chunk_size=args.chunk_size, scheduler=scheduler)
     with publishing(args.out) as stage:
         result.write(stage)
         write_report(stage, title=f"reelab {spec.template} sweep")
+    elapsed = time.perf_counter() - started
     table = result.table
     print(f"reelab sweep: {spec.template}, {(table['scope'] == 'portfolio').sum()} combinations x "
-          f"{table['scope'].nunique() - 1} scopes in {elapsed:.1f} s")  # fmt: skip
+          f"{table['scope'].nunique() - 1} scopes in {duration(elapsed)}")  # fmt: skip
     print("best combinations by portfolio Sharpe (in-sample: beware of overfitting):")
     print(sweep_table(result.summary(), list(result.grid)))
     if result.dsr is not None:
@@ -129,18 +164,19 @@ def study(args: argparse.Namespace) -> int:
     from ..results import publishing
     from ..spec import StudySpec
 
-    spec = StudySpec.from_args(args)
     started = time.perf_counter()
-    result = ops.study(spec, placebo=args.placebo)
-    elapsed = time.perf_counter() - started
+    spec = StudySpec.from_args(args)
+    with _progress(args):
+        result = ops.study(spec, placebo=args.placebo)
     with publishing(args.out) as stage:
         result.write(stage)
         write_report(stage, title="reelab event study")
+    elapsed = time.perf_counter() - started
     pairs = result.car.groupby(["event_id", "ticker"]).ngroups
     for ticker, note in (result.data.left_out if result.data is not None else {}).items():
         print(f"{ticker}: {note}")
     print(f"reelab study: {pairs} event-asset pairs, model {spec.model}, {len(result.dropped)} dropped "
-          f"({elapsed:.1f} s)")  # fmt: skip
+          f"({duration(elapsed)})")  # fmt: skip
     cars, p_values = study_tables(result)
     print("mean CAR by event type and window:")
     print(cars)

@@ -1,5 +1,6 @@
 """Console tables in one style for run, sweep and study: percentages as percentages, counts as
-integers, "none" for what is missing, windows in numeric order, each row's data span."""
+integers, "none" for what is missing, windows in numeric order, each row's data span; times as
+seconds, minutes or hours."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["event_outcomes", "run_table", "study_tables", "sweep_table"]
+__all__ = ["duration", "event_outcomes", "run_table", "study_tables", "sweep_table"]
 
 NONE = "none"
 
@@ -22,6 +23,21 @@ SHARE = _shown("{:.0%}".format)
 RATIO = _shown("{:.2f}".format)
 COUNT = _shown(lambda value: f"{int(value)}")
 P_VALUE = _shown("{:.3f}".format)
+
+
+def duration(seconds: float) -> str:
+    """A command's time in a header: ``4.8 s``, ``3 min 12 s`` or ``1 h 05 min``.
+
+    >>> duration(4.83), duration(192.4), duration(3900)
+    ('4.8 s', '3 min 12 s', '1 h 05 min')
+    """
+    if seconds < 59.95:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60} s"
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def run_table(result) -> str:

@@ -45,6 +45,27 @@ def _calendar(args: argparse.Namespace):
     return EventSource(args.events, args.merge).load()
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 event``, ``2 events``: a count with its noun in the number it takes.
+
+    >>> counted(1, "event"), counted(0, "event"), counted(2, "problem")
+    ('1 event', '0 events', '2 problems')
+    """
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _examples_note(ids: tuple[str, ...]) -> str | None:
+    """What to know of a calendar's made-up example events (None when it has none)."""
+    if not ids:
+        return None
+    one = len(ids) == 1
+    return (
+        f"{counted(len(ids), 'example')} ({', '.join(ids)}: 'example: yes', made up by reelab events template): "
+        f"a backtest that trades {'it' if one else 'them'} warns; delete {'its row' if one else 'their rows'}, "
+        "or clear 'example' once a row is an event of your own"
+    )
+
+
 def events_list(args: argparse.Namespace) -> int:
     """reelab events list: print the events matching --type, --start, --end and --min-severity; exit code 0."""
     from signals import calendar_freshness
@@ -75,17 +96,23 @@ def events_list(args: argparse.Namespace) -> int:
         index=frame.index,
     )
     print(table.to_string() if len(table) else "no events match")
-    print(f"{len(table)} events from {calendar.source}")
+    print(f"{counted(len(table), 'event')} from {calendar.source}")
+    if (note := _examples_note(calendar.examples)) is not None:
+        print(note)
     print(*calendar_freshness(whole, pd.Timestamp.today().normalize()).report(), sep="\n")
     return 0
 
 
 def events_show(args: argparse.Namespace) -> int:
-    """reelab events show: print every field of every version of one event id.
+    """reelab events show: print every field of every version of one event id, and what each template
+    does with its countries (:func:`_countries_lines`).
 
     Returns exit code 0; an unknown id raises :class:`~signals.errors.ReelabError`.
     """
+    from signals import load_universe
+
     calendar = _calendar(args)
+    universe = load_universe()
     try:
         versions = calendar.versions(args.id)
     except KeyError as error:
@@ -110,10 +137,52 @@ def events_show(args: argparse.Namespace) -> int:
             "confidence": event.confidence,
             "source": event.source,
             "description": event.description,
+            "example": "yes: made up by reelab events template (a backtest that trades it warns)"
+            if event.example
+            else "no",
         }
         for name, value in fields.items():
             print(f"{name:>20}: {'' if value is None else value}")
+        print(*_countries_lines(event, universe), sep="\n")
     return 0
+
+
+def _countries_lines(event, universe: pd.DataFrame) -> list[str]:
+    """What each template does with ``event``'s countries: a template with a ``target_countries`` parameter
+    by its default and by ``listing`` (naming the universe's listing countries the event reaches); the
+    others ignore them. Wrapped at WIDTH, continued under the values."""
+    import dataclasses
+
+    import strategies
+    from strategies._countries import LISTING_COUNTRIES, aims_at
+
+    listed = sorted({LISTING_COUNTRIES[code] for code in universe["exchange"] if code in LISTING_COUNTRIES})
+    reached = [country for country in listed if aims_at(event, country)]
+    missed = [country for country in listed if country not in reached]
+    where = ", ".join(reached) + (f" (not {', '.join(missed)})" if missed else "")
+    said: list[tuple[str, str]] = [
+        ("countries", "the targets of the measure (included; ALL or none: every country) and the exempted "
+                      "(excluded); what the templates do with them:"),
+    ]  # fmt: skip
+    ignoring = []
+    for name in strategies.available():
+        fields = {field.name: field.default for field in dataclasses.fields(strategies.get(name).params_type)}
+        if "target_countries" not in fields:
+            ignoring.append(name)
+            continue
+        text = (f"trades it on every asset with target_countries={fields['target_countries']} (the default); with "
+                f"--param target_countries=listing only on the assets listed in {where}: China's always, as China "
+                "takes every measure")  # fmt: skip
+        untraded = _untraded_reasons(name, str(event.type), event.severity)
+        said.append((name, text + (f" (its defaults do not trade it: {'; '.join(untraded)})" if untraded else "")))
+    if ignoring:
+        said.append(("others", f"ignore them, trading it on every asset: {', '.join(ignoring)}"))
+    indent = " " * 22
+    return [
+        line
+        for label, text in said
+        for line in textwrap.wrap(text, WIDTH, initial_indent=f"{label:>20}: ", subsequent_indent=indent)
+    ]
 
 
 def events_template(args: argparse.Namespace) -> int:
@@ -130,17 +199,27 @@ def events_validate(args: argparse.Namespace) -> int:
 
     The count is of every event row, revisions included.
     """
-    from signals import validate_events
+    from signals import load_events, validate_events
 
-    problems = validate_events(args.file)
+    problems = validate_events(args.file, merge=args.merge)
     for problem in problems:
         print(problem)
     if problems:
         first = f"; the first: {problems[0]}" if len(problems) > 1 else f": {problems[0]}"
-        print(f"reelab: error: {args.file}: {len(problems)} problem(s){first}", file=sys.stderr)
+        print(f"reelab: error: {args.file}: {counted(len(problems), 'problem')}{first}", file=sys.stderr)
         return 2
-    count = len(_calendar(argparse.Namespace(events=args.file, merge=False)).all_versions)
-    print(f"{args.file}: {count} events, valid")
+    mine = _calendar(argparse.Namespace(events=args.file, merge=False))
+    count = counted(len(mine.all_versions), "event")
+    if args.merge:
+        shipped = {event.id for event in load_events()}
+        revising = sorted({event.id for event in mine.all_versions} & shipped)
+        count += f", valid merged into the shipped calendar ({len(revising)} revising its events"
+        count += f": {', '.join(revising)})" if revising else ")"
+    else:
+        count += ", valid"
+    print(f"{args.file}: {count}")
+    if (note := _examples_note(mine.examples)) is not None:
+        print(note)
     return 0
 
 
@@ -303,17 +382,23 @@ def _packed(items: list[str], indent: str) -> list[str]:
     return lines
 
 
-def _note_untraded(rows: list[dict[str, str]]) -> None:
-    """Say which appended events the default event_drift run would not trade, and why."""
+def _untraded_reasons(template: str, kind: str, severity: int) -> list[str]:
+    """Why ``template``'s default parameters would not trade an event of this type and severity (none: they would)."""
     import strategies
 
-    defaults = strategies.get("event_drift").params()
+    defaults = strategies.get(template).params()
+    reasons = []
+    if hasattr(defaults, "min_severity") and severity < defaults.min_severity:
+        reasons.append(f"severity {severity} is below min_severity {defaults.min_severity}")
+    if hasattr(defaults, "event_types") and kind not in defaults.event_types:
+        reasons.append(f"type {kind} is not in its event_types")
+    return reasons
+
+
+def _note_untraded(rows: list[dict[str, str]]) -> None:
+    """Say which appended events the default event_drift run would not trade, and why."""
     for row in rows:
-        reasons = []
-        if int(row["severity"]) < defaults.min_severity:
-            reasons.append(f"severity {row['severity']} is below min_severity {defaults.min_severity}")
-        if row["type"] not in defaults.event_types:
-            reasons.append(f"type {row['type']} is not in its event_types")
+        reasons = _untraded_reasons("event_drift", row["type"], int(row["severity"]))
         if reasons:
             print(
                 f"note: {row['id']} will not trade under event_drift's defaults: {'; '.join(reasons)} "

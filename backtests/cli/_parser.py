@@ -9,6 +9,7 @@ from pathlib import Path
 
 import strategies
 
+from ..simulation._costs import COST_MODELS
 from ..simulation._vbt import ENGINES, Costs
 from ..spec import MODELS, StudySpec
 from ._types import (
@@ -174,7 +175,40 @@ def _add_backtest_arguments(parser: argparse.ArgumentParser, param_help: str) ->
         help="simulator of signal-style templates: reelab's event-window engine (default) or vectorbt's "
         "from_signals (the reference; same orders, slower)",
     )  # fmt: skip
+    parser.add_argument(
+        "--costs", choices=COST_MODELS, default=costs.model,
+        help="flat: every order pays --fees (default); desk: each asset its exchange's commission, China's stamp "
+        "duty on A-share sells (0.1%%, 0.05%% from 2023-08-28) and a borrow fee while short (universe.csv's "
+        "trading terms; slippage stays --slippage). Desk costs and lots run on vectorbt's simulator",
+    )  # fmt: skip
+    parser.add_argument(
+        "--terms", type=_term_override, action="append", default=[], metavar="KEY:FIELD=VALUE",
+        help="override a trading term of a ticker or of every asset of an exchange: lot_size, commission, "
+        "stamp_duty (china or none), shortable (yes or no), borrow_fee (a year), e.g. XSHG:commission=0.0002 "
+        "or 600111:shortable=yes (repeatable)",
+    )  # fmt: skip
     _add_close_margin_argument(parser, 30, "templates trade at the close:")
+
+
+def _term_override(text: str) -> str:
+    """``KEY:FIELD=VALUE``, KEY a ticker of the universe or an exchange code (checked while parsing)."""
+    from signals import load_universe
+
+    from ..simulation._costs import apply_overrides
+
+    try:
+        apply_overrides(load_universe(), [text])
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def _add_lots_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lots", action="store_true",
+        help="round every order down to whole board lots (universe.csv's lot_size: 100 shares in Shanghai and "
+        "Shenzhen, 1 elsewhere), the cash left over staying in the sleeve, as reelab positions always does",
+    )  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         "equity.csv, config.json and report.html to --out.",
     )
     _add_backtest_arguments(run, "any template parameter, e.g. --param leg=call --param hedges=600111+600392")
+    _add_lots_argument(run)
     _add_events_arguments(run)
     run.add_argument("--event-types", type=_event_types, help="event types that trade (comma-separated)")
     run.add_argument("--horizon", type=int, help="sessions to hold a position (default 10)")
@@ -217,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="output folder (default: ./reelab-out/<run-id>); a rerun replaces a reelab results folder whole",
     )  # fmt: skip
     _add_wait_argument(run)
+    _add_verbosity_arguments(run)  # --quiet: no progress bar, warnings only
 
     sweep = commands.add_parser(
         "sweep",
@@ -225,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
         "write sweep.csv (one row per combination x scope, with the parameters and the stats) and config.json.",
     )
     _add_backtest_arguments(sweep, "a fixed parameter for every combination")
+    _add_lots_argument(sweep)
     sweep.add_argument(
         "--grid",
         type=_grid_axis,
@@ -241,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dask_arguments(sweep, "chunks of the grid")
     sweep.add_argument("--out", type=_results_folder, required=True, help="output folder (replaced whole on a rerun)")
     _add_wait_argument(sweep)
+    _add_verbosity_arguments(sweep)  # --quiet: no progress bar, warnings only
 
     study = commands.add_parser(
         "study",
@@ -277,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     study.add_argument("--out", type=_results_folder, required=True, help="output folder (replaced whole on a rerun)")
     _add_wait_argument(study)
+    _add_verbosity_arguments(study)  # --quiet: no progress bar, warnings only
 
     report = commands.add_parser("report", help="(re)build report.html, summary.json and figures/ for a results folder")
     report.add_argument("folder", type=Path, help="a folder written by reelab run, sweep or study")
@@ -399,7 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
     events = commands.add_parser("events", help="inspect and validate event calendars")
     events_commands = events.add_subparsers(dest="events_command", metavar="ACTION", parser_class=_Parser)
     listing = events_commands.add_parser("list", help="a table of events, filtered by type and dates")
-    show = events_commands.add_parser("show", help="every field and version of one event")
+    show = events_commands.add_parser(
+        "show", help="every field and version of one event, and what each template does with its countries"
+    )
     for sub in (listing, show):
         _add_events_arguments(sub)
     listing.add_argument("--type", type=_event_types, help="event types (comma-separated)")
@@ -408,13 +449,23 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--min-severity", type=int, default=1, help="only events at least this severe (1-3)")
     show.add_argument("id", help="event id, e.g. 2025-04-04-RT")
     template = events_commands.add_parser(
-        "template", help="print a valid starter event file (the YAML one explains every column in comments)"
-    )
+        "template", help="print a valid starter event file (the YAML one explains every column in comments)",
+        description="Print a valid event file holding two made-up events marked 'example: yes' (a backtest that "
+        "trades one warns, naming it): replace them with your events, or clear 'example' once a row is real.",
+    )  # fmt: skip
     template.add_argument("--format", choices=("csv", "yaml"), default="csv", help="file format (csv)")
     validate = events_commands.add_parser(
-        "validate", help="check an event file and report every problem with its line number"
-    )
+        "validate", help="check an event file and report every problem with its line number",
+        description="Report every problem of an event file at once (every missing column, every bad field of "
+        "every row, every repeated id), each with its line, and exit 2 if there is any; else print its event "
+        "count and the made-up example events it still holds.",
+    )  # fmt: skip
     validate.add_argument("file", type=Path, help="event file (CSV, JSON or YAML)")
+    validate.add_argument(
+        "--merge", action="store_true",
+        help="check it as --events FILE --merge reads it: an id the shipped calendar has is a clash, unless the "
+        "row revises it (a 'known' later than the shipped version's)",
+    )  # fmt: skip
     extract = events_commands.add_parser(
         "extract",
         help="candidate events from news text, linked to the calendar",

@@ -26,6 +26,7 @@ from ._attribution import attribution
 from ._draws import placebo_calendars
 from ._placebo import PlaceboResult, run_placebo
 from ._positions import PositionsResult, run_positions
+from ._progress import Progress, Step, TqdmProgress, reporting
 from ._run import BacktestResult, backtest
 from ._sweep import SweepResult, run_sweep
 from ._walk_forward import WalkForwardResult, run_walk_forward
@@ -34,8 +35,9 @@ if TYPE_CHECKING:  # the study needs statsmodels and scipy: imported when a stud
     from ._study import StudyResult
 
 __all__ = [
-    "BacktestResult", "PlaceboResult", "PositionsResult", "StudyResult", "SweepResult", "attribution", "placebo",
-    "placebo_calendars", "placebo_cars", "positions", "run", "study", "sweep", "walk_forward",
+    "BacktestResult", "PlaceboResult", "PositionsResult", "Progress", "Step", "StudyResult", "SweepResult",
+    "TqdmProgress", "attribution", "placebo", "placebo_calendars", "placebo_cars", "positions", "reporting", "run",
+    "study", "sweep", "walk_forward",
 ]  # fmt: skip
 
 #: Names from the study, which needs statsmodels and scipy: imported on first use.

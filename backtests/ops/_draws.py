@@ -27,10 +27,11 @@ from strategies import EventPlan, StrategyContext, StrategySignals, entry_cells,
 
 from ..data import MarketData
 from ..measures._performance import PORTFOLIO, periods_per_year
-from ..simulation._distributed import Scheduler, connect, map_ordered
+from ..simulation._distributed import Scheduler, connect
 from ..simulation._stack import _chunk_stats, _stacked_locks
 from ..simulation._vbt import simulate
 from ..spec import RunSpec
+from ._progress import Progress, map_reported, track
 from ._sweep import StackJob, run_stacked
 
 #: Cells (sessions x draw columns) per chunk of draws: each draw has its own entries and exits.
@@ -179,9 +180,12 @@ def _draw_chunk(job: DrawJob, chunk: range) -> np.ndarray:
 
 def placebo_sharpes(
     spec: RunSpec, data: MarketData, draws: int, seed: int = 0, scheduler: Scheduler = None,
-    chunk_size: int | None = None,
+    chunk_size: int | None = None, progress: Progress = None,
 ) -> np.ndarray:  # fmt: skip
-    """The portfolio Sharpe of ``spec`` on each of ``draws`` placebo calendars (the reference's numbers)."""
+    """The portfolio Sharpe of ``spec`` on each of ``draws`` placebo calendars (the reference's numbers).
+
+    Each finished chunk of draws is reported to ``progress`` (:mod:`backtests.ops._progress`).
+    """
     context = data.context(spec)
     close = context.close
     params = spec.resolved_params()
@@ -193,16 +197,21 @@ def placebo_sharpes(
         from ._draws import placebo_calendars
 
         calendars = placebo_calendars(context.calendar, draws, seed, start=close.index[0], end=close.index[-1])
-        stats, _ = run_stacked(StackJob(spec, data, [params] * draws, calendars), chunk_size, scheduler=scheduler)
+        stack = StackJob(spec, data, [params] * draws, calendars)
+        stats, _ = run_stacked(stack, chunk_size, progress, scheduler, task="placebo draws", unit="draw")
         return stats.loc[stats["scope"] == PORTFOLIO, "sharpe"].to_numpy()
     size = int(chunk_size or max(1, DRAW_CELLS // (len(close) * max(1, close.shape[1]))))
     chunks = [range(first, min(first + size, draws)) for first in range(0, draws, size)]
     job = DrawJob(spec, context, table, plan)
+    done = track(progress, "placebo draws", draws, "draw")
     if scheduler is not None:
         with connect(scheduler) as client:
-            parts = map_ordered(client, _draw_chunk, job, chunks)
+            parts = map_reported(client, _draw_chunk, job, chunks, done, [len(chunk) for chunk in chunks])
     else:
-        parts = [_draw_chunk(job, chunk) for chunk in chunks]
+        parts = []
+        for chunk in chunks:
+            parts.append(_draw_chunk(job, chunk))
+            done.advance(len(chunk))
     return np.concatenate(parts) if parts else np.empty(0)
 
 

@@ -20,6 +20,7 @@ from ..simulation._distributed import Scheduler
 from ..simulation._vbt import Costs
 from ..spec import RunSpec, ticker_tuple
 from ._draws import placebo_pool
+from ._progress import Progress
 from ._run import params_mapping
 
 if TYPE_CHECKING:  # the event study needs statsmodels: imported where it runs
@@ -82,17 +83,19 @@ class PlaceboResult:
 
 
 def run_placebo(
-    spec: RunSpec, data: MarketData, draws: int = 100, seed: int = 0, scheduler: Scheduler = None
-) -> PlaceboResult:
+    spec: RunSpec, data: MarketData, draws: int = 100, seed: int = 0, scheduler: Scheduler = None,
+    progress: Progress = None,
+) -> PlaceboResult:  # fmt: skip
     """The placebo operation: the spec on ``data``'s events and on ``draws`` calendars of the same
     events moved to random sessions, side by side in chunks (:mod:`backtests.ops._draws`), in this
-    process or on a Dask ``scheduler`` (see :mod:`backtests.simulation._distributed`)."""
+    process or on a Dask ``scheduler`` (see :mod:`backtests.simulation._distributed`). The draws done
+    are reported to ``progress`` chunk by chunk (:mod:`backtests.ops._progress`)."""
     from ._draws import placebo_sharpes
     from ._sweep import StackJob, run_stacked
 
-    real, _ = run_stacked(StackJob(spec, data, [spec.resolved_params()]))
+    real, _ = run_stacked(StackJob(spec, data, [spec.resolved_params()]), progress=False)
     actual = float(real.loc[real["scope"] == PORTFOLIO, "sharpe"].iloc[0])
-    null = placebo_sharpes(spec, data, draws, seed, scheduler)
+    null = placebo_sharpes(spec, data, draws, seed, scheduler, progress=progress)
     return PlaceboResult(actual, null, empirical_p_value(actual, null), seed)
 
 
@@ -108,13 +111,15 @@ def placebo_sharpe(
     calendar: EventCalendar | None = None,
     universe: pd.DataFrame | None = None,
     scheduler: Scheduler = None,
+    progress: Progress = None,
 ) -> tuple[float, np.ndarray, float]:
     """(real portfolio Sharpe, placebo Sharpes, empirical p-value) of a template on placebo calendars.
 
     The real Sharpe uses ``calendar`` (default: the shipped events); the placebo calendars move
     those same events to random sessions. See :func:`run_placebo`; ``scheduler`` runs the draws on
-    Dask (a ``distributed.Client``, a scheduler address, or a number of local worker processes).
+    Dask (a ``distributed.Client``, a scheduler address, or a number of local worker processes);
+    ``progress`` shows the draws done (True: a tqdm bar; see :mod:`backtests.ops._progress`).
     """
     spec = RunSpec(template, params_mapping(template, params), ticker_tuple(tickers), start, end, costs or Costs())
-    result = run_placebo(spec, MarketData.load(spec, calendar, universe), draws, seed, scheduler)
+    result = run_placebo(spec, MarketData.load(spec, calendar, universe), draws, seed, scheduler, progress)
     return result.actual, result.null, result.p_value

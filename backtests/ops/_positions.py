@@ -8,6 +8,10 @@ template). For the next session each asset gets one placeholder row at its last 
 simulation's change of holdings on that row is the order (entries and their events, time and
 signal exits, rebalances). Exits at a stop or a target depend on the next session's prices and
 are not predicted; the reason column says so for open positions that carry one.
+
+Orders are whole board lots (``lot_size``: 100 shares in Shanghai and Shenzhen, 1 elsewhere): the
+positions are the backtest with ``lots`` on (:class:`backtests.Costs`), so each order is rounded down
+to whole lots inside the simulation, and ``cash_left`` is the sleeve's cash after its order.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +29,12 @@ import pandas as pd
 from signals import calendar_record, exchange_sessions, package_versions, publish_folder
 from signals.dates import parse_day
 from signals.errors import ParameterError, ReelabError
+from strategies._base import NOT_SHORTABLE
 
 from ..data import MarketData
 from ..results import VERSIONED
 from ..spec import RunSpec
-from ._run import NothingTradedError, backtest, params_mapping
+from ._run import NothingTradedError, backtest, params_mapping, trading_terms
 
 __all__ = ["COLUMNS", "PositionsResult", "StalePricesError", "run_positions"]
 
@@ -40,11 +45,16 @@ class StalePricesError(ReelabError):
     """Prices stop before ``asof`` for assets that ``strict`` positions may not leave out."""
 
 
-#: One row per traded column (an asset, or an option contract on one).
+#: One row per traded column (an asset, or an option contract on one, named ``<asset>|<leg>|<day>``).
+#: ``lot_size`` is empty for a synthetic contract (not rounded); ``cash_left`` is the cash of the row's
+#: sleeve after the next session's order, in its currency (a sleeve several rows share, an underlying's
+#: contracts or a target-weight template's one pool, shows it on each of them).
 COLUMNS = [
-    "column", "asset", "currency", "position", "units", "last_close", "value", "next_session", "order",
-    "order_units", "target_units", "reason",
+    "column", "currency", "position", "units", "last_close", "value", "next_session", "order", "order_units",
+    "target_units", "lot_size", "cash_left", "reason",
 ]  # fmt: skip
+#: Columns of units: written as whole numbers when they are (lots), else with six decimals.
+UNITS = ("units", "order_units", "target_units")
 
 
 @dataclass(frozen=True)
@@ -62,9 +72,24 @@ class PositionsResult:
         if active.empty:
             return head + ": flat, no orders"
         lines = [head + ":"]
+        shared = {
+            name: cash
+            for name, cash in self.manifest.get("cash_left", {}).items()
+            if name not in set(self.frame["column"])
+        }
         for row in active.itertuples():
-            order = "" if row.order == "none" else f"; next session {row.next_session}: {row.order} {row.order_units:g}"
-            lines.append(f"  {row.column:<12} {row.position:<5} {row.units:12.2f} units{order} ({row.reason})")
+            order = (
+                ""
+                if row.order == "none"
+                else f"; next session {row.next_session}: {row.order} {_units(row.order_units)}"
+            )
+            own = not shared and not pd.isna(row.cash_left)
+            cash = f", cash left {row.cash_left:,.2f} {row.currency}" if own else ""
+            lines.append(
+                f"  {row.column:<12} {row.position:<5} {_units(row.units):>12} units{order}{cash} ({row.reason})"
+            )
+        for name, cash in shared.items():  # a sleeve several columns share: said once
+            lines.append(f"  cash left in the shared sleeve {name}: {cash:,.2f}")
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
@@ -74,7 +99,8 @@ class PositionsResult:
     def files(self) -> dict[str, bytes]:
         """positions.csv and manifest.json as bytes: the same inputs give the same bytes."""
         text = io.StringIO()
-        self.frame.to_csv(text, index=False, float_format="%.6f", lineterminator="\n")
+        frame = self.frame.assign(**{name: self.frame[name].map(_units) for name in UNITS})
+        frame.to_csv(text, index=False, float_format="%.6f", lineterminator="\n")
         manifest = json.dumps(self.manifest, indent=2, default=str) + "\n"
         return {"positions.csv": text.getvalue().encode(), "manifest.json": manifest.encode()}
 
@@ -86,7 +112,7 @@ class PositionsResult:
     def load(cls, folder: str | Path) -> PositionsResult:
         """A folder written by :meth:`save`."""
         folder = Path(folder)
-        frame = pd.read_csv(folder / "positions.csv", dtype={"column": str, "asset": str}, keep_default_na=False)
+        frame = pd.read_csv(folder / "positions.csv", dtype={"column": str}, keep_default_na=False)
         return cls(frame, json.loads((folder / "manifest.json").read_text()))
 
 
@@ -104,8 +130,12 @@ def run_positions(spec: RunSpec, data: MarketData, asof: str | pd.Timestamp, str
     ``strict`` it raises :class:`StalePricesError`, as it does when no asset is current (run
     ``reelab prices update`` first). Raises :class:`~signals.errors.ParameterError` when ``asof``
     lies before the prices.
+
+    Orders are whole lots: the spec runs with ``lots`` on (its costs otherwise as given), and its
+    trading-term overrides apply (:func:`~backtests.ops._run.trading_terms`).
     """
     day = parse_day(asof, "asof")
+    spec, data = trading_terms(replace(spec, costs=replace(spec.costs, lots=True)), data)
     close = data.close.loc[:day]
     if close.empty:
         raise ParameterError(
@@ -143,19 +173,40 @@ def run_positions(spec: RunSpec, data: MarketData, asof: str | pd.Timestamp, str
     labels = pd.Series(result.signals.group_by if result.signals.group_by is not None else traded.columns,
                        index=traded.columns)  # fmt: skip
     session_t = close.index[-1]
+    lots = {terms.ticker: terms.lot_size for terms in result.spec.costs.table or ()} if result.spec else {}
+    sleeves = _sleeves(result)
+    left = result.cash.iloc[-1]  # each sleeve's cash after its next session's orders (the last placeholder row)
     rows = []
     for column in held.columns:
-        asset = str(labels[column]) if str(labels[column]) in nexts else str(column)
+        asset = _asset(labels, column, nexts)
         session = nexts[asset]
         units, after = float(held.at[session_t, column]), float(held.at[session, column])
         price = float(traded[column].loc[:session_t].ffill().iloc[-1]) if traded[column].notna().any() else np.nan
         rows.append((
-            str(column), asset, str(universe.at[asset, "currency"]), _side(units), units, price, units * price,
-            f"{session:%Y-%m-%d}", _order(units, after), after - units, after,
-            _reason(result, column, session, session_t, units, after),
+            str(column), str(universe.at[asset, "currency"]), _side(units), units, price, units * price,
+            f"{session:%Y-%m-%d}", _order(units, after), after - units, after, lots.get(str(column)),
+            float(left[sleeves[column]]), _reason(result, column, session, session_t, units, after),
         ))  # fmt: skip
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return PositionsResult(frame, manifest_base(spec, day, close, cutoff, known, data, stale, nexts))
+    frame = pd.DataFrame(rows, columns=COLUMNS).astype({"lot_size": "Int64"})
+    manifest = manifest_base(result.spec or spec, day, close, cutoff, known, data, stale, nexts)
+    pool = result.signals.target_weights is not None and result.signals.group_by is None  # one pool: the portfolio
+    manifest["cash_left"] = {"portfolio" if pool else str(sleeve): float(left[sleeve])
+                             for sleeve in dict.fromkeys(sleeves.values())}  # fmt: skip
+    return PositionsResult(frame, json.loads(json.dumps(manifest, default=str)))
+
+
+def _asset(labels: pd.Series, column, nexts: dict) -> str:
+    """The asset a traded column trades (an option contract's underlying)."""
+    return str(labels[column]) if str(labels[column]) in nexts else str(column)
+
+
+def _sleeves(result) -> dict:
+    """Each traded column's sleeve, as ``result.cash`` names it: itself, or the cash group it shares (an
+    underlying's option contracts; the one pool of a target-weight template)."""
+    cash, signals = result.cash, result.signals
+    groups = pd.Series(signals.group_by, index=signals.columns) if signals.group_by is not None else None
+    return {column: column if column in cash.columns else groups[column] if groups is not None else cash.columns[0]
+            for column in result.holdings.columns}  # fmt: skip
 
 
 def _stale(close: pd.DataFrame, universe: pd.DataFrame, day: pd.Timestamp) -> dict[str, str]:
@@ -198,6 +249,7 @@ def manifest_base(
         "calendars": {code: calendar_record(code, day, reach[code]) for code in sorted(reach)},
         "params": params_mapping(spec.template, spec.resolved_params()),
         "spec": spec.to_dict(),
+        "trading_costs": spec.costs.describe(nexts),
         "inputs": data.inputs,
         "versions": package_versions(VERSIONED),
     }
@@ -205,12 +257,19 @@ def manifest_base(
 
 
 def _flat(spec, day, close, nexts, universe, manifest) -> PositionsResult:
+    lots = {terms.ticker: terms.lot_size for terms in spec.costs.table or ()}
     rows = [
-        (a, a, str(universe.at[a, "currency"]), "flat", 0.0, float(close[a].ffill().iloc[-1]), 0.0,
-         f"{nexts[a]:%Y-%m-%d}", "none", 0.0, 0.0, "nothing traded by then")
+        (a, str(universe.at[a, "currency"]), "flat", 0.0, float(close[a].ffill().iloc[-1]), 0.0,
+         f"{nexts[a]:%Y-%m-%d}", "none", 0.0, 0.0, lots.get(a), spec.costs.init_cash, "nothing traded by then")
         for a in nexts
     ]  # fmt: skip
-    return PositionsResult(pd.DataFrame(rows, columns=COLUMNS), manifest)
+    return PositionsResult(pd.DataFrame(rows, columns=COLUMNS).astype({"lot_size": "Int64"}), manifest)
+
+
+def _units(value: float) -> str:
+    """Units as text: a whole number as one (lots), else with six decimals (a synthetic contract)."""
+    value = float(value)
+    return f"{value:.0f}" if value.is_integer() else f"{value:.6f}"
 
 
 def _side(units: float) -> str:
@@ -240,6 +299,12 @@ def _reason(result, column, session: pd.Timestamp, today: pd.Timestamp, before: 
     closed = trades[trades["exit_session"] == session]
     for trade in closed.itertuples():
         parts.append(f"exit {trade.side} ({trade.exit_reason})")
+    events = result.events
+    if len(events):  # a short the template would open, skipped: the asset is not shortable
+        skipped = events[(events["asset"] == column) & (events["reason"] == NOT_SHORTABLE)
+                         & (events["event_session"] > today) & (events["event_session"] <= session)]  # fmt: skip
+        if len(skipped):
+            parts.append(f"short skipped on events {';'.join(skipped['event_id'])}: not shortable")
     if parts:
         return "; ".join(parts)
     held = trades[(trades["entry_session"] <= today) & ~(trades["exit_session"] <= today)]

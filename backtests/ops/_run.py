@@ -26,12 +26,14 @@ from ..measures._performance import (
     sleeve_spans,
 )
 from ..results import publishing, read_config, read_frame, write_config, write_frame
+from ..simulation._costs import apply_overrides
 from ..simulation._trades import signal_outcomes, trade_table
 from ..simulation._vbt import Costs, Simulation, buy_and_hold, simulate
 from ..spec import RunSpec, ticker_tuple
 from ._attribution import attribution
+from ._progress import Progress, track
 
-__all__ = ["BacktestResult", "build_context", "default_tickers", "run_backtest"]
+__all__ = ["BacktestResult", "build_context", "default_tickers", "run_backtest", "trading_terms"]
 
 #: The portfolio is value-weighted (:func:`~backtests.measures.portfolio_index`). Its alternative, the sleeves
 #: equally weighted and rebalanced daily (:func:`~backtests.measures.equal_weight_index`), joins the stats as
@@ -70,6 +72,9 @@ class BacktestResult:
     holdings : DataFrame
         Units held after each session's close, per traded column (not saved: a run folder keeps
         the trades, from which :mod:`backtests.ops._positions` and the reports read positions).
+    cash : DataFrame
+        Cash after each session's close, per sleeve: a traded column, or a group of columns sharing
+        cash (an underlying's option contracts; every asset of a target-weight template). Not saved.
     attribution : DataFrame
         One row per policy event, and the residual: its trades, P&L and contribution to the portfolio's
         return (:func:`backtests.attribution`; computed by the run, so saving only writes).
@@ -93,6 +98,7 @@ class BacktestResult:
     data: MarketData | None = field(repr=False, default=None)
     holdings: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     attribution: pd.DataFrame | None = field(repr=False, default=None)
+    cash: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def summary(self) -> pd.DataFrame:
         """Strategy against benchmark for the portfolio and each asset, rounded for reading."""
@@ -269,14 +275,37 @@ def run_backtest(
     return backtest(spec, MarketData.load(spec, calendar, universe, close))
 
 
-def backtest(spec: RunSpec, data: MarketData) -> BacktestResult:
-    """The run operation: the spec's template on ``data``, simulated by vectorbt (see :mod:`backtests.ops`)."""
+def trading_terms(spec: RunSpec, data: MarketData) -> tuple[RunSpec, MarketData]:
+    """``data`` with the spec's trading-term overrides (``--terms``) applied to its universe, where templates
+    read ``shortable``, and ``spec`` with its costs resolved against that universe when they need each
+    asset's terms (the desk model, lots). Without overrides ``data`` is returned as it is.
+
+    ``ops.run`` and ``ops.positions`` call it; give a sweep, placebo or walk-forward what it returns.
+    """
+    costs = spec.costs
+    if costs.overrides:
+        universe = apply_overrides(data.universe, costs.overrides)
+        if not universe.equals(data.universe):
+            data = MarketData(data.calendar, universe, data.close, data.inputs, left_out=data.left_out,
+                              prices=data.prices)  # fmt: skip
+    if costs.needs_terms:
+        spec = replace(spec, costs=costs.resolved(data.universe))
+    return spec, data
+
+
+def backtest(spec: RunSpec, data: MarketData, progress: Progress = None) -> BacktestResult:
+    """The run operation: the spec's template on ``data``, simulated by vectorbt (see :mod:`backtests.ops`);
+    its five stages are reported to ``progress`` (:mod:`backtests.ops._progress`)."""
+    stages = track(progress, "backtest", 5, "stage", "aligning events")
+    spec, data = trading_terms(spec, data)
     template = strategies.get(spec.template)
     params = spec.resolved_params()
     costs = spec.costs
     context = data.context(spec)
     calendar, universe, close = context.calendar, context.universe, context.close
+    stages.advance(detail="building signals")
     signals = template.build(context, params)
+    stages.advance(detail="simulating")
     if signals.close is not None and signals.close.shape[1] == 0:
         raise NothingTradedError(
             f"{spec.template} traded nothing between {close.index[0]:%Y-%m-%d} and {close.index[-1]:%Y-%m-%d}: "
@@ -285,6 +314,7 @@ def backtest(spec: RunSpec, data: MarketData) -> BacktestResult:
     locks = context.memo(("locks",), lambda: market_locks(close, universe))
     simulation = simulate(close, signals, costs, locks=locks, engine=spec.engine)
     benchmark = buy_and_hold(close, costs)
+    stages.advance(detail="measuring")
     trades = trade_table(simulation, signals, close.index, universe)
     per_year = periods_per_year(close.index)
     stats, scopes, strategy_total, benchmark_total = _stats(
@@ -296,9 +326,18 @@ def backtest(spec: RunSpec, data: MarketData) -> BacktestResult:
         asset_equity=scopes, close=close, alignment=context.alignment, signals=signals, calendar=calendar,
         universe=universe, market_rules=_market_rules(simulation, universe),
         events=signal_outcomes(trades, signals, simulation, close.index), spec=spec, data=data,
-        holdings=_holdings(simulation),
+        holdings=_holdings(simulation), cash=_cash(simulation),
     )  # fmt: skip
-    return replace(result, attribution=attribution(result))
+    stages.advance(detail="attributing")
+    result = replace(result, attribution=attribution(result))
+    stages.advance()
+    return result
+
+
+def _cash(simulation: Simulation) -> pd.DataFrame:
+    """Cash after each session's close, per sleeve (a column, or a group of columns sharing cash)."""
+    cash = simulation.portfolio.cash()
+    return cash if isinstance(cash, pd.DataFrame) else cash.to_frame()
 
 
 def _holdings(simulation: Simulation) -> pd.DataFrame:

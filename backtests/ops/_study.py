@@ -32,6 +32,7 @@ from ..measures._pvalue import empirical_p_value
 from ..prices._load import load_prices
 from ..results import publishing, read_config, read_frame, write_config, write_frame
 from ..spec import DEFAULT_WINDOWS, MODELS, StudySpec, margin_delta, ticker_tuple
+from ._progress import Progress, track
 
 __all__ = ["MODELS", "StudyResult", "event_study", "group_tests", "placebo_cars"]
 
@@ -120,6 +121,7 @@ def event_study(
     tests: bool = True,
     confounders: str = "flag",
     close_margin: int | None = 0,
+    progress: Progress = None,
 ) -> StudyResult:
     """Abnormal returns and CARs around policy events, with cross-sectional tests per group.
 
@@ -143,6 +145,9 @@ def event_study(
     confounders, close_margin
         As in :class:`~backtests.StudySpec`: windows holding a confounder are flagged (default),
         excluded or ignored; session 0 is the first session whose close could hold the news.
+    progress : bool or callable, optional
+        Report the pairs and groups done: True, a tqdm bar; a callable, each
+        :class:`~backtests.ops._progress.Step`; None (default), the enclosing ``reporting`` block's hook.
     """
     chosen = None if types is None else tuple(types)
     spec = StudySpec(chosen, ticker_tuple(tickers), tuple(windows), model, estimation, gap,
@@ -157,7 +162,7 @@ def event_study(
             needed = [*spec.assets(universe), *(b for b in universe.loc[spec.assets(universe), "benchmark"] if b)]
             close, left_out = within_identity(load_prices(list(dict.fromkeys(needed)), field="adj_close"), universe)
         data = MarketData(calendar, universe, close, left_out=left_out)
-    return run_study(spec, data, tests=tests)
+    return run_study(spec, data, tests=tests, progress=progress)
 
 
 def _confounder_sessions(
@@ -176,11 +181,15 @@ def _confounder_sessions(
     return {str(asset): list(zip(rows["event_id"], rows["session"])) for asset, rows in placed.groupby("asset")}
 
 
-def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0, tests: bool = True) -> StudyResult:
+def run_study(
+    spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0, tests: bool = True, progress: Progress = None
+) -> StudyResult:
     """The study operation: abnormal returns, CARs and tests of ``spec`` on ``data``.
 
     With ``placebo`` > 0, also the mean CAR of each window on that many placebo calendars (the
-    same events moved to random sessions) and its empirical p-value (``placebo_car.csv``).
+    same events moved to random sessions) and its empirical p-value (``placebo_car.csv``). The
+    event-asset pairs measured, the groups tested and the placebo's assets are reported to
+    ``progress`` (:mod:`backtests.ops._progress`).
     """
     windows, model, estimation, gap = spec.windows, spec.model, spec.estimation, spec.gap
     universe, close = data.universe, data.close
@@ -201,7 +210,8 @@ def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0
     dropped = [(row.event_id, row.asset, row.reason) for row in alignment.dropped.itertuples()]
     ar_rows, car_rows = [], []
     returns_cache = {}
-    for row in alignment.table.itertuples():
+    measured = track(progress, "event study", len(alignment.table), "pair")
+    for row in measured.over(alignment.table.itertuples()):
         benchmark = universe.at[row.asset, "benchmark"]
         if not benchmark and model != "mean_adjusted":  # an index on another market would measure the wrong thing
             dropped.append((row.event_id, row.asset, "no benchmark on its own market (universe.csv)"))
@@ -237,7 +247,8 @@ def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0
     groups = [("all", car)]
     groups += [(f"type={kind}", part) for kind, part in car.groupby("event_type")]
     groups += [(f"asset_group={kind}", part) for kind, part in car.groupby("group")]
-    for name, part in groups if tests else []:
+    tested = track(progress if tests else False, "group tests", len(groups), "group")
+    for name, part in tested.over(groups if tests else []):
         members = [pairs[key] for key in dict.fromkeys(zip(part["event_id"], part["ticker"]))]
         for window, results in group_tests(members, windows).items():
             count = int(results.pop("clusters", (0.0, 0.0))[0])
@@ -248,10 +259,12 @@ def run_study(spec: StudySpec, data: MarketData, placebo: int = 0, seed: int = 0
     tests = pd.DataFrame(test_rows, columns=columns)
     dropped_frame = pd.DataFrame(dropped, columns=["event_id", "ticker", "reason"])
     result = StudyResult(abnormal, car, tests, dropped_frame, windows, model, pairs, None, spec, data)
-    return replace(result, placebo=_placebo_cars(result, calendar, placebo, seed)) if placebo else result
+    return replace(result, placebo=_placebo_cars(result, calendar, placebo, seed, progress)) if placebo else result
 
 
-def _placebo_cars(study: StudyResult, calendar: EventCalendar, draws: int, seed: int) -> pd.DataFrame:
+def _placebo_cars(
+    study: StudyResult, calendar: EventCalendar, draws: int, seed: int, progress: Progress = None
+) -> pd.DataFrame:
     """Placebo draws of each window's mean CAR, with the real mean CAR and its empirical p-value.
 
     All draws at once (:func:`backtests.ops._study_draws.study_placebo_cars`); the per-draw reference is
@@ -259,7 +272,7 @@ def _placebo_cars(study: StudyResult, calendar: EventCalendar, draws: int, seed:
     """
     from ._study_draws import study_placebo_cars
 
-    frame = study_placebo_cars(study, calendar, draws, seed)
+    frame = study_placebo_cars(study, calendar, draws, seed, progress)
     if frame.empty:  # no placebo pair in any draw: the columns, no rows
         return frame.assign(actual=pd.Series(dtype=float), p_value=pd.Series(dtype=float))
     rows = []
@@ -287,7 +300,7 @@ def placebo_cars(study: StudyResult, calendars: Sequence[EventCalendar], close: 
     for draw, calendar in enumerate(calendars):
         placebo = event_study(calendar, universe, tickers, windows=study.windows, model=study.model,
                               estimation=spec.estimation, gap=spec.gap, close=close, tests=False,
-                              close_margin=spec.close_margin)  # fmt: skip
+                              close_margin=spec.close_margin, progress=False)  # fmt: skip
         for (start, end), part in placebo.car.groupby(["window_start", "window_end"]):
             rows.append((draw, f"{start}:{end}", float(part["car"].mean()), len(part)))
     return pd.DataFrame(rows, columns=["draw", "window", "mean_car", "n"])

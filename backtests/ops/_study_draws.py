@@ -31,6 +31,7 @@ from signals.errors import ParameterError
 from ..measures._window_fits import fit_windows, valid_positions, window_cars
 from ..spec import margin_delta
 from ._draws import align_draws, placebo_days
+from ._progress import Progress, track
 
 if TYPE_CHECKING:  # the study module imports statsmodels: this one needs only its results
     from ._study import StudyResult
@@ -42,14 +43,15 @@ COLUMNS = ["draw", "window", "mean_car", "n"]
 
 def placebo_mean_cars(
     study: StudyResult, events: Sequence[Event], days: np.ndarray, close: pd.DataFrame | None = None,
-    universe: pd.DataFrame | None = None,
+    universe: pd.DataFrame | None = None, progress: Progress = None,
 ) -> pd.DataFrame:  # fmt: skip
     """The mean CAR of each window for every draw of ``days`` (draws x events, see :func:`placebo_days`).
 
     On the study's assets (those with a CAR), model, windows, estimation window and close rule, with
     ``close`` and ``universe`` (default: the study's data). One row per (draw, window): ``draw``,
     ``window`` (``start:end``), ``mean_car`` and ``n`` (pairs), the rows of
-    :func:`backtests.ops._study.placebo_cars`; a draw with no pair has no row.
+    :func:`backtests.ops._study.placebo_cars`; a draw with no pair has no row. Each asset done (all its
+    draws at once) is reported to ``progress`` (:mod:`backtests.ops._progress`).
     """
     from ..measures._event_study import returns_on_own_sessions
 
@@ -67,7 +69,9 @@ def placebo_mean_cars(
     sums, pairs = np.zeros((draws, len(windows))), np.zeros(draws, dtype=np.int64)
     measured = [t for t in tickers if universe.at[t, "benchmark"] or spec.model == "mean_adjusted"]  # as the study
     table, _ = align_draws(events, days, universe, close[measured], AFTER_CLOSE, margin_delta(spec.close_margin))
-    for ticker, rows in table.groupby("asset", sort=False):
+    by_asset = table.groupby("asset", sort=False)
+    done = track(progress, f"placebo draws ({draws})", by_asset.ngroups, "asset")
+    for ticker, rows in done.over(by_asset):
         asset_returns, market_returns = returns_on_own_sessions(close, ticker, universe.at[ticker, "benchmark"])
         zero = asset_returns.index.searchsorted(rows["session"].to_numpy())  # session 0 among its own sessions
         asset, market = asset_returns.to_numpy(float), market_returns.to_numpy(float)
@@ -91,7 +95,9 @@ def placebo_mean_cars(
     }, columns=COLUMNS)  # fmt: skip
 
 
-def study_placebo_cars(study: StudyResult, calendar: EventCalendar, draws: int, seed: int = 0) -> pd.DataFrame:
+def study_placebo_cars(
+    study: StudyResult, calendar: EventCalendar, draws: int, seed: int = 0, progress: Progress = None
+) -> pd.DataFrame:
     """The mean CAR of each window on ``draws`` placebo draws of ``calendar`` (its policy events moved to
     random New York sessions, :func:`placebo_days`): the rows of :func:`placebo_mean_cars`, equal to
     :func:`backtests.ops._study.placebo_cars` on :func:`backtests.ops._draws.placebo_calendars` of the
@@ -99,4 +105,4 @@ def study_placebo_cars(study: StudyResult, calendar: EventCalendar, draws: int, 
     if draws < 1:
         raise ParameterError("draws", draws, "at least 1")
     events, days = placebo_days(calendar, draws, seed)
-    return placebo_mean_cars(study, events, days)
+    return placebo_mean_cars(study, events, days, progress=progress)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +20,11 @@ from ..data import MarketData
 from ..measures._dsr import deflated_sharpe_ratio
 from ..measures._performance import PORTFOLIO, periods_per_year
 from ..results import publishing, read_config, read_frame, read_json, write_config, write_frame, write_json
-from ..simulation._distributed import Scheduler, connect, map_ordered
+from ..simulation._distributed import Scheduler, connect
 from ..simulation._stack import CHUNK_CELLS, _chunk_stats, _stacked_locks, stack_signals
 from ..simulation._vbt import Costs, simulate
 from ..spec import RunSpec, ticker_tuple
+from ._progress import Progress, map_reported, track
 
 __all__ = ["StackJob", "SweepResult", "combination_params", "run_stacked", "run_sweep", "sweep"]
 
@@ -124,7 +124,7 @@ def sweep(
     costs: Costs | None = None,
     base: Mapping[str, Any] | None = None,
     chunk_size: int | None = None,
-    progress: bool | None = None,
+    progress: Progress = None,
     calendar: EventCalendar | None = None,
     universe: pd.DataFrame | None = None,
     close: pd.DataFrame | None = None,
@@ -143,8 +143,10 @@ def sweep(
         Fixed parameters for every combination.
     chunk_size : int, optional
         Combinations per simulation (default: as many as fit in about 25 M cells).
-    progress : bool, optional
-        Show a progress bar (default: on a terminal when there is more than one chunk).
+    progress : bool or callable, optional
+        True: a tqdm bar (a widget in Jupyter); a callable: called with each
+        :class:`~backtests.ops._progress.Step` (combinations done of all); False: nothing; None (default):
+        the hook of the enclosing :func:`~backtests.ops._progress.reporting` block, if any.
     engine : {"events", "vectorbt"}
         The simulator of signal-style templates (see :class:`backtests.RunSpec`); same results.
     scheduler : distributed.Client, str or int, optional
@@ -168,18 +170,20 @@ def run_sweep(
     data: MarketData,
     grid: Mapping[str, Sequence] | None = None,
     chunk_size: int | None = None,
-    progress: bool | None = None,
+    progress: Progress = None,
     deflate: bool = True,
     scheduler: Scheduler = None,
 ) -> SweepResult:
     """The sweep operation: ``spec`` with every combination of ``grid`` (default: the template's grid),
-    in this process or on a Dask ``scheduler`` (see :mod:`backtests.simulation._distributed`)."""
+    in this process or on a Dask ``scheduler`` (see :mod:`backtests.simulation._distributed`); each
+    finished chunk is reported to ``progress`` (:mod:`backtests.ops._progress`) as combinations done."""
     template = strategies.get(spec.template)
     grid = dict(grid) if grid else dict(template.grid)
     combos = _combinations(grid)
     params = [template.params(**(dict(spec.params) | combo)) for combo in combos]  # each validated once
     context = data.context(spec)
-    table, returns = run_stacked(StackJob(spec, data, params), chunk_size, progress, scheduler)
+    table, returns = run_stacked(StackJob(spec, data, params), chunk_size, progress, scheduler,
+                                 task=f"sweep of {spec.template}")  # fmt: skip
     settings = pd.DataFrame([{name: combo[name] for name in grid} for combo in combos])
     table = settings.iloc[table["combo"].to_numpy()].reset_index(drop=True).join(table).drop(columns="combo")
     portfolio = table[table["scope"] == PORTFOLIO]
@@ -239,8 +243,9 @@ def _run_chunk(job: StackJob, chunk: range) -> tuple[pd.DataFrame, tuple[float, 
 
 
 def run_stacked(
-    job: StackJob, chunk_size: int | None = None, progress: bool | None = None, scheduler: Scheduler = None
-) -> tuple[pd.DataFrame, np.ndarray | None]:
+    job: StackJob, chunk_size: int | None = None, progress: Progress = None, scheduler: Scheduler = None, *,
+    task: str | None = None, unit: str = "combination",
+) -> tuple[pd.DataFrame, np.ndarray | None]:  # fmt: skip
     """Backtest every combination of ``job`` side by side, in memory-bounded chunks; one row per
     combination x scope, and the daily portfolio returns of the combination with the highest
     portfolio Sharpe (the first of equals; None when no combination has a Sharpe). Only that one
@@ -248,6 +253,8 @@ def run_stacked(
 
     The ``combo`` column numbers the combinations. With a ``scheduler`` (see
     :mod:`backtests.simulation._distributed`) each chunk is a Dask task; the results are the same.
+    Each finished chunk advances ``task`` (default ``backtests of <template>``) by its combinations
+    (counted in ``unit``) on the hook ``progress`` means (:mod:`backtests.ops._progress`).
     """
     whole = isinstance(chunk_size, int | np.integer) and not isinstance(chunk_size, bool)
     if chunk_size is not None and not (whole and chunk_size >= 1):
@@ -255,16 +262,15 @@ def run_stacked(
     close = job.context().close
     size = int(chunk_size or max(1, CHUNK_CELLS // (len(close) * max(1, close.shape[1]))))
     chunks = [range(first, min(first + size, len(job.params))) for first in range(0, len(job.params), size)]
+    done = track(progress, task or f"backtests of {job.spec.template}", len(job.params), unit)
     if scheduler is not None:
         with connect(scheduler) as client:
-            parts = map_ordered(client, _run_chunk, job, chunks)
+            parts = map_reported(client, _run_chunk, job, chunks, done, [len(chunk) for chunk in chunks])
     else:
-        from tqdm.auto import tqdm
-
-        show = progress if progress is not None else (len(chunks) > 1 and sys.stderr.isatty())
-        name = f"backtests of {job.spec.template}"
-        parts = [_run_chunk(job, chunk) for chunk in tqdm(chunks, desc=name, unit="chunk", disable=not show,
-                                                          file=sys.stderr)]  # fmt: skip
+        parts = []
+        for chunk in chunks:
+            parts.append(_run_chunk(job, chunk))
+            done.advance(len(chunk))
     table = pd.concat([stats for stats, _ in parts]).reset_index()
     table = table.sort_values("combo", kind="stable", ignore_index=True)
     best: tuple[float, np.ndarray] | None = None

@@ -22,9 +22,10 @@ from signals.errors import ParameterError
 from ..data import MarketData
 from ..measures._performance import PORTFOLIO
 from ..results import publishing, read_config, read_frame, write_config, write_frame
-from ..simulation._distributed import Scheduler, connect, map_ordered
+from ..simulation._distributed import Scheduler, connect
 from ..simulation._vbt import Costs
 from ..spec import RunSpec, ticker_tuple
+from ._progress import Progress, map_reported, track
 
 __all__ = ["WalkForwardResult", "run_walk_forward", "walk_forward"]
 
@@ -38,14 +39,16 @@ def walk_forward(
     costs: Costs | None = None,
     select_by: str = "sharpe",
     scheduler: Scheduler = None,
+    progress: Progress = None,
 ) -> pd.DataFrame:
     """Choose parameters on the past, test them on the next stretch of events; repeat.
 
     See :func:`run_walk_forward`; this loads the data for ``template`` and returns the folds.
-    ``scheduler`` runs the folds on Dask (see :mod:`backtests.simulation._distributed`).
+    ``scheduler`` runs the folds on Dask (see :mod:`backtests.simulation._distributed`); ``progress``
+    shows the folds done (True: a tqdm bar; see :mod:`backtests.ops._progress`).
     """
     spec = RunSpec(template, {}, ticker_tuple(tickers), costs=costs or Costs())
-    return run_walk_forward(spec, MarketData.load(spec), grid, folds, embargo, select_by, scheduler).folds
+    return run_walk_forward(spec, MarketData.load(spec), grid, folds, embargo, select_by, scheduler, progress).folds
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ def _fold(job: _Folds, fold: tuple[int, pd.Timestamp, pd.Timestamp, pd.Timestamp
 
 def run_walk_forward(
     spec: RunSpec, data: MarketData, grid: Mapping[str, Sequence], folds: int = 4, embargo: int = 21,
-    select_by: str = "sharpe", scheduler: Scheduler = None,
+    select_by: str = "sharpe", scheduler: Scheduler = None, progress: Progress = None,
 ) -> WalkForwardResult:  # fmt: skip
     """The walk-forward operation, on data loaded once.
 
@@ -142,7 +145,7 @@ def run_walk_forward(
     evaluates the in-sample best combination (by portfolio ``select_by``) on the test block.
     Returns a :class:`WalkForwardResult`: one row per fold with the chosen parameters and in-sample /
     out-of-sample stats. With a Dask ``scheduler`` each fold is a task (the data scattered once); the
-    rows are the same.
+    rows are the same. Each finished fold is reported to ``progress`` (:mod:`backtests.ops._progress`).
     """
     close = data.close
     inside = [e for e in data.calendar if close.index[0] <= e.announced_at.tz_localize(None) <= close.index[-1]]
@@ -157,9 +160,10 @@ def run_walk_forward(
         (number, sessions[max(0, sessions.searchsorted(test_start) - embargo - 1)], test_start, test_end)
         for number, (test_start, test_end) in enumerate(itertools.pairwise(cuts), start=1)
     ]
+    done = track(progress, "walk-forward folds", len(plan), "fold")
     if scheduler is None:
-        rows = [_fold(job, fold) for fold in plan]
+        rows = [_fold(job, fold) for fold in done.over(plan)]
     else:
         with connect(scheduler) as client:
-            rows = map_ordered(client, _fold, job, plan)
+            rows = map_reported(client, _fold, job, plan, done)
     return WalkForwardResult(pd.DataFrame(rows), dict(grid), spec, data)

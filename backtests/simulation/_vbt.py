@@ -17,6 +17,8 @@ import pandas as pd
 from signals.errors import ParameterError
 from strategies import StrategySignals, plan_frame
 
+from ._costs import ColumnTerms, Costs, order_fees, same_orders
+
 __all__ = [
     "ENGINES",
     "Costs",
@@ -27,23 +29,10 @@ __all__ = [
 
 #: Simulators of signal-style templates: reelab's event-window kernel (the default) and vectorbt's own.
 ENGINES = ("events", "vectorbt")
-
-
-@dataclass(frozen=True)
-class Costs:
-    """Per-order costs as fractions of traded value, and starting cash per asset."""
-
-    fees: float = 0.001
-    slippage: float = 0.001
-    init_cash: float = 100_000.0
-
-    def __post_init__(self) -> None:
-        for name in ("fees", "slippage"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and 0 <= value < 0.1):
-                raise ParameterError(name, value, "a fraction in [0, 0.1), e.g. 0.001 for 10 bp")
-        if not (isinstance(self.init_cash, (int, float)) and self.init_cash > 0):
-            raise ParameterError("init_cash", self.init_cash, "a positive amount")
+#: The desk model's fees depend on each order's side and session, known once the orders are: a simulation is
+#: rerun with the fees of the previous one's orders until its orders stay the same (twice, unless a lot or a
+#: fee changed whether an order could fill).
+MAX_PASSES = 6
 
 
 @dataclass(frozen=True)
@@ -119,7 +108,9 @@ def simulate(
     ``engine`` simulates signal-style templates: ``"events"`` (default) is reelab's event-window
     kernel (:mod:`backtests.simulation._events_nb`), which gives vectorbt's orders while visiting only the
     sessions of holding windows; ``"vectorbt"`` runs ``Portfolio.from_signals`` itself (the
-    reference). Target weights always run on vectorbt.
+    reference). Target weights always run on vectorbt, and so does everything under the desk model or
+    lots (:class:`Costs`): each order column pays its asset's terms (vectorbt's ``fees`` and
+    ``size_granularity`` per column, and per order under the desk model: see :func:`_settled`).
     """
     if engine not in ENGINES:
         raise ParameterError("engine", engine, f"one of: {', '.join(ENGINES)}")
@@ -150,23 +141,36 @@ def simulate(
     columns = signals.columns
     price_col = np.arange(len(columns)) if price_columns is None else np.asarray(price_columns, dtype=np.int64)
     signal_col = np.arange(len(columns)) if signals.signal_col is None else np.asarray(signals.signal_col, np.int64)
+    terms = None
+    if costs.needs_terms:  # per-asset terms: vectorbt's simulator, which takes fees and lots per order
+        names = [name[-1] if isinstance(name, tuple) else name for name in traded.columns[price_col]]
+        terms = costs.column_terms(names)
+        common["size_granularity"] = terms.lot[None, :]
+        if costs.model == "desk":
+            common["fees"] = terms.commission[None, :]
+        engine = "vectorbt"
     if signals.target_weights is not None:
         import vectorbt as vbt
 
-        common["close"] = _order_close(common["close"], price_col, columns)
+        prices = common["close"]
+        common["close"] = _order_close(prices, price_col, columns)
         labels = signals.group_by if signals.group_by is not None else np.zeros(len(columns), dtype=int)
         _, per_group = np.unique(np.asarray(labels), return_counts=True)  # groups in sorted label order
-        portfolio = vbt.Portfolio.from_orders(
-            **common,
-            size=signals.target_weights,
-            size_type="targetpercent",
-            direction="longonly",
-            init_cash=costs.init_cash * per_group,
-            cash_sharing=True,
-            group_by=labels,
-            call_seq="auto",  # sell before buying when rebalancing
-        )
-        return Simulation(portfolio.order_records, lambda: portfolio, observed=observed)
+
+        def rebalance(fees) -> Simulation:
+            portfolio = vbt.Portfolio.from_orders(
+                **common | {"fees": fees},
+                size=signals.target_weights,
+                size_type="targetpercent",
+                direction="longonly",
+                init_cash=costs.init_cash * per_group,
+                cash_sharing=True,
+                group_by=labels,
+                call_seq="auto",  # sell before buying when rebalancing
+            )
+            return Simulation(portfolio.order_records, lambda: portfolio, observed=observed)
+
+        return _settled(rebalance, common["fees"], costs, terms, prices, price_col)
 
     from ._signal_nb import state_arrays
 
@@ -178,11 +182,41 @@ def simulate(
                                    if isinstance(frame, pd.DataFrame) else frame for frame in locks)  # fmt: skip
     flags = [_flags(frame) for frame in (signals.entries, signals.exits, signals.short_entries, signals.short_exits)]
     masks = [_flags(mask) for mask in (observed, buy_locked, sell_locked)]
-    state = state_arrays((len(traded), len(columns)))
     arrays = (*flags, time_stop, *masks, price_col, signal_col)
+    shape = (len(traded), len(columns))
     if engine == "events":
-        return _events(common, signals, costs, arrays, state["marks"], observed)
-    return _vectorbt(common, signals, costs, arrays, state, observed)
+        return _events(common, signals, costs, arrays, state_arrays(shape)["marks"], observed)
+
+    def signal_run(fees) -> Simulation:  # fresh signal-function state for every simulation
+        return _vectorbt(common | {"fees": fees}, signals, costs, arrays, state_arrays(shape), observed)
+
+    return _settled(signal_run, common["fees"], costs, terms, common["close"], price_col)
+
+
+def _settled(
+    run: Callable[[Any], Simulation], fees: Any, costs: Costs, terms: ColumnTerms | None, prices: pd.DataFrame,
+    price_col: np.ndarray,
+) -> Simulation:  # fmt: skip
+    """``run`` with ``fees``, or, under the desk model, with each order's own fee rate.
+
+    A desk fee depends on the order's side (stamp duty on sells), session (the duty's schedule) and,
+    for a cover, on the closes since its short opened: it is known once the orders are. So the
+    simulation runs with commissions alone, then with the fees of its orders, until its orders
+    (column, session, side) are the orders whose fees it was given. Fees move cash, hence sizes, but
+    a signal-style order's session and side follow from signals, stops and locks: the second run
+    settles unless a fee decided whether an order could fill (a lot no longer affordable).
+    """
+    simulation = run(fees)
+    if terms is None or costs.model != "desk":
+        return simulation
+    values = np.asarray(prices.to_numpy(dtype=float))
+    for _ in range(MAX_PASSES):
+        rates = order_fees(simulation.orders, values, prices.index, price_col, terms, costs.slippage)
+        again = run(rates)
+        if same_orders(simulation.orders, again.orders):
+            return again
+        simulation = again
+    raise RuntimeError(f"the desk costs' orders did not settle in {MAX_PASSES} simulations")
 
 
 def _vectorbt(common: dict, signals: StrategySignals, costs: Costs, arrays: tuple, state: dict, observed) -> Simulation:

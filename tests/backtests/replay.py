@@ -20,6 +20,12 @@ and loops for one asset on its own sessions, sharing nothing with vectorbt or re
    d. the time exit (``horizon`` sessions after the entry or the last roll) or an early exit
       (momentum: the k-session return at the previous session was against the position) closes it.
    Closing waits at a locked close like any order, and keeps the reason it had when first due.
+
+The desk's costs (README "Costs a desk would recognise"), also in plain Python below: each order pays
+its exchange's commission on its value; a sell of an A-share pays the stamp duty of its day (0.1% until
+2023-08-27, 0.05% from 2023-08-28); a short pays its borrow fee, a year's rate on the short's value at
+each close for the calendar days to the next session (actual/365), when it is covered; with lots, an
+entry buys (or shorts) as many whole lots as the sleeve's cash pays for, fee included.
 """
 
 from __future__ import annotations
@@ -36,8 +42,12 @@ class Trade:
     renewed: list[int] = field(default_factory=list)
 
 
-def entry_signals(sessions_with_price: list, event_sessions: list, signs: list[int], allow_short: bool):
-    """{session position: +1 or -1} from events (their aligned sessions and signs); and skips."""
+def entry_signals(
+    sessions_with_price: list, event_sessions: list, signs: list[int], allow_short: bool, shortable: bool = True
+):
+    """{session position: +1 or -1} from events (their aligned sessions and signs); and skips.
+
+    A net short on an asset the universe says is not shortable is skipped, and says so."""
     total: dict[int, int] = {}
     skipped = []
     for session, sign in zip(event_sessions, signs):
@@ -52,6 +62,8 @@ def entry_signals(sessions_with_price: list, event_sessions: list, signs: list[i
             skipped.append((position, "netted out by an opposite event"))
         elif net < 0 and not allow_short:
             skipped.append((position, "short side not allowed (allow_short=False)"))
+        elif net < 0 and not shortable:
+            skipped.append((position, "short side not allowed: not shortable (universe shortable=no)"))
         else:
             signals[position] = 1 if net > 0 else -1
     return signals, skipped
@@ -282,3 +294,39 @@ def event_contributions(trades: list[dict], sleeve_of: list[int], prices: list[l
             for event in trade["events"]:
                 out[event] = out.get(event, 0.0) + gain / base * levels[t - 1] / len(trade["events"])
     return out
+
+
+# ---- the desk's costs (README: "Costs a desk would recognise"), from the README's table -----------------------
+
+#: Commission per order, a fraction of its value, by exchange (the README's defaults).
+COMMISSION = {"XNYS": 0.0005, "XNAS": 0.0005, "XASE": 0.0005, "ARCX": 0.0005, "XTSE": 0.0005, "XASX": 0.001,
+              "XSHG": 0.0003, "XSHE": 0.0003}  # fmt: skip
+LOT = {"XSHG": 100, "XSHE": 100}  # shares per board lot; 1 elsewhere
+BORROW = {"XSHG": 0.08, "XSHE": 0.08, "elsewhere": 0.005}  # a year (A-shares: when made shortable)
+HALVED = "2023-08-28"  # China's stamp duty on sells: 0.1%, 0.05% from this day
+
+
+def stamp_duty(exchange: str, day) -> float:
+    """What a sell of ``exchange`` pays on ``day`` (China's A-shares only)."""
+    if exchange not in ("XSHG", "XSHE"):
+        return 0.0
+    return 0.0005 if f"{day:%Y-%m-%d}" >= HALVED else 0.001
+
+
+def fee_rate(exchange: str, sell: bool, day, commission: float | None = None) -> float:
+    """An order's fee as a fraction of its value: the commission, and the stamp duty when it sells."""
+    rate = COMMISSION[exchange] if commission is None else commission
+    return rate + (stamp_duty(exchange, day) if sell else 0.0)
+
+
+def entry_units(cash: float, price: float, fee: float, lot: int | None) -> float:
+    """How much an entry of all the sleeve's cash buys (or shorts) at ``price``, fee included: whole lots
+    when ``lot`` is given."""
+    units = cash / (1 + fee) / price
+    return units if lot is None else float(units // lot * lot)
+
+
+def borrow_cost(units: float, closes: list[float], days: list, entry: int, exit: int, rate: float) -> float:
+    """A short's borrow fee: ``rate`` a year on its value at each close from its entry to the session before
+    its cover, for the calendar days to the next session."""
+    return sum(rate * units * closes[k] * (days[k + 1] - days[k]).days / 365 for k in range(entry, exit))

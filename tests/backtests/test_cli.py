@@ -106,6 +106,8 @@ def test_events_show_prints_fields_and_versions(capsys, write_events):
     assert main(["events", "show", "2025-10-30-NW"]) == 0
     shown = capsys.readouterr().out
     assert "negotiation_window" in shown and "2026-11-10" in shown and "Busan" in shown
+    assert main(["events", "list", "--type", "permit_approval", "--start", "2025-06-26", "--end", "2025-06-26"]) == 0
+    assert "\n1 event from events.csv\n" in capsys.readouterr().out
     assert main(["events", "show", "no-such-id"]) == 2
     assert "no event with id 'no-such-id'" in capsys.readouterr().err
 
@@ -116,10 +118,65 @@ def test_events_validate_reports_each_problem(capsys, write_events):
     shown = capsys.readouterr()
     problems, error = shown.out.strip().splitlines(), shown.err.strip().splitlines()
     assert "line 3" in problems[0] and "line 4" in problems[1] and len(problems) == 2
-    assert len(error) == 1 and "2 problem(s); the first:" in error[0] and "line 3" in error[0]
+    assert len(error) == 1 and "2 problems; the first:" in error[0] and "line 3" in error[0]
     good = write_events({}, name="good.csv")
     assert main(["events", "validate", str(good)]) == 0
-    assert "1 events, valid" in capsys.readouterr().out
+    assert capsys.readouterr().out == f"{good}: 1 event, valid\n"
+    one = write_events({"tz": "Beijing"}, name="one.csv")
+    assert main(["events", "validate", str(one)]) == 2
+    shown = capsys.readouterr()
+    assert shown.out == f"{one} line 2, column 'tz': 'Beijing' is not an IANA zone; did you mean Asia/Shanghai?\n"
+    assert shown.err.startswith(f"reelab: error: {one}: 1 problem: {one} line 2")
+
+
+def test_events_validate_merge_reports_clashes_with_the_shipped_calendar(capsys, write_events):
+    header = ["id", "type", "announced", "tz", "known", "direction", "severity"]
+    mine = write_events({"id": "2025-04-04-RT"}, {"id": "2025-10-09-RT", "known": "2025-10-01"}, header=header)
+    assert main(["events", "validate", str(mine)]) == 0  # alone, valid
+    assert capsys.readouterr().out == f"{mine}: 2 events, valid\n"
+    assert main(["events", "validate", "--merge", str(mine)]) == 2
+    shown = capsys.readouterr()
+    lines = shown.out.strip().splitlines()
+    assert len(lines) == 2 and all("duplicate id (first in the shipped calendar" in line for line in lines)
+    assert "or give it another id): '2025-04-04-RT'" in lines[0] and "got 2025-10-01): '2025-10-09-RT'" in lines[1]
+    assert "2 problems; the first:" in shown.err
+    revision = write_events({"id": "2025-04-04-RT", "known": "2025-04-20"}, header=header, name="revision.csv")
+    assert main(["events", "validate", "--merge", str(revision)]) == 0
+    assert capsys.readouterr().out == (
+        f"{revision}: 1 event, valid merged into the shipped calendar (1 revising its events: 2025-04-04-RT)\n"
+    )
+
+
+def test_the_starter_file_says_its_events_are_examples(tmp_path, capsys):
+    starter = tmp_path / "starter.csv"
+    assert main(["events", "template"]) == 0
+    starter.write_text(capsys.readouterr().out)
+    assert main(["events", "validate", str(starter)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{starter}: 2 events, valid",
+        "2 examples (2026-01-15-RT, 2026-03-02-NW: 'example: yes', made up by reelab events template): a backtest "
+        "that trades them warns; delete their rows, or clear 'example' once a row is an event of your own",
+    ]
+    assert main(["events", "show", "2026-01-15-RT", "--events", str(starter)]) == 0
+    assert "example: yes: made up by reelab events template" in capsys.readouterr().out
+    assert main(["events", "list", "--events", str(starter)]) == 0
+    assert "\n2 examples (2026-01-15-RT, 2026-03-02-NW:" in capsys.readouterr().out
+
+
+def test_a_backtest_merging_the_starter_file_warns_naming_its_examples(tmp_path):
+    """What ``reelab run --events starter.csv --merge`` reads, up to the aligned events every template trades."""
+    from backtests import MarketData, RunSpec
+    from backtests.spec import EventSource
+    from signals.errors import ExampleEventWarning
+
+    starter = tmp_path / "starter.csv"
+    starter.write_text(event_file_template())
+    spec = RunSpec(tickers=("MP",), start=pd.Timestamp("2025-12-01"), events=EventSource(starter, merge=True))
+    data = MarketData.load(spec)
+    with pytest.warns(ExampleEventWarning, match=r"2 example events of .*starter\.csv \(2026-01-15-RT, 2026-03-02-NW"):
+        data.context(spec)
+    early = replace(spec, end=pd.Timestamp("2025-12-31"))  # before the examples: nothing to warn of
+    MarketData.load(early).context(early)
 
 
 def test_run_any_template_with_params(tmp_path, capsys):
@@ -378,3 +435,26 @@ def test_append_to_a_calendar_with_a_bom_and_no_final_newline(tmp_path, capsys):
     assert main(["events", "validate", str(calendar)]) == 0
     assert "2 events, valid" in capsys.readouterr().out
     assert calendar.read_text(encoding="utf-8-sig").splitlines()[1] == row  # the last row kept whole
+
+
+def test_events_show_says_what_each_template_does_with_the_countries(capsys):
+    """2025-05-13-PA: licences for European and Vietnamese buyers, the US excluded."""
+    assert main(["events", "show", "2025-05-13-PA"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())  # the lines are wrapped
+    assert "countries included: EU; DE; VN" in shown and "countries excluded: US" in shown
+    assert (
+        "event_drift: trades it on every asset with target_countries=ignore (the default); with --param "
+        "target_countries=listing only on the assets listed in CN (not AU, CA, US): China's always" in shown
+    )
+    assert "others: ignore them, trading it on every asset: permit_fade, regime_tilt, relative_value," in shown
+
+
+def test_a_start_past_the_data_names_the_last_date_of_the_data(tmp_path, capsys):
+    from backtests import load_prices
+
+    last = load_prices(["MP"]).dropna().index[-1]
+    assert main(["run", "--tickers", "MP", "--start", "2031-01-02", "--out", str(tmp_path / "out")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.endswith(f"from 2031-01-02 to the end of the data: start 2031-01-02 is after the last date of the "
+                         f"data, {last:%Y-%m-%d}")  # fmt: skip
+    assert not (tmp_path / "out").exists()

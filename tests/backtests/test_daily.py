@@ -20,11 +20,13 @@ import pandas as pd
 import pytest
 
 import seeds
-from backtests import MarketData, RunSpec, ops
+from backtests import Costs, MarketData, RunSpec, ops
 from backtests.cli import main
 from backtests.spec import EventSource
 from signals import exchange_sessions, load_universe
 from signals.errors import PriceSourceUnavailable
+
+pytestmark = pytest.mark.slow  # the daily job end to end, several evenings
 
 END = "2027-01-08"  # the fake's last day
 DAYS = ("2026-12-31", "2027-01-05")  # the two evenings, on either side of the year boundary
@@ -176,7 +178,8 @@ def test_the_daily_job_across_a_year_boundary_twice_each_day(yahoo, tmp_path, ca
     assert MISSING not in set(lyc)  # a gap, not a made-up close
 
     # the positions are the backtest's on the same (layered) prices, and the manifest says where from
-    spec = RunSpec("event_drift", {}, ("MP", "LYC", "600111"), events=EventSource(events, merge=True))
+    spec = RunSpec("event_drift", {}, ("MP", "LYC", "600111"), events=EventSource(events, merge=True),
+                   costs=Costs(lots=True))  # positions trade whole lots: the backtest with --lots  # fmt: skip
     full = ops.run(spec, MarketData.load(spec))
     for day in DAYS:
         folder = out / f"positions-event_drift-{day}"

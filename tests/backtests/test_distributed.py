@@ -31,6 +31,8 @@ from backtests.cli._parser import build_parser
 from backtests.simulation._distributed import TIMEOUT_ENV, address_problem, check_scheduler, connect
 from signals.errors import ParameterError
 
+pytestmark = pytest.mark.slow  # local Dask clusters
+
 TICKERS = ["MP", "LYC", "600111"]
 
 

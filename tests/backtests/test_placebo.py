@@ -17,6 +17,8 @@ from backtests.ops._draws import align_draws, placebo_calendars, placebo_days, p
 from backtests.ops._sweep import StackJob, run_stacked
 from signals import align_events
 
+pytestmark = pytest.mark.slow  # placebo draws against the one-calendar-per-draw reference
+
 DRAWS, SEED = 6, 11
 
 

@@ -1,4 +1,6 @@
-"""Research-to-production parity: today's positions are the backtest's positions, for every template."""
+"""Research-to-production parity: today's positions are the backtest's positions, for every template.
+
+Positions trade whole board lots: they are the backtest with ``lots`` on, under flat or desk costs."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backtests import MarketData, RunSpec, ops
+from backtests import Costs, MarketData, RunSpec, ops
 from backtests.cli import main
-from backtests.ops._positions import StalePricesError
+from backtests.ops._positions import COLUMNS, StalePricesError
 from signals.errors import ParameterError
+
+pytestmark = pytest.mark.slow  # positions against the backtest, by hypothesis
 
 START, END = "2024-06-01", "2025-12-31"
 #: Each template on a few assets over 19 months that hold tightenings, permits and a truce window.
@@ -24,21 +28,38 @@ SPECS = {
     "regime_tilt": RunSpec("regime_tilt", {}, ("MP", "LYC", "600111", "300748"), START, END),
     "relative_value": RunSpec("relative_value", {"longs": ("MP", "LYC")}, ("MP", "LYC", "REMX"), START, END),
     "window_optionality": RunSpec("window_optionality", {}, ("MP", "LYC"), START, END),
+    # The desk's costs: commission per exchange, stamp duty on A-share sells, borrow on MP's and LYC's shorts
+    # (600111 is not shortable: its shorts are skipped).
+    "event_drift desk": RunSpec(
+        "event_drift",
+        {"stop_loss": 0.08, "allow_short": True},
+        ("MP", "LYC", "600111"),
+        START,
+        END,
+        Costs(model="desk"),
+    ),
+    "regime_tilt desk": RunSpec("regime_tilt", {}, ("MP", "LYC", "600111", "300748"), START, END, Costs(model="desk")),
 }
+
+
+def _lots(spec: RunSpec) -> RunSpec:
+    """The backtest positions are: ``spec`` with its orders rounded to whole lots."""
+    return replace(spec, costs=replace(spec.costs, lots=True))
 
 
 @functools.cache
 def _full(template: str):
     spec = SPECS[template]
     data = MarketData.load(spec)
-    return data, ops.run(spec, data)
+    return data, ops.run(_lots(spec), data)
 
 
 @pytest.mark.parametrize("template", sorted(SPECS))
 @settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(position=st.integers(min_value=30, max_value=10_000))
 def test_positions_asof_t_are_the_backtests_positions_at_t(template, position):
-    """For sessions t sampled by hypothesis, positions(asof=t) holds what the full backtest held after t's close.
+    """For sessions t sampled by hypothesis, positions(asof=t) holds what the full backtest (with lots)
+    held after t's close, in whole lots of each asset.
 
     The full backtest saw every later price and event; positions(asof=t) saw only prices through t
     and events known by midnight UTC after t. Equal holdings mean nothing later reached t.
@@ -47,12 +68,19 @@ def test_positions_asof_t_are_the_backtests_positions_at_t(template, position):
     sessions = data.close.index
     t = sessions[position % (len(sessions) - 1)]
     today = ops.positions(SPECS[template], t, data)
-    held = today.frame.set_index("column")["units"]
+    table = today.frame.set_index("column")
+    held = table["units"]
     at_t = full.holdings.loc[t].astype(float)
     known = held.index.intersection(at_t.index)  # option contracts written after t are not known at t
     np.testing.assert_allclose(held[known], at_t[known], rtol=1e-9, atol=1e-9, err_msg=f"{template} {t}")
     assert (at_t.drop(known) == 0).all(), f"{template} {t}: the backtest held {at_t.drop(known)[lambda x: x != 0]}"
     assert (held.drop(known) == 0).all()
+    assets = table[table["lot_size"].notna()]  # option contracts are synthetic: not rounded
+    for units in ("units", "order_units", "target_units"):
+        assert (assets[units] % assets["lot_size"].astype(float) == 0).all(), assets[[units, "lot_size"]]
+    # An asset with no order keeps its sleeve's cash: the backtest's after t's close.
+    still = assets[(assets["order"] == "none") & assets.index.isin(full.cash.columns)]
+    np.testing.assert_allclose(still["cash_left"], full.cash.loc[t, still.index].astype(float), rtol=1e-9)
 
 
 def test_next_session_orders_match_what_the_backtest_did_next():
@@ -104,6 +132,33 @@ def test_positions_reruns_are_byte_identical_and_bad_dates_are_errors(tmp_path, 
     assert "\n" not in error and "MP (prices end 2026-07-31" in error and "reelab prices update" in error
     with pytest.raises(ParameterError, match="asof"):
         ops.positions(RunSpec(tickers=("MP",)), "1999-01-04")
+    for bad, said in ((["--terms", "XYZ:lot_size=1"], "a ticker of the universe or an exchange"),
+                      (["--terms", "XSHG:lot_size=0"], "lot_size '0' is not a whole number"),
+                      (["--costs", "broker"], "invalid choice: 'broker'")):  # fmt: skip
+        with pytest.raises(SystemExit) as stop:  # refused while parsing, before any work
+            main([*arguments, *bad])
+        assert stop.value.code == 2
+        error = capsys.readouterr().err.strip()
+        assert "\n" not in error and said in error, error
+
+
+def test_orders_are_whole_lots_with_the_cash_left_and_one_name_column():
+    """A desk trades whole shares, A-shares in lots of 100: positions.csv says so, with each sleeve's cash left."""
+    data, _ = _full("event_drift")
+    result = ops.positions(SPECS["event_drift"], "2025-10-10", data)
+    text = result.files()["positions.csv"].decode()
+    header, *rows = text.splitlines()
+    assert header.split(",") == COLUMNS and "asset" not in header.split(",")
+    table = result.frame.set_index("column")
+    assert table["lot_size"].to_dict() == {"MP": 1, "LYC": 1, "600111": 100}
+    assert table.at["MP", "units"] > 0 and table.at["MP", "units"] == int(table.at["MP", "units"])
+    mp = next(row for row in rows if row.startswith("MP,")).split(",")
+    assert mp[3] == f"{table.at['MP', 'units']:.0f}"  # whole shares, written as such: no "2390.057515"
+    # The cash a lot could not use: under one share's cost (fee included), never negative.
+    assert 0 <= table.at["MP", "cash_left"] < table.at["MP", "last_close"] * 1.01
+    assert result.manifest["cash_left"]["MP"] == pytest.approx(table.at["MP", "cash_left"])
+    assert result.manifest["spec"]["lots"] is True and result.manifest["trading_costs"]["lots"] is True
+    assert "cash left" in result.summary()
 
 
 def test_a_revision_after_asof_is_not_used(write_events):
@@ -131,7 +186,7 @@ def test_a_revision_after_asof_is_not_used(write_events):
 
 
 def _full_holdings(spec, data):
-    return ops.run(spec, data).holdings
+    return ops.run(_lots(spec), data).holdings
 
 
 def test_asof_on_a_day_without_a_session_holds_the_last_sessions_positions():
@@ -155,7 +210,7 @@ def test_a_stale_asset_is_left_out_by_name_and_strict_refuses_it(caplog):
     stale = "LYC (prices end 2025-10-06, 4 session(s) missing)"
     assert caplog.messages == [f"excluded: {stale}"]
     assert result.manifest["excluded"] == [stale]
-    assert list(result.frame["asset"]) == ["MP"]
+    assert list(result.frame["column"]) == ["MP"]
     alone = ops.positions(replace(spec, tickers=("MP",)), "2025-10-10")
     pd.testing.assert_frame_equal(result.frame, alone.frame)  # each asset is its own sleeve
     with pytest.raises(StalePricesError, match=r"LYC \(prices end 2025-10-06, 4 session\(s\) missing\).*--strict"):

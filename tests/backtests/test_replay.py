@@ -1,8 +1,10 @@
 """Every trade of the event templates, replayed by the README's rule in plain Python (tests/backtests/replay.py).
 
-Hypothesis generates prices (with big moves, so stops and A-share limits fire), events and
-parameters; the backtest's trades (entry, exit, side, reason, return) and its skipped signals must
-be exactly what the replay gives. On real runs, the sleeves' values are rebuilt from the trades and
+Hypothesis generates prices (with big moves, so stops and A-share limits fire), events, parameters
+and costs (flat, or the desk's: commission per exchange, stamp duty on A-share sells across its
+2023-08-28 halving, borrow on shorts; with or without board lots); the backtest's trades (entry,
+exit, side, reason, size, return) and its skipped signals must be exactly what the replay gives.
+On real runs, the sleeves' values are rebuilt from the trades and
 the portfolio's return from the sleeves (strategy and buy and hold), and each event's contribution
 to that return, all in loops: the reported stats and attribution must be what they give.
 """
@@ -29,9 +31,9 @@ MOVES = [-0.15, -0.1, -0.06, -0.03, -0.01, 0.0, 0.01, 0.03, 0.06, 0.1, 0.15]
 
 @st.composite
 def cases(draw):
-    asset = draw(st.sampled_from(["MP", "600111", "300748"]))
+    asset = draw(st.sampled_from(["MP", "LYC", "600111", "300748"]))
     code = UNIVERSE.at[asset, "exchange"]
-    start = draw(st.sampled_from(["2019-06-03", "2020-07-01", "2024-01-02"]))
+    start = draw(st.sampled_from(["2019-06-03", "2020-07-01", "2023-07-03", "2024-01-02"]))  # 2023-08-28: halved
     sessions = exchange_calendar(code).sessions_in_range(start, "2026-06-30")[: draw(st.integers(30, 90))]
     moves = np.array(draw(st.lists(st.sampled_from(MOVES), min_size=len(sessions), max_size=len(sessions))))
     if code in A_SHARE_EXCHANGES:  # a move beyond the day's limit is capped at it (and then locked)
@@ -57,16 +59,26 @@ def cases(draw):
         "allow_short": draw(st.booleans()),
         "event_types": ("restriction_tightening", "easing_pause"),
     }
-    return asset, close.to_frame(asset), EventCalendar(events), params
+    model, lots = draw(st.sampled_from([("flat", False), ("flat", True), ("desk", False), ("desk", True)]))
+    borrow = draw(st.sampled_from([None, 0.25]))  # the default, or a hard-to-borrow name (a --terms override)
+    overrides = () if borrow is None else (f"{asset}:borrow_fee={borrow}",)
+    if code in A_SHARE_EXCHANGES and draw(st.booleans()):  # an A-share made shortable: its short entry sells
+        overrides += (f"{code}:shortable=yes",)
+    # Ample cash (ten sleeves' worth): a lot always fits, so lots never decide whether an entry fills.
+    costs = Costs(COSTS.fees, COSTS.slippage, 1e6, model=model, lots=lots, overrides=overrides)
+    return asset, close.to_frame(asset), EventCalendar(events), params, costs
 
 
-def _replayed(asset, close, calendar, params, alignment):
+def _replayed(asset, close, calendar, params, alignment, costs):
     prices = close[asset].dropna()
+    code = UNIVERSE.at[asset, "exchange"]
     own = list(prices.index)
     sign = int(UNIVERSE.at[asset, "exposure"])
     table = alignment.table
     signs = [sign * (1 if d == "tightening" else -1) for d in table["direction"]]
-    signals, skipped = entry_signals(own, list(table["session"]), signs, params["allow_short"])
+    # The README: A-shares are not shortable by default (a --terms override can make them so).
+    shortable = code not in A_SHARE_EXCHANGES or f"{code}:shortable=yes" in costs.overrides
+    signals, skipped = entry_signals(own, list(table["session"]), signs, params["allow_short"], shortable)
     closes = prices.tolist()
     locked_up = locked_down = None
     if UNIVERSE.at[asset, "exchange"] in A_SHARE_EXCHANGES:
@@ -81,12 +93,13 @@ def _replayed(asset, close, calendar, params, alignment):
     return own, closes, trades, skipped, fates
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_trades_follow_the_written_rule(case):
-    asset, close, calendar, params = case
-    result = run_backtest("event_drift", params, tickers=[asset], calendar=calendar, close=close, costs=COSTS)
-    own, closes, expected, skipped, fates = _replayed(asset, close, calendar, params, result.alignment)
+    asset, close, calendar, params, costs = case
+    result = run_backtest("event_drift", params, tickers=[asset], calendar=calendar, close=close, costs=costs)
+    own, closes, expected, skipped, fates = _replayed(asset, close, calendar, params, result.alignment, costs)
 
     trades = result.trades
     got = [
@@ -99,16 +112,7 @@ def test_trades_follow_the_written_rule(case):
 
     renewed = result.events.loc[result.events["outcome"] == "renewed", "signal_session"]
     assert {own.index(day) for day in renewed} == {t for trade in expected for t in trade.renewed}
-    for row, trade in zip(trades.itertuples(), expected):
-        if trade.exit is None:
-            continue
-        # Fills at the close, with slippage against the trader and fees on both orders.
-        entry = closes[trade.entry] * (1 + trade.side * COSTS.slippage)
-        exit_ = closes[trade.exit] * (1 - trade.side * COSTS.slippage)
-        assert row.entry_price == pytest.approx(entry, rel=1e-12)
-        assert row.exit_price == pytest.approx(exit_, rel=1e-12)
-        assert row.pnl == pytest.approx(row.size * (exit_ - entry) * trade.side
-                                        - COSTS.fees * row.size * (entry + exit_), rel=1e-9)  # fmt: skip
+    _check_costs(trades, expected, own, closes, asset, costs)
 
     # Each event's fate: the replay's fate of its signal, once per event behind that signal.
     events = result.events
@@ -118,6 +122,39 @@ def test_trades_follow_the_written_rule(case):
     assert got_fates == want_fates
     # Nothing the template saw went missing: every aligned event has an outcome.
     assert len(events) == len(result.alignment.table)
+
+
+def _check_costs(trades, expected, own, closes, asset, costs) -> None:
+    """Each trade's fills, size and P&L, replayed with its sleeve's cash from trade to trade."""
+    code = UNIVERSE.at[asset, "exchange"]
+    lot = written.LOT.get(code, 1) if costs.lots else None
+    borrow = written.BORROW.get(code, written.BORROW["elsewhere"])
+    for text in costs.overrides:
+        if ":borrow_fee=" in text:
+            borrow = float(text.split("=")[1])
+    cash = costs.init_cash
+    for row, trade in zip(trades.itertuples(), expected):
+        # Fills at the close, with slippage against the trader and fees on both orders.
+        entry = closes[trade.entry] * (1 + trade.side * costs.slippage)
+        # desk: the entry sells when it opens a short
+        entry_fee = costs.fees if costs.model == "flat" else written.fee_rate(code, trade.side < 0, own[trade.entry])
+        size = written.entry_units(cash, entry, entry_fee, lot)
+        assert row.size == pytest.approx(size, rel=1e-9), (row, cash)
+        assert row.entry_price == pytest.approx(entry, rel=1e-12)
+        if trade.exit is None:
+            continue
+        exit_ = closes[trade.exit] * (1 - trade.side * costs.slippage)
+        assert row.exit_price == pytest.approx(exit_, rel=1e-12)
+        if costs.model == "flat":
+            fees = costs.fees * row.size * (entry + exit_)
+        else:  # the exit sells a long; covering a short pays its borrow
+            exit_fee = written.fee_rate(code, trade.side > 0, own[trade.exit])
+            fees = entry_fee * row.size * entry + exit_fee * row.size * exit_
+            if trade.side < 0:
+                fees += written.borrow_cost(row.size, closes, own, trade.entry, trade.exit, borrow)
+        pnl = row.size * (exit_ - entry) * trade.side - fees
+        assert row.pnl == pytest.approx(pnl, rel=1e-9, abs=1e-9 * costs.init_cash)
+        cash += pnl
 
 
 def _events_on(result, own, position, fate) -> int:
@@ -233,3 +270,21 @@ def test_event_contributions_add_up_to_the_portfolios_return(tickers, start, def
     assert events.sum() + residual.iloc[0] == pytest.approx(total, abs=1e-9)
     assert sum(expected.values()) == pytest.approx(total, abs=1e-9)  # every trade has an event here
     assert abs(residual.iloc[0]) < 1e-9
+
+
+def test_a_template_that_would_short_a_non_shortable_asset_skips_that_leg_and_says_so():
+    """relative_value's hedge 600111 is an A-share, not shortable by default: its legs are skipped, each event
+    counted with the reason (events.csv, the run's summary line); made shortable (--terms), it is shorted."""
+    from backtests.cli._console import event_outcomes
+    from strategies._base import NOT_SHORTABLE
+
+    params = {"longs": ("MP",), "hedges": ("600111",)}
+    result = run_backtest("relative_value", params, start="2024-01-01", end="2025-12-31")
+    skipped = result.events[result.events["reason"] == NOT_SHORTABLE]
+    assert len(skipped) > 0 and set(skipped["asset"]) == {"600111"}
+    assert set(result.trades["asset"]) == {"MP"} and set(result.trades["side"]) == {"long"}
+    assert f"{len(skipped)} {NOT_SHORTABLE}" in event_outcomes(result)
+    shortable = Costs(overrides=("600111:shortable=yes",))
+    hedged = run_backtest("relative_value", params, start="2024-01-01", end="2025-12-31", costs=shortable)
+    assert set(hedged.trades.loc[hedged.trades["asset"] == "600111", "side"]) == {"short"}
+    assert not (hedged.events["reason"] == NOT_SHORTABLE).any()

@@ -23,6 +23,8 @@ from signals import POLICY_TYPES, load_events
 
 from .reference.study_placebo_reference import placebo_calendars_reference, placebo_cars_reference
 
+pytestmark = pytest.mark.slow  # study placebo against one study per draw
+
 #: mean CARs agree to this (absolute; they are ~1e-3); draws, windows and pair counts agree exactly
 TOLERANCE = 1e-10
 SUBSET = ("MP", "LYC", "600111", "000831", "ARU", "UUUU")

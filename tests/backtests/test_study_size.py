@@ -28,6 +28,8 @@ from backtests.measures._group_tests import (
     size_note,
 )
 
+pytestmark = pytest.mark.slow  # size and power by simulation
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 try:
     import study_size

@@ -544,3 +544,95 @@ def test_a_file_with_events_or_the_shipped_calendar_is_no_warning(write_events):
     from signals._event_files import read_calendar
 
     assert read_calendar()[1] == [] and read_calendar(write_events({}), merge=True)[1] == []
+
+
+# ---- repeated ids, checked with every other problem; and against the shipped calendar (--merge)
+
+
+def test_a_repeated_id_is_reported_with_the_other_problems_of_its_rows(write_events):
+    """Before, a row with another problem was never checked for a repeated id (and so never one repeating it)."""
+    from signals import validate_events
+
+    header = ["id", "type", "announced", "tz", "known", "direction", "severity"]
+    path = write_events(
+        {"id": "a", "type": "permit"},  # line 2: a bad type
+        {"id": "a"},  # line 3: repeats line 2's id, itself valid
+        {"id": "b", "severity": "9"},  # line 4: a bad severity
+        {"id": "b", "tz": "Mars", "severity": "9"},  # line 5: a bad zone and severity, and repeats b
+        {"id": "c", "type": "permit"},  # line 6
+        {"id": "c", "known": "2025-04-09", "type": "permit"},  # line 7: a revision (a later 'known'): no repeat
+        {"id": "d", "known": "2025-04-06"},  # line 8
+        {"id": "d", "known": "2025-04-05", "severity": "0"},  # line 9: a 'known' not later: a repeat
+        header=header,
+    )
+    problems = [(problem.line, problem.column, type(problem).__name__) for problem in validate_events(path)]
+    assert problems == [
+        (2, "type", "UnknownEventTypeError"),
+        (3, "id", "DuplicateEventIdError"),
+        (4, "severity", "InvalidFieldError"),
+        (5, "tz", "UnknownTimeZoneError"), (5, "severity", "InvalidFieldError"), (5, "id", "DuplicateEventIdError"),
+        (6, "type", "UnknownEventTypeError"),
+        (7, "type", "UnknownEventTypeError"),
+        (9, "severity", "InvalidFieldError"), (9, "id", "DuplicateEventIdError"),
+    ]  # fmt: skip
+    messages = [str(problem) for problem in validate_events(path) if isinstance(problem, DuplicateEventIdError)]
+    first = "line 3, column 'id': duplicate id (first on line 2; a revision needs a 'known' later than 2025-04-04"
+    assert f"{first} 18:00 Asia/Shanghai, or give it another id): 'a'" in messages[0]
+    assert "a revision needs a 'known' later than 2025-04-06 18:00 Asia/Shanghai, got 2025-04-05): 'd'" in messages[2]
+
+
+def test_validate_merge_checks_the_file_against_the_shipped_calendar(write_events):
+    from signals import validate_events
+
+    header = ["id", "type", "announced", "tz", "known", "direction", "severity"]
+    revision = {"id": "2025-05-12-NW", "type": "negotiation_window", "direction": "easing", "announced": "2025-05-12",
+                "known": "2025-06-01", "window_end": "2025-09-01"}  # later than the shipped one  # fmt: skip
+    path = write_events(
+        {"id": "2025-04-04-RT", "announced": "2025-04-04"},  # the shipped id, no 'known': a clash
+        {"id": "2025-10-09-RT", "announced": "2025-10-09", "known": "2025-10-09T08:00"},  # known before the shipped
+        revision,
+        {"id": "mine", "announced": "2026-09-01"},
+        header=[*header, "window_end"],
+    )
+    assert validate_events(path) == []  # alone, the file is valid
+    problems = validate_events(path, merge=True)
+    assert [(problem.line, problem.column) for problem in problems] == [(2, "id"), (3, "id")]
+    assert "duplicate id (first in the shipped calendar; a revision needs a 'known' later than" in str(problems[0])
+    assert "2025-10-09 09:00 Asia/Shanghai, got 2025-10-09T08:00)" in str(problems[1])
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Beijing", "'Beijing' is not an IANA zone; did you mean Asia/Shanghai?"),
+        ("new york", "'new york' is not an IANA zone; did you mean America/New_York?"),
+        ("Asia/Shangai", "'Asia/Shangai' is not an IANA zone; did you mean Asia/Shanghai?"),
+        ("Tokyo", "'Tokyo' is not an IANA zone; did you mean Asia/Tokyo?"),
+        ("Mars/Olympus", "'Mars/Olympus' is not an IANA zone; use one like Asia/Shanghai, America/New_York, "
+                         "Europe/Brussels, Asia/Tokyo or UTC"),
+    ],
+)  # fmt: skip
+def test_a_bad_time_zone_says_what_was_typed_then_what_it_likely_means(write_events, typed, message):
+    with pytest.raises(UnknownTimeZoneError) as caught:
+        load_events(write_events({"tz": typed}))
+    assert str(caught.value).endswith(f"events.csv line 2, column 'tz': {message}")
+    assert caught.value.value == typed
+
+
+# ---- the starter file's made-up events
+
+
+def test_the_starter_files_mark_their_events_as_examples(tmp_path, write_events):
+    from signals import event_file_template
+
+    for form in ("csv", "yaml"):
+        path = tmp_path / f"starter.{form}"
+        path.write_text(event_file_template(form))
+        calendar = load_events(path)
+        assert calendar.examples == ("2026-01-15-RT", "2026-03-02-NW") and all(event.example for event in calendar)
+    header = ["id", "type", "announced", "tz", "direction", "severity", "example"]
+    mine = load_events(write_events({"example": ""}, {"example": "no"}, {"example": "Yes"}, header=header))
+    assert [event.example for event in mine.all_versions] == [False, False, True] and mine.examples == ("e3",)
+    with pytest.raises(InvalidFieldError, match=r"line 2, column 'example': unknown value 'maybe'; expected one of"):
+        load_events(write_events({"example": "maybe"}, header=header, name="bad.csv"))
+    assert repr(mine[:1]) == f"EventCalendar(1 event, 0 revised, from {tmp_path / 'events.csv'})"

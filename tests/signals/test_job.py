@@ -19,6 +19,8 @@ from backtests.cli import main
 from signals import SIGNALS, SignalParams, calendar_bound, event_file_template, load_universe, write_signals
 from signals._io import PAUSE_ENV
 
+pytestmark = pytest.mark.slow  # the signal job end to end
+
 REELAB = Path(sys.executable).with_name("reelab")
 ASOF = "2025-10-10"
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from signals import ChinaExposure, load_universe, select_tickers
+from signals._universe import EXCHANGE_TERMS, stamp_duty_rates
 from signals.errors import ReelabError, UniverseError, UnknownTickerError
 
 REQUIRED = ["MP", "LYC", "ILU", "ARU", "UUUU", "USAR", "TMC", "REMX", "600111", "600392", "000831", "300748"]
@@ -63,3 +65,42 @@ def test_bad_identity_span(tmp_path, span, message):
     )
     with pytest.raises(UniverseError, match=f"line 2: {message}"):
         load_universe(path)
+
+
+def test_shipped_trading_terms_are_each_exchanges_documented_defaults():
+    """Lots of 100 and China's stamp duty in Shanghai and Shenzhen, A-shares not shortable; 1-share lots elsewhere."""
+    universe = load_universe()
+    terms = ["lot_size", "commission", "stamp_duty", "shortable", "borrow_fee"]
+    a_share = universe.loc["600111", terms].tolist()
+    assert a_share == [100, 0.0003, "china", False, 0.08]
+    assert universe.loc["000831", terms].tolist() == a_share  # Shenzhen
+    assert universe.loc["MP", terms].tolist() == [1, 0.0005, "none", True, 0.005]
+    assert universe.loc["LYC", terms].tolist() == [1, 0.001, "none", True, 0.005]
+    for ticker, row in universe.iterrows():  # every row as its exchange's defaults: nothing set by hand
+        assert row[terms].tolist() == [EXCHANGE_TERMS[row["exchange"]][name] for name in terms], ticker
+
+
+def test_missing_or_empty_terms_take_the_exchange_default_and_bad_ones_are_named(tmp_path):
+    path = tmp_path / "universe.csv"
+    head = "ticker,name,exchange,currency,segment,china_exposure,benchmark"
+    path.write_text(f"{head}\nAAA,A,XSHG,CNY,x,china_producer,AAA\nBBB,B,XNAS,USD,x,etf,BBB\n")
+    universe = load_universe(path)
+    assert universe.at["AAA", "lot_size"] == 100 and not universe.at["AAA", "shortable"]
+    assert universe.at["BBB", "stamp_duty"] == "none" and universe.at["BBB", "borrow_fee"] == 0.005
+    path.write_text(f"{head},lot_size,shortable\nAAA,A,XSHG,CNY,x,china_producer,AAA,,yes\n")
+    assert load_universe(path).at["AAA", "shortable"] and load_universe(path).at["AAA", "lot_size"] == 100
+    bad = [(",lot_size\nAAA,A,XSHG,CNY,x,etf,AAA,1.5", "lot_size '1.5' is not a whole number"),
+           (",shortable\nAAA,A,XSHG,CNY,x,etf,AAA,maybe", "shortable 'maybe' is not yes or no"),
+           (",commission\nAAA,A,XNAS,USD,x,etf,AAA,0.5", r"commission '0.5' is not a fraction in \[0, 0.1\)"),
+           (",stamp_duty\nAAA,A,XNAS,USD,x,etf,AAA,uk", "stamp_duty 'uk' is not a schedule")]  # fmt: skip
+    for cells, message in bad:
+        path.write_text(head + cells + "\n")
+        with pytest.raises(UniverseError, match=f"line 2: {message}"):
+            load_universe(path)
+
+
+def test_the_stamp_duty_halves_on_2023_08_28():
+    """MOF-STA Announcement [2023] No. 39: 0.1% of a sell's value through 2023-08-27, 0.05% from 2023-08-28."""
+    days = pd.DatetimeIndex(["2015-06-01", "2023-08-25", "2023-08-27", "2023-08-28", "2026-01-05"])
+    assert stamp_duty_rates("china", days).tolist() == [0.001, 0.001, 0.001, 0.0005, 0.0005]
+    assert stamp_duty_rates("none", days).tolist() == [0.0] * 5

@@ -35,7 +35,12 @@ def test_tightening_is_long_outside_china_and_skipped_for_chinese_makers(write_e
     assert signals.entries["MP"].sum() == 1 and signals.entries.loc["2025-04-04", "MP"]
     assert not signals.entries["300748"].any() and not signals.short_entries.any().any()
     shorting = _signals(write_events, close, [{"announced": "2025-04-04"}], allow_short=True)
-    assert shorting.short_entries.loc["2025-04-07", "300748"]  # next Shanghai session: Monday (04-04 was Qingming)
+    assert not shorting.short_entries.any().any()  # 300748 is an A-share: not shortable by default
+    assert set(shorting.skipped["reason"]) == {"short side not allowed: not shortable (universe shortable=no)"}
+    calendar = load_events(write_events({"announced": "2025-04-04"}))
+    context = build_context(calendar, UNIVERSE.assign(shortable=True), close)  # a universe where it is shortable
+    shortable = event_drift(context, EventDriftParams(allow_short=True))
+    assert shortable.short_entries.loc["2025-04-07", "300748"]  # next Shanghai session: Monday (04-04 was Qingming)
 
 
 def test_an_exposure_map_switches_only_the_classes_it_names(write_events, close):
