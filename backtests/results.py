@@ -148,7 +148,7 @@ SCHEMAS: dict[str, dict[str, Schema]] = {
         "trades": Schema(_names("asset side entry_session exit_session return"),
                          numbers=_names("entry_price exit_price size pnl return"),
                          dates=_names("entry_session exit_session event_session"),
-                         text=_names("asset currency side status event_ids renewed_by exit_reason")),
+                         text=_names("asset name currency side status event_ids renewed_by exit_reason")),
         "equity": replace(_DATED, required=("strategy",)),
         "asset_equity": _DATED,
         "close": _DATED,

@@ -56,19 +56,42 @@ def test_ci_runs_the_readme_test_command():
     assert "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/reelab run" in readme
 
 
+#: The figures the quickstart shows, by the start of their plotly title: each must be drawn at least once.
+NOTEBOOK_FIGURES = {
+    "equity and drawdown": "Portfolio value and drawdown",
+    "positions over time": "Positions held",
+    "sweep heat map": "Portfolio Sharpe",
+    "CAR paths and bands": "Mean cumulative abnormal return",
+    "placebo distribution": "Placebo Sharpe",
+    "positions on a day": "Positions of event_drift",
+}
+
+
 @pytest.mark.slow
-def test_quickstart_notebook_runs(tmp_path):
-    """examples/quickstart.ipynb executes from top to bottom (nbclient, a fresh kernel, no network)."""
+def test_quickstart_notebook_runs_and_shows_its_figures(tmp_path):
+    """examples/quickstart.ipynb executes from top to bottom (nbclient, a fresh kernel, no network) and draws
+    each of its figures inline (plotly's JSON output), and its results show as HTML tables."""
     import nbformat
     from nbclient import NotebookClient
 
     notebook = nbformat.read(ROOT / "examples" / "quickstart.ipynb", as_version=4)
     NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     ).execute()
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("empirical p" in str(o.get("text", "")) for o in outputs)
+    figures = [o.data["application/vnd.plotly.v1+json"] for o in outputs if "application/vnd.plotly.v1+json"
+               in o.get("data", {})]  # fmt: skip
+    titles = [str(figure["layout"].get("title", {}).get("text", "")) for figure in figures]
+    missing = [name for name, start in NOTEBOOK_FIGURES.items() if not any(t.startswith(start) for t in titles)]
+    assert missing == [], f"figures not shown: {missing} (titles shown: {titles})"
+    assert all(figure["data"] for figure in figures)  # every figure has traces
+    pages = [str(o.get("data", {}).get("text/html", "")) for o in outputs]
+    summaries = " ".join(page for page in pages if "reelab-result" in page)  # the results' _repr_html_
+    for result in ("BacktestResult", "SweepResult", "Positions of event_drift"):
+        assert result in summaries
+    assert "<script" not in summaries  # the summaries are plain HTML: no plotly JavaScript
 
 
 @pytest.mark.slow

@@ -17,9 +17,10 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 
-from signals.errors import ReelabError
+from signals.errors import ReelabError, ReelabWarning
 
 from ._parser import build_parser, join_dashed_values
 
@@ -109,7 +110,9 @@ def _main(argv: Sequence[str] | None) -> int:
     wait = getattr(args, "wait", None)
     _io.LOCK_WAIT = _io.DEFAULT_LOCK_WAIT if wait is None else wait
     try:
-        return _command(command)(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            return _command(command)(args)
     except (ReelabError, FileNotFoundError) as error:
         print(f"reelab: error: {error}", file=sys.stderr)
         return getattr(error, "exit_code", 2)
@@ -120,6 +123,16 @@ def _main(argv: Sequence[str] | None) -> int:
             raise
         print(f"reelab: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """reelab's own warnings as one line on stderr (``reelab: warning: ...``), with its UTC time when
+    stderr is not a terminal; other libraries' warnings as Python shows them."""
+    if not issubclass(category, ReelabWarning):
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+        return
+    stamp = "" if sys.stderr.isatty() else time.strftime("%Y-%m-%dT%H:%M:%SZ ", time.gmtime())
+    print(f"{stamp}reelab: warning: {message}", file=sys.stderr)
 
 
 class Terminated(KeyboardInterrupt):

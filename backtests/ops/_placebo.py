@@ -19,6 +19,7 @@ from ..results import read_frame, write_frame
 from ..simulation._distributed import Scheduler
 from ..simulation._vbt import Costs
 from ..spec import RunSpec, ticker_tuple
+from . import _display
 from ._draws import placebo_pool
 from ._progress import Progress
 from ._run import params_mapping
@@ -65,6 +66,13 @@ class PlaceboResult:
         return pd.DataFrame(
             {"draw": range(len(self.null)), "sharpe": self.null, "actual": self.actual, "p_value": self.p_value}
         )
+
+    def plot(self):
+        """A plotly Figure: the placebo Sharpes' histogram with the real Sharpe marked (as in the report)."""
+        return _display.placebo_figure(self.null, self.actual, self.p_value)
+
+    def _repr_html_(self) -> str:
+        return _display.placebo_html(self)
 
     def save(self, folder: str | Path) -> Path:
         """Write :meth:`to_frame` to ``placebo_sharpe.csv`` in ``folder``; return the folder as a Path."""

@@ -34,6 +34,7 @@ from strategies._base import NOT_SHORTABLE
 from ..data import MarketData
 from ..results import VERSIONED
 from ..spec import RunSpec
+from . import _display
 from ._run import NothingTradedError, backtest, params_mapping, trading_terms
 
 __all__ = ["COLUMNS", "PositionsResult", "StalePricesError", "run_positions"]
@@ -95,6 +96,13 @@ class PositionsResult:
     def to_frame(self) -> pd.DataFrame:
         """The positions table (:data:`COLUMNS`)."""
         return self.frame.copy()
+
+    def plot(self):
+        """A plotly Figure: each column's position value at its last close, and its order for the next session."""
+        return _display.positions_figure(self.frame, _display.positions_title(self.manifest))
+
+    def _repr_html_(self) -> str:
+        return _display.positions_html(self)
 
     def files(self) -> dict[str, bytes]:
         """positions.csv and manifest.json as bytes: the same inputs give the same bytes."""

@@ -30,6 +30,7 @@ from ..simulation._costs import apply_overrides
 from ..simulation._trades import signal_outcomes, trade_table
 from ..simulation._vbt import Costs, Simulation, buy_and_hold, simulate
 from ..spec import RunSpec, ticker_tuple
+from . import _display
 from ._attribution import attribution
 from ._progress import Progress, track
 
@@ -111,9 +112,23 @@ class BacktestResult:
         order = [PORTFOLIO, *(scope for scope in self.asset_equity.columns if scope in table.index)]
         return table.loc[order, keep]
 
+    def metrics(self, scope: str = PORTFOLIO) -> pd.DataFrame:
+        """The tidy summary of one scope (the portfolio, or an asset): the metrics as labelled rows (ratios
+        and CAGR annualized, the rest over the whole period), the series as columns (``strategy``,
+        ``benchmark``: buy & hold, and the equal-weight series when present); unrounded fractions and counts."""
+        return _display.tidy_metrics(self.stats, scope)
+
     def to_frame(self) -> pd.DataFrame:
         """The stats, one row per (scope, series)."""
         return self.stats
+
+    def plot(self, kind: str = "equity"):
+        """A plotly Figure: ``equity`` (portfolio value and drawdown against buy & hold, as in the report)
+        or ``positions`` (one bar per trade, from entry to exit, per asset)."""
+        return _display.backtest_figure(self, kind)
+
+    def _repr_html_(self) -> str:
+        return _display.backtest_html(self)
 
     def save(self, folder: str | Path) -> Path:
         """Publish the results folder whole (see :func:`backtests.results.publishing`); returns the folder."""

@@ -32,6 +32,7 @@ from ..measures._pvalue import empirical_p_value
 from ..prices._load import load_prices
 from ..results import publishing, read_config, read_frame, write_config, write_frame
 from ..spec import DEFAULT_WINDOWS, MODELS, StudySpec, margin_delta, ticker_tuple
+from . import _display
 from ._progress import Progress, track
 
 __all__ = ["MODELS", "StudyResult", "event_study", "group_tests", "placebo_cars"]
@@ -72,6 +73,13 @@ class StudyResult:
     def to_frame(self) -> pd.DataFrame:
         """The tests: one row per (group, window, statistic)."""
         return self.tests
+
+    def plot(self):
+        """A plotly Figure: mean CAR by event type and relative day with its 95% band (as in the report)."""
+        return _display.car_figure(self.car_paths())
+
+    def _repr_html_(self) -> str:
+        return _display.study_html(self)
 
     def save(self, folder: str | Path) -> Path:
         """Publish the results folder whole (see :func:`backtests.results.publishing`); returns the folder."""

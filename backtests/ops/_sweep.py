@@ -24,6 +24,7 @@ from ..simulation._distributed import Scheduler, connect
 from ..simulation._stack import CHUNK_CELLS, _chunk_stats, _stacked_locks, stack_signals
 from ..simulation._vbt import Costs, simulate
 from ..spec import RunSpec, ticker_tuple
+from . import _display
 from ._progress import Progress, map_reported, track
 
 __all__ = ["StackJob", "SweepResult", "combination_params", "run_stacked", "run_sweep", "sweep"]
@@ -74,6 +75,13 @@ class SweepResult:
     def to_frame(self) -> pd.DataFrame:
         """The sweep table itself: one row per combination x scope."""
         return self.table
+
+    def plot(self):
+        """A plotly Figure: the portfolio Sharpe heat map over the two most varied parameters (as in the report)."""
+        return _display.sweep_heatmap(self.table, self.grid, PORTFOLIO)
+
+    def _repr_html_(self) -> str:
+        return _display.sweep_html(self, PORTFOLIO)
 
     def save(self, folder: str | Path) -> Path:
         """Publish the results folder whole (see :func:`backtests.results.publishing`); returns the folder."""

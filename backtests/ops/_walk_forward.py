@@ -25,6 +25,7 @@ from ..results import publishing, read_config, read_frame, write_config, write_f
 from ..simulation._distributed import Scheduler, connect
 from ..simulation._vbt import Costs
 from ..spec import RunSpec, ticker_tuple
+from . import _display
 from ._progress import Progress, map_reported, track
 
 __all__ = ["WalkForwardResult", "run_walk_forward", "walk_forward"]
@@ -69,6 +70,13 @@ class WalkForwardResult:
     def to_frame(self) -> pd.DataFrame:
         """The folds, one row each."""
         return self.folds
+
+    def plot(self):
+        """A plotly Figure: the portfolio Sharpe in and out of sample, fold by fold."""
+        return _display.walk_forward_figure(self.folds)
+
+    def _repr_html_(self) -> str:
+        return _display.walk_forward_html(self)
 
     def save(self, folder: str | Path) -> Path:
         """Publish the results folder whole (see :func:`backtests.results.publishing`); returns the folder."""

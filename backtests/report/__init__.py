@@ -82,11 +82,28 @@ def _frames(folder: Path, kind: str, names: tuple[str, ...], what: str) -> dict[
     return present
 
 
-def _run(folder: Path, config: dict, summary: dict, figures: dict[str, bytes]) -> str:
+def _last(ends: list[pd.Timestamp], sessions) -> None:
+    """Keep the last of ``sessions`` (dates) in ``ends``: where the data the report shows ends."""
+    days = pd.to_datetime(pd.Series(sessions), errors="coerce").dropna()
+    if len(days):
+        ends.append(pd.Timestamp(days.max()))
+
+
+def _names(trades: pd.DataFrame, config: dict) -> dict[str, str] | None:
+    """Company names by ticker, as the folder holds them (trades.csv's ``name`` column, config.json's ``names``);
+    the report reads no shipped data, so a folder without them shows none."""
+    names = dict(config.get("names") or {})
+    if "name" in trades:
+        names |= {str(a): str(n) for a, n in zip(trades["asset"], trades["name"]) if pd.notna(n)}
+    return names or None
+
+
+def _run(folder: Path, config: dict, summary: dict, figures: dict[str, bytes], ends: list[pd.Timestamp]) -> str:
     frames = _frames(folder, "run", ("stats", "equity"), "a run")
     if frames is None:
         return ""
     stats, equity = frames["stats"].reset_index(), frames["equity"]
+    _last(ends, equity.index)
     if not ((stats["scope"] == numbers.PORTFOLIO) & (stats["series"] == "strategy")).any():
         raise ResultsFileError(folder / "stats.csv", "no row for scope 'portfolio', series 'strategy' (the headline)")
     summary["run"] = numbers.run_numbers(stats, config.get("template"))
@@ -116,27 +133,33 @@ def _run(folder: Path, config: dict, summary: dict, figures: dict[str, bytes]) -
         numbers.event_outcomes(events) if events is not None and len(events) else None,
         numbers.attribution_table(read["attribution"]) if read["attribution"] is not None else None,
         shown_placebo,
-        numbers.trades_table(trades) if trades is not None and len(trades) else None,
+        numbers.trades_table(trades, _names(trades, config)) if trades is not None and len(trades) else None,
         totals,
+        init_cash=config.get("init_cash") or (config.get("trading_costs") or {}).get("init_cash"),
     )
 
 
-def _sweep(folder: Path, summary: dict, figures: dict[str, bytes]) -> str:
+def _sweep(folder: Path, summary: dict, figures: dict[str, bytes], ends: list[pd.Timestamp]) -> str:
     table = read_frame(folder, "sweep", "table", required=False)
     if table is None:
         return ""
     best_returns = read_frame(folder, "sweep", "best_returns", required=False)
+    if best_returns is not None:
+        _last(ends, best_returns.index)
     summary["sweep"] = numbers.sweep_numbers(table, read_json(folder, "sweep", "dsr"), best_returns)
     grid = numbers.sweep_grid(table)
     heatmap = _draw(figures, sweep_heatmap(*grid)) if grid is not None else None
-    return page.sweep_section(summary["sweep"], heatmap, numbers.sweep_table(table))
+    gaps = grid is not None and bool(grid[0].isna().to_numpy().any())
+    return page.sweep_section(summary["sweep"], heatmap, numbers.sweep_table(table), gaps=gaps)
 
 
-def _study(folder: Path, config: dict, summary: dict, figures: dict[str, bytes]) -> str:
+def _study(folder: Path, config: dict, summary: dict, figures: dict[str, bytes], ends: list[pd.Timestamp]) -> str:
     frames = _frames(folder, "study", ("tests", "abnormal_returns", "car"), "a study")
     if frames is None:
         return ""
     tests, abnormal, car = frames["tests"], frames["abnormal_returns"], frames["car"]
+    if "session" in abnormal:
+        _last(ends, abnormal["session"])
     summary["study"] = numbers.study_numbers(car, tests)
     placebo = read_frame(folder, "study", "placebo", required=False)
     shown_placebo = []
@@ -147,7 +170,7 @@ def _study(folder: Path, config: dict, summary: dict, figures: dict[str, bytes])
         shown_placebo = [_draw(figures, figure) for figure in placebo_figures(placebo, "mean_car")]
     description = dict(numbers.header(config)).get("event study", "event study")
     figure = _draw(figures, car_figure(numbers.car_paths(abnormal))) if len(abnormal) else None
-    return page.study_section(str(description), figure, numbers.study_table(tests), shown_placebo)
+    return page.study_section(str(description), figure, numbers.study_table(tests, car), shown_placebo)
 
 
 def write_report(folder: str | Path, title: str | None = None) -> Path:
@@ -164,14 +187,17 @@ def write_report(folder: str | Path, title: str | None = None) -> Path:
     _check_writable(folder)
     config = read_config(folder, required=False)
     summary: dict[str, Any] = {}
+    figures: dict[str, bytes] = {}
+    ends: list[pd.Timestamp] = []
+    sections = [
+        _run(folder, config, summary, figures, ends),
+        _sweep(folder, summary, figures, ends),
+        _study(folder, config, summary, figures, ends),
+    ]
+    if ends:  # the period ends where the data the report shows ends (a study's last abnormal return, ...)
+        config = config | {"end": f"{max(ends):%Y-%m-%d}"}
     if config.get("start") or config.get("end"):
         summary["period"] = {"start": config.get("start"), "end": config.get("end")}
-    figures: dict[str, bytes] = {}
-    sections = [
-        _run(folder, config, summary, figures),
-        _sweep(folder, summary, figures),
-        _study(folder, config, summary, figures),
-    ]
     body = "\n".join(section for section in sections if section)
     if not body:
         raise ResultsFileError(folder, "no results to report (expected stats.csv, sweep.csv or car.csv)")

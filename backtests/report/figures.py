@@ -14,7 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from signals import EventType
+
 __all__ = [
+    "EVENT_TYPE_COLORS",
     "Figure",
     "Heatmap",
     "Panel",
@@ -24,22 +27,37 @@ __all__ = [
     "placebo_figures",
     "price_figure",
     "sweep_heatmap",
+    "type_color",
 ]
 
 TIGHTENING_COLOR, EASING_COLOR = "#c0392b", "#1e8449"
 STRATEGY_COLOR, BENCHMARK_COLOR, EXIT_COLOR = "#1f4e79", "#999999", "#e67e22"
-TYPE_COLORS = (
-    "#1f4e79",
-    "#c0392b",
-    "#1e8449",
-    "#8e44ad",
-    "#e67e22",
-    "#16a085",
-    "#7f8c8d",
-    "#d35400",
-    "#2c3e50",
-    "#b7950b",
-)
+#: One fixed colour per event type, the same in every figure and report (tightening types red to orange,
+#: easing and approvals greens, negotiations blues, WTO purples, quotas ochre, confounders grey).
+EVENT_TYPE_COLORS: dict[str, str] = {
+    EventType.RESTRICTION_TIGHTENING.value: TIGHTENING_COLOR,
+    EventType.RETALIATION_ESCALATION.value: "#d35400",
+    EventType.QUOTA_CHANGE.value: "#b7950b",
+    EventType.PERMIT_APPROVAL.value: "#16a085",
+    EventType.EASING_PAUSE.value: EASING_COLOR,
+    EventType.LICENSING_REFORM.value: "#2e86c1",
+    EventType.NEGOTIATION_WINDOW.value: STRATEGY_COLOR,
+    EventType.NEGOTIATION_TALKS.value: "#5dade2",
+    EventType.WTO_DISPUTE.value: "#8e44ad",
+    EventType.WTO_RULING.value: "#c39bd3",
+    EventType.CONFOUNDER.value: "#7f8c8d",
+}
+#: Kept for callers that cycled through it: the palette's colours in EventType order.
+TYPE_COLORS = tuple(EVENT_TYPE_COLORS[kind.value] for kind in EventType)
+#: An event type outside the vocabulary (a user's calendar may carry one).
+OTHER_TYPE_COLOR = "#2c3e50"
+
+
+def type_color(kind) -> str:
+    """The fixed colour of an event type (an :class:`~signals.EventType` or its value)."""
+    return EVENT_TYPE_COLORS.get(str(getattr(kind, "value", kind)), OTHER_TYPE_COLOR)
+
+
 #: Event types shown at first in the CAR figure when there are more than five (the others: click the legend).
 MAJOR_TYPES = {
     "restriction_tightening",
@@ -270,8 +288,8 @@ def car_figure(paths: pd.DataFrame) -> Figure:
     """Mean CAR by event type and relative day with its 95% band."""
     traces = []
     few = paths["event_type"].nunique() <= 5
-    for number, (kind, part) in enumerate(paths.groupby("event_type")):
-        color = TYPE_COLORS[number % len(TYPE_COLORS)]
+    for kind, part in paths.groupby("event_type"):
+        color = type_color(kind)
         label = f"{kind} (n={int(part['count'].max())})"
         hidden = not (few or kind in MAJOR_TYPES)
         traces.append(

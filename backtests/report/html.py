@@ -14,7 +14,7 @@ import pandas as pd
 
 from .summary import Table
 
-__all__ = ["page", "run_section", "study_section", "sweep_section", "table"]
+__all__ = ["construction", "page", "run_section", "study_section", "sweep_section", "table"]
 
 CSS = """
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1100px;
@@ -37,6 +37,9 @@ tr.highlight td { font-weight: 600; background: #eef3f8; }
 table.meta { font-size: 13px; margin: 0; } table.meta td { border: 0; padding: 1px 8px 1px 0; text-align: left; }
 table.meta td:first-child { color: #666; white-space: nowrap; }
 .plot { max-width: 100%; overflow: hidden; } .inline { display: inline-block; }
+.na { cursor: help; color: #888; } p.legend { font-size: 11px; color: #666; margin: 2px 0 10px; }
+.filters { font-size: 12px; margin: 6px 0; } .filters label { margin-right: 12px; }
+.construction { font-size: 13px; max-width: 960px; }
 """
 
 #: Sorts a table.sortable by the clicked column (numbers by their data-v value, the rest as text).
@@ -60,6 +63,26 @@ document.querySelectorAll("table.sortable th").forEach(function (th) {
     });
     rows.forEach(function (row) { body.appendChild(row); });
   });
+});
+/* Filters a table by the selects above it: a row stays when each chosen value is among its cell's values. */
+document.querySelectorAll("div.filters").forEach(function (box) {
+  var table = document.getElementById(box.getAttribute("data-table"));
+  var selects = box.querySelectorAll("select"), count = box.querySelector(".count");
+  function apply() {
+    var shown = 0;
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      var keep = Array.prototype.every.call(selects, function (select) {
+        if (!select.value) { return true; }
+        var values = row.cells[parseInt(select.getAttribute("data-column"), 10)].getAttribute("data-values");
+        return values.split("\u001f").indexOf(select.value) >= 0;
+      });
+      row.style.display = keep ? "" : "none";
+      if (keep) { shown += 1; }
+    });
+    count.textContent = shown + " of " + table.tBodies[0].rows.length + " rows";
+  }
+  selects.forEach(function (select) { select.addEventListener("change", apply); });
+  apply();
 });
 """
 
@@ -139,6 +162,9 @@ def cell(value, kind: str) -> tuple[str, float | None]:
     """A value as HTML, and the number a sortable column sorts it by (None: by its text)."""
     numeric = kind in ("signed", "share", "number", "count")
     key = (float("-inf") if value is None or pd.isna(value) else float(value)) if numeric else None
+    if kind == "money":  # one currency: sortable by its amount
+        amounts = [item.partition(":")[2] for item in _items(value)]
+        key = float(amounts[0]) if len(amounts) == 1 else float("-inf")
     shown = {
         "signed": lambda v: signed(v),
         "share": lambda v: "–" if pd.isna(v) else f"{v:.0%}" if v >= 0.1 or v == 0 else f"{v:.1%}",
@@ -155,30 +181,74 @@ def cell(value, kind: str) -> tuple[str, float | None]:
     return shown, key
 
 
-def table(spec: Table, scroll: bool = False) -> str:
+#: Separates a cell's values in its data-values attribute (for the filters).
+_UNIT = "\x1f"
+
+
+def _values(value, kind: str) -> list[str]:
+    """The values a filter matches in a cell: each id of an ``ids`` list, else the cell's text."""
+    if kind == "ids":
+        return _items(value)
+    return [] if value is None or (not isinstance(value, tuple) and pd.isna(value)) else [str(value)]
+
+
+def _filters(spec: Table, name: str) -> str:
+    """Selects (one per filter column) over the table ``name``; empty when it has no filters."""
+    selects = []
+    for column in spec.filters:
+        if column not in spec.frame.columns:
+            continue
+        kind = spec.kinds.get(column, "text")
+        values = sorted({v for value in spec.frame[column] for v in _values(value, kind)})
+        index = list(spec.frame.columns).index(column)
+        options = "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
+        selects.append(
+            f'<label>{html.escape(str(column))} <select data-column="{index}"><option value="">all</option>'
+            f"{options}</select></label>"
+        )
+    if not selects:
+        return ""
+    return f'<div class="filters" data-table="{name}">Filter: {"".join(selects)}<small class="count"></small></div>'
+
+
+def table(spec: Table, scroll: bool = False, name: str | None = None) -> str:
     """A :class:`Table` as an HTML ``<table>``.
 
     Each cell is formatted by its column's kind; numeric cells carry their value in ``data-v`` (for
     sorting, missing ones ``-Infinity``); the row whose first cell equals ``spec.highlight`` is
-    emphasised. ``scroll`` wraps the table in a scrolling box.
+    emphasised. ``scroll`` wraps the table in a scrolling box. A missing value shows as an en dash whose
+    title says what it means (``spec.missing``), repeated in a note under the table. With ``spec.filters``,
+    selects above the table filter its rows (``name``: the table's element id, needed then).
     """
     kinds = spec.kinds
+    filtered = {list(spec.frame.columns).index(c) for c in spec.filters if c in spec.frame.columns}
+    name = name or ("table-" + "-".join(str(c) for c in spec.filters).replace(" ", "_") if filtered else None)
     head = "".join(
         f'<th class="{ALIGNS.get(kinds.get(c, "text"), "")}">{html.escape(str(c)).replace("_", "_<wbr>")}</th>'
         for c in spec.frame.columns
     )
+    dash = f'<span class="na" title="{html.escape(spec.missing)}">–</span>'
+    dashed = False
     rows = []
     for values in spec.frame.itertuples(index=False):
         cells = []
-        for column, value in zip(spec.frame.columns, values):
-            shown, key = cell(value, kinds.get(column, "text"))
+        for number_, (column, value) in enumerate(zip(spec.frame.columns, values)):
+            kind = kinds.get(column, "text")
+            shown, key = cell(value, kind)
+            if shown in ("–", ""):
+                shown, dashed = dash, True
             sort = "" if key is None else f' data-v="{key if key > float("-inf") else "-Infinity"}"'
-            cells.append(f'<td class="{ALIGNS.get(kinds.get(column, "text"), "")}"{sort}>{shown}</td>')
+            if number_ in filtered:
+                sort += f' data-values="{html.escape(_UNIT.join(_values(value, kind)))}"'
+            cells.append(f'<td class="{ALIGNS.get(kind, "")}"{sort}>{shown}</td>')
         emphasis = ' class="highlight"' if spec.highlight is not None and values[0] == spec.highlight else ""
         rows.append(f"<tr{emphasis}>{''.join(cells)}</tr>")
     sortable = ' class="sortable"' if spec.sortable else ""
-    markup = f"<table{sortable}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    return f'<div class="scroll">{markup}</div>' if scroll else markup
+    ident = f' id="{html.escape(name)}"' if name else ""
+    markup = f"<table{sortable}{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    markup = f'<div class="scroll">{markup}</div>' if scroll else markup
+    legend = f'<p class="legend">– (en dash): {html.escape(spec.missing)}.</p>' if dashed else ""
+    return (_filters(spec, name) if name and filtered else "") + markup + legend
 
 
 def _note(text: str, kind: str = "note") -> str:
@@ -240,6 +310,16 @@ def _equal_weight(numbers: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
+def construction(init_cash: float | None = None) -> str:
+    """The portfolio's construction in one sentence (the README's words: value-weighted, never rebalanced)."""
+    cash = f"{init_cash:,.0f}" if init_cash else "the same starting cash"
+    return (
+        f"Portfolio construction: each asset is a sleeve that starts with its own {cash} (in its own currency) "
+        "on its first price, and the portfolio is the sum of the sleeves' values (each in units of its own "
+        "starting capital): value-weighted and never rebalanced."
+    )
+
+
 def run_section(
     numbers: Mapping[str, Any],
     stats: Table,
@@ -251,6 +331,7 @@ def run_section(
     placebo: Sequence[str],
     trades: Table | None,
     attribution_totals: Mapping[str, Any] | None = None,
+    init_cash: float | None = None,
 ) -> str:
     """The HTML of a run.
 
@@ -275,6 +356,8 @@ def run_section(
     attribution_totals : mapping, optional
         :func:`~backtests.report.summary.attribution_totals`: the events' contributions, the residual and
         their sum, stated under the attribution table.
+    init_cash : float, optional
+        Each sleeve's starting cash (config.json), stated in the construction sentence above the equity chart.
     """
     mine, bench = numbers["strategy"], numbers["benchmark"]
     win = "–" if mine.get("win_rate") is None else f"{mine['win_rate']:.0%}"
@@ -292,6 +375,7 @@ def run_section(
         *_equal_weight(numbers.get("equal_weight")),
         table(stats),
         "<h2>Equity and drawdown</h2>",
+        _note(construction(init_cash), "construction"),
         _note(
             "Top: the strategy and buy &amp; hold on one log scale. Middle: the strategy alone on its own "
             "scale, so that its moves show even when it is invested a small share of the time. Bottom: "
@@ -338,8 +422,12 @@ def run_section(
     if trades is not None:
         parts += [
             "<h2>Trades</h2>",
-            _note(f"{len(trades.frame)} trades. Click a column header to sort."),
-            table(trades, scroll=True),
+            _note(
+                f"{len(trades.frame)} trades. P&amp;L in the sleeve's own currency (never added across "
+                "currencies) and in percent of the position. Pick an asset or an event to filter; click a column "
+                "header to sort."
+            ),
+            table(trades, scroll=True, name="trades"),
         ]
     else:  # a run that traded nothing is a result: say so, and where to look
         parts += [
@@ -352,9 +440,16 @@ def run_section(
     return "\n".join(parts)
 
 
-def sweep_section(numbers: Mapping[str, Any], heatmap: str | None, top: Table) -> str:
+SWEEP_GAPS = (
+    '<p class="legend">– (en dash) in a cell: no Sharpe ratio (the combination never traded, or its returns do '
+    "not vary).</p>"
+)
+
+
+def sweep_section(numbers: Mapping[str, Any], heatmap: str | None, top: Table, gaps: bool = False) -> str:
     """The HTML of a sweep: the number of combinations, the deflated Sharpe ratio (when ``numbers`` has it),
-    the heatmap (when there is one) and the table of the best combinations.
+    the heatmap (when there is one; ``gaps``: it has cells without a value, explained under it) and the table
+    of the best combinations.
     """
     parts = [
         "<h2>Parameter sweep</h2>",
@@ -380,7 +475,10 @@ def sweep_section(numbers: Mapping[str, Any], heatmap: str | None, top: Table) -
         if deflated.get("trial_sharpe_variance_annualized") is not None:
             parts.append(_note(_dsr_inputs(deflated)))
     if heatmap:
-        parts.append(f'<div class="plot">{heatmap}</div>')
+        parts += [
+            f'<div class="plot">{heatmap}</div>',
+            *([SWEEP_GAPS] if gaps else []),
+        ]
     parts += [_note("Best combinations by portfolio Sharpe (click a column header to sort):"), table(top)]
     return "\n".join(parts)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from ..results import METRICS
 
 __all__ = ["PORTFOLIO", "Table", "attribution_table", "attribution_totals", "car_paths", "event_outcomes", "header",
            "parameter", "placebo_numbers", "run_numbers", "run_table", "study_numbers", "study_table", "sweep_grid",
-           "sweep_numbers", "sweep_table", "trades_table"]  # fmt: skip
+           "sweep_numbers", "sweep_table", "trades_table", "trading_costs"]  # fmt: skip
 
 PORTFOLIO = "portfolio"
 #: The type of attribution.csv's last row: what no event explains (``backtests.ops._attribution.RESIDUAL``).
@@ -44,6 +44,10 @@ class Table:
     kinds: Mapping[str, str] = field(default_factory=dict)
     highlight: str | None = None  # rows whose first cell is this are emphasised
     sortable: bool = False
+    #: What an en dash (a missing value) means in this table: shown as a note under it and as the dash's title.
+    missing: str = "no value"
+    #: Columns (labels) a reader can filter the rows by (a select of their values above the table).
+    filters: tuple[str, ...] = ()
 
 
 def _float(value) -> float | None:
@@ -71,6 +75,33 @@ def parameter(value) -> str:
 
 def _basis_points(value) -> str:
     return f"{float(value) * 1e4:g} bp"
+
+
+def trading_costs(config: Mapping[str, Any]) -> str | None:
+    """The cost model in words: ``fees 10 bp, slippage 10 bp per order`` (flat), or the desk model (each asset's
+    own commission, stamp duty on A-share sells, borrow fee on shorts) when ``trading_costs`` says so."""
+    described = config.get("trading_costs") or {}
+    model = described.get("model") or config.get("costs") or "flat"
+    fees = described.get("fees", config.get("fees"))
+    slippage = described.get("slippage", config.get("slippage")) or 0
+    lots = " in whole board lots" if described.get("lots", config.get("lots")) else ""
+    if model != "desk":
+        return (
+            None if fees is None else f"fees {_basis_points(fees)}, slippage {_basis_points(slippage)} per order{lots}"
+        )
+    terms = described.get("assets") or {}
+    rates = sorted({float(t["commission"]) for t in terms.values() if t.get("commission") is not None})
+    commission = (
+        "commission " + (f"{_basis_points(rates[0])}" if len(rates) == 1 else
+                         f"{rates[0] * 1e4:g}-{_basis_points(rates[-1])} by asset")
+        if rates else "each asset's own commission"
+    )  # fmt: skip
+    overrides = described.get("overrides") or []
+    changed = f"; terms overridden: {', '.join(map(str, overrides))}" if overrides else ""
+    return (
+        f"desk model: {commission} (the universe's trading terms), stamp duty on A-share sells, borrow fee on "
+        f"shorts, slippage {_basis_points(slippage)} per order{lots}{changed}"
+    )
 
 
 def header(config: Mapping[str, Any]) -> list[tuple[str, str | list[str]]]:
@@ -108,8 +139,7 @@ def header(config: Mapping[str, Any]) -> list[tuple[str, str | list[str]]]:
     else:
         chosen = config.get("resolved_params") or config.get("params") or {}
         parameters = [f"{k} {parameter(v)}" for k, v in chosen.items()] or ["template defaults"]
-    fees, slippage = config.get("fees"), config.get("slippage")
-    costs = None if fees is None else f"fees {_basis_points(fees)}, slippage {_basis_points(slippage or 0)} per order"
+    costs = trading_costs(config)
     rows = [
         ("template", config.get("template")),
         ("period", period),
@@ -120,6 +150,12 @@ def header(config: Mapping[str, Any]) -> list[tuple[str, str | list[str]]]:
     ]
     return [(label, value) for label, value in rows if value]
 
+
+#: What a missing metric of a run or sweep means.
+RATIO_MISSING = (
+    "not defined: no trades (no win rate), or no variation in the returns (no Sharpe ratio), or no benchmark "
+    "for the scope"
+)
 
 # ---------------------------------------------------------------------------------------------
 # A run
@@ -181,22 +217,43 @@ def run_table(stats: pd.DataFrame) -> Table:
         trades:trades:count
         win_rate:win rate:share
         time_invested:time invested:share"""
-    return _table(both, columns, highlight=PORTFOLIO)
+    return _table(both, columns, highlight=PORTFOLIO, missing=RATIO_MISSING)
 
 
-def trades_table(trades: pd.DataFrame) -> Table:
-    """trades.csv as a sortable table; a trade without an exit session shows ``open`` as its exit."""
+def trades_table(trades: pd.DataFrame, names: Mapping[str, str] | None = None) -> Table:
+    """trades.csv as a sortable table that can be filtered by asset and by event; a trade without an exit
+    session shows ``open`` as its exit. P&L in the sleeve's currency (``pnl``, never added across currencies)
+    and in percent (``return``); the company's name beside its ticker: trades.csv's ``name`` column, else
+    ``names`` (ticker to name; a contract ``MP|call|...`` takes its underlying's)."""
     columns = """asset:asset:id
+        name:company:text
         side:side:text
         event_ids:events:ids
         event_session:event session:date
         entry_session:entry:date
         exit_session:exit:date
-        return:return:signed
+        pnl:P&L:money
+        return:P&L %:signed
         exit_reason:exit reason:text"""
     still_open = trades["exit_session"].isna()
     exits = [_day([day])[0] if not missing else "open" for day, missing in zip(trades["exit_session"], still_open)]
-    return _table(trades.assign(exit_session=exits), columns, sortable=True)
+    known = (trades["name"] if "name" in trades else pd.Series(np.nan, index=trades.index)).astype(object)
+    looked_up = trades["asset"].astype(object).map(lambda asset: (names or {}).get(str(asset).split("|")[0], np.nan))
+    pnl = [
+        np.nan if pd.isna(amount) else f"{'' if pd.isna(currency) else currency}:{amount}"
+        for amount, currency in zip(trades.get("pnl", pd.Series(np.nan, index=trades.index)),
+                                    trades.get("currency", pd.Series(np.nan, index=trades.index)))
+    ]  # fmt: skip
+    shown = trades.assign(exit_session=exits, name=known.fillna(looked_up), pnl=pnl)
+    if shown["name"].isna().all():  # the folder holds no names: no column of dashes
+        columns = "\n".join(line for line in columns.splitlines() if not line.strip().startswith("name:"))
+    table = _table(shown, columns, sortable=True)
+    return replace(
+        table,
+        missing="no value: the folder does not hold it (a trades.csv written before it saved company names or "
+        "P&L in currency)",
+        filters=("asset", "events"),
+    )
 
 
 def attribution_table(attribution: pd.DataFrame) -> Table:
@@ -221,7 +278,11 @@ def attribution_table(attribution: pd.DataFrame) -> Table:
         contribution:contribution to portfolio return:signed
         mean_abnormal_return:mean abnormal return:signed
         exits:exits:ids"""
-    return _table(traded, columns, sortable=True)
+    missing = (
+        "not estimated: no benchmark on the assets' own market, or too little price history before the event for "
+        "the market model"
+    )
+    return _table(traded, columns, sortable=True, missing=missing)
 
 
 def attribution_totals(attribution: pd.DataFrame) -> dict[str, float | None] | None:
@@ -364,7 +425,7 @@ def sweep_table(sweep: pd.DataFrame, rows: int = 15) -> Table:
         trades:trades:count
         time_invested:time invested:share"""
     )
-    return _table(portfolio, columns, sortable=True)
+    return _table(portfolio, columns, sortable=True, missing=RATIO_MISSING)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,23 +459,57 @@ def study_numbers(car: pd.DataFrame, tests: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def study_table(tests: pd.DataFrame) -> Table:
-    """One row per (group, window); one column per statistic of tests.csv (value and p-value). The headline
-    statistics (no ``note``) come first; a statistic kept for reference carries its note (why it over-rejects,
-    with its measured size) as a third element, shown next to its p-value."""
+def _mean_car(car: pd.DataFrame | None, group: str, window: str) -> float | None:
+    """The mean CAR of a tests row's pairs (``all``, ``type=<event type>``, ``asset_group=<group>``) over its
+    window, from car.csv (None when car.csv has no such pairs)."""
+    if car is None:
+        return None
+    start, _, end = str(window).partition(":")
+    try:
+        rows = car[(car["window_start"] == int(start)) & (car["window_end"] == int(end))]
+    except ValueError:
+        return None
+    kind, _, value = str(group).partition("=")
+    if kind == "type":
+        rows = rows[rows["event_type"] == value]
+    elif kind == "asset_group" and "group" in rows:
+        rows = rows[rows["group"] == value]
+    elif group != "all":
+        return None
+    return _float(rows["car"].mean()) if len(rows) else None
+
+
+#: What an en dash means in the study's tests table.
+STUDY_MISSING = (
+    "not computed: too few event-asset pairs or clusters in this group and window for the test (or, under mean "
+    "CAR, no pairs in car.csv)"
+)
+
+
+def study_table(tests: pd.DataFrame, car: pd.DataFrame | None = None) -> Table:
+    """One row per (group, window): the mean CAR of its pairs (from ``car``, car.csv) beside one column per
+    statistic of tests.csv (value and p-value). The headline statistics (no ``note``) come first; a statistic
+    kept for reference carries its note (why it over-rejects, with its measured size) as a third element, shown
+    next to its p-value."""
     notes = tests["note"].fillna("").astype(str) if "note" in tests else pd.Series("", index=tests.index)
     noted = set(tests.loc[notes != "", "statistic"])
     statistics = list(tests["statistic"].drop_duplicates())
     statistics = [s for s in statistics if s not in noted] + [s for s in statistics if s in noted]
     keys = ["group", "window", "n", "clusters"] if "clusters" in tests else ["group", "window", "n"]
+    shown_keys = [*keys, "mean CAR"] if car is not None else keys
     rows = []
     for key, part in tests.assign(note=notes).groupby(keys, sort=False, dropna=False):
         values = part.set_index("statistic")
         record = dict(zip(keys, key))
+        if car is not None:
+            record["mean CAR"] = _mean_car(car, record["group"], record["window"])
         for statistic in statistics:
-            known = statistic in values.index
+            if statistic not in values.index:  # not computed for this group and window: a dash
+                record[statistic] = None
+                continue
             cell = (values.at[statistic, "value"], values.at[statistic, "p_value"], values.at[statistic, "note"])
-            record[statistic] = (cell if cell[2] else cell[:2]) if known else None
+            record[statistic] = cell if cell[2] else cell[:2]
         rows.append(record)
-    kinds = {"group": "id", "window": "id", "n": "count", "clusters": "count"} | dict.fromkeys(statistics, "stat")
-    return Table(pd.DataFrame(rows, columns=[*keys, *statistics]), kinds)
+    kinds = {"group": "id", "window": "id", "n": "count", "clusters": "count", "mean CAR": "signed"}
+    kinds |= dict.fromkeys(statistics, "stat")
+    return Table(pd.DataFrame(rows, columns=[*shown_keys, *statistics]), kinds, missing=STUDY_MISSING)

@@ -16,10 +16,11 @@ from ._vbt import Simulation
 __all__ = ["currency_of", "signal_outcomes", "trade_table"]
 
 
-def currency_of(column: str, universe: pd.DataFrame) -> str:
-    """The currency an asset trades in; a synthetic option (``<ticker>|<leg>|<date>``) is its underlying's."""
+def currency_of(column: str, universe: pd.DataFrame, field: str = "currency") -> str:
+    """The currency an asset trades in (or another ``field`` of its universe row, its company ``name``);
+    a synthetic option (``<ticker>|<leg>|<date>``) is its underlying's."""
     ticker = column.split("|")[0]
-    return str(universe.at[ticker, "currency"]) if ticker in universe.index else ""
+    return str(universe.at[ticker, field]) if ticker in universe.index and field in universe.columns else ""
 
 
 def trade_table(
@@ -74,7 +75,8 @@ def trade_table(
         renewed.append(ids)
     trades["renewed_by"] = renewed
     trades["exit_reason"] = reasons
-    trades.insert(1, "currency", [currency_of(asset, universe) for asset in trades["asset"]])
+    trades.insert(1, "name", [currency_of(asset, universe, "name") for asset in trades["asset"]])
+    trades.insert(2, "currency", [currency_of(asset, universe) for asset in trades["asset"]])
     trades.loc[trades["status"].eq("Open"), "exit_session"] = pd.NaT
     return trades.sort_values(["entry_session", "asset"], ignore_index=True)
 

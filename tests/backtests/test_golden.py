@@ -56,6 +56,8 @@ def test_saved_frames_have_the_same_numbers(folders, kind, file):
     after = pd.read_csv(folders / kind / file)
     if "confounded" in after and "confounded" not in before:
         assert not after.pop("confounded").any()
+    if file == "trades.csv" and "name" not in before:  # added since: the company's name beside its ticker
+        assert after.pop("name").notna().all()
     if file == "tests.csv" and "note" not in before:  # added since: a reference test's measured size, a new test
         assert set(after.pop("note").dropna()) <= {size_note(name) for name in after["statistic"]}
         after = after[after["statistic"].isin(set(before["statistic"]))].reset_index(drop=True)

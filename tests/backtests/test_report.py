@@ -72,7 +72,7 @@ def test_header_shows_period_parameters_and_costs(run_folder):
 def test_trades_table_sorts_by_clicking_a_header(run_folder):
     page = (run_folder / "report.html").read_text()
     trades = page[page.index("<h2>Trades</h2>") :]
-    assert '<table class="sortable"><thead>' in trades and "data-v=" in trades
+    assert '<table class="sortable" id="trades"><thead>' in trades and "data-v=" in trades
     assert 'querySelectorAll("table.sortable th")' in page and "<script src=" not in page
     assert "white-space: nowrap" in page  # ids and dates never wrap
 
@@ -379,3 +379,103 @@ def test_placebo_draws_without_a_sharpe_round_trip_and_render(tmp_path):
     assert "3 draws (1 without a value)" in page
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["placebo"]["run:all"] == {"actual": None, "p_value": 1.0, "draws": 3}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports that explain themselves
+
+
+def test_study_tests_table_shows_each_windows_mean_car(tmp_path):
+    folder = _copy(GOLDEN / "study", tmp_path)
+    car = pd.read_csv(folder / "car.csv")
+    tests = pd.read_csv(folder / "tests.csv")
+    table = numbers.study_table(tests, car)
+    assert list(table.frame.columns).index("mean CAR") < list(table.frame.columns).index(tests["statistic"].iloc[0])
+    first = table.frame.iloc[0]
+    start, end = map(int, str(first["window"]).split(":"))
+    expected = car[(car["window_start"] == start) & (car["window_end"] == end)]["car"].mean()
+    assert first["group"] == "all" and first["mean CAR"] == pytest.approx(expected)
+    page = write_report(folder).read_text()
+    assert ">mean CAR</th>" in page
+
+
+def test_a_dash_says_what_it_means(tmp_path):
+    tests = pd.DataFrame({"group": ["all", "all"], "window": ["-1:1", "0:5"], "n": [3, 3], "statistic": ["t", "z"],
+                          "value": [1.0, 2.0], "p_value": [0.3, 0.04]})  # fmt: skip
+    from backtests.report.html import table
+
+    shown = table(numbers.study_table(tests))  # each window lacks one statistic: a dash
+    assert f'title="{numbers.STUDY_MISSING}"' in shown.replace("&#x27;", "'")
+    assert '<p class="legend">– (en dash): not computed' in shown
+    complete = numbers.Table(pd.DataFrame({"x": [1.0]}), {"x": "number"})
+    assert "legend" not in table(complete)  # no dash, no note
+
+
+def test_every_event_type_has_one_fixed_colour_and_tightening_is_not_grey():
+    from backtests.report.figures import EVENT_TYPE_COLORS, car_figure, type_color
+
+    assert set(EVENT_TYPE_COLORS) == {kind.value for kind in signals.EventType}
+    assert len(set(EVENT_TYPE_COLORS.values())) == len(EVENT_TYPE_COLORS)
+    tightening = type_color("restriction_tightening")
+    red, green, blue = (int(tightening[i : i + 2], 16) for i in (1, 3, 5))
+    assert red > green + 60 and red > blue + 60  # red, not grey
+    assert type_color(signals.EventType.RESTRICTION_TIGHTENING) == tightening
+
+    def colours(kinds):
+        paths = pd.DataFrame([(k, d, 0.0, 0.01, 5, -0.01, 0.01) for k in kinds for d in (0, 1)],
+                             columns=["event_type", "rel_day", "mean", "std", "count", "low", "high"])  # fmt: skip
+        return {t.label.split(" ")[0]: t.color for t in car_figure(paths).panels[0].traces}
+
+    few, many = colours(["restriction_tightening", "easing_pause"]), colours(sorted(EVENT_TYPE_COLORS))
+    assert few["restriction_tightening"] == many["restriction_tightening"] == tightening  # whatever else is drawn
+    assert all(many[kind] == colour for kind, colour in EVENT_TYPE_COLORS.items())
+
+
+def test_trades_table_has_pnl_in_currency_and_percent_names_and_filters(run_folder):
+    trades = read_frame(run_folder, "run", "trades")
+    table = numbers.trades_table(trades, {"MP": "MP Materials", "LYC": "Lynas Rare Earths"})
+    frame = table.frame
+    assert {"P&L", "P&L %", "company"} <= set(frame.columns)
+    assert set(frame["company"]) <= {"MP Materials", "Lynas Rare Earths"}
+    assert frame["P&L %"].tolist() == trades["return"].tolist()
+    assert frame["P&L"].iloc[0] == f"{trades['currency'].iloc[0]}:{trades['pnl'].iloc[0]}"
+    assert table.filters == ("asset", "events")
+    named = numbers.trades_table(trades.assign(name="Some Company"))  # a trades.csv that saved the names
+    assert set(named.frame["company"]) == {"Some Company"}
+    assert set(numbers.trades_table(trades).frame["company"]) <= {"MP Materials", "Lynas Rare Earths"}  # saved
+    assert "company" not in numbers.trades_table(trades.drop(columns="name")).frame  # older folders: no dashes
+    page = (run_folder / "report.html").read_text()
+    assert ">MP Materials</td>" in page
+    section = page[page.index("<h2>Trades</h2>") :]
+    assert '<div class="filters" data-table="trades">' in section and "<select data-column=" in section
+    assert ">P&amp;L %</th>" in section and re.search(r">(USD|AUD) [+-][\d,]+</td>", section)
+
+
+def test_run_report_states_the_portfolio_construction_above_its_chart(run_folder):
+    page = (run_folder / "report.html").read_text()
+    equity = page[page.index("<h2>Equity and drawdown</h2>") :]
+    sentence = equity[: equity.index('<div class="plot">')]
+    assert "value-weighted and never rebalanced" in sentence and "100,000" in sentence
+    assert "sum of the sleeves' values" in sentence
+
+
+def test_the_period_ends_where_the_data_ends(tmp_path):
+    folder = _copy(GOLDEN / "study", tmp_path)
+    config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").exists() else {}
+    last = pd.to_datetime(pd.read_csv(folder / "abnormal_returns.csv")["session"]).max()
+    config = config or {"command": "study", "start": "2020-01-02"}
+    (folder / "config.json").write_text(json.dumps(config | {"end": "2099-12-31"}))
+    page = write_report(folder).read_text()
+    assert "2099-12-31" not in page and f"to {last:%Y-%m-%d}" in page
+    assert json.loads((folder / "summary.json").read_text())["period"]["end"] == f"{last:%Y-%m-%d}"
+
+
+def test_a_desk_run_shows_its_cost_model_not_flat_fees():
+    config = {"fees": 0.001, "slippage": 0.001, "costs": "desk", "trading_costs": {
+        "model": "desk", "lots": True, "overrides": [], "slippage": 0.001, "fees": 0.001,
+        "assets": {"MP": {"commission": 0.0005}, "600111": {"commission": 0.00025}}}}  # fmt: skip
+    costs = dict(numbers.header(config))["costs"]
+    assert "fees 10 bp" not in costs and costs.startswith("desk model")
+    assert "2.5-5 bp by asset" in costs and "stamp duty" in costs and "whole board lots" in costs
+    flat = {"fees": 0.001, "slippage": 0.001, "trading_costs": {"model": "flat", "fees": 0.001, "slippage": 0.001}}
+    assert dict(numbers.header(flat))["costs"] == "fees 10 bp, slippage 10 bp per order"
