@@ -145,13 +145,13 @@ def _money(text) -> str:
 
 
 def _stat(pair) -> str:
-    """(value, p-value) or (value, p-value, note): a test kept for reference says why next to its p-value, unbolded."""
+    """(value, p-value) or (value, p-value, note): a test kept for reference is never bold (its column's note
+    says why, under the table)."""
     if pair is None:
         return "–"
     value, p_value, *note = pair
     strong = ' class="sig"' if pd.notna(p_value) and p_value < 0.05 and not note else ""
-    caveat = f"<br><small>{html.escape(note[0])}</small>" if note else ""
-    return f"<span{strong}>{number(value)}</span><br><small>p {number(p_value, 3)}</small>{caveat}"
+    return f"<span{strong}>{number(value)}</span><br><small>p {number(p_value, 3)}</small>"
 
 
 def _id(value) -> str:
@@ -223,8 +223,13 @@ def table(spec: Table, scroll: bool = False, name: str | None = None) -> str:
     kinds = spec.kinds
     filtered = {list(spec.frame.columns).index(c) for c in spec.filters if c in spec.frame.columns}
     name = name or ("table-" + "-".join(str(c) for c in spec.filters).replace(" ", "_") if filtered else None)
+    noted = list(spec.column_notes)
     head = "".join(
-        f'<th class="{ALIGNS.get(kinds.get(c, "text"), "")}">{html.escape(str(c)).replace("_", "_<wbr>")}</th>'
+        f'<th class="{ALIGNS.get(kinds.get(c, "text"), "")}"'
+        + (f' title="{html.escape(spec.column_notes[c])}"' if c in spec.column_notes else "")
+        + f">{html.escape(str(c)).replace('_', '_<wbr>')}"
+        + (f"<sup>{noted.index(c) + 1}</sup>" if c in spec.column_notes else "")
+        + "</th>"
         for c in spec.frame.columns
     )
     dash = f'<span class="na" title="{html.escape(spec.missing)}">–</span>'
@@ -248,6 +253,10 @@ def table(spec: Table, scroll: bool = False, name: str | None = None) -> str:
     markup = f"<table{sortable}{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     markup = f'<div class="scroll">{markup}</div>' if scroll else markup
     legend = f'<p class="legend">– (en dash): {html.escape(spec.missing)}.</p>' if dashed else ""
+    legend += "".join(
+        f'<p class="legend"><sup>{number_}</sup> {html.escape(str(column))}: {html.escape(note)}</p>'
+        for number_, (column, note) in enumerate(spec.column_notes.items(), start=1)
+    )
     return (_filters(spec, name) if name and filtered else "") + markup + legend
 
 
@@ -526,9 +535,9 @@ def study_section(description: str, car: str | None, tests: Table, placebo: Sequ
             "consecutive sessions, exchanges a session apart, the shipped calendar's own pattern), such as "
             "<b>portfolio_t</b> (one calendar-time portfolio per cluster of overlapping event windows, "
             "Jaffe-Mandelker) and grank_portfolio_t (Kolari-Pynnönen generalized ranks in the same portfolios). "
-            "Bold: p &lt; 0.05 in a headline test. The other tests are kept for reference: each says, next to its "
-            "p-value, why it rejects too often and how often it did in that simulation. n: event-asset pairs; "
-            "clusters: the independent units the cluster tests count."
+            "Bold: p &lt; 0.05 in a headline test. The other tests are kept for reference: each one's numbered note "
+            "under the table says why it rejects too often and how often it did in that simulation. n: event-asset "
+            "pairs; clusters: the independent units the cluster tests count."
         ),
         table(tests),
     ]

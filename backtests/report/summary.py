@@ -48,6 +48,8 @@ class Table:
     missing: str = "no value"
     #: Columns (labels) a reader can filter the rows by (a select of their values above the table).
     filters: tuple[str, ...] = ()
+    #: A note on a whole column (label -> text): marked on its header, said once under the table.
+    column_notes: Mapping[str, str] = field(default_factory=dict)
 
 
 def _float(value) -> float | None:
@@ -489,8 +491,8 @@ STUDY_MISSING = (
 def study_table(tests: pd.DataFrame, car: pd.DataFrame | None = None) -> Table:
     """One row per (group, window): the mean CAR of its pairs (from ``car``, car.csv) beside one column per
     statistic of tests.csv (value and p-value). The headline statistics (no ``note``) come first; a statistic
-    kept for reference carries its note (why it over-rejects, with its measured size) as a third element, shown
-    next to its p-value."""
+    kept for reference carries its note (why it over-rejects, with its measured size) as a third element (its
+    p-value is never bold) and the note once for its column (``column_notes``), under the table."""
     notes = tests["note"].fillna("").astype(str) if "note" in tests else pd.Series("", index=tests.index)
     noted = set(tests.loc[notes != "", "statistic"])
     statistics = list(tests["statistic"].drop_duplicates())
@@ -512,4 +514,6 @@ def study_table(tests: pd.DataFrame, car: pd.DataFrame | None = None) -> Table:
         rows.append(record)
     kinds = {"group": "id", "window": "id", "n": "count", "clusters": "count", "mean CAR": "signed"}
     kinds |= dict.fromkeys(statistics, "stat")
-    return Table(pd.DataFrame(rows, columns=[*shown_keys, *statistics]), kinds, missing=STUDY_MISSING)
+    column_notes = {s: str(notes[tests["statistic"] == s].iloc[0]) for s in statistics if s in noted}
+    return Table(pd.DataFrame(rows, columns=[*shown_keys, *statistics]), kinds, missing=STUDY_MISSING,
+                 column_notes=column_notes)  # fmt: skip

@@ -21,6 +21,7 @@ import signals._align
 import signals._event_files
 import signals._universe
 from backtests.cli import main
+from backtests.report import html as html_module
 from backtests.report import summary as numbers
 from backtests.report import write_report
 from backtests.report.draw import to_matplotlib
@@ -479,3 +480,17 @@ def test_a_desk_run_shows_its_cost_model_not_flat_fees():
     assert "2.5-5 bp by asset" in costs and "stamp duty" in costs and "whole board lots" in costs
     flat = {"fees": 0.001, "slippage": 0.001, "trading_costs": {"model": "flat", "fees": 0.001, "slippage": 0.001}}
     assert dict(numbers.header(flat))["costs"] == "fees 10 bp, slippage 10 bp per order"
+
+
+def test_a_reference_tests_note_is_said_once_for_its_column():
+    """Why a test is kept for reference only (its measured size) is a numbered note under the study table, once
+    per column, not repeated in every row."""
+    tests = pd.DataFrame({
+        "group": ["all", "all", "all", "all"], "window": ["-1:1", "-1:1", "0:5", "0:5"], "n": [10, 10, 10, 10],
+        "statistic": ["portfolio_t", "bmp_t", "portfolio_t", "bmp_t"], "value": [2.5, 4.0, 1.0, 3.0],
+        "p_value": [0.01, 0.001, 0.3, 0.003], "note": [None, "assumes independent events", None,
+                                                    "assumes independent events"],
+    })  # fmt: skip
+    markup = html_module.table(numbers.study_table(tests))
+    assert markup.count("assumes independent events") == 2  # the header's title and the note under the table
+    assert "<sup>1</sup>" in markup and '<p class="legend"><sup>1</sup> bmp_t: assumes independent events</p>' in markup
