@@ -13,7 +13,7 @@ import pandas as pd
 from ._events import AFTER_CLOSE, Event, EventCalendar, EventType
 from ._sessions import CALENDAR_START, exchange_sessions, session_table
 from ._universe import select_tickers
-from .errors import AlignmentError
+from .errors import AlignmentError, counted
 
 __all__ = [
     "CLOSE_MARGIN",
@@ -124,7 +124,7 @@ class Alignment:
     def summary(self) -> str:
         lost = self.dropped_events()
         text = (
-            f"aligned {self.table['event_id'].nunique()} of {self.n_events} events to "
+            f"aligned {self.table['event_id'].nunique()} of {counted(self.n_events, 'event')} to "
             f"{self.table['asset'].nunique()} assets ({len(self.table)} event-asset pairs); "
             f"{len(self.dropped)} pairs dropped"
         )
@@ -133,7 +133,7 @@ class Alignment:
             text += " (" + ", ".join(f"{count} {reason}" for reason, count in reasons.items()) + ")"
         if lost:
             shown = ", ".join(lost[:4]) + (f", ... ({len(lost) - 4} more)" if len(lost) > 4 else "")
-            text += f"; {len(lost)} events reached no asset: {shown}"
+            text += f"; {counted(len(lost), 'event')} reached no asset: {shown}"
         return text
 
     def impulses(self, index: pd.DatetimeIndex | None = None) -> pd.DataFrame:
@@ -244,5 +244,7 @@ def align_events(
     alignment = Alignment(table, pd.DataFrame(dropped, columns=["event_id", "asset", "reason"]), len(events))
     lost = alignment.dropped_events()
     if max_dropped is not None and len(lost) > max_dropped:
-        raise AlignmentError(f"{len(lost)} events reached no asset (budget {max_dropped}): {', '.join(lost)}")
+        raise AlignmentError(
+            f"{counted(len(lost), 'event')} reached no asset (budget {max_dropped}): {', '.join(lost)}"
+        )
     return alignment

@@ -11,7 +11,7 @@ from enum import StrEnum
 import pandas as pd
 
 from .dates import parse_day
-from .errors import DuplicateEventIdError
+from .errors import DuplicateEventIdError, counted
 
 __all__ = [
     "AFTER_CLOSE",
@@ -213,7 +213,7 @@ class EventCalendar(Sequence[Event]):
 
     def __repr__(self) -> str:
         revised = sum(len(versions) > 1 for versions in self._history.values())
-        return f"EventCalendar({len(self)} event{'' if len(self) == 1 else 's'}, {revised} revised, from {self.source})"
+        return f"EventCalendar({counted(len(self), 'event')}, {revised} revised, from {self.source})"
 
     @property
     def examples(self) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from ._panel import SIGNALS, SignalParams, build_signals, policy_versions, sessi
 from ._sessions import calendar_record, check_calendar_range
 from ._universe import load_universe, select_tickers
 from .dates import parse_asof
-from .errors import ParameterError
+from .errors import ParameterError, counted
 
 __all__ = ["FORMATS", "write_signals"]
 
@@ -119,7 +119,9 @@ def write_signals(
         Path(out) / f"signals-{day:%Y-%m-%d}",
         {name: payload, "manifest.json": (json.dumps(manifest, indent=2) + "\n").encode("utf-8")},
     )
-    log.info("published %s (%.1f MB): %d events used", folder, len(payload) / 1e6, len(manifest["events_used"]))
+    log.info(
+        "published %s (%.1f MB): %s used", folder, len(payload) / 1e6, counted(len(manifest["events_used"]), "event")
+    )
     return manifest
 
 

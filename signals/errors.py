@@ -36,6 +36,15 @@ __all__ = [
 ]
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 event``, ``2 events``: a count with its noun in the number it takes.
+
+    >>> counted(1, "event"), counted(0, "event"), counted(2, "problem")
+    ('1 event', '0 events', '2 problems')
+    """
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _choices(valid: Iterable[str], limit: int = 12) -> str:
     valid = list(valid)
     shown = ", ".join(valid[:limit])

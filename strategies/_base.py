@@ -460,9 +460,10 @@ def build_context(
     return StrategyContext(calendar, universe, close, alignment)
 
 
-def warn_examples(calendar: EventCalendar, landed: Iterable[str]) -> None:
+def warn_examples(calendar: EventCalendar, landed: Iterable[str], use: str = "traded") -> None:
     """Warn (:class:`~signals.errors.ExampleEventWarning`) when the example events of ``calendar`` are
-    among ``landed``, the ids that reached the prices, naming them and how to stop it."""
+    among ``landed``, the ids that reached the prices, naming them and how to stop it (``use``: what is
+    done with them as if they were real, ``traded`` or ``measured``)."""
     examples = sorted(set(calendar.examples) & set(landed))
     if not examples:
         return
@@ -471,7 +472,7 @@ def warn_examples(calendar: EventCalendar, landed: Iterable[str]) -> None:
         ExampleEventWarning(
             f"{'an example event' if one else f'{len(examples)} example events'} of {calendar.source} "
             f"({', '.join(examples)}: 'example: yes', made up by reelab events template) "
-            f"{'lands' if one else 'land'} on these prices and {'is' if one else 'are'} traded as if real; delete "
+            f"{'lands' if one else 'land'} on these prices and {'is' if one else 'are'} {use} as if real; delete "
             f"{'its row' if one else 'their rows'}, or clear 'example' once a row is an event of your own"
         ),
         stacklevel=3,

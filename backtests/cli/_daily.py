@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from signals.errors import counted
+
 __all__ = ["daily", "status"]
 
 
@@ -48,7 +50,7 @@ def _what(record: dict) -> str:
     if record["step"] == "signals":
         new = record.get("new_events")
         listed = f", new: {', '.join(new)}" if new else ""
-        return f"{record['folder']}/ ({record['events_used']} events used{listed})"
+        return f"{record['folder']}/ ({counted(record['events_used'], 'event')} used{listed})"
     excluded = f"; left out: {'; '.join(record['excluded'])}" if record.get("excluded") else ""
     return f"{record['folder']}/ ({len(record['orders'])} order(s) for the next session{excluded})"
 

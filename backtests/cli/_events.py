@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from signals.errors import ParameterError, ReelabError
+from signals.errors import ParameterError, ReelabError, counted
 
 if TYPE_CHECKING:
     from signals import Candidate, Publication
@@ -43,15 +43,6 @@ def _calendar(args: argparse.Namespace):
     from ..spec import EventSource
 
     return EventSource(args.events, args.merge).load()
-
-
-def counted(count: int, noun: str) -> str:
-    """``1 event``, ``2 events``: a count with its noun in the number it takes.
-
-    >>> counted(1, "event"), counted(0, "event"), counted(2, "problem")
-    ('1 event', '0 events', '2 problems')
-    """
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _examples_note(ids: tuple[str, ...]) -> str | None:

@@ -22,7 +22,7 @@ import pandas as pd
 
 import strategies
 from signals import AFTER_CLOSE, POLICY_TYPES, Event, EventCalendar, exchange_calendar, session_positions
-from signals.errors import ParameterError
+from signals.errors import ParameterError, counted
 from strategies import EventPlan, StrategyContext, StrategySignals, entry_cells, market_locks, plan_frame
 
 from ..data import MarketData
@@ -276,6 +276,7 @@ def placebo_pool(calendar: EventCalendar, exclusion: int = 20, start=None, end=N
         span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if len(real) else "no events"
         raise ParameterError(
             "exclusion", exclusion, f"small enough to leave {len(calendar)} candidate New York sessions between "
-            f"{span} ({len(pool)} left after excluding {exclusion} sessions around each of the {len(real)} events)",
+            f"{span} ({len(pool)} left after excluding {exclusion} sessions around each of the "
+            f"{counted(len(real), 'event')})",
         )  # fmt: skip
     return pool

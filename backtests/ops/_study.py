@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from signals import POLICY_TYPES, EventCalendar, EventType, align_events, load_events, load_universe
+from strategies import warn_examples
 
 from ..data import MarketData, within_identity
 from ..measures._event_study import PairEstimate, car_paths, estimate_pair, returns_on_own_sessions
@@ -212,6 +213,7 @@ def run_study(
     # a session's close moves that close (the close rule, by default with no margin)
     alignment = align_events(calendar, universe, assets, data_sessions=data_sessions,
                              close_margin=margin_delta(spec.close_margin))  # fmt: skip
+    warn_examples(calendar, alignment.table["event_id"], "measured")
     confounded = _confounder_sessions(spec, data, assets, data_sessions)
     days = list(range(min(w[0] for w in windows), max(w[1] for w in windows) + 1))
     pairs: dict[tuple[str, str], PairEstimate] = {}

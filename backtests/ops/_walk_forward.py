@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from signals.errors import ParameterError
+from signals.errors import ParameterError, counted
 
 from ..data import MarketData
 from ..measures._performance import PORTFOLIO
@@ -159,7 +159,9 @@ def run_walk_forward(
     inside = [e for e in data.calendar if close.index[0] <= e.announced_at.tz_localize(None) <= close.index[-1]]
     days = pd.DatetimeIndex(sorted(e.announced_at.tz_localize(None).normalize() for e in inside))
     if folds < 1 or len(days) < 2 * (folds + 1):
-        raise ParameterError("folds", folds, f"at least 1 and at most {len(days) // 2 - 1} for {len(days)} events")
+        raise ParameterError(
+            "folds", folds, f"at least 1 and at most {len(days) // 2 - 1} for {counted(len(days), 'event')}"
+        )
     cuts = [days[int(len(days) * k / (folds + 1))] for k in range(1, folds + 1)] + [close.index[-1]]
     sessions = close.index
     job = _Folds(replace(spec, tickers=tuple(close.columns)), data, dict(grid), select_by)

@@ -62,7 +62,7 @@ def test_placebo_parameters_are_checked_before_any_work(tmp_path, monkeypatch, c
     short = ["run", "--tickers", "MP", "--start", "2025-05-26", "--end", "2025-06-10"]  # every session near the event
     assert cli([*short, "--events", str(events), "--placebo", "5", "--out", str(out)]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert "candidate New York sessions" in line and "1 events" in line
+    assert "candidate New York sessions" in line and "each of the 1 event)" in line
     assert ran == [] and not out.exists()
     assert cli(["study", "--tickers", "MP", "--events", str(events), "--placebo", "5", "--out", str(out)]) == 2
     assert "candidate New York sessions" in capsys.readouterr().err and not out.exists()

@@ -158,3 +158,16 @@ def test_confounders_are_flagged_or_excluded_and_never_studied_as_events():
     dropped = excluded.dropped.set_index("event_id")["reason"]
     assert dropped["2025-10-14-RT"] == "window overlaps confounder(s) 2025-10-20-CF"
     assert set(excluded.car["event_id"]) == set(confounded.index[confounded == ""])
+
+
+def test_a_study_measuring_the_starter_files_examples_warns_naming_them(tmp_path):
+    from backtests import ops
+    from backtests.spec import EventSource, StudySpec
+    from signals import event_file_template
+    from signals.errors import ExampleEventWarning
+
+    starter = tmp_path / "mine.csv"
+    starter.write_text(event_file_template("csv"))
+    spec = StudySpec(tickers=("MP",), windows=((0, 1),), events=EventSource(starter))
+    with pytest.warns(ExampleEventWarning, match=r"2026-01-15-RT.* measured as if real"):
+        ops.study(spec)
