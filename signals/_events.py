@@ -20,11 +20,13 @@ __all__ = [
     "SEVERITIES",
     "TIGHTENING_TYPES",
     "TYPE_CODES",
+    "TYPE_COLORS",
     "Confidence",
     "Direction",
     "Event",
     "EventCalendar",
     "EventType",
+    "type_color",
 ]
 
 #: When only the day of an event is known, it is taken as known at this local time in the
@@ -94,6 +96,31 @@ TYPE_CODES = {
     EventType.RETALIATION_ESCALATION: "RE",
     EventType.CONFOUNDER: "CF",
 }
+#: One fixed colour per event type, the same in every figure, report and notebook (tightening types red to
+#: orange, easing and approvals greens, negotiations blues, WTO purples, quotas ochre, confounders grey).
+TYPE_COLORS = {
+    EventType.RESTRICTION_TIGHTENING: "#c0392b",
+    EventType.RETALIATION_ESCALATION: "#d35400",
+    EventType.QUOTA_CHANGE: "#b7950b",
+    EventType.PERMIT_APPROVAL: "#16a085",
+    EventType.EASING_PAUSE: "#1e8449",
+    EventType.LICENSING_REFORM: "#2e86c1",
+    EventType.NEGOTIATION_WINDOW: "#1f4e79",
+    EventType.NEGOTIATION_TALKS: "#5dade2",
+    EventType.WTO_DISPUTE: "#8e44ad",
+    EventType.WTO_RULING: "#c39bd3",
+    EventType.CONFOUNDER: "#7f8c8d",
+}
+#: The colour of a type outside the vocabulary (a user's calendar may carry one).
+OTHER_TYPE_COLOR = "#2c3e50"
+
+
+def type_color(kind: object) -> str:
+    """The fixed colour of an event type (an :class:`EventType` or its value), from :data:`TYPE_COLORS`."""
+    value = str(getattr(kind, "value", kind))
+    return next((color for known, color in TYPE_COLORS.items() if known.value == value), OTHER_TYPE_COLOR)
+
+
 #: The policy types: everything but confounders (what the signal panel and the templates read by default).
 POLICY_TYPES = tuple(kind for kind in EventType if kind is not EventType.CONFOUNDER)
 #: Types that always tighten China's export stance (quota changes, licensing reforms and WTO steps go

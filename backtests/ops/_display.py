@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from signals._events import type_color
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
@@ -35,19 +37,6 @@ __all__ = [
 # The report's colours (backtests/report/figures.py).
 TIGHTENING_COLOR, EASING_COLOR = "#c0392b", "#1e8449"
 STRATEGY_COLOR, BENCHMARK_COLOR, EXIT_COLOR = "#1f4e79", "#999999", "#e67e22"
-TYPE_COLORS = (
-    "#1f4e79",
-    "#c0392b",
-    "#1e8449",
-    "#8e44ad",
-    "#e67e22",
-    "#16a085",
-    "#7f8c8d",
-    "#d35400",
-    "#2c3e50",
-    "#b7950b",
-)
-
 #: Each metric of :data:`backtests.measures._performance.METRICS` as a row label: what it is and how it is scaled.
 METRIC_LABELS = {
     "total_return": "total return",
@@ -238,8 +227,8 @@ def car_figure(paths: pd.DataFrame) -> go.Figure:
     import plotly.graph_objects as go
 
     figure = go.Figure()
-    for number_, (kind, part) in enumerate(paths.groupby("event_type")):
-        color = TYPE_COLORS[number_ % len(TYPE_COLORS)]
+    for kind, part in paths.groupby("event_type"):
+        color = type_color(kind)
         label = f"{kind} (n={int(part['count'].max())})"
         x = part["rel_day"].to_numpy()
         figure.add_trace(

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from signals import EventType
+from signals._events import TYPE_COLORS, type_color
 
 __all__ = [
     "EVENT_TYPE_COLORS",
@@ -32,30 +32,8 @@ __all__ = [
 
 TIGHTENING_COLOR, EASING_COLOR = "#c0392b", "#1e8449"
 STRATEGY_COLOR, BENCHMARK_COLOR, EXIT_COLOR = "#1f4e79", "#999999", "#e67e22"
-#: One fixed colour per event type, the same in every figure and report (tightening types red to orange,
-#: easing and approvals greens, negotiations blues, WTO purples, quotas ochre, confounders grey).
-EVENT_TYPE_COLORS: dict[str, str] = {
-    EventType.RESTRICTION_TIGHTENING.value: TIGHTENING_COLOR,
-    EventType.RETALIATION_ESCALATION.value: "#d35400",
-    EventType.QUOTA_CHANGE.value: "#b7950b",
-    EventType.PERMIT_APPROVAL.value: "#16a085",
-    EventType.EASING_PAUSE.value: EASING_COLOR,
-    EventType.LICENSING_REFORM.value: "#2e86c1",
-    EventType.NEGOTIATION_WINDOW.value: STRATEGY_COLOR,
-    EventType.NEGOTIATION_TALKS.value: "#5dade2",
-    EventType.WTO_DISPUTE.value: "#8e44ad",
-    EventType.WTO_RULING.value: "#c39bd3",
-    EventType.CONFOUNDER.value: "#7f8c8d",
-}
-#: Kept for callers that cycled through it: the palette's colours in EventType order.
-TYPE_COLORS = tuple(EVENT_TYPE_COLORS[kind.value] for kind in EventType)
-#: An event type outside the vocabulary (a user's calendar may carry one).
-OTHER_TYPE_COLOR = "#2c3e50"
-
-
-def type_color(kind) -> str:
-    """The fixed colour of an event type (an :class:`~signals.EventType` or its value)."""
-    return EVENT_TYPE_COLORS.get(str(getattr(kind, "value", kind)), OTHER_TYPE_COLOR)
+#: One fixed colour per event type (signals.TYPE_COLORS, shared with the notebook's figures), by value.
+EVENT_TYPE_COLORS: dict[str, str] = {kind.value: color for kind, color in TYPE_COLORS.items()}
 
 
 #: Event types shown at first in the CAR figure when there are more than five (the others: click the legend).

@@ -430,6 +430,12 @@ def test_every_event_type_has_one_fixed_colour_and_tightening_is_not_grey():
     few, many = colours(["restriction_tightening", "easing_pause"]), colours(sorted(EVENT_TYPE_COLORS))
     assert few["restriction_tightening"] == many["restriction_tightening"] == tightening  # whatever else is drawn
     assert all(many[kind] == colour for kind, colour in EVENT_TYPE_COLORS.items())
+    from backtests.ops._display import car_figure as notebook_car_figure  # the notebook's .plot() too
+
+    paths = pd.DataFrame([(k, d, 0.0, 0.01, 5, -0.01, 0.01) for k in ("wto_ruling", "easing_pause") for d in (0, 1)],
+                         columns=["event_type", "rel_day", "mean", "std", "count", "low", "high"])  # fmt: skip
+    drawn = {trace.name.split(" ")[0]: trace.line.color for trace in notebook_car_figure(paths).data if trace.name}
+    assert drawn == {"wto_ruling": EVENT_TYPE_COLORS["wto_ruling"], "easing_pause": EVENT_TYPE_COLORS["easing_pause"]}
 
 
 def test_trades_table_has_pnl_in_currency_and_percent_names_and_filters(run_folder):
