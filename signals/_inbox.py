@@ -12,9 +12,7 @@ follows the event files' rule (a date without a time of day is known at
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import platform
 from collections import Counter
 from collections.abc import Sequence
@@ -23,14 +21,14 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from ._events import AFTER_CLOSE, EventCalendar
+from ._events import EventCalendar, knowable_instant
 from ._extract import Candidate, extract_events, link_events
 from ._extract._extractor import LEAD_WEIGHT
 from ._extract._group import COPY_OVERLAP, Proposal, Sighting, group_candidates, shingles
 from ._extract._score import Scorer
 from ._extract._text import _same_time
 from ._io import package_versions
-from ._news import Publication, find_publication
+from ._news import Publication, _csv_text, find_publication
 from .errors import ReelabError
 
 __all__ = [
@@ -54,9 +52,11 @@ class ArticleLike(Protocol):
 
 
 def knowable(publication: Publication) -> pd.Timestamp:
-    """The instant (UTC) a publication could be read: its time, or its day at AFTER_CLOSE without one."""
-    clock = publication.time_of_day if publication.time_of_day is not None else AFTER_CLOSE
-    return pd.Timestamp(dt.datetime.combine(publication.day, clock), tz=publication.tz).tz_convert("UTC")
+    """The instant (UTC) a publication could be read: its time, or its day at AFTER_CLOSE without one
+    (the event files' rule, :func:`signals._events.knowable_instant`)."""
+    timed = publication.time_of_day is not None
+    clock = publication.time_of_day if publication.time_of_day is not None else dt.time()
+    return knowable_instant(pd.Timestamp(dt.datetime.combine(publication.day, clock), tz=publication.tz), None, timed)
 
 
 @dataclass(frozen=True)
@@ -216,8 +216,4 @@ def inbox_manifest(inbox: Inbox, inputs: list[dict[str, str]], skipped: list[dic
 
 def review_csv(inbox: Inbox) -> str:
     """review.csv's text: one row per proposal, in queue order, ``decision`` left for the reviewer."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=REVIEW_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(inbox.review_rows())
-    return buffer.getvalue()
+    return _csv_text(REVIEW_COLUMNS, inbox.review_rows(), with_header=True)

@@ -26,13 +26,13 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from ._io import read_text_input
+from .dates import _zones as _known_zones
 from .errors import (
     DuplicateFieldError,
     EventFileError,
@@ -80,11 +80,6 @@ class _Listing:
 # --- publication times -------------------------------------------------------------------------
 
 
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def _zone_of_offset(minutes: int) -> ZoneInfo:
     """The IANA zone of a fixed offset: ``Etc/GMT-8`` for +08:00 (POSIX inverts the sign), UTC otherwise."""
     hours, rest = divmod(minutes, 60)
@@ -127,9 +122,10 @@ def _parse_published(value: str, file: str, line: int | None, column: str = "pub
 
 
 def _localize(naive: datetime, name: str, value: str, file: str, line: int | None, column: str) -> pd.Timestamp:
-    if name not in _zones():
+    zones = _known_zones()[0]  # every IANA zone, cached once for signals
+    if name not in zones:
         # Etc/GMT+8 is UTC-8: never offer it for "GMT+8", which its writer means as UTC+8
-        names = sorted(zone for zone in _zones() if not zone.startswith(("Etc/GMT+", "Etc/GMT-")))
+        names = sorted(zone for zone in zones if not zone.startswith(("Etc/GMT+", "Etc/GMT-")))
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.75)
         if close and not re.match(r"(?i)(GMT|UTC)[+-]\d", name):
             raise UnknownTimeZoneError(file, line, column, value, f"unknown time zone {name!r} in", close)

@@ -38,6 +38,7 @@ from .errors import (
     MissingFileError,
     ParameterError,
     UnknownEventTypeError,
+    _choices,
 )  # fmt: skip
 
 __all__ = ["Decision", "accepted_candidates", "read_decisions"]
@@ -103,7 +104,7 @@ def accepted_candidates(
     if only is not None:
         unknown = [name for name in only if name not in known]
         if unknown:
-            raise ParameterError("--only", ",".join(unknown), f"proposal ids of {review}: {_sample(known)}")
+            raise ParameterError("--only", ",".join(unknown), f"proposal ids of {review}: {_choices(known, 8)}")
     chosen = [d for d in decisions if (d.proposal in only if only is not None else d.accept)]
     found = []
     for decision in chosen:
@@ -148,7 +149,3 @@ def _day(path: Path, line: int, column: str, value: str) -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidDateError(str(path), line, column, value, "is not a date", valid="YYYY-MM-DD") from None
-
-
-def _sample(names: list[str], limit: int = 8) -> str:
-    return ", ".join(names[:limit]) + (f", ... ({len(names)} in all)" if len(names) > limit else "")

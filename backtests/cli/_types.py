@@ -132,14 +132,19 @@ def _writable_data_folder(text: str) -> Path:
     return folder
 
 
-def _seconds(text: str) -> float:
+def _between(text: str, low: float, high: float, expected: str) -> float:
+    """A number from ``low`` to ``high``; anything else says ``expected {expected}, got ...``."""
     try:
         value = float(text)
     except ValueError:
-        value = -1.0
-    if not 0 <= value <= 86_400:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds from 0 to 86400, got {text!r}")
+        value = low - 1.0
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def _seconds(text: str) -> float:
+    return _between(text, 0, 86_400, "a number of seconds from 0 to 86400")
 
 
 def _accepted(text: str) -> list[str]:
@@ -188,13 +193,7 @@ def _inbox_folder(text: str) -> Path:
 
 def _score(text: str) -> float:
     """A score from 0 to 1 (``--min-score``)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a score from 0 to 1, got {text!r}")
-    return value
+    return _between(text, 0.0, 1.0, "a score from 0 to 1")
 
 
 def _fraction(text: str) -> float:
