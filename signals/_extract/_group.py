@@ -184,8 +184,7 @@ def group_candidates(sightings: Iterable[Sighting], scorer: Scorer | None = None
 
 def _proposal(group: list[Sighting], scorer: Callable[[Candidate], float]) -> Proposal:
     head = group[0].candidate
-    proposal = Proposal(str(head.type), head.date, head.precision, tuple(group), 0.0)
     miss = 1.0
-    for copies in proposal.independent:
+    for copies in _copy_groups(group):
         miss *= 1.0 - max(min(max(scorer(s.candidate), 0.0), 1.0) for s in copies)
-    return Proposal(proposal.type, proposal.date, proposal.precision, proposal.sightings, round(1.0 - miss, 4))
+    return Proposal(str(head.type), head.date, head.precision, tuple(group), round(1.0 - miss, 4))
